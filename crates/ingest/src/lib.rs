@@ -8,6 +8,7 @@ pub mod normalize {
     pub mod url;
 }
 pub mod privacy {
+    pub mod client_ip;
     pub mod scrub;
 }
 /// Errors.
