@@ -104,6 +104,10 @@ pub struct Context {
     /// Full URL of the current page. The server keeps only scheme, host, path and
     /// allow-listed query parameters; fragments are dropped.
     pub url: String,
+    /// Name of the current view set by the application (`startView(name)`), e.g. `checkout`.
+    /// When present it is the route of every event of the view, instead of the URL-derived route.
+    #[serde(default)]
+    pub view_name: Option<String>,
     /// `document.referrer`; only its host is kept.
     #[serde(default)]
     pub referrer: Option<String>,

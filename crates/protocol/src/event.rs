@@ -28,6 +28,9 @@ pub struct Event {
     /// The page URL of that view, when not the context's URL.
     #[serde(default)]
     pub url: Option<String>,
+    /// The view's name, when not the context's `view_name`.
+    #[serde(default)]
+    pub view_name: Option<String>,
     /// The kind-specific payload.
     #[serde(flatten)]
     pub body: EventBody,
@@ -129,9 +132,6 @@ pub struct ViewEvent {
     /// How the view started.
     #[serde(default)]
     pub navigation_type: NavigationType,
-    /// A route name set by the application (`startView(name)`); wins over the URL-derived route.
-    #[serde(default)]
-    pub route_name: Option<String>,
     /// Navigation timing phases (page loads only).
     #[serde(default)]
     pub timing: Option<NavigationTiming>,
