@@ -1,0 +1,230 @@
+//! The part of a beacon every event shares, cleaned and enriched once per beacon.
+
+use std::net::IpAddr;
+
+use sightline_protocol::limits::{MAX_ID_LEN, MAX_LABEL_LEN, MAX_NAME_LEN};
+use sightline_protocol::{
+    Attributes, ClientInfo, ConsentState, Context, EventBody, EventRecord, GeoInfo, NetworkInfo, PageLocation,
+    QualityFlags, SamplingReason,
+};
+
+use crate::cardinality::OTHER;
+use crate::enrich::network_info;
+use crate::enrich::user_agent::HintHeaders;
+use crate::error::Rejection;
+use crate::normalize::time::BeaconClock;
+use crate::normalize::url::sanitize_url;
+use crate::outcome::Reason;
+use crate::pipeline::Project;
+use crate::validate::{Cleaner, trim_to};
+
+/// Smallest sample rate believed; lower claims would give one view an absurd weight.
+pub const MIN_SAMPLE_RATE: f64 = 0.0001;
+
+/// What the server knows about the request itself.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestMeta<'a> {
+    /// Server receive time, epoch ms.
+    pub received_at_ms: i64,
+    /// The client's address (already resolved through trusted proxies). Used, never stored.
+    pub client_ip: Option<IpAddr>,
+    /// `User-Agent` header.
+    pub user_agent: &'a str,
+    /// Client-hint headers.
+    pub hint_headers: HintHeaders<'a>,
+    /// Location from trusted CDN headers, when configured.
+    pub cdn_geo: Option<&'a GeoInfo>,
+    /// The browser sent `DNT: 1` or `Sec-GPC: 1`.
+    pub do_not_track: bool,
+}
+
+/// The cleaned, enriched fields every record of a beacon shares.
+#[derive(Debug, Clone)]
+pub(crate) struct SharedContext {
+    pub session_id: String,
+    pub view_id: String,
+    pub page: PageLocation,
+    pub referrer_host: Option<String>,
+    pub client: ClientInfo,
+    pub geo: GeoInfo,
+    pub network: NetworkInfo,
+    pub release: Option<String>,
+    pub environment: Option<String>,
+    pub user_id: Option<String>,
+    pub user_attributes: Attributes,
+    pub attributes: Attributes,
+    pub consent: Option<ConsentState>,
+    pub sample_rate: f64,
+    pub sampling_reason: SamplingReason,
+    pub viewport: (Option<u32>, Option<u32>),
+    pub device_memory_gb: Option<f64>,
+    pub device_cores: Option<u32>,
+    pub agent_name: String,
+    pub agent_version: String,
+    pub clock: BeaconClock,
+    /// Flags from cleaning the context, carried by every record.
+    pub flags: QualityFlags,
+}
+
+impl SharedContext {
+    /// Cleans `context`; refuses beacons without usable ids or page URL, or from foreign hosts.
+    pub fn build(
+        context: Context,
+        sent_at: Option<f64>,
+        received_at_ms: i64,
+        client: ClientInfo,
+        geo: GeoInfo,
+        project: &Project,
+        cleaner: &mut Cleaner<'_>,
+    ) -> Result<Self, Rejection> {
+        let session_id = required_id(context.session_id, "session_id")?;
+        let view_id = required_id(context.view_id, "view_id")?;
+        let mut page = page_location(project, &context.url, context.view_name, cleaner).ok_or_else(|| {
+            Rejection::new(Reason::InvalidContext, "context.url must be an absolute http(s) URL of the page")
+        })?;
+        if !project.config.allows_host(&page.host) {
+            return Err(Rejection::new(
+                Reason::HostNotAllowed,
+                "the page's host is not one of this project's allowed_hosts",
+            ));
+        }
+        cleaner.free_text(&mut page.url, sightline_protocol::limits::MAX_URL_LEN);
+        let mut release = context.release;
+        let mut environment = context.environment;
+        cleaner.opt_text(&mut release, MAX_LABEL_LEN);
+        cleaner.opt_text(&mut environment, MAX_LABEL_LEN);
+        let (mut user_id, mut user_attributes) = context.user.map(|u| (u.id, u.attributes)).unwrap_or_default();
+        cleaner.opt_free_text(&mut user_id, MAX_NAME_LEN);
+        let mut attributes = context.attributes;
+        cleaner.attributes(&mut attributes);
+        cleaner.attributes(&mut user_attributes);
+        let sample_rate = believable_sample_rate(context.sample_rate, cleaner) * project.config.sample_rate;
+        let device = context.device.unwrap_or_default();
+        let mut agent = context.agent;
+        cleaner.text(&mut agent.name, MAX_LABEL_LEN);
+        cleaner.text(&mut agent.version, MAX_LABEL_LEN);
+        Ok(Self {
+            session_id,
+            view_id,
+            page,
+            referrer_host: context.referrer.as_deref().and_then(|r| referrer_host(r, project)),
+            client,
+            geo,
+            network: network_info(context.connection.as_ref()),
+            release: release.filter(|r| !r.is_empty()),
+            environment: environment.filter(|e| !e.is_empty()),
+            user_id: user_id.filter(|u| !u.is_empty()),
+            user_attributes,
+            attributes,
+            consent: context.consent,
+            sample_rate,
+            sampling_reason: context.sampling_reason,
+            viewport: (context.viewport.map(|v| v.width), context.viewport.map(|v| v.height)),
+            device_memory_gb: device.memory_gb.filter(|m| m.is_finite() && (0.0..=1024.0).contains(m)),
+            device_cores: device.cores.filter(|c| (1..=1024).contains(c)),
+            agent_name: agent.name,
+            agent_version: agent.version,
+            clock: BeaconClock::new(received_at_ms, sent_at, context.time_origin),
+            flags: cleaner.flags,
+        })
+    }
+
+    /// A record of this beacon.
+    pub fn record(
+        &self,
+        project_id: &str,
+        event_id: String,
+        timestamp_ms: i64,
+        view_id: Option<String>,
+        page: Option<PageLocation>,
+        quality: QualityFlags,
+        body: EventBody,
+    ) -> EventRecord {
+        EventRecord {
+            project: project_id.to_owned(),
+            event_id,
+            timestamp_ms,
+            received_at_ms: self.clock.received_at_ms(),
+            session_id: self.session_id.clone(),
+            view_id: view_id.unwrap_or_else(|| self.view_id.clone()),
+            page: page.unwrap_or_else(|| self.page.clone()),
+            referrer_host: self.referrer_host.clone(),
+            client: self.client.clone(),
+            geo: self.geo.clone(),
+            network: self.network.clone(),
+            release: self.release.clone(),
+            environment: self.environment.clone(),
+            user_id: self.user_id.clone(),
+            user_attributes: self.user_attributes.clone(),
+            attributes: self.attributes.clone(),
+            consent: self.consent,
+            sample_rate: self.sample_rate,
+            sampling_reason: self.sampling_reason,
+            viewport_width: self.viewport.0,
+            viewport_height: self.viewport.1,
+            device_memory_gb: self.device_memory_gb,
+            device_cores: self.device_cores,
+            agent_name: self.agent_name.clone(),
+            agent_version: self.agent_version.clone(),
+            quality: QualityFlags(quality.0 | self.flags.0),
+            body,
+        }
+    }
+}
+
+/// The page location of `url`, routed by the view name when there is one, else by the path.
+pub(crate) fn page_location(
+    project: &Project,
+    url: &str,
+    view_name: Option<String>,
+    cleaner: &mut Cleaner<'_>,
+) -> Option<PageLocation> {
+    let sanitized = sanitize_url(url, &project.allowlist)?;
+    let route = match view_name.filter(|n| !n.trim().is_empty()) {
+        Some(mut name) => {
+            cleaner.free_text(&mut name, MAX_NAME_LEN);
+            name
+        }
+        None => project.routes.route(&sanitized.path),
+    };
+    let route = if project.guard.routes.admit(&route) {
+        route
+    } else {
+        cleaner.flags.set(QualityFlags::CARDINALITY_FOLDED);
+        cleaner.outcomes.add(Reason::RouteCardinality, 1);
+        OTHER.to_owned()
+    };
+    Some(PageLocation { url: sanitized.url, host: sanitized.host, path: sanitized.path, route })
+}
+
+/// An id the agent must send: non-empty printable ASCII, at most 64 bytes (longer ids are trimmed).
+pub(crate) fn clean_id(mut id: String) -> Option<String> {
+    trim_to(&mut id, MAX_ID_LEN);
+    let usable = !id.is_empty() && id.bytes().all(|b| b.is_ascii_graphic());
+    usable.then_some(id)
+}
+
+fn required_id(id: String, field: &str) -> Result<String, Rejection> {
+    clean_id(id).ok_or_else(|| {
+        Rejection::new(
+            Reason::InvalidContext,
+            format!("context.{field} must be 1-64 printable ASCII characters"),
+        )
+    })
+}
+
+fn believable_sample_rate(rate: f64, cleaner: &mut Cleaner<'_>) -> f64 {
+    if rate.is_finite() && (MIN_SAMPLE_RATE..=1.0).contains(&rate) {
+        return rate;
+    }
+    cleaner.flags.set(QualityFlags::VALUE_REMOVED);
+    cleaner.outcomes.add(Reason::NumberRemoved, 1);
+    if rate.is_finite() && rate > 0.0 && rate < MIN_SAMPLE_RATE { MIN_SAMPLE_RATE } else { 1.0 }
+}
+
+fn referrer_host(referrer: &str, project: &Project) -> Option<String> {
+    let parsed = sanitize_url(referrer, &project.allowlist)?;
+    let mut host = parsed.host;
+    trim_to(&mut host, MAX_NAME_LEN);
+    Some(host)
+}

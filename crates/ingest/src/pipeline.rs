@@ -1,0 +1,218 @@
+//! The pipeline: one decompressed beacon in, clean records and outcomes out.
+
+use std::collections::{HashMap, HashSet};
+
+use sightline_protocol::{ConsentState, Event, EventBody, EventRecord, PageLocation, QualityFlags, VitalName};
+
+use crate::cardinality::CardinalityGuard;
+use crate::context::{RequestMeta, SharedContext, clean_id, page_location};
+use crate::decode::parse_envelope;
+use crate::enrich::Enricher;
+use crate::error::{IngestError, Rejection};
+use crate::normalize::route::RouteNormalizer;
+use crate::normalize::url::QueryAllowlist;
+use crate::outcome::{Outcomes, Reason};
+use crate::privacy::scrub::Scrubber;
+use crate::project::ProjectConfig;
+use crate::validate::Cleaner;
+
+/// A project ready for intake: its settings plus compiled routes and its cardinality guard.
+#[derive(Debug)]
+pub struct Project {
+    /// The settings.
+    pub config: ProjectConfig,
+    pub(crate) routes: RouteNormalizer,
+    pub(crate) allowlist: QueryAllowlist,
+    pub(crate) guard: CardinalityGuard,
+}
+
+impl Project {
+    /// Validates and compiles a project's settings.
+    pub fn new(config: ProjectConfig) -> Result<Self, IngestError> {
+        config.validate().map_err(IngestError::Config)?;
+        let routes = RouteNormalizer::new(&config.route_patterns)?;
+        let allowlist = QueryAllowlist { entries: config.query_allowlist.clone() };
+        let guard = CardinalityGuard::new(config.max_routes, config.max_event_names, config.max_attribute_keys);
+        Ok(Self { config, routes, allowlist, guard })
+    }
+}
+
+/// What the pipeline made of one beacon.
+#[derive(Debug, Default)]
+pub struct ProcessedBatch {
+    /// Clean records to store.
+    pub records: Vec<EventRecord>,
+    /// Everything dropped, trimmed or folded, by reason.
+    pub outcomes: Outcomes,
+}
+
+/// The stages shared by every project: enrichment sources and the scrubber.
+#[derive(Debug, Default)]
+pub struct Pipeline {
+    enricher: Enricher,
+    scrubber: Scrubber,
+}
+
+impl Pipeline {
+    /// A pipeline with the given enrichment sources.
+    pub fn new(enricher: Enricher) -> Self {
+        Self { enricher, scrubber: Scrubber::new() }
+    }
+
+    /// Turns one decompressed beacon body into records. `Err` refuses the whole beacon.
+    pub fn process(&self, project: &Project, request: &RequestMeta<'_>, body: &[u8]) -> Result<ProcessedBatch, Rejection> {
+        let envelope = parse_envelope(body)?;
+        let mut outcomes = Outcomes::default();
+        outcomes.add(Reason::TooManyEvents, u64::from(envelope.events.over_cap));
+        let event_count = envelope.events.kept.len() as u64;
+
+        let parsed = self.enricher.user_agents.parse(
+            request.user_agent,
+            envelope.context.client_hints.as_ref(),
+            request.hint_headers,
+        );
+        let geo = self.enricher.locate(request.client_ip, request.cdn_geo.cloned());
+        let consent = envelope.context.consent;
+        let mut cleaner = self.cleaner(project, "", &mut outcomes);
+        let shared = SharedContext::build(
+            envelope.context,
+            envelope.sent_at,
+            request.received_at_ms,
+            parsed.client,
+            geo,
+            project,
+            &mut cleaner,
+        )?;
+
+        let drop_reason = if consent == Some(ConsentState::Denied) {
+            Some(Reason::ConsentDenied)
+        } else if request.do_not_track && project.config.honor_do_not_track {
+            Some(Reason::DoNotTrack)
+        } else if parsed.is_bot && project.config.drop_bots {
+            Some(Reason::Bot)
+        } else if !session_is_sampled(&shared.session_id, project.config.sample_rate) {
+            Some(Reason::SampledOut)
+        } else {
+            None
+        };
+        if let Some(reason) = drop_reason {
+            // Only the drop itself counts: what cleaning the context changed is moot.
+            let mut outcomes = Outcomes::default();
+            outcomes.add(Reason::TooManyEvents, u64::from(envelope.events.over_cap));
+            outcomes.add(reason, event_count);
+            return Ok(ProcessedBatch { records: Vec::new(), outcomes });
+        }
+
+        let mut batch = BatchState::default();
+        let mut records = Vec::with_capacity(envelope.events.kept.len());
+        for raw in &envelope.events.kept {
+            let event = match parse_event(raw.get()) {
+                Ok(event) => event,
+                Err(reason) => {
+                    outcomes.add(reason, 1);
+                    continue;
+                }
+            };
+            let mut cleaner = self.cleaner(project, &shared.page.url, &mut outcomes);
+            match clean_event(event, &shared, project, &mut batch, &mut cleaner) {
+                Ok(record) => records.push(record),
+                Err(reason) => outcomes.add(reason, 1),
+            }
+        }
+        Ok(ProcessedBatch { records, outcomes })
+    }
+
+    fn cleaner<'a>(&'a self, project: &'a Project, base_url: &'a str, outcomes: &'a mut Outcomes) -> Cleaner<'a> {
+        Cleaner {
+            scrubber: &self.scrubber,
+            allowlist: &project.allowlist,
+            guard: &project.guard,
+            base_url,
+            flags: QualityFlags::default(),
+            outcomes,
+        }
+    }
+}
+
+/// What one beacon has seen so far: ids, vitals per view, page locations.
+#[derive(Debug, Default)]
+struct BatchState {
+    event_ids: HashSet<String>,
+    vitals: HashSet<(String, VitalName)>,
+    pages: HashMap<(String, Option<String>), Option<PageLocation>>,
+}
+
+/// Parses one raw event; an unknown kind and a malformed event are told apart.
+fn parse_event(raw: &str) -> Result<Event, Reason> {
+    serde_json::from_str::<Event>(raw).map_err(|_| {
+        #[derive(serde::Deserialize)]
+        struct KindOnly<'a> {
+            #[serde(borrow)]
+            kind: Option<std::borrow::Cow<'a, str>>,
+        }
+        let known = |kind: &str| sightline_protocol::EventKind::ALL.iter().any(|k| k.as_str() == kind);
+        match serde_json::from_str::<KindOnly<'_>>(raw) {
+            Ok(KindOnly { kind: Some(kind) }) if !known(&kind) => Reason::UnknownEventKind,
+            _ => Reason::InvalidEvent,
+        }
+    })
+}
+
+fn clean_event(
+    event: Event,
+    shared: &SharedContext,
+    project: &Project,
+    batch: &mut BatchState,
+    cleaner: &mut Cleaner<'_>,
+) -> Result<EventRecord, Reason> {
+    let Event { id, t, ts, view_id, url, view_name, mut body } = event;
+    let id = clean_id(id).ok_or(Reason::MissingEventId)?;
+    if batch.event_ids.contains(&id) {
+        return Err(Reason::DuplicateEventId);
+    }
+    let view_id = view_id.and_then(clean_id).filter(|v| *v != shared.view_id);
+    if let EventBody::Vital(vital) = &body {
+        let view = view_id.as_deref().unwrap_or(&shared.view_id);
+        if !batch.vitals.insert((view.to_owned(), vital.name)) {
+            return Err(Reason::DuplicateVital);
+        }
+    }
+    cleaner.body(&mut body)?;
+    let page = match url {
+        Some(url) if url != shared.page.url || view_name.is_some() => {
+            let key = (url, view_name);
+            match batch.pages.get(&key) {
+                Some(page) => page.clone(),
+                None => {
+                    let page = page_location(project, &key.0, key.1.clone(), cleaner)
+                        .filter(|page| project.config.allows_host(&page.host));
+                    batch.pages.insert(key, page.clone());
+                    page
+                }
+            }
+        }
+        _ => None,
+    };
+    let time = shared.clock.event_time(t, ts);
+    if time.clamped {
+        cleaner.flags.set(QualityFlags::TIMESTAMP_CLAMPED);
+        cleaner.outcomes.add(Reason::TimestampClamped, 1);
+    }
+    if time.corrected {
+        cleaner.flags.set(QualityFlags::CLOCK_CORRECTED);
+    }
+    batch.event_ids.insert(id.clone());
+    Ok(shared.record(&project.config.id, id, time.timestamp_ms, view_id, page, cleaner.flags, body))
+}
+
+/// Server-side sampling: a stable hash of the session id decides, so a session is kept whole or not at all.
+fn session_is_sampled(session_id: &str, rate: f64) -> bool {
+    if rate >= 1.0 {
+        return true;
+    }
+    // FNV-1a: stable across processes and versions, unlike the std hasher.
+    let hash = session_id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    (hash as f64 / u64::MAX as f64) < rate
+}

@@ -1,0 +1,386 @@
+//! Validation of one event: strings trimmed to their limits (and marked), PII
+//! scrubbed, URLs sanitized, numbers range-checked, lists capped. An event whose
+//! essential value is unusable is dropped with a reason.
+
+use sightline_protocol::limits::{
+    MAX_BYTES, MAX_DURATION_MS, MAX_LABEL_LEN, MAX_MESSAGE_LEN, MAX_NAME_LEN, MAX_SCRIPTS, MAX_SERVER_TIMINGS,
+    MAX_STACK_LEN, MAX_URL_LEN, MAX_VALUE_LEN,
+};
+use sightline_protocol::{
+    ActionEvent, AttributeValue, Attributes, CustomEvent, ErrorEvent, EventBody, LongAnimationFrameEvent,
+    NavigationTiming, QualityFlags, RequestEvent, ResourceEvent, ScriptAttribution, ViewEvent, VitalAttribution,
+    VitalEvent,
+};
+
+use crate::cardinality::{CardinalityGuard, OTHER};
+use crate::normalize::url::{QueryAllowlist, SanitizedUrl, sanitize_url};
+use crate::outcome::{Outcomes, Reason};
+use crate::privacy::scrub::Scrubber;
+
+/// Cleans the fields of events, recording what it changed.
+#[derive(Debug)]
+pub(crate) struct Cleaner<'a> {
+    pub scrubber: &'a Scrubber,
+    pub allowlist: &'a QueryAllowlist,
+    pub guard: &'a CardinalityGuard,
+    /// The page URL relative URLs are resolved against.
+    pub base_url: &'a str,
+    /// Flags of the event being cleaned.
+    pub flags: QualityFlags,
+    pub outcomes: &'a mut Outcomes,
+}
+
+impl Cleaner<'_> {
+    /// Cleans an event body in place; `Err` means drop the event for that reason.
+    pub fn body(&mut self, body: &mut EventBody) -> Result<(), Reason> {
+        match body {
+            EventBody::View(view) => self.view(view),
+            EventBody::Vital(vital) => self.vital(vital),
+            EventBody::Error(error) => self.error(error),
+            EventBody::Request(request) => self.request(request),
+            EventBody::Resource(resource) => self.resource(resource),
+            EventBody::LongAnimationFrame(frame) => self.long_animation_frame(frame),
+            EventBody::Action(action) => self.action(action),
+            EventBody::Custom(custom) => self.custom(custom),
+        }
+    }
+
+    fn view(&mut self, view: &mut ViewEvent) -> Result<(), Reason> {
+        if let Some(timing) = &mut view.timing {
+            self.navigation_timing(timing);
+        }
+        for size in [&mut view.transfer_size, &mut view.encoded_body_size, &mut view.decoded_body_size] {
+            self.size(size);
+        }
+        self.cap_list(&mut view.server_timing, MAX_SERVER_TIMINGS);
+        for entry in &mut view.server_timing {
+            self.text(&mut entry.name, MAX_NAME_LEN);
+            self.duration(&mut entry.duration);
+            self.opt_text(&mut entry.description, MAX_VALUE_LEN);
+        }
+        Ok(())
+    }
+
+    fn navigation_timing(&mut self, timing: &mut NavigationTiming) {
+        let NavigationTiming {
+            redirect,
+            dns,
+            connect,
+            tls,
+            request,
+            ttfb,
+            response,
+            dom_interactive,
+            dom_content_loaded,
+            load,
+        } = timing;
+        for phase in [redirect, dns, connect, tls, request, ttfb, response, dom_interactive, dom_content_loaded, load] {
+            self.duration(phase);
+        }
+    }
+
+    fn vital(&mut self, vital: &mut VitalEvent) -> Result<(), Reason> {
+        let max = vital.name.max_value();
+        if !(vital.value.is_finite() && (0.0..=max).contains(&vital.value)) {
+            return Err(Reason::VitalOutOfRange);
+        }
+        vital.rating = Some(vital.name.rate(vital.value));
+        if let Some(attribution) = &mut vital.attribution {
+            self.vital_attribution(attribution);
+        }
+        Ok(())
+    }
+
+    fn vital_attribution(&mut self, attribution: &mut VitalAttribution) {
+        for selector in [
+            &mut attribution.element,
+            &mut attribution.interaction_target,
+            &mut attribution.largest_shift_target,
+        ] {
+            self.opt_free_text(selector, MAX_VALUE_LEN);
+        }
+        for label in [&mut attribution.interaction_type, &mut attribution.load_state] {
+            self.opt_text(label, MAX_LABEL_LEN);
+        }
+        self.opt_url(&mut attribution.resource_url);
+        for duration in [
+            &mut attribution.time_to_first_byte,
+            &mut attribution.resource_load_delay,
+            &mut attribution.resource_load_duration,
+            &mut attribution.element_render_delay,
+            &mut attribution.first_byte_to_fcp,
+            &mut attribution.interaction_time,
+            &mut attribution.input_delay,
+            &mut attribution.processing_duration,
+            &mut attribution.presentation_delay,
+            &mut attribution.largest_shift_time,
+            &mut attribution.waiting_duration,
+            &mut attribution.cache_duration,
+            &mut attribution.dns_duration,
+            &mut attribution.connection_duration,
+            &mut attribution.request_duration,
+        ] {
+            self.duration(duration);
+        }
+        self.bounded(&mut attribution.largest_shift_value, sightline_protocol::limits::MAX_CLS);
+        self.scripts(&mut attribution.scripts);
+    }
+
+    fn scripts(&mut self, scripts: &mut Vec<ScriptAttribution>) {
+        self.cap_list(scripts, MAX_SCRIPTS);
+        for script in scripts {
+            self.opt_url(&mut script.source_url);
+            self.opt_text(&mut script.source_function_name, MAX_NAME_LEN);
+            self.opt_free_text(&mut script.invoker, MAX_VALUE_LEN);
+            self.opt_text(&mut script.invoker_type, MAX_LABEL_LEN);
+            self.duration(&mut script.duration);
+            self.duration(&mut script.forced_style_and_layout_duration);
+        }
+    }
+
+    fn error(&mut self, error: &mut ErrorEvent) -> Result<(), Reason> {
+        self.opt_text(&mut error.error_type, MAX_LABEL_LEN);
+        self.free_text(&mut error.message, MAX_MESSAGE_LEN);
+        self.opt_free_text(&mut error.stack, MAX_STACK_LEN);
+        self.opt_url(&mut error.source_url);
+        error.count = error.count.max(1);
+        Ok(())
+    }
+
+    fn request(&mut self, request: &mut RequestEvent) -> Result<(), Reason> {
+        required_duration(request.duration)?;
+        request.method.make_ascii_uppercase();
+        if request.method.is_empty() || request.method.len() > 16 || !request.method.bytes().all(|b| b.is_ascii_alphabetic()) {
+            request.method = "OTHER".into();
+        }
+        self.url(&mut request.url);
+        self.duration(&mut request.start);
+        self.size(&mut request.request_size);
+        self.size(&mut request.response_size);
+        request.status = request.status.filter(|s| (100..600).contains(s));
+        request.trace_id = request.trace_id.take().filter(|id| is_lower_hex(id, 32));
+        request.span_id = request.span_id.take().filter(|id| is_lower_hex(id, 16));
+        Ok(())
+    }
+
+    fn resource(&mut self, resource: &mut ResourceEvent) -> Result<(), Reason> {
+        required_duration(resource.duration)?;
+        self.url(&mut resource.url);
+        self.opt_text(&mut resource.initiator, MAX_LABEL_LEN);
+        for phase in [
+            &mut resource.start,
+            &mut resource.dns,
+            &mut resource.connect,
+            &mut resource.tls,
+            &mut resource.ttfb,
+            &mut resource.download,
+        ] {
+            self.duration(phase);
+        }
+        for size in [&mut resource.transfer_size, &mut resource.encoded_body_size, &mut resource.decoded_body_size] {
+            self.size(size);
+        }
+        Ok(())
+    }
+
+    fn long_animation_frame(&mut self, frame: &mut LongAnimationFrameEvent) -> Result<(), Reason> {
+        required_duration(frame.duration)?;
+        self.duration(&mut frame.start);
+        self.duration(&mut frame.blocking_duration);
+        self.scripts(&mut frame.scripts);
+        Ok(())
+    }
+
+    fn action(&mut self, action: &mut ActionEvent) -> Result<(), Reason> {
+        self.opt_free_text(&mut action.target, MAX_VALUE_LEN);
+        self.opt_free_text(&mut action.selector, MAX_VALUE_LEN);
+        self.opt_free_text(&mut action.name, MAX_NAME_LEN);
+        action.count = action.count.max(1);
+        Ok(())
+    }
+
+    fn custom(&mut self, custom: &mut CustomEvent) -> Result<(), Reason> {
+        self.free_text(&mut custom.name, MAX_NAME_LEN);
+        if !self.guard.event_names.admit(&custom.name) {
+            custom.name = OTHER.into();
+            self.fold(Reason::EventNameCardinality);
+        }
+        if custom.value.is_some_and(|v| !v.is_finite()) {
+            custom.value = None;
+            self.changed(QualityFlags::VALUE_REMOVED, Reason::NumberRemoved);
+        }
+        self.attributes(&mut custom.attributes);
+        Ok(())
+    }
+
+    /// Trims keys and values, scrubs string values, redacts secrets, and applies the key cap.
+    pub fn attributes(&mut self, attributes: &mut Attributes) {
+        if attributes.dropped > 0 {
+            self.flags.set(QualityFlags::ATTRIBUTES_DROPPED);
+            self.outcomes.add(Reason::AttributeDropped, u64::from(attributes.dropped));
+            attributes.dropped = 0;
+        }
+        let mut kept = Vec::with_capacity(attributes.entries.len());
+        for (mut key, mut value) in std::mem::take(&mut attributes.entries) {
+            self.text(&mut key, MAX_NAME_LEN);
+            if kept.iter().any(|(k, _): &(String, AttributeValue)| *k == key) {
+                self.changed(QualityFlags::ATTRIBUTES_DROPPED, Reason::AttributeDropped);
+                continue;
+            }
+            if !self.guard.attribute_keys.admit(&key) {
+                self.flags.set(QualityFlags::CARDINALITY_FOLDED);
+                self.outcomes.add(Reason::AttributeKeyCardinality, 1);
+                continue;
+            }
+            if let AttributeValue::String(text) = &mut value {
+                if is_secret_key(&key) {
+                    *text = "[redacted]".into();
+                    self.changed(QualityFlags::SCRUBBED, Reason::PiiScrubbed);
+                } else {
+                    self.free_text(text, MAX_VALUE_LEN);
+                }
+            }
+            kept.push((key, value));
+        }
+        attributes.entries = kept;
+    }
+
+    /// Trims `text` to `limit` bytes.
+    pub fn text(&mut self, text: &mut String, limit: usize) {
+        if trim_to(text, limit) {
+            self.changed(QualityFlags::TRIMMED, Reason::FieldTrimmed);
+        }
+    }
+
+    /// Scrubs PII from `text`, then trims it.
+    pub fn free_text(&mut self, text: &mut String, limit: usize) {
+        if text.len() > limit * 4 {
+            // Do not scan megabytes that will be thrown away; keep a margin for scrubbing to shrink.
+            trim_to(text, limit * 4);
+        }
+        if let std::borrow::Cow::Owned(scrubbed) = self.scrubber.scrub(text) {
+            *text = scrubbed;
+            self.changed(QualityFlags::SCRUBBED, Reason::PiiScrubbed);
+        }
+        self.text(text, limit);
+    }
+
+    pub fn opt_text(&mut self, text: &mut Option<String>, limit: usize) {
+        if let Some(text) = text {
+            self.text(text, limit);
+        }
+    }
+
+    pub fn opt_free_text(&mut self, text: &mut Option<String>, limit: usize) {
+        if let Some(text) = text {
+            self.free_text(text, limit);
+        }
+    }
+
+    /// Reduces a URL to scheme, host, path and allow-listed query, resolved against the page;
+    /// non-http(s) URLs keep only their scheme (`data:`, `blob:`), garbage becomes empty.
+    pub fn url(&mut self, url: &mut String) {
+        match resolve_and_sanitize(url, self.base_url, self.allowlist) {
+            Some(sanitized) => {
+                *url = sanitized.url;
+                self.free_text(url, MAX_URL_LEN);
+            }
+            None => *url = scheme_only(url),
+        }
+    }
+
+    fn opt_url(&mut self, url: &mut Option<String>) {
+        if let Some(url) = url {
+            self.url(url);
+        }
+    }
+
+    /// Removes an optional duration that is negative, not finite, or over 10 minutes.
+    fn duration(&mut self, value: &mut Option<f64>) {
+        self.bounded(value, MAX_DURATION_MS);
+    }
+
+    /// Removes an optional byte size that is negative, not finite, or over 4 GiB.
+    fn size(&mut self, value: &mut Option<f64>) {
+        self.bounded(value, MAX_BYTES);
+    }
+
+    fn bounded(&mut self, value: &mut Option<f64>, max: f64) {
+        if value.is_some_and(|v| !(v.is_finite() && (0.0..=max).contains(&v))) {
+            *value = None;
+            self.changed(QualityFlags::VALUE_REMOVED, Reason::NumberRemoved);
+        }
+    }
+
+    fn cap_list<T>(&mut self, list: &mut Vec<T>, cap: usize) {
+        if list.len() > cap {
+            self.outcomes.add(Reason::ListTrimmed, (list.len() - cap) as u64);
+            self.flags.set(QualityFlags::TRIMMED);
+            list.truncate(cap);
+        }
+    }
+
+    fn fold(&mut self, reason: Reason) {
+        self.changed(QualityFlags::CARDINALITY_FOLDED, reason);
+    }
+
+    fn changed(&mut self, flag: u32, reason: Reason) {
+        self.flags.set(flag);
+        self.outcomes.add(reason, 1);
+    }
+}
+
+// Interim until normalize::url grows relative-URL resolution.
+fn resolve_and_sanitize(raw: &str, _base: &str, allowlist: &QueryAllowlist) -> Option<SanitizedUrl> {
+    sanitize_url(raw, allowlist)
+}
+
+fn required_duration(value: f64) -> Result<(), Reason> {
+    if value.is_finite() && (0.0..=MAX_DURATION_MS).contains(&value) {
+        Ok(())
+    } else {
+        Err(Reason::ValueOutOfRange)
+    }
+}
+
+/// Trims `text` to at most `limit` bytes at a character boundary; true when it was longer.
+pub(crate) fn trim_to(text: &mut String, limit: usize) -> bool {
+    if text.len() <= limit {
+        return false;
+    }
+    let mut end = limit;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+    true
+}
+
+fn is_lower_hex(text: &str, len: usize) -> bool {
+    text.len() == len && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) && text.bytes().any(|b| b != b'0')
+}
+
+/// Attribute keys whose string values are always redacted.
+fn is_secret_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    ["password", "passwd", "secret", "token", "api_key", "apikey", "authorization", "credit_card", "card_number"]
+        .iter()
+        .any(|word| key.contains(word))
+}
+
+/// `data:…` → `data:`; anything without a plain scheme → empty.
+fn scheme_only(url: &str) -> String {
+    match url.split_once(':') {
+        Some((scheme, _))
+            if !scheme.is_empty()
+                && scheme.len() <= 16
+                && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'-' || b == b'.') =>
+        {
+            format!("{}:", scheme.to_ascii_lowercase())
+        }
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests;
