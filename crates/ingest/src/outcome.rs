@@ -73,6 +73,7 @@ reasons! {
     HostNotAllowed => ("host_not_allowed", Rejected, "The page URL's host is not one of the project's hosts (ghost spam)."),
     RateLimited => ("rate_limited", Rejected, "Over the per-IP or per-project rate limit."),
     RequestTimeout => ("request_timeout", Rejected, "The client sent its body too slowly."),
+    BodyReadFailed => ("body_read_failed", Rejected, "The request body could not be read (connection closed early or malformed chunked encoding)."),
     StorageUnavailable => ("storage_unavailable", Rejected, "Storage could not take the beacon durably; retry later."),
     // Events accepted by the intake but not stored.
     Bot => ("bot", Dropped, "Sent by a bot, crawler or headless browser."),

@@ -1,1 +1,64 @@
-//! placeholder
+//! Sightline's HTTP server.
+//!
+//! The path of a beacon through this crate:
+//!
+//! 1. [`listener::serve`] accepts the connection (HTTP/1.1, header read timeout)
+//!    and stamps each request with the peer address.
+//! 2. The router sends `POST /ingest/v1/{project_key}` to [`intake`]; `OPTIONS`
+//!    on the same path answers CORS preflights.
+//! 3. The intake authorizes the key and `Origin`, applies the per-IP and
+//!    per-project token buckets, reads the body with a cap and a deadline, and
+//!    decompresses it through a capped reader.
+//! 4. `sightline_ingest::Pipeline` turns it into clean records and outcomes.
+//! 5. The records go to the [`sightline_store::Store`]; the answer (202) is sent
+//!    only once the store says they are on disk.
+//! 6. Every refusal maps to a status in [`error`]; every outcome is counted in
+//!    [`metrics`] and exported at `/metrics`.
+//!
+//! Handlers stay thin: policy lives in `sightline-ingest`, durability in `sightline-store`.
+
+pub mod config;
+pub mod error;
+mod health;
+mod intake;
+pub mod listener;
+pub mod metrics;
+pub mod rate_limit;
+pub mod state;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+
+pub use config::IntakeConfig;
+pub use metrics::Metrics;
+pub use state::{AppState, ProjectRegistry};
+
+/// The full router.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/ingest/v1/{project_key}", post(intake::ingest).options(intake::preflight))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
+        .layer(middleware::from_fn_with_state(Arc::clone(&state), observe))
+        .with_state(state)
+}
+
+/// Counts and times every request by its route pattern.
+async fn observe(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "(unmatched)".to_owned(), |path| path.as_str().to_owned());
+    let method = request.method().as_str().to_owned();
+    let response = next.run(request).await;
+    state.metrics.observe_http(&route, &method, response.status().as_u16(), started.elapsed());
+    response
+}

@@ -1,0 +1,98 @@
+//! What every handler shares.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use axum::http::HeaderValue;
+use sightline_ingest::{Pipeline, Project, ProjectConfig};
+use sightline_store::Store;
+
+use crate::config::IntakeConfig;
+use crate::metrics::Metrics;
+use crate::rate_limit::RateLimiter;
+
+/// A project with its own rate limiter.
+#[derive(Debug)]
+pub struct ProjectEntry {
+    /// The compiled project.
+    pub project: Project,
+    /// Beacons per second for the whole project.
+    pub limiter: RateLimiter<()>,
+}
+
+/// Projects by ingest key.
+#[derive(Debug, Default)]
+pub struct ProjectRegistry {
+    by_key: HashMap<String, Arc<ProjectEntry>>,
+}
+
+impl ProjectRegistry {
+    /// Compiles every project; fails on invalid settings or a key used twice.
+    pub fn new(configs: Vec<ProjectConfig>) -> Result<Self, String> {
+        let mut by_key = HashMap::new();
+        let mut ids = std::collections::HashSet::new();
+        for config in configs {
+            if !ids.insert(config.id.clone()) {
+                return Err(format!("project id {:?} is used twice: ids must be unique", config.id));
+            }
+            let key = config.ingest_key.clone();
+            let limiter = RateLimiter::new(config.rate_limit_per_second, config.rate_limit_burst);
+            let project = Project::new(config).map_err(|e| e.to_string())?;
+            let entry = Arc::new(ProjectEntry { project, limiter });
+            if by_key.insert(key, entry).is_some() {
+                return Err("two projects share one ingest_key: keys must be unique".into());
+            }
+        }
+        Ok(Self { by_key })
+    }
+
+    /// The project for `key` when it exists, is enabled, and allows `origin`
+    /// (requests without an `Origin` header are checked by page host later).
+    /// Unknown keys and refused origins look the same to the caller.
+    pub fn authorize(&self, key: &str, origin: Option<&HeaderValue>) -> Option<Arc<ProjectEntry>> {
+        let entry = self.by_key.get(key)?;
+        let config = &entry.project.config;
+        let origin_ok = match origin {
+            None => true,
+            Some(origin) => origin.to_str().is_ok_and(|origin| config.allows_origin(origin)),
+        };
+        (config.enabled && origin_ok).then(|| Arc::clone(entry))
+    }
+
+    /// Every project.
+    pub fn iter(&self) -> impl Iterator<Item = &ProjectConfig> {
+        self.by_key.values().map(|entry| &entry.project.config)
+    }
+}
+
+/// The state behind every handler.
+#[derive(Debug)]
+pub struct AppState {
+    /// Intake limits and trust settings.
+    pub intake: IntakeConfig,
+    /// Projects by key.
+    pub projects: ProjectRegistry,
+    /// The ingest pipeline.
+    pub pipeline: Pipeline,
+    /// Durable storage.
+    pub store: Arc<dyn Store>,
+    /// Metrics.
+    pub metrics: Arc<Metrics>,
+    /// Beacons per second per client address.
+    pub ip_limiter: RateLimiter<IpAddr>,
+}
+
+impl AppState {
+    /// Assembles the state.
+    pub fn new(
+        intake: IntakeConfig,
+        projects: ProjectRegistry,
+        pipeline: Pipeline,
+        store: Arc<dyn Store>,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        let ip_limiter = RateLimiter::new(intake.per_ip_rate_limit_per_second, intake.per_ip_burst);
+        Self { intake, projects, pipeline, store, metrics, ip_limiter }
+    }
+}
