@@ -13,9 +13,10 @@
 //   The generator cannot merge those, so it is split into `EventCommon` and one
 //   `<Payload>Body` per kind (the payload's fields plus its literal `kind`), and
 //   `Event = EventCommon & EventBody`: a union discriminated on `kind`.
-// - Property-level annotations beside a `$ref` (description, default) would make the
-//   generator emit a second copy of the referenced type (`Attributes1`), so they are
-//   kept on the property and the `$ref` is left alone.
+// - A `$ref` with annotations beside it (description, default) makes the generator
+//   emit a second copy of the referenced type (`Attributes1`) that carries the
+//   property's docs. The annotations stay on the property and the `$ref` moves one
+//   level down, into an `allOf` or `anyOf`, so every reference names the one type.
 // - Every optional property (`serde(default)`) also accepts `undefined`, so agent
 //   code can write `{ rating: maybeRating }` under `exactOptionalPropertyTypes`
 //   (JSON.stringify omits it, which the server reads as absent).
@@ -52,7 +53,7 @@ const STYLE = {
 const UNDEFINED = Object.freeze({ tsType: "undefined" });
 
 /** Renders the TypeScript module for the schema given as text. */
-export async function generate(schemaText) {
+async function generate(schemaText) {
   const exported = JSON.parse(schemaText);
   const schema = prepare(exported);
   const body = await compile(schema, "Beacon", {
@@ -214,16 +215,13 @@ function annotatable(type) {
   return type.$ref ? { allOf: [type] } : type;
 }
 
-/** The same type, also accepting `undefined`, written as one flat union. */
+/** The same type, also accepting `undefined`: one flat union where that is easy. */
 function withUndefined(type) {
   if (Array.isArray(type.anyOf)) {
     return { ...type, anyOf: [...type.anyOf, UNDEFINED] };
   }
-  if (Array.isArray(type.type)) {
-    const { type: members, ...rest } = type;
-    if (Object.keys(rest).length > 0) {
-      throw new Error(`cannot add undefined to ${JSON.stringify(type)}`);
-    }
+  const { type: members, ...constraints } = type;
+  if (Array.isArray(members) && Object.keys(constraints).length === 0) {
     return { anyOf: [...members.map((member) => ({ type: member })), UNDEFINED] };
   }
   return { anyOf: [type, UNDEFINED] };
