@@ -8,24 +8,27 @@
  * - `2g`
  * - `3g`
  * - `4g`: 4g (or better)
+ * - `unknown`: A value this server does not know yet (e.g. a future `5g`).
  */
-export type EffectiveConnectionType = "slow-2g" | "2g" | "3g" | "4g";
+export type EffectiveConnectionType = "slow-2g" | "2g" | "3g" | "4g" | "unknown";
 /**
  * Tracking consent state.
  *
  * - `granted`: The user agreed.
  * - `denied`: The user declined: the server drops the batch (`consent_denied`).
  * - `pending`: Not decided yet.
+ * - `unknown`: A state this server does not know yet; treated like `pending`.
  */
-export type ConsentState = "granted" | "denied" | "pending";
+export type ConsentState = "granted" | "denied" | "pending" | "unknown";
 /**
  * Why a session's events are sent.
  *
  * - `sampled`: The session was drawn by `sessionSampleRate`: it represents the population.
  * - `kept_for_error`: Not sampled, kept because an error happened: diagnostics only, excluded from percentiles.
  * - `kept_for_poor_vital`: Not sampled, kept because a vital was poor: diagnostics only, excluded from percentiles.
+ * - `other`: A reason this server does not know yet: diagnostics only, excluded from percentiles.
  */
-export type SamplingReason = "sampled" | "kept_for_error" | "kept_for_poor_vital";
+export type SamplingReason = "sampled" | "kept_for_error" | "kept_for_poor_vital" | "other";
 /**
  * One event: fields every kind shares, plus the kind-specific body (tagged by `kind`).
  */
@@ -53,6 +56,7 @@ export type EventBody =
  * - `restore`: Restored after the page was discarded.
  * - `route_change`: An SPA route change detected by the agent (history API, popstate, hashchange).
  * - `soft_navigation`: An SPA route change reported by the browser's native soft-navigation API.
+ * - `other`: A navigation type this server does not know yet (sent by a newer agent).
  */
 export type NavigationType =
   | "navigate"
@@ -62,7 +66,8 @@ export type NavigationType =
   | "prerender"
   | "restore"
   | "route_change"
-  | "soft_navigation";
+  | "soft_navigation"
+  | "other";
 /**
  * The vitals Sightline measures.
  *
@@ -91,24 +96,27 @@ export type Rating = "good" | "needs_improvement" | "poor";
  * - `network`: A failed fetch/XHR.
  * - `csp`: A Content-Security-Policy violation.
  * - `custom`: Reported by the application (`addError`).
+ * - `other`: A source this server does not know yet (sent by a newer agent).
  */
 export type ErrorSource =
-  "unhandled" | "promise" | "console" | "resource" | "network" | "csp" | "custom";
+  "unhandled" | "promise" | "console" | "resource" | "network" | "csp" | "custom" | "other";
 /**
  * The API a request was made with.
  *
  * - `fetch`: `fetch()`.
  * - `xhr`: `XMLHttpRequest`.
+ * - `other`: An API this server does not know yet (sent by a newer agent).
  */
-export type RequestApi = "fetch" | "xhr";
+export type RequestApi = "fetch" | "xhr" | "other";
 /**
  * How a request failed.
  *
  * - `network`: Network error (DNS, connection refused, CORS).
  * - `aborted`: Aborted by the page.
  * - `timeout`: Timed out.
+ * - `other`: A failure this server does not know yet (sent by a newer agent).
  */
-export type RequestFailure = "network" | "aborted" | "timeout";
+export type RequestFailure = "network" | "aborted" | "timeout" | "other";
 /**
  * Kinds of user actions.
  *
@@ -116,8 +124,9 @@ export type RequestFailure = "network" | "aborted" | "timeout";
  * - `tap`: A touch tap.
  * - `keypress`: A key press (on a button-like element).
  * - `custom`: An application-defined action.
+ * - `other`: An action type this server does not know yet (sent by a newer agent).
  */
-export type ActionType = "click" | "tap" | "keypress" | "custom";
+export type ActionType = "click" | "tap" | "keypress" | "custom" | "other";
 
 /**
  * One batch sent by the agent: the context shared by its events, the events, and
@@ -371,17 +380,14 @@ export interface EventCommon {
    */
   id: string;
   /**
-   * Time relative to the view's navigation start, ms (`performance.now()`).
+   * Time on the document's timeline, ms (`performance.now()`: since the document's
+   * navigation start, which for SPA route views is earlier than the view's start).
    */
   t?: number | null | undefined;
   /**
    * Time by the device clock, epoch ms. Used when `t` or the context's `time_origin` is missing.
    */
   ts?: number | null | undefined;
-  /**
-   * The page URL of that view, when not the context's URL.
-   */
-  url?: string | null | undefined;
   /**
    * The view this event belongs to, when not the context's current view
    * (e.g. the final vitals of the previous SPA route).
@@ -391,6 +397,10 @@ export interface EventCommon {
    * The view's name, when not the context's `view_name`.
    */
   view_name?: string | null | undefined;
+  /**
+   * The page URL of that view, when not the context's URL.
+   */
+  view_url?: string | null | undefined;
 }
 /**
  * A page load or an SPA route change.

@@ -66,6 +66,10 @@ impl Pipeline {
         outcomes.add(Reason::TooManyEvents, u64::from(envelope.events.over_cap));
         let event_count = envelope.events.kept.len() as u64;
 
+        let mut envelope = envelope;
+        if let Some(hints) = &mut envelope.context.client_hints {
+            hints.brands.truncate(sightline_protocol::limits::MAX_CLIENT_HINT_BRANDS);
+        }
         let parsed = self.enricher.user_agents.parse(
             request.user_agent,
             envelope.context.client_hints.as_ref(),
@@ -165,7 +169,7 @@ fn clean_event(
     batch: &mut BatchState,
     cleaner: &mut Cleaner<'_>,
 ) -> Result<EventRecord, Reason> {
-    let Event { id, t, ts, view_id, url, view_name, mut body } = event;
+    let Event { id, t, ts, view_id, view_url, view_name, mut body } = event;
     let id = clean_id(id).ok_or(Reason::MissingEventId)?;
     if batch.event_ids.contains(&id) {
         return Err(Reason::DuplicateEventId);
@@ -178,9 +182,10 @@ fn clean_event(
         }
     }
     cleaner.body(&mut body)?;
-    let page = match url {
-        Some(url) if url != shared.page.url || view_name.is_some() => {
-            let key = (url, view_name);
+    let page = match (view_url, view_name) {
+        (None, None) => None,
+        (url, name) => {
+            let key = (url.unwrap_or_else(|| shared.page.url.clone()), name);
             match batch.pages.get(&key) {
                 Some(page) => page.clone(),
                 None => {
@@ -191,7 +196,6 @@ fn clean_event(
                 }
             }
         }
-        _ => None,
     };
     let time = shared.clock.event_time(t, ts);
     if time.clamped {
@@ -216,3 +220,6 @@ fn session_is_sampled(session_id: &str, rate: f64) -> bool {
     });
     (hash as f64 / u64::MAX as f64) < rate
 }
+
+#[cfg(test)]
+mod tests;

@@ -3,7 +3,7 @@
 //! essential value is unusable is dropped with a reason.
 
 use sightline_protocol::limits::{
-    MAX_BYTES, MAX_DURATION_MS, MAX_LABEL_LEN, MAX_MESSAGE_LEN, MAX_NAME_LEN, MAX_SCRIPTS, MAX_SERVER_TIMINGS,
+    MAX_BYTES, MAX_DURATION_MS, MAX_LABEL_LEN, MAX_TIMELINE_MS, MAX_MESSAGE_LEN, MAX_NAME_LEN, MAX_SCRIPTS, MAX_SERVER_TIMINGS,
     MAX_STACK_LEN, MAX_URL_LEN, MAX_VALUE_LEN,
 };
 use sightline_protocol::{
@@ -109,11 +109,9 @@ impl Cleaner<'_> {
             &mut attribution.resource_load_duration,
             &mut attribution.element_render_delay,
             &mut attribution.first_byte_to_fcp,
-            &mut attribution.interaction_time,
             &mut attribution.input_delay,
             &mut attribution.processing_duration,
             &mut attribution.presentation_delay,
-            &mut attribution.largest_shift_time,
             &mut attribution.waiting_duration,
             &mut attribution.cache_duration,
             &mut attribution.dns_duration,
@@ -122,6 +120,8 @@ impl Cleaner<'_> {
         ] {
             self.duration(duration);
         }
+        self.timeline(&mut attribution.interaction_time);
+        self.timeline(&mut attribution.largest_shift_time);
         self.bounded(&mut attribution.largest_shift_value, sightline_protocol::limits::MAX_CLS);
         self.scripts(&mut attribution.scripts);
     }
@@ -154,7 +154,7 @@ impl Cleaner<'_> {
             request.method = "OTHER".into();
         }
         self.url(&mut request.url);
-        self.duration(&mut request.start);
+        self.timeline(&mut request.start);
         self.size(&mut request.request_size);
         self.size(&mut request.response_size);
         request.status = request.status.filter(|s| (100..600).contains(s));
@@ -167,8 +167,8 @@ impl Cleaner<'_> {
         required_duration(resource.duration)?;
         self.url(&mut resource.url);
         self.opt_text(&mut resource.initiator, MAX_LABEL_LEN);
+        self.timeline(&mut resource.start);
         for phase in [
-            &mut resource.start,
             &mut resource.dns,
             &mut resource.connect,
             &mut resource.tls,
@@ -185,7 +185,7 @@ impl Cleaner<'_> {
 
     fn long_animation_frame(&mut self, frame: &mut LongAnimationFrameEvent) -> Result<(), Reason> {
         required_duration(frame.duration)?;
-        self.duration(&mut frame.start);
+        self.timeline(&mut frame.start);
         self.duration(&mut frame.blocking_duration);
         self.scripts(&mut frame.scripts);
         Ok(())
@@ -298,6 +298,11 @@ impl Cleaner<'_> {
     /// Removes an optional duration that is negative, not finite, or over 10 minutes.
     fn duration(&mut self, value: &mut Option<f64>) {
         self.bounded(value, MAX_DURATION_MS);
+    }
+
+    /// Removes an optional time on the document's timeline that is negative, not finite, or over 24 h.
+    fn timeline(&mut self, value: &mut Option<f64>) {
+        self.bounded(value, MAX_TIMELINE_MS);
     }
 
     /// Removes an optional byte size that is negative, not finite, or over 4 GiB.

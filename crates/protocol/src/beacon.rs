@@ -222,6 +222,9 @@ pub enum EffectiveConnectionType {
     /// 4g (or better)
     #[serde(rename = "4g")]
     Cellular4g,
+    /// A value this server does not know yet (e.g. a future `5g`).
+    #[serde(other)]
+    Unknown,
 }
 
 impl EffectiveConnectionType {
@@ -232,6 +235,7 @@ impl EffectiveConnectionType {
             Self::Cellular2g => "2g",
             Self::Cellular3g => "3g",
             Self::Cellular4g => "4g",
+            Self::Unknown => "unknown",
         }
     }
 }
@@ -286,6 +290,9 @@ pub enum ConsentState {
     Denied,
     /// Not decided yet.
     Pending,
+    /// A state this server does not know yet; treated like `pending`.
+    #[serde(other)]
+    Unknown,
 }
 
 /// Why a session's events are sent.
@@ -299,6 +306,9 @@ pub enum SamplingReason {
     KeptForError,
     /// Not sampled, kept because a vital was poor: diagnostics only, excluded from percentiles.
     KeptForPoorVital,
+    /// A reason this server does not know yet: diagnostics only, excluded from percentiles.
+    #[serde(other)]
+    Other,
 }
 
 impl SamplingReason {
@@ -312,6 +322,7 @@ impl SamplingReason {
             Self::Sampled => "sampled",
             Self::KeptForError => "kept_for_error",
             Self::KeptForPoorVital => "kept_for_poor_vital",
+            Self::Other => "other",
         }
     }
 }

@@ -15,7 +15,8 @@ pub struct Event {
     /// Unique id chosen by the agent (at most 64 characters); the store keeps one
     /// event per id, so retries never double-count.
     pub id: String,
-    /// Time relative to the view's navigation start, ms (`performance.now()`).
+    /// Time on the document's timeline, ms (`performance.now()`: since the document's
+    /// navigation start, which for SPA route views is earlier than the view's start).
     #[serde(default)]
     pub t: Option<f64>,
     /// Time by the device clock, epoch ms. Used when `t` or the context's `time_origin` is missing.
@@ -27,7 +28,7 @@ pub struct Event {
     pub view_id: Option<String>,
     /// The page URL of that view, when not the context's URL.
     #[serde(default)]
-    pub url: Option<String>,
+    pub view_url: Option<String>,
     /// The view's name, when not the context's `view_name`.
     #[serde(default)]
     pub view_name: Option<String>,
@@ -170,6 +171,9 @@ pub enum NavigationType {
     RouteChange,
     /// An SPA route change reported by the browser's native soft-navigation API.
     SoftNavigation,
+    /// A navigation type this server does not know yet (sent by a newer agent).
+    #[serde(other)]
+    Other,
 }
 
 impl NavigationType {
@@ -184,6 +188,7 @@ impl NavigationType {
             Self::Restore => "restore",
             Self::RouteChange => "route_change",
             Self::SoftNavigation => "soft_navigation",
+            Self::Other => "other",
         }
     }
 }
@@ -490,6 +495,9 @@ pub enum ErrorSource {
     Csp,
     /// Reported by the application (`addError`).
     Custom,
+    /// A source this server does not know yet (sent by a newer agent).
+    #[serde(other)]
+    Other,
 }
 
 impl ErrorSource {
@@ -503,6 +511,7 @@ impl ErrorSource {
             Self::Network => "network",
             Self::Csp => "csp",
             Self::Custom => "custom",
+            Self::Other => "other",
         }
     }
 }
@@ -551,6 +560,9 @@ pub enum RequestApi {
     Fetch,
     /// `XMLHttpRequest`.
     Xhr,
+    /// An API this server does not know yet (sent by a newer agent).
+    #[serde(other)]
+    Other,
 }
 
 /// How a request failed.
@@ -563,6 +575,9 @@ pub enum RequestFailure {
     Aborted,
     /// Timed out.
     Timeout,
+    /// A failure this server does not know yet (sent by a newer agent).
+    #[serde(other)]
+    Other,
 }
 
 /// A notable resource of a view (slowest, render-blocking, third-party).
@@ -671,6 +686,9 @@ pub enum ActionType {
     Keypress,
     /// An application-defined action.
     Custom,
+    /// An action type this server does not know yet (sent by a newer agent).
+    #[serde(other)]
+    Other,
 }
 
 impl ActionType {
@@ -681,6 +699,7 @@ impl ActionType {
             Self::Tap => "tap",
             Self::Keypress => "keypress",
             Self::Custom => "custom",
+            Self::Other => "other",
         }
     }
 }

@@ -31,6 +31,11 @@ pub const MAX_STACK_LEN: usize = 16 * 1024;
 
 /// Largest duration accepted for timings (navigation phases, requests, LoAF…): 10 minutes in ms.
 pub const MAX_DURATION_MS: f64 = 600_000.0;
+/// Largest time on the document's timeline accepted (`t`, `start`, interaction and shift
+/// times): 24 hours in ms, since single-page apps stay open for long.
+pub const MAX_TIMELINE_MS: f64 = 24.0 * 3600.0 * 1000.0;
+/// Brands kept from a client-hints brand list.
+pub const MAX_CLIENT_HINT_BRANDS: usize = 8;
 /// Largest CLS value accepted (a score, unitless).
 pub const MAX_CLS: f64 = 100.0;
 /// Largest byte size accepted for transfer/body sizes: 4 GiB.
