@@ -1,1 +1,39 @@
-fn main() {}
+//! `sightline`: one binary that collects, stores and shows what real users experience.
+
+mod config;
+mod serve;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Overrides;
+
+/// Sightline: open-source Real User Monitoring.
+#[derive(Debug, Parser)]
+#[command(name = "sightline", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server: beacon intake, health and metrics.
+    Serve(Overrides),
+    /// Check a configuration (file + environment + flags) and print the effective settings.
+    CheckConfig(Overrides),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(overrides) => serve::run(&overrides),
+        Command::CheckConfig(overrides) => serve::check_config(&overrides),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,57 @@
+# Sightline developer commands. `make run` and `make test` are the two set-up
+# commands of the README; both install what they need (npm packages) first.
+
+CARGO ?= cargo
+SIGHTLINE_DATA_DIR ?= sightline-data
+
+.PHONY: run test deps build lint test-rust protocol protocol-check fuzz-smoke bench bench-smoke clean
+
+## Build the release binary and run Sightline with its data in ./sightline-data.
+run: build
+	./target/release/sightline serve --data-dir $(SIGHTLINE_DATA_DIR)
+
+## Everything CI runs: formatting, lints, unit/property/snapshot/integration tests,
+## protocol drift check, a short fuzz run and the benchmarks in smoke mode.
+test: deps lint protocol-check test-rust fuzz-smoke bench-smoke
+
+## npm packages (uap-core regexes for the user-agent parser, TypeScript tooling).
+deps: node_modules/.package-lock.json
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+build: deps
+	$(CARGO) build --release -p sightline-cli
+
+lint: deps
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+test-rust: deps
+	$(CARGO) nextest run --workspace --locked --no-fail-fast
+
+## Regenerate the JSON Schema and the agent's TypeScript types from the Rust protocol types.
+protocol: deps
+	$(CARGO) run -q --locked -p sightline-protocol --example export-schema > crates/protocol/beacon.schema.json
+	npm run --silent protocol:generate
+
+## Fail when the committed schema or TypeScript types drift from the Rust types.
+protocol-check: deps
+	$(CARGO) run -q --locked -p sightline-protocol --example export-schema | cmp -s - crates/protocol/beacon.schema.json \
+		|| (echo "crates/protocol/beacon.schema.json is stale: run 'make protocol' and commit the result" && exit 1)
+	npm run --silent protocol:check
+
+fuzz-smoke: deps
+	./fuzz/run.sh smoke
+
+## Pipeline micro-benchmark (events/s per core), full size.
+bench: deps
+	$(CARGO) run --release --locked -p sightline-bench --bin ingest-bench
+
+bench-smoke: deps
+	$(CARGO) run --locked -p sightline-bench --bin ingest-bench -- --smoke
+
+clean:
+	$(CARGO) clean
+	rm -rf node_modules

@@ -1,0 +1,142 @@
+//! `sightline serve`: wiring config, store, pipeline and server together.
+
+use std::io::Write as _;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use rand::Rng as _;
+use sightline_ingest::enrich::Enricher;
+use sightline_ingest::enrich::geo::GeoDatabase;
+use sightline_ingest::{Pipeline, ProjectConfig};
+use sightline_server::{AppState, Metrics, ProjectRegistry};
+use sightline_store::{LogStore, LogStoreOptions, Store};
+use tracing_subscriber::EnvFilter;
+
+use crate::config::{Config, LogFormat, Overrides};
+
+/// Runs the server until Ctrl-C or SIGTERM.
+pub fn run(overrides: &Overrides) -> anyhow::Result<()> {
+    let config = Config::load(overrides)?;
+    init_logging(&config)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(serve(config))
+}
+
+/// Prints the effective configuration, or what is wrong with it.
+pub fn check_config(overrides: &Overrides) -> anyhow::Result<()> {
+    let config = Config::load(overrides)?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "configuration is valid")?;
+    writeln!(out, "{config:#?}")?;
+    Ok(())
+}
+
+async fn serve(mut config: Config) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
+    if config.projects.is_empty() {
+        config.projects.push(default_project(&config.data_dir)?);
+    }
+    let geo = match &config.geoip_db {
+        Some(path) => Some(GeoDatabase::open(path)?),
+        None => None,
+    };
+    let projects = ProjectRegistry::new(config.projects.clone()).map_err(anyhow::Error::msg)?;
+    let store: Arc<dyn Store> = Arc::new(LogStore::open(&config.data_dir, LogStoreOptions::default())?);
+    let metrics = Arc::new(Metrics::new());
+    let state = Arc::new(AppState::new(
+        config.intake.clone(),
+        projects,
+        Pipeline::new(Enricher::new(geo)),
+        Arc::clone(&store),
+        Arc::clone(&metrics),
+    ));
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}: is another process using it?", config.listen))?;
+    let address = listener.local_addr()?;
+    announce(address, &config.projects)?;
+    tracing::info!(%address, data_dir = %config.data_dir.display(), "sightline is ready");
+    sightline_server::listener::serve(
+        listener,
+        sightline_server::router(state),
+        config.intake.header_timeout(),
+        metrics,
+        shutdown_signal(),
+    )
+    .await?;
+    store.close().await;
+    tracing::info!("sightline stopped");
+    Ok(())
+}
+
+/// Tells the person at the terminal where to send beacons.
+fn announce(address: std::net::SocketAddr, projects: &[ProjectConfig]) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "Sightline {} listening on http://{address}", env!("CARGO_PKG_VERSION"))?;
+    for project in projects {
+        writeln!(
+            out,
+            "  project {:?}: ingest key {}  → POST http://{address}/ingest/v1/{}",
+            project.id, project.ingest_key, project.ingest_key
+        )?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// The `default` project, with an ingest key created once and kept in the data directory.
+fn default_project(data_dir: &Path) -> anyhow::Result<ProjectConfig> {
+    let key_file = data_dir.join("default-ingest-key");
+    let key = match std::fs::read_to_string(&key_file) {
+        Ok(key) => key.trim().to_owned(),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            let key = new_ingest_key();
+            std::fs::write(&key_file, format!("{key}\n"))
+                .with_context(|| format!("cannot write {}", key_file.display()))?;
+            key
+        }
+        Err(error) => return Err(error).with_context(|| format!("cannot read {}", key_file.display())),
+    };
+    Ok(ProjectConfig { ingest_key: key, ..ProjectConfig::default() })
+}
+
+fn new_ingest_key() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
+    let mut rng = rand::rng();
+    let suffix: String = (0..24).map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())])).collect();
+    format!("pk_{suffix}")
+}
+
+fn init_logging(config: &Config) -> anyhow::Result<()> {
+    let filter = EnvFilter::try_new(&config.log_level)
+        .with_context(|| format!("invalid log_level {:?}: try info, debug or warn", config.log_level))?;
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match config.log_format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(_) => {
+                let _ = interrupt.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = interrupt => {},
+            _ = terminate.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+    tracing::info!("shutting down");
+}
