@@ -1,0 +1,107 @@
+//! The `sightline` binary as a user runs it.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+fn sightline() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sightline"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("SIGHTLINE_") {
+            command.env_remove(key);
+        }
+    }
+    command
+}
+
+/// Starts `sightline serve` on a free loopback port; returns the child and its address.
+fn start(data_dir: &std::path::Path) -> (Child, String, Vec<String>) {
+    let mut child = sightline()
+        .args(["serve", "--listen", "127.0.0.1:0", "--log-level", "warn", "--data-dir"])
+        .arg(data_dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start sightline");
+    let stdout = child.stdout.take().expect("stdout");
+    let lines: Vec<String> = BufReader::new(stdout).lines().take(2).map(|l| l.expect("banner line")).collect();
+    let address = lines[0].rsplit("http://").next().expect("address in banner").to_owned();
+    (child, address, lines)
+}
+
+fn get(address: &str, path: &str) -> String {
+    let mut stream = TcpStream::connect(address).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n").expect("send");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("read");
+    answer
+}
+
+#[test]
+fn serve_prints_the_default_key_serves_health_and_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (mut child, address, banner) = start(dir.path());
+    let key = std::fs::read_to_string(dir.path().join("default-ingest-key")).expect("key file");
+    assert!(banner[1].contains(key.trim()), "banner shows the key: {banner:?}");
+    assert!(get(&address, "/healthz").starts_with("HTTP/1.1 200"));
+    assert!(get(&address, "/readyz").starts_with("HTTP/1.1 200"));
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
+    assert!(status.success());
+    let exit = child.wait().expect("wait");
+    assert!(exit.success(), "graceful shutdown exits 0, got {exit:?}");
+
+    let (mut again, _, banner) = start(dir.path());
+    assert!(banner[1].contains(key.trim()), "the default key survives restarts");
+    again.kill().expect("kill");
+    let _ = again.wait();
+}
+
+#[test]
+fn a_typo_in_the_config_file_is_named() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("sightline.toml");
+    std::fs::write(&path, "listen = \"127.0.0.1:0\"\n[intake]\nmax_body = 10\n").expect("write config");
+    let output = sightline().arg("check-config").arg("--config").arg(&path).output().expect("run");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("max_body") && stderr.contains("sightline.toml"), "{stderr}");
+}
+
+#[test]
+fn an_unknown_environment_variable_is_named() {
+    let output = sightline().arg("check-config").env("SIGHTLINE_LISTN", "x").output().expect("run");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("SIGHTLINE_LISTN"));
+}
+
+#[test]
+fn flags_override_environment_which_overrides_the_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("sightline.toml");
+    std::fs::write(&path, "listen = \"127.0.0.1:1111\"\nlog_level = \"debug\"\n").expect("write config");
+    let output = sightline()
+        .args(["check-config", "--listen", "127.0.0.1:3333"])
+        .arg("--config")
+        .arg(&path)
+        .env("SIGHTLINE_LISTEN", "127.0.0.1:2222")
+        .env("SIGHTLINE_LOG_LEVEL", "warn")
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("127.0.0.1:3333"), "flag wins: {stdout}");
+    assert!(stdout.contains("\"warn\""), "env wins over the file: {stdout}");
+}
+
+#[test]
+fn the_configuration_doc_example_is_a_valid_config() {
+    let docs = include_str!("../../../docs/configuration.md");
+    let example = docs.split("```toml\n").nth(1).and_then(|rest| rest.split("```").next()).expect("toml example");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("example.toml");
+    std::fs::File::create(&path).and_then(|mut f| f.write_all(example.as_bytes())).expect("write");
+    let output = sightline().arg("check-config").arg("--config").arg(&path).output().expect("run");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+}
