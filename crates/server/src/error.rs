@@ -15,6 +15,7 @@ pub fn status_for(reason: Reason) -> StatusCode {
         Reason::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         Reason::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
         Reason::StorageUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        Reason::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::BAD_REQUEST,
     }
 }

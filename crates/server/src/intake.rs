@@ -22,7 +22,7 @@ use serde::Serialize;
 use sightline_ingest::decode::{Encoding, decompress};
 use sightline_ingest::enrich::user_agent::HintHeaders;
 use sightline_ingest::privacy::client_ip::client_ip;
-use sightline_ingest::{Reason, Rejection, RequestMeta};
+use sightline_ingest::{ProcessedBatch, Reason, Rejection, RequestMeta};
 use sightline_protocol::EventRecord;
 
 use crate::error::error_response;
@@ -92,8 +92,8 @@ impl From<Rejection> for Refusal {
 }
 
 async fn receive(
-    state: &AppState,
-    project: &ProjectEntry,
+    state: &Arc<AppState>,
+    project: &Arc<ProjectEntry>,
     client: IpAddr,
     query: Option<&str>,
     headers: &HeaderMap,
@@ -111,9 +111,43 @@ async fn receive(
     })?;
     let labels = crate::metrics::ProjectLabels { project: config.id.clone() };
     state.metrics.intake_bytes.get_or_create(&labels).inc_by(raw.len() as u64);
-    let decompressed = decompress(&raw, encoding, state.intake.max_decompressed_bytes)?;
-    state.metrics.intake_decompressed_bytes.get_or_create(&labels).inc_by(decompressed.len() as u64);
+    let batch = if encoding == Encoding::Identity && raw.len() <= INLINE_WORK_BYTES {
+        process(state, project, client, headers, &raw, encoding)?
+    } else {
+        // Inflating megabytes and cleaning hundreds of events would stall other connections.
+        let (state, project, headers) = (Arc::clone(state), Arc::clone(project), headers.clone());
+        tokio::task::spawn_blocking(move || process(&state, &project, client, &headers, &raw, encoding))
+            .await
+            .map_err(|error| {
+                tracing::error!(%error, "beacon processing panicked");
+                Rejection::new(Reason::InternalError, "the server failed to process this beacon")
+            })??
+    };
+    state.metrics.record_outcomes(&config.id, &batch.outcomes);
 
+    let accepted = batch.records.len();
+    store(state, &config.id, batch.records).await?;
+    state.metrics.beacons_accepted.get_or_create(&labels).inc();
+    let body = Accepted { accepted, dropped: batch.outcomes.dropped_events() };
+    Ok((StatusCode::ACCEPTED, Json(body)).into_response())
+}
+
+/// Identity bodies up to this size are processed on the async worker; larger or compressed
+/// bodies go to the blocking pool.
+const INLINE_WORK_BYTES: usize = 32 * 1024;
+
+/// Decompresses and runs the pipeline: pure CPU work.
+fn process(
+    state: &AppState,
+    project: &ProjectEntry,
+    client: IpAddr,
+    headers: &HeaderMap,
+    raw: &[u8],
+    encoding: Encoding,
+) -> Result<ProcessedBatch, Rejection> {
+    let decompressed = decompress(raw, encoding, state.intake.max_decompressed_bytes)?;
+    let labels = crate::metrics::ProjectLabels { project: project.project.config.id.clone() };
+    state.metrics.intake_decompressed_bytes.get_or_create(&labels).inc_by(decompressed.len() as u64);
     let started = Instant::now();
     let cdn_geo = state
         .intake
@@ -130,13 +164,7 @@ async fn receive(
     };
     let batch = state.pipeline.process(&project.project, &request, &decompressed)?;
     state.metrics.pipeline_latency.observe(started.elapsed().as_secs_f64());
-    state.metrics.record_outcomes(&config.id, &batch.outcomes);
-
-    let accepted = batch.records.len();
-    store(state, &config.id, batch.records).await?;
-    state.metrics.beacons_accepted.get_or_create(&labels).inc();
-    let body = Accepted { accepted, dropped: batch.outcomes.dropped_events() };
-    Ok((StatusCode::ACCEPTED, Json(body)).into_response())
+    Ok(batch)
 }
 
 fn rate_limit(state: &AppState, project: &ProjectEntry, client: IpAddr) -> Result<(), Refusal> {
