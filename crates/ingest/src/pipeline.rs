@@ -149,14 +149,17 @@ struct BatchState {
 /// Parses one raw event; an unknown kind and a malformed event are told apart.
 fn parse_event(raw: &str) -> Result<Event, Reason> {
     serde_json::from_str::<Event>(raw).map_err(|_| {
+        /// Just enough of an event to say why it did not parse.
         #[derive(serde::Deserialize)]
-        struct KindOnly<'a> {
+        struct Probe<'a> {
             #[serde(borrow)]
             kind: Option<std::borrow::Cow<'a, str>>,
+            id: Option<serde::de::IgnoredAny>,
         }
         let known = |kind: &str| sightline_protocol::EventKind::ALL.iter().any(|k| k.as_str() == kind);
-        match serde_json::from_str::<KindOnly<'_>>(raw) {
-            Ok(KindOnly { kind: Some(kind) }) if !known(&kind) => Reason::UnknownEventKind,
+        match serde_json::from_str::<Probe<'_>>(raw) {
+            Ok(Probe { kind: Some(kind), .. }) if !known(&kind) => Reason::UnknownEventKind,
+            Ok(Probe { id: None, .. }) => Reason::MissingEventId,
             _ => Reason::InvalidEvent,
         }
     })
@@ -214,10 +217,16 @@ fn session_is_sampled(session_id: &str, rate: f64) -> bool {
     if rate >= 1.0 {
         return true;
     }
-    // FNV-1a: stable across processes and versions, unlike the std hasher.
-    let hash = session_id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+    // FNV-1a, stable across processes and versions unlike the std hasher, then a
+    // 64-bit finalizer so ids differing only in their last characters spread evenly.
+    let mut hash = session_id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
         (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
     });
+    hash ^= hash >> 33;
+    hash = hash.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    hash ^= hash >> 33;
+    hash = hash.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    hash ^= hash >> 33;
     (hash as f64 / u64::MAX as f64) < rate
 }
 

@@ -13,7 +13,7 @@ use sightline_protocol::{
 };
 
 use crate::cardinality::{CardinalityGuard, OTHER};
-use crate::normalize::url::{QueryAllowlist, SanitizedUrl, sanitize_url};
+use crate::normalize::url::{QueryAllowlist, sanitize_url_with_base};
 use crate::outcome::{Outcomes, Reason};
 use crate::privacy::scrub::Scrubber;
 
@@ -280,10 +280,13 @@ impl Cleaner<'_> {
     /// Reduces a URL to scheme, host, path and allow-listed query, resolved against the page;
     /// non-http(s) URLs keep only their scheme (`data:`, `blob:`), garbage becomes empty.
     pub fn url(&mut self, url: &mut String) {
-        match resolve_and_sanitize(url, self.base_url, self.allowlist) {
-            Some(sanitized) => {
+        match sanitize_url_with_base(url, self.base_url, self.allowlist) {
+            Some(mut sanitized) => {
+                if self.scrubber.scrub_url(&mut sanitized) {
+                    self.changed(QualityFlags::SCRUBBED, Reason::PiiScrubbed);
+                }
                 *url = sanitized.url;
-                self.free_text(url, MAX_URL_LEN);
+                self.text(url, MAX_URL_LEN);
             }
             None => *url = scheme_only(url),
         }
@@ -333,11 +336,6 @@ impl Cleaner<'_> {
         self.flags.set(flag);
         self.outcomes.add(reason, 1);
     }
-}
-
-// Interim until normalize::url grows relative-URL resolution.
-fn resolve_and_sanitize(raw: &str, _base: &str, allowlist: &QueryAllowlist) -> Option<SanitizedUrl> {
-    sanitize_url(raw, allowlist)
 }
 
 fn required_duration(value: f64) -> Result<(), Reason> {

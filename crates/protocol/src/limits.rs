@@ -5,6 +5,8 @@
 //! dropped and counted as an outcome. Numeric ranges per metric live here too so
 //! that the agent, the intake and the docs agree.
 
+/// Deepest JSON nesting accepted in a beacon (the format itself needs 6).
+pub const MAX_JSON_DEPTH: usize = 32;
 /// Events kept from one beacon; the rest are dropped (`too_many_events`).
 pub const MAX_EVENTS_PER_BATCH: usize = 500;
 /// Attributes kept per event, per context and per user; the rest are dropped.
