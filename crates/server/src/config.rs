@@ -61,7 +61,7 @@ impl IntakeConfig {
         if self.per_ip_rate_limit_per_second < 0.0 || self.per_ip_burst < 0.0 {
             return Err("intake per-IP rate limits cannot be negative".into());
         }
-        Ok(())
+        self.cdn_geo_headers.validate().map_err(|error| format!("intake.{error}"))
     }
 
     /// The header read timeout.

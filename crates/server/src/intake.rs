@@ -57,7 +57,7 @@ pub(crate) async fn ingest(
         return forbidden();
     };
     let project_id = project.project.config.id.as_str();
-    let client = client_ip(peer.ip(), header_str(&headers, "x-forwarded-for"), &state.intake.trusted_proxies);
+    let client = client_ip(peer.ip(), forwarded_for(&headers).as_deref(), &state.intake.trusted_proxies);
     let mut response = match receive(&state, &project, client, query.as_deref(), &headers, body).await {
         Ok(response) => response,
         Err(Refusal { rejection, retry_after, close }) => {
@@ -227,6 +227,17 @@ fn encoding(headers: &HeaderMap, query: Option<&str>) -> Result<Encoding, Reject
         .flat_map(|q| q.split('&'))
         .find_map(|pair| pair.strip_prefix("encoding="));
     flag.map_or(Ok(Encoding::Identity), Encoding::parse)
+}
+
+/// Every `X-Forwarded-For` line joined in order: a proxy may add its own line instead of
+/// appending, and reading only the first line would then believe what the client sent.
+fn forwarded_for(headers: &HeaderMap) -> Option<String> {
+    let lines: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| std::str::from_utf8(value.as_bytes()).ok())
+        .collect();
+    (!lines.is_empty()).then(|| lines.join(","))
 }
 
 fn hint_headers(headers: &HeaderMap) -> HintHeaders<'_> {
