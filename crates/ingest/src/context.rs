@@ -38,6 +38,19 @@ pub struct RequestMeta<'a> {
     pub do_not_track: bool,
 }
 
+/// What an event brings to its record besides the shared context.
+#[derive(Debug)]
+pub(crate) struct EventParts {
+    pub event_id: String,
+    pub timestamp_ms: i64,
+    /// The event's view, when not the context's.
+    pub view_id: Option<String>,
+    /// The event's page, when not the context's.
+    pub page: Option<PageLocation>,
+    pub quality: QualityFlags,
+    pub body: EventBody,
+}
+
 /// The cleaned, enriched fields every record of a beacon shares.
 #[derive(Debug, Clone)]
 pub(crate) struct SharedContext {
@@ -128,17 +141,9 @@ impl SharedContext {
         })
     }
 
-    /// A record of this beacon.
-    pub fn record(
-        &self,
-        project_id: &str,
-        event_id: String,
-        timestamp_ms: i64,
-        view_id: Option<String>,
-        page: Option<PageLocation>,
-        quality: QualityFlags,
-        body: EventBody,
-    ) -> EventRecord {
+    /// A record of this beacon from an event's own parts.
+    pub fn record(&self, project_id: &str, event: EventParts) -> EventRecord {
+        let EventParts { event_id, timestamp_ms, view_id, page, quality, body } = event;
         EventRecord {
             project: project_id.to_owned(),
             event_id,

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use sightline_protocol::{ConsentState, Event, EventBody, EventRecord, PageLocation, QualityFlags, VitalName};
 
 use crate::cardinality::CardinalityGuard;
-use crate::context::{RequestMeta, SharedContext, clean_id, page_location};
+use crate::context::{EventParts, RequestMeta, SharedContext, clean_id, page_location};
 use crate::decode::parse_envelope;
 use crate::enrich::Enricher;
 use crate::error::{IngestError, Rejection};
@@ -209,7 +209,8 @@ fn clean_event(
         cleaner.flags.set(QualityFlags::CLOCK_CORRECTED);
     }
     batch.event_ids.insert(id.clone());
-    Ok(shared.record(&project.config.id, id, time.timestamp_ms, view_id, page, cleaner.flags, body))
+    let parts = EventParts { event_id: id, timestamp_ms: time.timestamp_ms, view_id, page, quality: cleaner.flags, body };
+    Ok(shared.record(&project.config.id, parts))
 }
 
 /// Server-side sampling: a stable hash of the session id decides, so a session is kept whole or not at all.

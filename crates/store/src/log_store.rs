@@ -49,7 +49,7 @@ pub struct LogStore {
 
 impl LogStore {
     /// Opens (or creates) the log under `data_dir`.
-    pub fn open(data_dir: &Path, options: LogStoreOptions) -> Result<Self, StoreError> {
+    pub fn open(data_dir: &Path, options: &LogStoreOptions) -> Result<Self, StoreError> {
         let dir = data_dir.join("intake");
         let open_error = |error: std::io::Error| StoreError::Open {
             path: dir.display().to_string(),

@@ -24,7 +24,7 @@ fn request(user_agent: &str) -> RequestMeta<'_> {
     }
 }
 
-fn beacon(events: Value) -> Value {
+fn beacon(events: &Value) -> Value {
     json!({
         "v": 1,
         "context": {
@@ -56,7 +56,7 @@ fn lcp(id: &str, value: f64) -> Value {
 
 #[test]
 fn a_realistic_beacon_becomes_clean_enriched_records() {
-    let body = beacon(json!([
+    let body = beacon(&json!([
         {"id": "e1", "kind": "view", "t": 0.0, "navigation_type": "navigate",
          "timing": {"dns": 12.0, "ttfb": 180.0, "load": 1400.0}},
         lcp("e2", 2300.0),
@@ -81,7 +81,7 @@ fn a_realistic_beacon_becomes_clean_enriched_records() {
 
 #[test]
 fn the_normalized_record_snapshot() {
-    let body = beacon(json!([
+    let body = beacon(&json!([
         {"id": "e1", "kind": "request", "t": 500.0, "method": "post", "url": "/api/cart/items/987?session=abc",
          "status": 201, "duration": 84.5, "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736", "span_id": "00f067aa0ba902b7"},
         {"id": "e2", "kind": "custom", "t": 900.0, "name": "add_to_cart", "value": 59.9,
@@ -94,7 +94,7 @@ fn the_normalized_record_snapshot() {
 
 #[test]
 fn bad_events_are_dropped_alone_with_their_reasons() {
-    let body = beacon(json!([
+    let body = beacon(&json!([
         lcp("ok", 1000.0),
         {"id": "future", "kind": "app_start", "duration": 5},
         {"id": "broken", "kind": "vital", "name": "lcp"},
@@ -120,7 +120,7 @@ fn bad_events_are_dropped_alone_with_their_reasons() {
 #[test]
 fn ten_thousand_vitals_for_one_view_keep_one() {
     let events: Vec<Value> = (0..10_000).map(|i| lcp(&format!("v{i}"), 1000.0)).collect();
-    let batch = process(&project(|_| {}), CHROME_MAC, &beacon(Value::Array(events))).expect("accepted");
+    let batch = process(&project(|_| {}), CHROME_MAC, &beacon(&Value::Array(events))).expect("accepted");
     assert_eq!(batch.records.len(), 1);
     assert_eq!(batch.outcomes.get(Reason::TooManyEvents), 9_500);
     assert_eq!(batch.outcomes.get(Reason::DuplicateVital), 499);
@@ -129,33 +129,33 @@ fn ten_thousand_vitals_for_one_view_keep_one() {
 #[test]
 fn whole_beacon_policies_drop_with_one_reason() {
     let events = json!([lcp("a", 1000.0), lcp("b", 1000.0)]);
-    let mut denied = beacon(events.clone());
+    let mut denied = beacon(&events);
     denied["context"]["consent"] = json!("denied");
     let batch = process(&project(|_| {}), CHROME_MAC, &denied).expect("answered");
     assert!(batch.records.is_empty());
     assert_eq!(batch.outcomes.get(Reason::ConsentDenied), 2);
 
     let bot = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
-    let batch = process(&project(|_| {}), bot, &beacon(events.clone())).expect("answered");
+    let batch = process(&project(|_| {}), bot, &beacon(&events)).expect("answered");
     assert_eq!((batch.records.len(), batch.outcomes.get(Reason::Bot)), (0, 2));
-    let kept = process(&project(|p| p.drop_bots = false), bot, &beacon(events.clone())).expect("answered");
+    let kept = process(&project(|p| p.drop_bots = false), bot, &beacon(&events)).expect("answered");
     assert_eq!(kept.records[0].client.device_class, DeviceClass::Bot);
 
     let honoring = project(|p| p.honor_do_not_track = true);
     let dnt = RequestMeta { do_not_track: true, ..request(CHROME_MAC) };
-    let batch = Pipeline::default().process(&honoring, &dnt, beacon(events).to_string().as_bytes()).expect("answered");
+    let batch = Pipeline::default().process(&honoring, &dnt, beacon(&events).to_string().as_bytes()).expect("answered");
     assert_eq!(batch.outcomes.get(Reason::DoNotTrack), 2);
 }
 
 #[test]
 fn beacons_from_foreign_hosts_or_without_a_page_are_refused() {
     let strict = project(|p| p.allowed_hosts = vec!["*.shop.example".into()]);
-    let refused = process(&strict, CHROME_MAC, &beacon(json!([]))).expect_err("ghost spam");
+    let refused = process(&strict, CHROME_MAC, &beacon(&json!([]))).expect_err("ghost spam");
     assert_eq!(refused.reason, Reason::HostNotAllowed);
-    let mut no_page = beacon(json!([]));
+    let mut no_page = beacon(&json!([]));
     no_page["context"]["url"] = json!("javascript:alert(1)");
     assert_eq!(process(&project(|_| {}), CHROME_MAC, &no_page).expect_err("no page").reason, Reason::InvalidContext);
-    let mut no_session = beacon(json!([]));
+    let mut no_session = beacon(&json!([]));
     no_session["context"]["session_id"] = json!("");
     assert_eq!(process(&project(|_| {}), CHROME_MAC, &no_session).expect_err("no session").reason, Reason::InvalidContext);
 }
@@ -165,7 +165,7 @@ fn server_side_sampling_keeps_whole_sessions_and_scales_the_rate() {
     let half = project(|p| p.sample_rate = 0.5);
     let mut kept = 0;
     for session in 0..400 {
-        let mut body = beacon(json!([lcp("a", 1000.0)]));
+        let mut body = beacon(&json!([lcp("a", 1000.0)]));
         body["context"]["session_id"] = json!(format!("session-{session}"));
         let batch = process(&half, CHROME_MAC, &body).expect("answered");
         if let Some(record) = batch.records.first() {
@@ -178,7 +178,7 @@ fn server_side_sampling_keeps_whole_sessions_and_scales_the_rate() {
 
 #[test]
 fn absurd_sample_rates_cannot_inflate_weights() {
-    let mut body = beacon(json!([lcp("a", 1000.0)]));
+    let mut body = beacon(&json!([lcp("a", 1000.0)]));
     body["context"]["sample_rate"] = json!(1e-12);
     let batch = process(&project(|_| {}), CHROME_MAC, &body).expect("answered");
     assert!((batch.records[0].sample_rate - crate::MIN_SAMPLE_RATE).abs() < f64::EPSILON);
@@ -192,7 +192,7 @@ fn custom_event_names_over_the_cap_fold_into_other() {
     let capped = project(|p| p.max_event_names = 3);
     let events: Vec<Value> =
         (0..10).map(|i| json!({"id": format!("c{i}"), "kind": "custom", "name": format!("name-{i}")})).collect();
-    let batch = process(&capped, CHROME_MAC, &beacon(Value::Array(events))).expect("accepted");
+    let batch = process(&capped, CHROME_MAC, &beacon(&Value::Array(events))).expect("accepted");
     let names: Vec<_> = batch
         .records
         .iter()
@@ -207,7 +207,7 @@ fn custom_event_names_over_the_cap_fold_into_other() {
 
 #[test]
 fn events_of_another_view_keep_their_own_page_and_name() {
-    let mut body = beacon(json!([
+    let mut body = beacon(&json!([
         {"id": "old", "kind": "vital", "name": "cls", "value": 0.02, "view_id": "view-0",
          "view_url": "https://shop.test/products/77", "view_name": "product"},
         lcp("new", 900.0),

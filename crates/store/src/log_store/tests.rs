@@ -40,7 +40,7 @@ fn record(id: &str) -> EventRecord {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_appends_are_all_durable_and_readable() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = Arc::new(LogStore::open(dir.path(), LogStoreOptions::default()).expect("open"));
+    let store = Arc::new(LogStore::open(dir.path(), &LogStoreOptions::default()).expect("open"));
     let mut tasks = Vec::new();
     for task in 0..20 {
         let store = Arc::clone(&store);
@@ -62,7 +62,7 @@ async fn concurrent_appends_are_all_durable_and_readable() {
 #[tokio::test]
 async fn appends_after_close_are_refused() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = LogStore::open(dir.path(), LogStoreOptions::default()).expect("open");
+    let store = LogStore::open(dir.path(), &LogStoreOptions::default()).expect("open");
     store.close().await;
     assert!(matches!(store.append(vec![record("late")]).await, Err(StoreError::Closed)));
 }
@@ -71,7 +71,7 @@ async fn appends_after_close_are_refused() {
 async fn reopening_appends_after_existing_records() {
     let dir = tempfile::tempdir().expect("temp dir");
     for round in 0..2 {
-        let store = LogStore::open(dir.path(), LogStoreOptions::default()).expect("open");
+        let store = LogStore::open(dir.path(), &LogStoreOptions::default()).expect("open");
         store.append(vec![record(&format!("r{round}"))]).await.expect("append");
         store.close().await;
     }
@@ -101,14 +101,14 @@ async fn a_full_disk_refuses_the_write_and_reports_unhealthy() {
 #[tokio::test]
 async fn a_torn_tail_is_cut_on_open() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = LogStore::open(dir.path(), LogStoreOptions::default()).expect("open");
+    let store = LogStore::open(dir.path(), &LogStoreOptions::default()).expect("open");
     store.append(vec![record("kept")]).await.expect("append");
     store.close().await;
     let path = dir.path().join("intake/events.jsonl");
     let mut file = OpenOptions::new().append(true).open(&path).expect("open log");
     file.write_all(b"{\"project\":\"torn").expect("write torn tail");
     drop(file);
-    let store = LogStore::open(dir.path(), LogStoreOptions::default()).expect("reopen");
+    let store = LogStore::open(dir.path(), &LogStoreOptions::default()).expect("reopen");
     store.append(vec![record("after")]).await.expect("append");
     store.close().await;
     let ids: Vec<_> = LogStore::read_all(&path).expect("read").into_iter().map(|r| r.event_id).collect();
