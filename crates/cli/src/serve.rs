@@ -43,7 +43,7 @@ async fn serve(mut config: Config) -> anyhow::Result<()> {
         None => None,
     };
     let projects = ProjectRegistry::new(config.projects.clone()).map_err(anyhow::Error::msg)?;
-    let store: Arc<dyn Store> = Arc::new(LogStore::open(&config.data_dir, LogStoreOptions::default())?);
+    let store: Arc<dyn Store> = Arc::new(LogStore::open(&config.data_dir, &LogStoreOptions::default())?);
     let metrics = Arc::new(Metrics::new());
     let state = Arc::new(AppState::new(
         config.intake.clone(),
