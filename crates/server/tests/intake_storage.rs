@@ -1,0 +1,54 @@
+//! When storage cannot take writes, the intake stops acknowledging (503 with
+//! `Retry-After`), reports itself not ready, and recovers by itself once
+//! writes succeed again. Nothing it refused is stored; nothing it acknowledged is lost.
+
+mod support;
+
+use support::{Beacon, ServerOptions, StoreChoice};
+
+#[tokio::test]
+async fn a_failing_store_gets_503_and_not_ready_until_it_recovers() {
+    let server = ServerOptions::default().store(StoreChoice::Failable).start().await;
+    let seed = server.seed().await;
+
+    server.fail_storage(true);
+    let refused = Beacon::realistic();
+    let response = server.post_beacon(&refused).await;
+
+    response.assert_error(503, "storage_unavailable");
+    let retry_after: u64 = response.header("retry-after").expect("Retry-After").parse().expect("whole seconds");
+    assert!(retry_after >= 1);
+    assert!(!response.text().contains("No space left"), "internal details stay in the log: {}", response.text());
+    let ready = server.get("/readyz").await;
+    assert_eq!(ready.status, 503, "{}", ready.text());
+    assert_eq!(server.get("/healthz").await.status, 200, "alive, only not ready");
+    let metrics = server.metrics().await;
+    assert_eq!(metrics.outcome("shop", "storage_unavailable"), 1);
+    assert_eq!(metrics.sum("sightline_store_writable", &[]), 0.0);
+
+    server.fail_storage(false);
+    let after = Beacon::realistic();
+    let response = server.post_beacon(&after).await;
+
+    assert_eq!(response.accepted_dropped(), (10, 0), "accepted again once writes succeed");
+    server.assert_healthy().await;
+    assert_eq!(server.metrics().await.sum("sightline_store_writable", &[]), 1.0);
+    server.assert_still_stored(&seed);
+    assert_eq!(server.records_with_ids(&after.event_ids()).len(), 10);
+    assert!(server.records_with_ids(&refused.event_ids()).is_empty(), "a refused beacon is not stored");
+}
+
+#[tokio::test]
+async fn a_full_disk_under_the_real_log_store_gets_503_and_not_ready() {
+    let server = ServerOptions::default().store(StoreChoice::DiskFull).start().await;
+
+    let response = server.post_beacon(&Beacon::realistic()).await;
+
+    response.assert_error(503, "storage_unavailable");
+    assert!(response.header("retry-after").is_some());
+    let ready = server.get("/readyz").await;
+    assert_eq!(ready.status, 503);
+    assert!(ready.text().contains("No space left"), "/readyz tells the operator why: {}", ready.text());
+    assert_eq!(server.get("/healthz").await.status, 200);
+    assert_eq!(server.outcome_count("shop", "storage_unavailable").await, 1);
+}

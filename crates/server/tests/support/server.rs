@@ -1,0 +1,341 @@
+//! The real server, in-process, on `127.0.0.1:0`, wired as `sightline serve` wires it.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use sightline_ingest::enrich::Enricher;
+use sightline_ingest::{Pipeline, ProjectConfig};
+use sightline_protocol::EventRecord;
+use sightline_server::{AppState, IntakeConfig, Metrics, ProjectRegistry};
+use sightline_store::{LogStore, LogStoreOptions, Store, StoreError, StoreFuture, StoreHealth};
+use tempfile::TempDir;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use super::http::{self, Response, request_bytes};
+use super::metrics::MetricsText;
+use super::{BLOG_HOST, BLOG_KEY, BLOG_ORIGIN, Beacon, CHROME_UA, DISABLED_KEY, SHOP_HOST, SHOP_KEY, SHOP_ORIGIN};
+
+/// Which store the server writes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreChoice {
+    /// The real `LogStore` in the test's data directory.
+    Log,
+    /// The real `LogStore` behind a switch that makes appends fail, as a full disk would.
+    Failable,
+    /// The real `LogStore` writing to `/dev/full`: every write fails with ENOSPC.
+    DiskFull,
+}
+
+/// How to start a test server.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// Intake limits; the defaults, with 2 s header and body timeouts.
+    pub intake: IntakeConfig,
+    /// `shop`, `blog` and the disabled `off`.
+    pub projects: Vec<ProjectConfig>,
+    /// The store.
+    pub store: StoreChoice,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        let shop = ProjectConfig {
+            id: "shop".into(),
+            name: "Web shop".into(),
+            ingest_key: SHOP_KEY.into(),
+            allowed_origins: vec![SHOP_ORIGIN.into()],
+            allowed_hosts: vec![SHOP_HOST.into()],
+            ..ProjectConfig::default()
+        };
+        let blog = ProjectConfig {
+            id: "blog".into(),
+            name: "Blog".into(),
+            ingest_key: BLOG_KEY.into(),
+            allowed_origins: vec![BLOG_ORIGIN.into()],
+            allowed_hosts: vec![BLOG_HOST.into()],
+            ..ProjectConfig::default()
+        };
+        let off = ProjectConfig {
+            id: "off".into(),
+            name: "Switched off".into(),
+            ingest_key: DISABLED_KEY.into(),
+            enabled: false,
+            allowed_origins: vec!["*".into()],
+            ..ProjectConfig::default()
+        };
+        let intake = IntakeConfig { header_timeout_secs: 2, body_timeout_secs: 2, ..IntakeConfig::default() };
+        Self { intake, projects: vec![shop, blog, off], store: StoreChoice::Log }
+    }
+}
+
+impl ServerOptions {
+    /// Changes intake settings.
+    pub fn intake(mut self, change: impl FnOnce(&mut IntakeConfig)) -> Self {
+        change(&mut self.intake);
+        self
+    }
+
+    /// Changes the settings of project `id`.
+    pub fn project(mut self, id: &str, change: impl FnOnce(&mut ProjectConfig)) -> Self {
+        let project = self.projects.iter_mut().find(|p| p.id == id).unwrap_or_else(|| panic!("no project {id}"));
+        change(project);
+        self
+    }
+
+    /// Picks the store.
+    pub fn store(mut self, store: StoreChoice) -> Self {
+        self.store = store;
+        self
+    }
+
+    /// Starts the server.
+    pub async fn start(self) -> TestServer {
+        TestServer::start(self).await
+    }
+}
+
+/// A running server and its data directory; shut down when dropped.
+#[derive(Debug)]
+pub struct TestServer {
+    /// Where it listens (always on 127.0.0.1).
+    pub addr: SocketAddr,
+    log_path: PathBuf,
+    store: StoreChoice,
+    failure: Option<Arc<AtomicBool>>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+    _data_dir: TempDir,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        self.task.abort();
+    }
+}
+
+impl TestServer {
+    /// A server with the default options.
+    pub async fn start_default() -> Self {
+        ServerOptions::default().start().await
+    }
+
+    async fn start(options: ServerOptions) -> Self {
+        options.intake.validate().expect("valid intake settings");
+        let data_dir = tempfile::tempdir().expect("create a data directory");
+        let log_path = data_dir.path().join("intake").join("events.jsonl");
+        let choice = options.store;
+        let (store, failure) = open_store(data_dir.path(), choice);
+        let metrics = Arc::new(Metrics::new());
+        let state = Arc::new(AppState::new(
+            options.intake.clone(),
+            ProjectRegistry::new(options.projects).expect("valid projects"),
+            Pipeline::new(Enricher::new(None)),
+            store,
+            Arc::clone(&metrics),
+        ));
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
+        let addr = listener.local_addr().expect("bound address");
+        let (shutdown, stop) = oneshot::channel::<()>();
+        let task = tokio::spawn(sightline_server::listener::serve(
+            listener,
+            sightline_server::router(state),
+            options.intake.header_timeout(),
+            metrics,
+            async {
+                let _ = stop.await;
+            },
+        ));
+        Self { addr, log_path, store: choice, failure, shutdown: Some(shutdown), task, _data_dir: data_dir }
+    }
+
+    /// Makes every append fail (`true`) or succeed again (`false`). Only with [`StoreChoice::Failable`].
+    pub fn fail_storage(&self, fail: bool) {
+        self.failure.as_ref().expect("start with StoreChoice::Failable").store(fail, Ordering::SeqCst);
+    }
+
+    /// Sends raw bytes on a fresh connection.
+    pub async fn send_raw(&self, bytes: &[u8]) -> Response {
+        http::send(self.addr, bytes).await
+    }
+
+    /// `POST path` with exactly these headers (plus Host, Connection and Content-Length).
+    pub async fn post(&self, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
+        self.send_raw(&request_bytes("POST", path, headers, body)).await
+    }
+
+    /// `GET path`.
+    pub async fn get(&self, path: &str) -> Response {
+        self.send_raw(&request_bytes("GET", path, &[], b"")).await
+    }
+
+    /// Posts `beacon` to the shop as Chrome on the shop's page would (JSON, `Origin`, `User-Agent`).
+    pub async fn post_beacon(&self, beacon: &Beacon) -> Response {
+        self.post_beacon_with(SHOP_KEY, beacon, &[]).await
+    }
+
+    /// Posts `beacon` to project `key` as a browser would, plus `extra` headers
+    /// (a header named in `extra` replaces the default one).
+    pub async fn post_beacon_with(&self, key: &str, beacon: &Beacon, extra: &[(&str, &str)]) -> Response {
+        self.post_body(key, &beacon.to_bytes(), extra).await
+    }
+
+    /// Posts `body` to project `key` with a browser's headers plus `extra` (which win).
+    pub async fn post_body(&self, key: &str, body: &[u8], extra: &[(&str, &str)]) -> Response {
+        let origin = if key == BLOG_KEY { BLOG_ORIGIN } else { SHOP_ORIGIN };
+        let mut headers: Vec<(&str, &str)> =
+            vec![("Content-Type", "application/json"), ("User-Agent", CHROME_UA), ("Origin", origin)];
+        headers.retain(|(name, _)| !extra.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)));
+        headers.extend_from_slice(extra);
+        self.post(&ingest_path(key), &headers, body).await
+    }
+
+    /// Posts `body` gzipped to the shop, as a browser with `CompressionStream` would.
+    pub async fn post_gzipped(&self, body: &[u8]) -> Response {
+        self.post_body(SHOP_KEY, &super::gzip(body), &[("Content-Encoding", "gzip")]).await
+    }
+
+    /// The parsed `/metrics`.
+    pub async fn metrics(&self) -> MetricsText {
+        let response = self.get("/metrics").await;
+        assert_eq!(response.status, 200, "/metrics: {}", response.text());
+        MetricsText::parse(&response.text())
+    }
+
+    /// `sightline_outcomes_total` for one project and reason.
+    pub async fn outcome_count(&self, project: &str, reason: &str) -> u64 {
+        self.metrics().await.outcome(project, reason)
+    }
+
+    /// Everything the store holds, in append order.
+    pub fn records(&self) -> Vec<EventRecord> {
+        assert_ne!(self.store, StoreChoice::DiskFull, "/dev/full reads as endless zeros: nothing to read back");
+        LogStore::read_all(&self.log_path).expect("read the log store")
+    }
+
+    /// The raw text of the log, to check that something appears nowhere in storage.
+    pub fn log_text(&self) -> String {
+        assert_ne!(self.store, StoreChoice::DiskFull, "/dev/full reads as endless zeros: nothing to read back");
+        std::fs::read_to_string(&self.log_path).expect("read the log file")
+    }
+
+    /// The stored records with these event ids, in append order.
+    pub fn records_with_ids(&self, ids: &[String]) -> Vec<EventRecord> {
+        self.records().into_iter().filter(|r| ids.contains(&r.event_id)).collect()
+    }
+
+    /// The one stored record with event id `id`.
+    pub fn record(&self, id: &str) -> EventRecord {
+        let mut found: Vec<_> = self.records().into_iter().filter(|r| r.event_id == id).collect();
+        assert_eq!(found.len(), 1, "expected exactly one stored record with id {id}");
+        found.remove(0)
+    }
+
+    /// `/healthz` and `/readyz` answer 200.
+    pub async fn assert_healthy(&self) {
+        let health = self.get("/healthz").await;
+        assert_eq!(health.status, 200, "/healthz: {}", health.text());
+        let ready = self.get("/readyz").await;
+        assert_eq!(ready.status, 200, "/readyz: {}", ready.text());
+    }
+
+    /// Posts a realistic beacon to the shop and checks that it was stored: the data
+    /// a hostile request must not harm.
+    pub async fn seed(&self) -> Seed {
+        let beacon = Beacon::realistic();
+        let response = self.post_beacon(&beacon).await;
+        assert_eq!(response.accepted_dropped(), (beacon.events.len() as u64, 0), "seed beacon");
+        let seed = Seed { ids: beacon.event_ids() };
+        self.assert_still_stored(&seed);
+        seed
+    }
+
+    /// Every record of `seed` is still stored, once.
+    pub fn assert_still_stored(&self, seed: &Seed) {
+        let stored = self.records_with_ids(&seed.ids);
+        let mut ids: Vec<_> = stored.iter().map(|r| r.event_id.clone()).collect();
+        ids.sort();
+        let mut expected = seed.ids.clone();
+        expected.sort();
+        assert_eq!(ids, expected, "the records accepted before the hostile request");
+    }
+
+    /// After a hostile request: alive, ready, earlier data intact, and a new beacon accepted.
+    pub async fn assert_survived(&self, seed: &Seed) {
+        self.assert_healthy().await;
+        self.assert_still_stored(seed);
+        let beacon = Beacon::new().with_event(super::event::custom("still_alive"));
+        let response = self.post_beacon(&beacon).await;
+        assert_eq!(response.accepted_dropped(), (1, 0), "a valid beacon after the hostile request");
+        self.assert_still_stored(&Seed { ids: beacon.event_ids() });
+    }
+}
+
+/// Records stored before a hostile request.
+#[derive(Debug, Clone)]
+pub struct Seed {
+    /// Their event ids.
+    pub ids: Vec<String>,
+}
+
+/// `/ingest/v1/{key}`.
+pub fn ingest_path(key: &str) -> String {
+    format!("/ingest/v1/{key}")
+}
+
+fn open_store(data_dir: &Path, choice: StoreChoice) -> (Arc<dyn Store>, Option<Arc<AtomicBool>>) {
+    if choice == StoreChoice::DiskFull {
+        let dir = data_dir.join("intake");
+        std::fs::create_dir_all(&dir).expect("create the intake directory");
+        std::os::unix::fs::symlink("/dev/full", dir.join("events.jsonl")).expect("link the log to /dev/full");
+    }
+    let log = LogStore::open(data_dir, &LogStoreOptions::default()).expect("open the log store");
+    match choice {
+        StoreChoice::Log | StoreChoice::DiskFull => (Arc::new(log), None),
+        StoreChoice::Failable => {
+            let failing = Arc::new(AtomicBool::new(false));
+            let store = FailableStore { inner: log, failing: Arc::clone(&failing), healthy: AtomicBool::new(true) };
+            (Arc::new(store), Some(failing))
+        }
+    }
+}
+
+/// A `LogStore` whose appends fail while a switch is on, and which reports itself
+/// unwritable from a failed append until an append succeeds (as `LogStore` does).
+#[derive(Debug)]
+struct FailableStore {
+    inner: LogStore,
+    failing: Arc<AtomicBool>,
+    healthy: AtomicBool,
+}
+
+impl Store for FailableStore {
+    fn append(&self, records: Vec<EventRecord>) -> StoreFuture<'_, Result<(), StoreError>> {
+        Box::pin(async move {
+            if self.failing.load(Ordering::SeqCst) {
+                self.healthy.store(false, Ordering::SeqCst);
+                return Err(StoreError::Write("No space left on device (os error 28)".into()));
+            }
+            let result = self.inner.append(records).await;
+            self.healthy.store(result.is_ok(), Ordering::SeqCst);
+            result
+        })
+    }
+
+    fn health(&self) -> StoreHealth {
+        if self.healthy.load(Ordering::SeqCst) {
+            return self.inner.health();
+        }
+        StoreHealth { writable: false, last_error: Some("storage write failed: no space left on device".into()) }
+    }
+
+    fn close(&self) -> StoreFuture<'_, ()> {
+        self.inner.close()
+    }
+}
