@@ -20,6 +20,7 @@ fn browser_headers() -> Vec<(&'static str, &'static str)> {
     vec![("Content-Type", "application/json"), ("User-Agent", CHROME_UA), ("Origin", SHOP_ORIGIN)]
 }
 
+/// The browser's headers, with `extra` added or replacing them.
 fn with<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     let mut headers: Vec<(&str, &str)> = browser_headers();
     headers.retain(|(name, _)| !extra.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)));
@@ -48,7 +49,7 @@ async fn a_declared_length_of_a_terabyte_is_refused_before_the_body_is_read() {
 }
 
 #[tokio::test]
-async fn a_body_sent_past_the_cap_is_refused_with_413() {
+async fn a_body_over_the_cap_is_refused_with_413_while_it_is_still_being_sent() {
     let server = ServerOptions::default().intake(|intake| intake.max_body_bytes = 64 * 1024).start().await;
     let seed = server.seed().await;
     // A valid beacon, padded with an unknown field to twice the cap, honestly framed.
