@@ -2,7 +2,7 @@
 
 use std::net::IpAddr;
 
-use sightline_protocol::limits::{MAX_ID_LEN, MAX_LABEL_LEN, MAX_NAME_LEN};
+use sightline_protocol::limits::{MAX_ID_LEN, MAX_LABEL_LEN, MAX_NAME_LEN, MAX_URL_LEN};
 use sightline_protocol::{
     Attributes, ClientInfo, ConsentState, Context, EventBody, EventRecord, GeoInfo, NetworkInfo, PageLocation,
     QualityFlags, SamplingReason,
@@ -16,7 +16,7 @@ use crate::normalize::time::BeaconClock;
 use crate::normalize::url::sanitize_url;
 use crate::outcome::Reason;
 use crate::pipeline::Project;
-use crate::validate::{Cleaner, trim_to};
+use crate::validate::{Cleaner, MAX_URL_INPUT_LEN, trim_to};
 
 /// Smallest sample rate believed; lower claims would give one view an absurd weight.
 pub const MIN_SAMPLE_RATE: f64 = 0.0001;
@@ -183,13 +183,24 @@ pub(crate) fn page_location(
     view_name: Option<String>,
     cleaner: &mut Cleaner<'_>,
 ) -> Option<PageLocation> {
-    let mut sanitized = sanitize_url(url, &project.allowlist)?;
+    let mut url = std::borrow::Cow::Borrowed(url);
+    let mut trimmed = false;
+    if url.len() > MAX_URL_INPUT_LEN {
+        let mut cut = url.into_owned();
+        trimmed = trim_to(&mut cut, MAX_URL_INPUT_LEN);
+        url = std::borrow::Cow::Owned(cut);
+    }
+    let mut sanitized = sanitize_url(&url, &project.allowlist)?;
     if cleaner.scrubber.scrub_url(&mut sanitized) {
         cleaner.flags.set(QualityFlags::SCRUBBED);
         cleaner.outcomes.add(Reason::PiiScrubbed, 1);
     }
-    cleaner.text(&mut sanitized.url, sightline_protocol::limits::MAX_URL_LEN);
-    cleaner.text(&mut sanitized.path, sightline_protocol::limits::MAX_URL_LEN);
+    trimmed |= trim_to(&mut sanitized.url, MAX_URL_LEN);
+    trimmed |= trim_to(&mut sanitized.path, MAX_URL_LEN);
+    if trimmed {
+        cleaner.flags.set(QualityFlags::TRIMMED);
+        cleaner.outcomes.add(Reason::FieldTrimmed, 1);
+    }
     let route = match view_name.filter(|n| !n.trim().is_empty()) {
         Some(mut name) => {
             cleaner.free_text(&mut name, MAX_NAME_LEN);

@@ -157,6 +157,9 @@ fn parse_event(raw: &str) -> Result<Event, Reason> {
             id: Option<serde::de::IgnoredAny>,
         }
         let known = |kind: &str| sightline_protocol::EventKind::ALL.iter().any(|k| k.as_str() == kind);
+        if !raw.starts_with('{') {
+            return Reason::InvalidEvent;
+        }
         match serde_json::from_str::<Probe<'_>>(raw) {
             Ok(Probe { kind: Some(kind), .. }) if !known(&kind) => Reason::UnknownEventKind,
             Ok(Probe { id: None, .. }) => Reason::MissingEventId,
@@ -179,6 +182,10 @@ fn clean_event(
     }
     let view_id = view_id.and_then(clean_id).filter(|v| *v != shared.view_id);
     if let EventBody::Vital(vital) = &body {
+        // Range first: an invalid value must not take the place of a valid one.
+        if !(vital.value.is_finite() && (0.0..=vital.name.max_value()).contains(&vital.value)) {
+            return Err(Reason::VitalOutOfRange);
+        }
         let view = view_id.as_deref().unwrap_or(&shared.view_id);
         if !batch.vitals.insert((view.to_owned(), vital.name)) {
             return Err(Reason::DuplicateVital);

@@ -280,15 +280,24 @@ impl Cleaner<'_> {
     /// Reduces a URL to scheme, host, path and allow-listed query, resolved against the page;
     /// non-http(s) URLs keep only their scheme (`data:`, `blob:`), garbage becomes empty.
     pub fn url(&mut self, url: &mut String) {
-        match sanitize_url_with_base(url, self.base_url, self.allowlist) {
+        let cut = trim_to(url, MAX_URL_INPUT_LEN);
+        let trimmed = match sanitize_url_with_base(url, self.base_url, self.allowlist) {
             Some(mut sanitized) => {
                 if self.scrubber.scrub_url(&mut sanitized) {
                     self.changed(QualityFlags::SCRUBBED, Reason::PiiScrubbed);
                 }
                 *url = sanitized.url;
-                self.text(url, MAX_URL_LEN);
+                trim_to(url, MAX_URL_LEN)
             }
-            None => *url = scheme_only(url),
+            None => {
+                let scheme = scheme_only(url);
+                let shortened = scheme.len() < url.len();
+                *url = scheme;
+                shortened
+            }
+        };
+        if cut || trimmed {
+            self.changed(QualityFlags::TRIMMED, Reason::FieldTrimmed);
         }
     }
 
@@ -337,6 +346,10 @@ impl Cleaner<'_> {
         self.outcomes.add(reason, 1);
     }
 }
+
+/// URLs are cut to this length before parsing (the parser refuses longer ones); what
+/// survives sanitizing is then trimmed to the stored limit.
+pub(crate) const MAX_URL_INPUT_LEN: usize = crate::normalize::url::MAX_URL_BYTES;
 
 fn required_duration(value: f64) -> Result<(), Reason> {
     if value.is_finite() && (0.0..=MAX_DURATION_MS).contains(&value) {

@@ -51,7 +51,9 @@ impl BeaconClock {
             _ => None,
         };
         let Some(device_ms) = relative.or_else(|| ts.and_then(epoch_ms)) else {
-            return EventTime { timestamp_ms: self.received_at_ms, clamped: false, corrected: false };
+            // A time was sent but none is usable (zero, negative, absurd): that is a clamp.
+            let clamped = t.is_some() || ts.is_some();
+            return EventTime { timestamp_ms: self.received_at_ms, clamped, corrected: false };
         };
         let drift = self.drift_ms.unwrap_or(0);
         let server_ms = device_ms.saturating_add(drift);
@@ -109,8 +111,10 @@ mod tests {
         for ts in [0.0, -5.0, f64::NAN, f64::INFINITY, 253_402_300_800_000.0 * 2.0] {
             let time = clock.event_time(None, Some(ts));
             assert_eq!(time.timestamp_ms, NOW, "ts {ts}");
-            assert!(!time.clamped, "unusable times are not clamped, they are missing: {ts}");
+            assert!(time.clamped, "an unusable time is clamped and marked: {ts}");
         }
+        assert!(clock.event_time(Some(-1.0), None).clamped, "negative relative time");
+        assert!(!clock.event_time(None, None).clamped, "no time at all is not a clamp");
         let year_9999 = clock.event_time(None, Some(253_402_000_000_000.0));
         assert_eq!(year_9999, EventTime { timestamp_ms: NOW, clamped: true, corrected: false });
         let two_days_old = clock.event_time(None, Some((NOW - 48 * 3_600_000) as f64));
