@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sightline_ingest::ProjectConfig;
 use sightline_server::IntakeConfig;
 
@@ -22,7 +22,7 @@ pub const KNOWN_ENV: &[&str] = &[
 ];
 
 /// The whole configuration file.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// Address to listen on.
@@ -56,7 +56,7 @@ impl Default for Config {
 }
 
 /// Log output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
     /// Human-readable lines.
@@ -209,6 +209,55 @@ mod tests {
         let error = reject_unknown_env(["SIGHTLINE_LISTN".to_owned()].into_iter()).expect_err("typo");
         assert!(error.to_string().contains("SIGHTLINE_LISTN"));
         assert!(reject_unknown_env(["SIGHTLINE_LISTEN".to_owned(), "PATH".to_owned()].into_iter()).is_ok());
+    }
+
+    fn is_array_of_tables(value: &toml::Value) -> bool {
+        value.as_array().is_some_and(|items| !items.is_empty() && items.iter().all(toml::Value::is_table))
+    }
+
+    /// Every key path of a fully populated config, e.g. `intake.cdn_geo_headers.country`.
+    fn key_paths(value: &toml::Value, prefix: &str, paths: &mut Vec<String>) {
+        match value {
+            toml::Value::Table(table) => {
+                for (key, child) in table {
+                    let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+                    key_paths(child, &path, paths);
+                    if !child.is_table() && !is_array_of_tables(child) {
+                        paths.push(path);
+                    }
+                }
+            }
+            toml::Value::Array(items) if is_array_of_tables(value) => {
+                for item in items {
+                    key_paths(item, prefix, paths);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn the_configuration_doc_documents_every_key_in_its_example_and_tables() {
+        let docs = include_str!("../../../docs/configuration.md");
+        let example = docs.split("```toml\n").nth(1).and_then(|rest| rest.split("```").next()).expect("example");
+        let example: toml::Value = toml::from_str(example).expect("the example parses");
+        let mut documented = Vec::new();
+        key_paths(&example, "", &mut documented);
+
+        let full = Config {
+            geoip_db: Some("/x.mmdb".into()),
+            projects: vec![ProjectConfig { ingest_key: "pk_docs_test".into(), ..ProjectConfig::default() }],
+            ..Config::default()
+        };
+        let full = toml::Value::try_from(&full).expect("config serializes");
+        let mut every = Vec::new();
+        key_paths(&full, "", &mut every);
+        assert!(every.len() > 30, "found only {every:?}");
+        for path in &every {
+            assert!(documented.contains(path), "docs/configuration.md's example lacks `{path}`");
+            let leaf = path.rsplit('.').next().unwrap_or(path);
+            assert!(docs.contains(&format!("| `{leaf}` |")), "docs/configuration.md has no table row for `{leaf}`");
+        }
     }
 
     #[test]

@@ -1,11 +1,11 @@
 //! Projects: who may send beacons, from where, and how their data is treated.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::normalize::url::QueryAllowlist;
 
 /// One project's settings, as written in the config file under `[[projects]]`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ProjectConfig {
     /// Short stable id, used in storage and queries (`[a-z0-9_-]`, at most 64).

@@ -3,11 +3,11 @@
 use std::time::Duration;
 
 use ipnet::IpNet;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sightline_ingest::enrich::geo::CdnGeoHeaders;
 
 /// How the public intake protects itself.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct IntakeConfig {
     /// Largest request body accepted, as sent (compressed or not), bytes.

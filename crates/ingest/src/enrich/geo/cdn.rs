@@ -7,7 +7,7 @@
 //! my CDN", ideally with the lists below trimmed to that CDN's own headers. Even then each
 //! value is validated like any other hostile input.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sightline_protocol::GeoInfo;
 
 use super::fields;
@@ -25,7 +25,7 @@ const MAX_NAME_LEN: usize = 64;
 /// For each field the first header *present* on the request decides, even when its value is
 /// invalid (then the field is unknown): a later header cannot override what an earlier,
 /// presumably more trusted, one said.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CdnGeoHeaders {
     /// Headers holding an ISO 3166-1 alpha-2 country code.
