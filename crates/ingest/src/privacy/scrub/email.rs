@@ -46,19 +46,13 @@ fn find(bytes: &[u8], at: usize, sign_len: usize, floor: usize) -> Option<(usize
 fn local_part_start(bytes: &[u8], at: usize, floor: usize) -> usize {
     let mut start = at;
     while start > floor {
-        if start >= floor + 3
-            && let Some(decoded) = encoded_byte_at(bytes, start - 3)
-        {
-            if !is_local_byte(decoded) {
-                break;
-            }
-            start -= 3;
-            continue;
+        let escape = if start >= floor + 3 { encoded_byte_at(bytes, start - 3) } else { None };
+        match escape {
+            Some(decoded) if is_local_byte(decoded) => start -= 3,
+            Some(_) => break,
+            None if is_local_byte(bytes[start - 1]) => start -= 1,
+            None => break,
         }
-        if !is_local_byte(bytes[start - 1]) {
-            break;
-        }
-        start -= 1;
     }
     start
 }
