@@ -103,8 +103,8 @@ impl Config {
 
     /// Parses a config file; errors name the file, the line and the offending key.
     pub fn from_file(path: &Path) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read config file {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("cannot read config file {}", path.display()))?;
         Self::from_toml(&text).with_context(|| format!("invalid config file {}", path.display()))
     }
 
@@ -262,7 +262,8 @@ mod tests {
 
     #[test]
     fn invalid_values_are_explained() {
-        let config = Config::from_toml("[intake]\nmax_body_bytes = 100\nmax_decompressed_bytes = 10\n").expect("parses");
+        let config =
+            Config::from_toml("[intake]\nmax_body_bytes = 100\nmax_decompressed_bytes = 10\n").expect("parses");
         assert!(config.validate().expect_err("inconsistent").to_string().contains("max_decompressed_bytes"));
     }
 }

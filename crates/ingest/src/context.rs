@@ -227,10 +227,7 @@ pub(crate) fn clean_id(mut id: String) -> Option<String> {
 
 fn required_id(id: String, field: &str) -> Result<String, Rejection> {
     clean_id(id).ok_or_else(|| {
-        Rejection::new(
-            Reason::InvalidContext,
-            format!("context.{field} must be 1-64 printable ASCII characters"),
-        )
+        Rejection::new(Reason::InvalidContext, format!("context.{field} must be 1-64 printable ASCII characters"))
     })
 }
 

@@ -91,10 +91,7 @@ pub fn parse_envelope(body: &[u8]) -> Result<BeaconEnvelope<'_>, Rejection> {
         return Err(Rejection::new(Reason::EmptyBody, "the body is empty: send a beacon JSON object"));
     }
     if json_depth_exceeds(trimmed.as_bytes(), MAX_JSON_DEPTH) {
-        return Err(Rejection::new(
-            Reason::TooDeep,
-            format!("the JSON is nested deeper than {MAX_JSON_DEPTH} levels"),
-        ));
+        return Err(Rejection::new(Reason::TooDeep, format!("the JSON is nested deeper than {MAX_JSON_DEPTH} levels")));
     }
     if !trimmed.starts_with('{') {
         return Err(Rejection::new(
@@ -155,11 +152,8 @@ fn json_rejection(error: &serde_json::Error) -> Rejection {
     if message.contains("missing field `events`") {
         return Rejection::new(Reason::InvalidJson, "the beacon has no `events` array");
     }
-    let reason = if error.is_data() && message.contains("context") {
-        Reason::InvalidContext
-    } else {
-        Reason::InvalidJson
-    };
+    let reason =
+        if error.is_data() && message.contains("context") { Reason::InvalidContext } else { Reason::InvalidJson };
     Rejection::new(reason, format!("the beacon is not valid: {}", excerpt(&message)))
 }
 
@@ -216,7 +210,10 @@ mod tests {
     #[test]
     fn corrupt_or_truncated_streams_are_invalid_compression() {
         let zipped = gzip(MINIMAL.as_bytes());
-        assert_eq!(reason_of(decompress(&zipped[..zipped.len() / 2], Encoding::Gzip, 1 << 20)), Reason::InvalidCompression);
+        assert_eq!(
+            reason_of(decompress(&zipped[..zipped.len() / 2], Encoding::Gzip, 1 << 20)),
+            Reason::InvalidCompression
+        );
         assert_eq!(reason_of(decompress(b"not gzip at all", Encoding::Gzip, 1 << 20)), Reason::InvalidCompression);
         assert_eq!(reason_of(decompress(b"not zlib", Encoding::Deflate, 1 << 20)), Reason::InvalidCompression);
     }
@@ -259,7 +256,8 @@ mod tests {
         assert!(!json_depth_exceeds(br#"{"a":"[[[[[[[[\"[[[[[["}"#, 2));
         assert!(json_depth_exceeds(b"[[[]]]", 2));
         assert!(!json_depth_exceeds(b"[[]][[]]", 2));
-        let nested_attribute = MINIMAL.replace("\"events\":[]", &format!("\"events\":[{}{}]", "[".repeat(40), "]".repeat(40)));
+        let nested_attribute =
+            MINIMAL.replace("\"events\":[]", &format!("\"events\":[{}{}]", "[".repeat(40), "]".repeat(40)));
         assert_eq!(reason_of(parse_envelope(nested_attribute.as_bytes())), Reason::TooDeep);
     }
 

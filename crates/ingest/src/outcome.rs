@@ -132,10 +132,7 @@ impl Outcomes {
 
     /// Events dropped (not stored) in total.
     pub fn dropped_events(&self) -> u64 {
-        self.iter()
-            .filter(|(reason, _)| reason.category() == OutcomeCategory::Dropped)
-            .map(|(_, count)| count)
-            .sum()
+        self.iter().filter(|(reason, _)| reason.category() == OutcomeCategory::Dropped).map(|(_, count)| count).sum()
     }
 
     /// True when nothing was counted.

@@ -60,7 +60,12 @@ impl Pipeline {
     }
 
     /// Turns one decompressed beacon body into records. `Err` refuses the whole beacon.
-    pub fn process(&self, project: &Project, request: &RequestMeta<'_>, body: &[u8]) -> Result<ProcessedBatch, Rejection> {
+    pub fn process(
+        &self,
+        project: &Project,
+        request: &RequestMeta<'_>,
+        body: &[u8],
+    ) -> Result<ProcessedBatch, Rejection> {
         let envelope = parse_envelope(body)?;
         let mut outcomes = Outcomes::default();
         outcomes.add(Reason::TooManyEvents, u64::from(envelope.events.over_cap));
@@ -216,7 +221,8 @@ fn clean_event(
         cleaner.flags.set(QualityFlags::CLOCK_CORRECTED);
     }
     batch.event_ids.insert(id.clone());
-    let parts = EventParts { event_id: id, timestamp_ms: time.timestamp_ms, view_id, page, quality: cleaner.flags, body };
+    let parts =
+        EventParts { event_id: id, timestamp_ms: time.timestamp_ms, view_id, page, quality: cleaner.flags, body };
     Ok(shared.record(&project.config.id, parts))
 }
 
@@ -227,9 +233,9 @@ fn session_is_sampled(session_id: &str, rate: f64) -> bool {
     }
     // FNV-1a, stable across processes and versions unlike the std hasher, then a
     // 64-bit finalizer so ids differing only in their last characters spread evenly.
-    let mut hash = session_id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
-    });
+    let mut hash = session_id
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3));
     hash ^= hash >> 33;
     hash = hash.wrapping_mul(0xff51_afd7_ed55_8ccd);
     hash ^= hash >> 33;

@@ -77,12 +77,11 @@ impl ProjectConfig {
             && self.id.len() <= 64
             && self.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
         if !id_ok {
-            return Err(format!(
-                "project id {:?} is invalid: use 1-64 characters of a-z, 0-9, '-' and '_'",
-                self.id
-            ));
+            return Err(format!("project id {:?} is invalid: use 1-64 characters of a-z, 0-9, '-' and '_'", self.id));
         }
-        if self.ingest_key.len() < 8 || !self.ingest_key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+        if self.ingest_key.len() < 8
+            || !self.ingest_key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
             return Err(format!(
                 "project {}: ingest_key must be at least 8 characters of A-Z, a-z, 0-9, '-' and '_'",
                 self.id

@@ -3,8 +3,8 @@
 //! essential value is unusable is dropped with a reason.
 
 use sightline_protocol::limits::{
-    MAX_BYTES, MAX_DURATION_MS, MAX_LABEL_LEN, MAX_TIMELINE_MS, MAX_MESSAGE_LEN, MAX_NAME_LEN, MAX_SCRIPTS, MAX_SERVER_TIMINGS,
-    MAX_STACK_LEN, MAX_URL_LEN, MAX_VALUE_LEN,
+    MAX_BYTES, MAX_DURATION_MS, MAX_LABEL_LEN, MAX_MESSAGE_LEN, MAX_NAME_LEN, MAX_SCRIPTS, MAX_SERVER_TIMINGS,
+    MAX_STACK_LEN, MAX_TIMELINE_MS, MAX_URL_LEN, MAX_VALUE_LEN,
 };
 use sightline_protocol::{
     ActionEvent, AttributeValue, Attributes, CustomEvent, ErrorEvent, EventBody, LongAnimationFrameEvent,
@@ -92,11 +92,9 @@ impl Cleaner<'_> {
     }
 
     fn vital_attribution(&mut self, attribution: &mut VitalAttribution) {
-        for selector in [
-            &mut attribution.element,
-            &mut attribution.interaction_target,
-            &mut attribution.largest_shift_target,
-        ] {
+        for selector in
+            [&mut attribution.element, &mut attribution.interaction_target, &mut attribution.largest_shift_target]
+        {
             self.opt_free_text(selector, MAX_VALUE_LEN);
         }
         for label in [&mut attribution.interaction_type, &mut attribution.load_state] {
@@ -150,7 +148,10 @@ impl Cleaner<'_> {
     fn request(&mut self, request: &mut RequestEvent) -> Result<(), Reason> {
         required_duration(request.duration)?;
         request.method.make_ascii_uppercase();
-        if request.method.is_empty() || request.method.len() > 16 || !request.method.bytes().all(|b| b.is_ascii_alphabetic()) {
+        if request.method.is_empty()
+            || request.method.len() > 16
+            || !request.method.bytes().all(|b| b.is_ascii_alphabetic())
+        {
             request.method = "OTHER".into();
         }
         self.url(&mut request.url);
@@ -168,13 +169,9 @@ impl Cleaner<'_> {
         self.url(&mut resource.url);
         self.opt_text(&mut resource.initiator, MAX_LABEL_LEN);
         self.timeline(&mut resource.start);
-        for phase in [
-            &mut resource.dns,
-            &mut resource.connect,
-            &mut resource.tls,
-            &mut resource.ttfb,
-            &mut resource.download,
-        ] {
+        for phase in
+            [&mut resource.dns, &mut resource.connect, &mut resource.tls, &mut resource.ttfb, &mut resource.download]
+        {
             self.duration(phase);
         }
         for size in [&mut resource.transfer_size, &mut resource.encoded_body_size, &mut resource.decoded_body_size] {
@@ -352,11 +349,7 @@ impl Cleaner<'_> {
 pub(crate) const MAX_URL_INPUT_LEN: usize = crate::normalize::url::MAX_URL_BYTES;
 
 fn required_duration(value: f64) -> Result<(), Reason> {
-    if value.is_finite() && (0.0..=MAX_DURATION_MS).contains(&value) {
-        Ok(())
-    } else {
-        Err(Reason::ValueOutOfRange)
-    }
+    if value.is_finite() && (0.0..=MAX_DURATION_MS).contains(&value) { Ok(()) } else { Err(Reason::ValueOutOfRange) }
 }
 
 /// Trims `text` to at most `limit` bytes at a character boundary; true when it was longer.
@@ -373,7 +366,9 @@ pub(crate) fn trim_to(text: &mut String, limit: usize) -> bool {
 }
 
 fn is_lower_hex(text: &str, len: usize) -> bool {
-    text.len() == len && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) && text.bytes().any(|b| b != b'0')
+    text.len() == len
+        && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        && text.bytes().any(|b| b != b'0')
 }
 
 /// Attribute keys whose string values are always redacted.

@@ -162,8 +162,7 @@ mod tests {
     #[test]
     fn keeps_scalars_and_counts_everything_else() {
         let parsed: Attributes =
-            serde_json::from_str(r#"{"a":"x","b":2,"c":true,"d":{"x":1},"e":[1],"f":null}"#)
-                .expect("valid attributes");
+            serde_json::from_str(r#"{"a":"x","b":2,"c":true,"d":{"x":1},"e":[1],"f":null}"#).expect("valid attributes");
         assert_eq!(parsed.entries.len(), 3);
         assert_eq!(parsed.dropped, 3);
         assert_eq!(parsed.get("b"), Some(&AttributeValue::Number(2.0)));

@@ -25,15 +25,13 @@ pub mod schema;
 
 pub use attributes::{AttributeValue, Attributes};
 pub use beacon::{
-    AgentInfo, Beacon, BeaconEnvelope, ClientHintBrand, ClientHints, ConnectionInfo,
-    ConsentState, DeviceInfo, EffectiveConnectionType, RawEvents, SamplingReason, Size, UserInfo,
-    Context,
+    AgentInfo, Beacon, BeaconEnvelope, ClientHintBrand, ClientHints, ConnectionInfo, ConsentState, Context, DeviceInfo,
+    EffectiveConnectionType, RawEvents, SamplingReason, Size, UserInfo,
 };
 pub use event::{
     ActionEvent, ActionType, CustomEvent, ErrorEvent, ErrorSource, Event, EventBody, EventKind,
-    LongAnimationFrameEvent, NavigationTiming, NavigationType, Rating, RequestApi, RequestEvent,
-    RequestFailure, ResourceEvent, ScriptAttribution, ServerTiming, ViewEvent, VitalAttribution,
-    VitalEvent, VitalName,
+    LongAnimationFrameEvent, NavigationTiming, NavigationType, Rating, RequestApi, RequestEvent, RequestFailure,
+    ResourceEvent, ScriptAttribution, ServerTiming, ViewEvent, VitalAttribution, VitalEvent, VitalName,
 };
 pub use record::{ClientInfo, DeviceClass, EventRecord, GeoInfo, NetworkInfo, PageLocation, QualityFlags};
 

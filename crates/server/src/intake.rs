@@ -222,10 +222,7 @@ fn encoding(headers: &HeaderMap, query: Option<&str>) -> Result<Encoding, Reject
     if let Some(value) = headers.get(header::CONTENT_ENCODING) {
         return Encoding::parse(value.to_str().unwrap_or("?"));
     }
-    let flag = query
-        .into_iter()
-        .flat_map(|q| q.split('&'))
-        .find_map(|pair| pair.strip_prefix("encoding="));
+    let flag = query.into_iter().flat_map(|q| q.split('&')).find_map(|pair| pair.strip_prefix("encoding="));
     flag.map_or(Ok(Encoding::Identity), Encoding::parse)
 }
 
@@ -256,10 +253,8 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 fn forbidden() -> Response {
-    let mut response = error_response(
-        Reason::Forbidden,
-        "unknown or disabled project key, or an Origin this project does not allow",
-    );
+    let mut response =
+        error_response(Reason::Forbidden, "unknown or disabled project key, or an Origin this project does not allow");
     response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
     response
 }

@@ -77,9 +77,7 @@ impl LogStore {
     /// Reads every record in the log (for tests and tools; the real store replaces this).
     pub fn read_all(path: &Path) -> Result<Vec<EventRecord>, StoreError> {
         let text = std::fs::read_to_string(path).map_err(|e| StoreError::Write(e.to_string()))?;
-        text.lines()
-            .map(|line| serde_json::from_str(line).map_err(|e| StoreError::Write(e.to_string())))
-            .collect()
+        text.lines().map(|line| serde_json::from_str(line).map_err(|e| StoreError::Write(e.to_string()))).collect()
     }
 }
 

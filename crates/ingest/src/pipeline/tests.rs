@@ -157,7 +157,10 @@ fn beacons_from_foreign_hosts_or_without_a_page_are_refused() {
     assert_eq!(process(&project(|_| {}), CHROME_MAC, &no_page).expect_err("no page").reason, Reason::InvalidContext);
     let mut no_session = beacon(&json!([]));
     no_session["context"]["session_id"] = json!("");
-    assert_eq!(process(&project(|_| {}), CHROME_MAC, &no_session).expect_err("no session").reason, Reason::InvalidContext);
+    assert_eq!(
+        process(&project(|_| {}), CHROME_MAC, &no_session).expect_err("no session").reason,
+        Reason::InvalidContext
+    );
 }
 
 #[test]

@@ -35,7 +35,8 @@ fn trimming_respects_character_boundaries() {
 #[test]
 fn long_strings_are_trimmed_marked_and_counted() {
     let mut error = ErrorEvent { message: "x".repeat(10 << 20), ..ErrorEvent::default() };
-    let (result, outcomes, flags) = with_cleaner(|c| c.body(&mut EventBody::Error(std::mem::take(&mut error))).map(|_| ()));
+    let (result, outcomes, flags) =
+        with_cleaner(|c| c.body(&mut EventBody::Error(std::mem::take(&mut error))).map(|_| ()));
     assert!(result.is_ok());
     assert!(flags.has(QualityFlags::TRIMMED));
     assert_eq!(outcomes.get(Reason::FieldTrimmed), 1);
@@ -95,7 +96,8 @@ fn required_durations_out_of_range_drop_the_event() {
 #[test]
 fn script_lists_are_capped_and_counted() {
     let scripts = vec![ScriptAttribution::default(); 25];
-    let mut body = EventBody::LongAnimationFrame(LongAnimationFrameEvent { duration: 80.0, scripts, ..Default::default() });
+    let mut body =
+        EventBody::LongAnimationFrame(LongAnimationFrameEvent { duration: 80.0, scripts, ..Default::default() });
     let (_, outcomes, _) = with_cleaner(|c| c.body(&mut body));
     let EventBody::LongAnimationFrame(frame) = body else { unreachable!("still a frame") };
     assert_eq!(frame.scripts.len(), MAX_SCRIPTS);

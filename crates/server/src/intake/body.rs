@@ -11,7 +11,8 @@ use crate::config::IntakeConfig;
 /// A declared `Content-Length` over the cap is refused before reading a byte.
 pub(super) async fn read_capped(body: Body, headers: &HeaderMap, config: &IntakeConfig) -> Result<Bytes, Rejection> {
     let max = config.max_body_bytes;
-    let too_large = || Rejection::new(Reason::PayloadTooLarge, format!("the body is over {max} bytes: send smaller batches"));
+    let too_large =
+        || Rejection::new(Reason::PayloadTooLarge, format!("the body is over {max} bytes: send smaller batches"));
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())

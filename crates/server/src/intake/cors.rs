@@ -35,10 +35,8 @@ pub(crate) async fn preflight(
     let response_headers = response.headers_mut();
     allow(response_headers, origin);
     response_headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("POST, OPTIONS"));
-    response_headers.insert(
-        header::ACCESS_CONTROL_ALLOW_HEADERS,
-        HeaderValue::from_static("Content-Type, Content-Encoding"),
-    );
+    response_headers
+        .insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("Content-Type, Content-Encoding"));
     response_headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from(state.intake.cors_max_age_secs));
     response
 }

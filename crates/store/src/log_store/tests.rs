@@ -13,7 +13,12 @@ fn record(id: &str) -> EventRecord {
         received_at_ms: 1_790_000_000_000,
         session_id: "s".into(),
         view_id: "v".into(),
-        page: PageLocation { url: "https://x.test/".into(), host: "x.test".into(), path: "/".into(), route: "/".into() },
+        page: PageLocation {
+            url: "https://x.test/".into(),
+            host: "x.test".into(),
+            path: "/".into(),
+            route: "/".into(),
+        },
         referrer_host: None,
         client: ClientInfo::default(),
         geo: GeoInfo::default(),
