@@ -13,7 +13,7 @@ use crate::enrich::network_info;
 use crate::enrich::user_agent::HintHeaders;
 use crate::error::Rejection;
 use crate::normalize::time::BeaconClock;
-use crate::normalize::url::sanitize_url;
+use crate::normalize::url::{SanitizedUrl, sanitize_url};
 use crate::outcome::Reason;
 use crate::pipeline::Project;
 use crate::validate::{Cleaner, MAX_URL_INPUT_LEN, trim_to};
@@ -79,20 +79,22 @@ pub(crate) struct SharedContext {
     pub flags: QualityFlags,
 }
 
-impl SharedContext {
-    /// Cleans `context`; refuses beacons without usable ids or page URL, or from foreign hosts.
-    pub fn build(
-        context: Context,
-        sent_at: Option<f64>,
-        received_at_ms: i64,
-        client: ClientInfo,
-        geo: GeoInfo,
-        project: &Project,
-        cleaner: &mut Cleaner<'_>,
-    ) -> Result<Self, Rejection> {
-        let session_id = required_id(context.session_id, "session_id")?;
-        let view_id = required_id(context.view_id, "view_id")?;
-        let page = page_location(project, &context.url, context.view_name, cleaner).ok_or_else(|| {
+/// A context whose ids, page and host passed: what is checked before any policy decides
+/// to drop the beacon, and before anything counts against the project's caps.
+#[derive(Debug)]
+pub(crate) struct CheckedContext {
+    pub context: Context,
+    pub session_id: String,
+    pub view_id: String,
+    pub page: SanitizedUrl,
+}
+
+impl CheckedContext {
+    /// Refuses beacons without usable ids or page URL, or from foreign hosts.
+    pub fn check(mut context: Context, project: &Project, cleaner: &mut Cleaner<'_>) -> Result<Self, Rejection> {
+        let session_id = required_id(std::mem::take(&mut context.session_id), "session_id")?;
+        let view_id = required_id(std::mem::take(&mut context.view_id), "view_id")?;
+        let page = locate_page(project, &context.url, cleaner).ok_or_else(|| {
             Rejection::new(Reason::InvalidContext, "context.url must be an absolute http(s) URL of the page")
         })?;
         if !project.config.allows_host(&page.host) {
@@ -101,6 +103,24 @@ impl SharedContext {
                 "the page's host is not one of this project's allowed_hosts",
             ));
         }
+        Ok(Self { context, session_id, view_id, page })
+    }
+}
+
+impl SharedContext {
+    /// Cleans and enriches a checked context. Only for beacons that are kept: this is where
+    /// routes and attribute keys count against the project's caps.
+    pub fn build(
+        checked: CheckedContext,
+        sent_at: Option<f64>,
+        received_at_ms: i64,
+        client: ClientInfo,
+        geo: GeoInfo,
+        project: &Project,
+        cleaner: &mut Cleaner<'_>,
+    ) -> Self {
+        let CheckedContext { context, session_id, view_id, page } = checked;
+        let page = route_page(project, page, context.view_name, cleaner);
         let mut release = context.release;
         let mut environment = context.environment;
         cleaner.opt_text(&mut release, MAX_LABEL_LEN);
@@ -115,7 +135,7 @@ impl SharedContext {
         let mut agent = context.agent;
         cleaner.text(&mut agent.name, MAX_LABEL_LEN);
         cleaner.text(&mut agent.version, MAX_LABEL_LEN);
-        Ok(Self {
+        Self {
             session_id,
             view_id,
             page,
@@ -138,7 +158,7 @@ impl SharedContext {
             agent_version: agent.version,
             clock: BeaconClock::new(received_at_ms, sent_at, context.time_origin),
             flags: cleaner.flags,
-        })
+        }
     }
 
     /// A record of this beacon from an event's own parts.
@@ -176,13 +196,9 @@ impl SharedContext {
     }
 }
 
-/// The page location of `url`, routed by the view name when there is one, else by the path.
-pub(crate) fn page_location(
-    project: &Project,
-    url: &str,
-    view_name: Option<String>,
-    cleaner: &mut Cleaner<'_>,
-) -> Option<PageLocation> {
+/// `url` reduced to what is kept (sanitized, scrubbed, trimmed); `None` when it is not a
+/// usable http(s) URL. Counts nothing against the project's caps.
+pub(crate) fn locate_page(project: &Project, url: &str, cleaner: &mut Cleaner<'_>) -> Option<SanitizedUrl> {
     let mut url = std::borrow::Cow::Borrowed(url);
     let mut trimmed = false;
     if url.len() > MAX_URL_INPUT_LEN {
@@ -201,12 +217,23 @@ pub(crate) fn page_location(
         cleaner.flags.set(QualityFlags::TRIMMED);
         cleaner.outcomes.add(Reason::FieldTrimmed, 1);
     }
+    Some(sanitized)
+}
+
+/// The page with its route: the view name when there is one, else the path's route,
+/// folded into `(other)` over the project's cap of distinct routes.
+pub(crate) fn route_page(
+    project: &Project,
+    page: SanitizedUrl,
+    view_name: Option<String>,
+    cleaner: &mut Cleaner<'_>,
+) -> PageLocation {
     let route = match view_name.filter(|n| !n.trim().is_empty()) {
         Some(mut name) => {
             cleaner.free_text(&mut name, MAX_NAME_LEN);
             name
         }
-        None => project.routes.route(&sanitized.path),
+        None => project.routes.route(&page.path),
     };
     let route = if project.guard.routes.admit(&route) {
         route
@@ -215,18 +242,18 @@ pub(crate) fn page_location(
         cleaner.outcomes.add(Reason::RouteCardinality, 1);
         OTHER.to_owned()
     };
-    Some(PageLocation { url: sanitized.url, host: sanitized.host, path: sanitized.path, route })
+    PageLocation { url: page.url, host: page.host, path: page.path, route }
 }
 
-/// An id the agent must send: non-empty printable ASCII, at most 64 bytes (longer ids are trimmed).
-pub(crate) fn clean_id(mut id: String) -> Option<String> {
-    trim_to(&mut id, MAX_ID_LEN);
-    let usable = !id.is_empty() && id.bytes().all(|b| b.is_ascii_graphic());
+/// An id as the agent must send it: 1-64 bytes of printable ASCII. Ids are never trimmed:
+/// two long ids sharing a prefix would merge.
+pub(crate) fn valid_id(id: String) -> Option<String> {
+    let usable = !id.is_empty() && id.len() <= MAX_ID_LEN && id.bytes().all(|b| b.is_ascii_graphic());
     usable.then_some(id)
 }
 
 fn required_id(id: String, field: &str) -> Result<String, Rejection> {
-    clean_id(id).ok_or_else(|| {
+    valid_id(id).ok_or_else(|| {
         Rejection::new(Reason::InvalidContext, format!("context.{field} must be 1-64 printable ASCII characters"))
     })
 }

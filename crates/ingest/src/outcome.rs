@@ -92,7 +92,7 @@ reasons! {
     // Parts of stored events changed.
     FieldTrimmed => ("field_trimmed", Trimmed, "A string was over its length limit and was trimmed."),
     AttributeDropped => ("attribute_dropped", Trimmed, "An attribute was over the per-event cap or not a string, number or boolean."),
-    ListTrimmed => ("list_trimmed", Trimmed, "A list (server timings, scripts) was over its cap and was shortened."),
+    ListTrimmed => ("list_trimmed", Trimmed, "A list (server timings, scripts) was over its cap and was shortened (counted once per list)."),
     NumberRemoved => ("number_removed", Trimmed, "An optional number was out of range and was removed."),
     TimestampClamped => ("timestamp_clamped", Trimmed, "The event time was too far in the future or past and was set to the receive time."),
     PiiScrubbed => ("pii_scrubbed", Trimmed, "An email, card number or token was removed from a string."),

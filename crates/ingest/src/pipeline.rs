@@ -2,10 +2,12 @@
 
 use std::collections::{HashMap, HashSet};
 
-use sightline_protocol::{ConsentState, Event, EventBody, EventRecord, PageLocation, QualityFlags, VitalName};
+use sightline_protocol::{
+    ConsentState, Event, EventBody, EventParseError, EventRecord, PageLocation, QualityFlags, VitalName,
+};
 
 use crate::cardinality::CardinalityGuard;
-use crate::context::{EventParts, RequestMeta, SharedContext, clean_id, page_location};
+use crate::context::{CheckedContext, EventParts, RequestMeta, SharedContext, locate_page, route_page, valid_id};
 use crate::decode::parse_envelope;
 use crate::enrich::Enricher;
 use crate::error::{IngestError, Rejection};
@@ -71,46 +73,30 @@ impl Pipeline {
         outcomes.add(Reason::TooManyEvents, u64::from(envelope.events.over_cap));
         let event_count = envelope.events.kept.len() as u64;
 
-        let mut envelope = envelope;
-        if let Some(hints) = &mut envelope.context.client_hints {
-            hints.brands.truncate(sightline_protocol::limits::MAX_CLIENT_HINT_BRANDS);
-        }
+        let mut cleaner = self.cleaner(project, "", &mut outcomes);
+        let checked = CheckedContext::check(envelope.context, project, &mut cleaner)?;
         let parsed = self.enricher.user_agents.parse(
             request.user_agent,
-            envelope.context.client_hints.as_ref(),
+            checked.context.client_hints.as_ref(),
             request.hint_headers,
         );
+        if let Some(reason) = drop_reason(project, request, &checked, parsed.is_bot) {
+            // Only the drop itself counts: what checking the context changed is moot.
+            let mut outcomes = Outcomes::default();
+            outcomes.add(Reason::TooManyEvents, u64::from(envelope.events.over_cap));
+            outcomes.add(reason, event_count);
+            return Ok(ProcessedBatch { records: Vec::new(), outcomes });
+        }
         let geo = self.enricher.locate(request.client_ip, request.cdn_geo.cloned());
-        let consent = envelope.context.consent;
-        let mut cleaner = self.cleaner(project, "", &mut outcomes);
         let shared = SharedContext::build(
-            envelope.context,
+            checked,
             envelope.sent_at,
             request.received_at_ms,
             parsed.client,
             geo,
             project,
             &mut cleaner,
-        )?;
-
-        let drop_reason = if consent == Some(ConsentState::Denied) {
-            Some(Reason::ConsentDenied)
-        } else if request.do_not_track && project.config.honor_do_not_track {
-            Some(Reason::DoNotTrack)
-        } else if parsed.is_bot && project.config.drop_bots {
-            Some(Reason::Bot)
-        } else if !session_is_sampled(&shared.session_id, project.config.sample_rate) {
-            Some(Reason::SampledOut)
-        } else {
-            None
-        };
-        if let Some(reason) = drop_reason {
-            // Only the drop itself counts: what cleaning the context changed is moot.
-            let mut outcomes = Outcomes::default();
-            outcomes.add(Reason::TooManyEvents, u64::from(envelope.events.over_cap));
-            outcomes.add(reason, event_count);
-            return Ok(ProcessedBatch { records: Vec::new(), outcomes });
-        }
+        );
 
         let mut batch = BatchState::default();
         let mut records = Vec::with_capacity(envelope.events.kept.len());
@@ -143,6 +129,21 @@ impl Pipeline {
     }
 }
 
+/// Whole-beacon policies, decided before anything counts against the project's caps.
+fn drop_reason(project: &Project, request: &RequestMeta<'_>, checked: &CheckedContext, is_bot: bool) -> Option<Reason> {
+    if checked.context.consent == Some(ConsentState::Denied) {
+        Some(Reason::ConsentDenied)
+    } else if request.do_not_track && project.config.honor_do_not_track {
+        Some(Reason::DoNotTrack)
+    } else if is_bot && project.config.drop_bots {
+        Some(Reason::Bot)
+    } else if !session_is_sampled(&checked.session_id, project.config.sample_rate) {
+        Some(Reason::SampledOut)
+    } else {
+        None
+    }
+}
+
 /// What one beacon has seen so far: ids, vitals per view, page locations.
 #[derive(Debug, Default)]
 struct BatchState {
@@ -151,25 +152,12 @@ struct BatchState {
     pages: HashMap<(String, Option<String>), Option<PageLocation>>,
 }
 
-/// Parses one raw event; an unknown kind and a malformed event are told apart.
+/// Parses one raw event; an unknown kind, a missing id and a malformed event are told apart.
 fn parse_event(raw: &str) -> Result<Event, Reason> {
-    serde_json::from_str::<Event>(raw).map_err(|_| {
-        /// Just enough of an event to say why it did not parse.
-        #[derive(serde::Deserialize)]
-        struct Probe<'a> {
-            #[serde(borrow)]
-            kind: Option<std::borrow::Cow<'a, str>>,
-            id: Option<serde::de::IgnoredAny>,
-        }
-        let known = |kind: &str| sightline_protocol::EventKind::ALL.iter().any(|k| k.as_str() == kind);
-        if !raw.starts_with('{') {
-            return Reason::InvalidEvent;
-        }
-        match serde_json::from_str::<Probe<'_>>(raw) {
-            Ok(Probe { kind: Some(kind), .. }) if !known(&kind) => Reason::UnknownEventKind,
-            Ok(Probe { id: None, .. }) => Reason::MissingEventId,
-            _ => Reason::InvalidEvent,
-        }
+    sightline_protocol::parse_event(raw).map_err(|error| match error {
+        EventParseError::UnknownKind => Reason::UnknownEventKind,
+        EventParseError::MissingId => Reason::MissingEventId,
+        EventParseError::Invalid => Reason::InvalidEvent,
     })
 }
 
@@ -181,11 +169,14 @@ fn clean_event(
     cleaner: &mut Cleaner<'_>,
 ) -> Result<EventRecord, Reason> {
     let Event { id, t, ts, view_id, view_url, view_name, mut body } = event;
-    let id = clean_id(id).ok_or(Reason::MissingEventId)?;
+    let id = valid_id(id).ok_or(Reason::InvalidEvent)?;
     if batch.event_ids.contains(&id) {
         return Err(Reason::DuplicateEventId);
     }
-    let view_id = view_id.and_then(clean_id).filter(|v| *v != shared.view_id);
+    let view_id = match view_id {
+        Some(view_id) => Some(valid_id(view_id).ok_or(Reason::InvalidEvent)?).filter(|v| *v != shared.view_id),
+        None => None,
+    };
     if let EventBody::Vital(vital) = &body {
         // Range first: an invalid value must not take the place of a valid one.
         if !(vital.value.is_finite() && (0.0..=vital.name.max_value()).contains(&vital.value)) {
@@ -204,8 +195,9 @@ fn clean_event(
             match batch.pages.get(&key) {
                 Some(page) => page.clone(),
                 None => {
-                    let page = page_location(project, &key.0, key.1.clone(), cleaner)
-                        .filter(|page| project.config.allows_host(&page.host));
+                    let page = locate_page(project, &key.0, cleaner)
+                        .filter(|page| project.config.allows_host(&page.host))
+                        .map(|page| route_page(project, page, key.1.clone(), cleaner));
                     batch.pages.insert(key, page.clone());
                     page
                 }

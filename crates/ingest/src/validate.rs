@@ -328,7 +328,8 @@ impl Cleaner<'_> {
 
     fn cap_list<T>(&mut self, list: &mut Vec<T>, cap: usize) {
         if list.len() > cap {
-            self.outcomes.add(Reason::ListTrimmed, (list.len() - cap) as u64);
+            // Parsing already skipped what was past `cap + 1`: count the list, not its items.
+            self.outcomes.add(Reason::ListTrimmed, 1);
             self.flags.set(QualityFlags::TRIMMED);
             list.truncate(cap);
         }

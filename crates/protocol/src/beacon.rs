@@ -244,7 +244,7 @@ impl EffectiveConnectionType {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ClientHints {
     /// Brand list, e.g. `[{"brand":"Google Chrome","version":"126"}]`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::parse::capped::<_, _, { crate::limits::MAX_CLIENT_HINT_BRANDS }>")]
     pub brands: Vec<ClientHintBrand>,
     /// True on mobile devices.
     #[serde(default)]

@@ -146,7 +146,7 @@ pub struct ViewEvent {
     #[serde(default)]
     pub decoded_body_size: Option<f64>,
     /// `Server-Timing` entries of the document response (at most 16).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::parse::capped::<_, _, { crate::limits::MAX_SERVER_TIMINGS }>")]
     pub server_timing: Vec<ServerTiming>,
 }
 
@@ -390,7 +390,7 @@ pub struct VitalAttribution {
     #[serde(default)]
     pub load_state: Option<String>,
     /// INP: scripts of the long animation frames that overlapped the interaction (at most 10).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::parse::capped::<_, _, { crate::limits::MAX_SCRIPTS }>")]
     pub scripts: Vec<ScriptAttribution>,
     /// CLS: the element of the largest shift (CSS selector).
     #[serde(default)]
@@ -640,7 +640,7 @@ pub struct LongAnimationFrameEvent {
     #[serde(default)]
     pub long_task_fallback: bool,
     /// The scripts that ran in the frame, longest first (at most 10).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::parse::capped::<_, _, { crate::limits::MAX_SCRIPTS }>")]
     pub scripts: Vec<ScriptAttribution>,
 }
 

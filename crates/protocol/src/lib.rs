@@ -20,6 +20,7 @@ mod attributes;
 mod beacon;
 mod event;
 pub mod limits;
+mod parse;
 mod record;
 pub mod schema;
 
@@ -33,6 +34,7 @@ pub use event::{
     LongAnimationFrameEvent, NavigationTiming, NavigationType, Rating, RequestApi, RequestEvent, RequestFailure,
     ResourceEvent, ScriptAttribution, ServerTiming, ViewEvent, VitalAttribution, VitalEvent, VitalName,
 };
+pub use parse::{EventParseError, parse_event};
 pub use record::{ClientInfo, DeviceClass, EventRecord, GeoInfo, NetworkInfo, PageLocation, QualityFlags};
 
 /// The version of the wire protocol this crate describes (`v` in a beacon).

@@ -223,3 +223,39 @@ fn events_of_another_view_keep_their_own_page_and_name() {
     assert_eq!(batch.records[1].view_id, "view-1");
     assert_eq!(batch.records[1].page.route, "order");
 }
+
+#[test]
+fn refused_and_dropped_beacons_do_not_use_up_the_caps() {
+    let capped = project(|p| {
+        p.max_routes = 1;
+        p.max_attribute_keys = 1;
+        p.allowed_hosts = vec!["shop.test".into()];
+    });
+    let mut ghost = beacon(&json!([lcp("g", 900.0)]));
+    ghost["context"]["url"] = json!("https://ghost.test/spam/path");
+    assert!(process(&capped, CHROME_MAC, &ghost).is_err());
+    let bot = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
+    let mut dropped = beacon(&json!([lcp("b", 900.0)]));
+    dropped["context"]["url"] = json!("https://shop.test/bot/path");
+    dropped["context"]["attributes"] = json!({"bot_key": 1});
+    assert!(process(&capped, bot, &dropped).expect("answered").records.is_empty());
+
+    let mut kept = beacon(&json!([lcp("k", 900.0)]));
+    kept["context"]["attributes"] = json!({"plan": "pro"});
+    let batch = process(&capped, CHROME_MAC, &kept).expect("accepted");
+    assert_eq!(batch.records[0].page.route, "/orders/:id", "the first real route is admitted");
+    assert_eq!(batch.records[0].attributes.entries.len(), 1, "the first real attribute key is admitted");
+}
+
+#[test]
+fn over_long_ids_are_refused_not_trimmed() {
+    let mut long_session = beacon(&json!([]));
+    long_session["context"]["session_id"] = json!("s".repeat(65));
+    assert_eq!(
+        process(&project(|_| {}), CHROME_MAC, &long_session).expect_err("refused").reason,
+        Reason::InvalidContext
+    );
+    let body = beacon(&json!([{"id": "e".repeat(65), "kind": "custom", "name": "x"}]));
+    let batch = process(&project(|_| {}), CHROME_MAC, &body).expect("accepted");
+    assert_eq!(batch.outcomes.get(Reason::InvalidEvent), 1);
+}
