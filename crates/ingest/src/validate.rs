@@ -210,17 +210,23 @@ impl Cleaner<'_> {
         Ok(())
     }
 
-    /// Trims keys and values, scrubs string values, redacts secrets, and applies the key cap.
+    /// Trims keys and values, scrubs PII from keys and values, redacts the values of secret
+    /// keys whatever their type, and applies the project's cap on distinct keys.
     pub fn attributes(&mut self, attributes: &mut Attributes) {
         if attributes.dropped > 0 {
             self.flags.set(QualityFlags::ATTRIBUTES_DROPPED);
             self.outcomes.add(Reason::AttributeDropped, u64::from(attributes.dropped));
             attributes.dropped = 0;
         }
-        let mut kept = Vec::with_capacity(attributes.entries.len());
+        let mut kept: Vec<(String, AttributeValue)> = Vec::with_capacity(attributes.entries.len());
         for (mut key, mut value) in std::mem::take(&mut attributes.entries) {
             self.text(&mut key, MAX_NAME_LEN);
-            if kept.iter().any(|(k, _): &(String, AttributeValue)| *k == key) {
+            if matches!(self.scrubber.scrub(&key), std::borrow::Cow::Owned(_)) {
+                // A key holding an email or a card number: the whole attribute goes.
+                self.changed(QualityFlags::SCRUBBED, Reason::PiiScrubbed);
+                continue;
+            }
+            if kept.iter().any(|(k, _)| *k == key) {
                 self.changed(QualityFlags::ATTRIBUTES_DROPPED, Reason::AttributeDropped);
                 continue;
             }
@@ -229,17 +235,32 @@ impl Cleaner<'_> {
                 self.outcomes.add(Reason::AttributeKeyCardinality, 1);
                 continue;
             }
-            if let AttributeValue::String(text) = &mut value {
-                if is_secret_key(&key) {
-                    *text = "[redacted]".into();
-                    self.changed(QualityFlags::SCRUBBED, Reason::PiiScrubbed);
-                } else {
-                    self.free_text(text, MAX_VALUE_LEN);
-                }
-            }
+            self.attribute_value(&key, &mut value);
             kept.push((key, value));
         }
         attributes.entries = kept;
+    }
+
+    fn attribute_value(&mut self, key: &str, value: &mut AttributeValue) {
+        if self.scrubber.is_secret_key(key) {
+            if *value != AttributeValue::String(REDACTED.into()) {
+                *value = AttributeValue::String(REDACTED.into());
+                self.changed(QualityFlags::SCRUBBED, Reason::PiiScrubbed);
+            }
+            return;
+        }
+        match value {
+            AttributeValue::String(text) => self.free_text(text, MAX_VALUE_LEN),
+            // A long integer may be a card number sent as a number.
+            AttributeValue::Number(number) if number.abs() >= 1e12 && number.fract() == 0.0 => {
+                let digits = format!("{number:.0}");
+                if let std::borrow::Cow::Owned(scrubbed) = self.scrubber.scrub(&digits) {
+                    *value = AttributeValue::String(scrubbed);
+                    self.changed(QualityFlags::SCRUBBED, Reason::PiiScrubbed);
+                }
+            }
+            _ => {}
+        }
     }
 
     /// Trims `text` to `limit` bytes.
@@ -372,13 +393,8 @@ fn is_lower_hex(text: &str, len: usize) -> bool {
         && text.bytes().any(|b| b != b'0')
 }
 
-/// Attribute keys whose string values are always redacted.
-fn is_secret_key(key: &str) -> bool {
-    let key = key.to_ascii_lowercase();
-    ["password", "passwd", "secret", "token", "api_key", "apikey", "authorization", "credit_card", "card_number"]
-        .iter()
-        .any(|word| key.contains(word))
-}
+/// What a secret attribute value becomes.
+const REDACTED: &str = "[redacted]";
 
 /// `data:…` → `data:`; anything without a plain scheme → empty.
 fn scheme_only(url: &str) -> String {

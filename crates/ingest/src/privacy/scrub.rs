@@ -47,6 +47,12 @@ impl Scrubber {
         Cow::Owned(apply(text, &redactions))
     }
 
+    /// Whether values under `key` are secrets (passwords, tokens, session ids…), by the same
+    /// rules as `key=value` pairs in free text.
+    pub fn is_secret_key(&self, key: &str) -> bool {
+        pairs::is_secret(key.as_bytes())
+    }
+
     /// Scrubs a sanitized URL in place, its `url` and its `path`: emails in path segments
     /// (`/users/jane@example.com`), secret path parameters (`;jsessionid=…`) and secrets in the
     /// query parameters the allowlist kept. The host is left alone. Returns whether anything

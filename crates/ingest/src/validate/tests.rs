@@ -141,3 +141,35 @@ fn hex_ids_must_be_lower_case_of_the_right_length_and_not_all_zero() {
     assert!(!is_lower_hex("0000000000000000", 16));
     assert!(!is_lower_hex("00f067aa0ba902b", 16));
 }
+
+#[test]
+fn secrets_and_pii_in_attributes_never_reach_storage() {
+    let mut attributes = Attributes {
+        entries: vec![
+            ("password".into(), AttributeValue::Number(123_456.0)),
+            ("session_id".into(), AttributeValue::String("abc".into())),
+            ("jane.doe@example.com".into(), AttributeValue::String("x".into())),
+            ("order_total".into(), AttributeValue::Number(4_111_111_111_111_111.0)),
+        ],
+        dropped: 0,
+    };
+    let scrubber = Scrubber::new();
+    let allowlist = QueryAllowlist::default();
+    let guard = CardinalityGuard::new(100, 100, 100);
+    let mut outcomes = Outcomes::default();
+    let mut cleaner = Cleaner {
+        scrubber: &scrubber,
+        allowlist: &allowlist,
+        guard: &guard,
+        base_url: "https://shop.test/",
+        flags: QualityFlags::default(),
+        outcomes: &mut outcomes,
+    };
+    cleaner.attributes(&mut attributes);
+    let redacted = AttributeValue::String("[redacted]".into());
+    assert_eq!(attributes.get("password"), Some(&redacted), "numbers under secret keys too");
+    assert_eq!(attributes.get("session_id"), Some(&redacted));
+    assert!(attributes.get("jane.doe@example.com").is_none(), "an email as a key drops the attribute");
+    assert_eq!(attributes.get("order_total"), Some(&AttributeValue::String("[card]".into())));
+    assert_eq!(outcomes.get(Reason::PiiScrubbed), 4);
+}

@@ -153,10 +153,10 @@ fn unquoted_value_end(bytes: &[u8], from: usize, encoded: bool) -> usize {
 }
 
 /// Whether `key` names a secret (see the module doc).
-fn is_secret(key: &[u8]) -> bool {
+pub(super) fn is_secret(key: &[u8]) -> bool {
     let mut folded = [0u8; MAX_KEY_LEN];
     let mut len = 0;
-    for &b in key.iter().filter(|&&b| !matches!(b, b'_' | b'-' | b'.')) {
+    for &b in key.iter().filter(|&&b| !matches!(b, b'_' | b'-' | b'.')).take(MAX_KEY_LEN) {
         folded[len] = b.to_ascii_lowercase();
         len += 1;
     }
