@@ -2,14 +2,14 @@
 //!
 //! Nothing here trusts the input: decompression stops one byte past the cap
 //! (so a gzip bomb costs at most `cap` bytes of memory), invalid UTF-8 is
-//! rejected (never repaired), and JSON nesting is bounded by serde_json's
-//! recursion limit (128), also for values that are skipped.
+//! rejected (never repaired), and JSON nesting is bounded (32 levels) by a
+//! pre-scan, since serde_json skips raw and ignored values without a limit.
 
 use std::io::Read;
 
 use flate2::read::{GzDecoder, ZlibDecoder};
 use sightline_protocol::limits::MAX_JSON_DEPTH;
-use sightline_protocol::{BeaconEnvelope, PROTOCOL_VERSION};
+use sightline_protocol::{BeaconEnvelope, Context, PROTOCOL_VERSION, RawEvents};
 
 use crate::error::Rejection;
 use crate::outcome::Reason;
@@ -78,8 +78,19 @@ pub fn decompress(
     Ok(std::borrow::Cow::Owned(output))
 }
 
-/// Parses a decompressed body into a beacon envelope (events still raw).
-pub fn parse_envelope(body: &[u8]) -> Result<BeaconEnvelope<'_>, Rejection> {
+/// A parsed beacon: the context, and the events still raw.
+#[derive(Debug)]
+pub struct ParsedBeacon<'a> {
+    /// The shared context.
+    pub context: Context,
+    /// The events (capped), unparsed.
+    pub events: RawEvents<'a>,
+    /// Device send time, epoch ms.
+    pub sent_at: Option<f64>,
+}
+
+/// Parses a decompressed body into the context and the raw events.
+pub fn parse_envelope(body: &[u8]) -> Result<ParsedBeacon<'_>, Rejection> {
     let text = std::str::from_utf8(body).map_err(|error| {
         Rejection::new(
             Reason::InvalidUtf8,
@@ -99,14 +110,20 @@ pub fn parse_envelope(body: &[u8]) -> Result<BeaconEnvelope<'_>, Rejection> {
             "the body must be a JSON object with `context` and `events` (see docs/protocol.md)",
         ));
     }
-    let envelope: BeaconEnvelope<'_> = serde_json::from_str(trimmed).map_err(|error| json_rejection(&error))?;
+    let envelope: BeaconEnvelope<'_> = serde_json::from_str(trimmed).map_err(|error| envelope_rejection(&error))?;
     if envelope.v != PROTOCOL_VERSION {
         return Err(Rejection::new(
             Reason::UnsupportedVersion,
             format!("protocol version {} is not supported: this server speaks version {PROTOCOL_VERSION}", envelope.v),
         ));
     }
-    Ok(envelope)
+    let context: Context = serde_json::from_str(envelope.context.get()).map_err(|error| {
+        Rejection::new(
+            Reason::InvalidContext,
+            format!("the beacon's context is not valid: {}", excerpt(&error.to_string())),
+        )
+    })?;
+    Ok(ParsedBeacon { context, events: envelope.events, sent_at: envelope.sent_at })
 }
 
 /// True when brackets outside strings nest deeper than `max`. One pass, no recursion:
@@ -141,20 +158,15 @@ fn json_depth_exceeds(bytes: &[u8], max: usize) -> bool {
     false
 }
 
-fn json_rejection(error: &serde_json::Error) -> Rejection {
+fn envelope_rejection(error: &serde_json::Error) -> Rejection {
     let message = error.to_string();
-    if message.contains("recursion limit exceeded") {
-        return Rejection::new(Reason::TooDeep, "the JSON is nested too deeply (more than 128 levels)");
-    }
     if message.contains("missing field `context`") {
         return Rejection::new(Reason::InvalidContext, "the beacon has no `context` object");
     }
     if message.contains("missing field `events`") {
         return Rejection::new(Reason::InvalidJson, "the beacon has no `events` array");
     }
-    let reason =
-        if error.is_data() && message.contains("context") { Reason::InvalidContext } else { Reason::InvalidJson };
-    Rejection::new(reason, format!("the beacon is not valid: {}", excerpt(&message)))
+    Rejection::new(Reason::InvalidJson, format!("the beacon is not valid: {}", excerpt(&message)))
 }
 
 /// At most 200 characters of `text`, for error messages that quote the client.
@@ -259,6 +271,22 @@ mod tests {
         let nested_attribute =
             MINIMAL.replace("\"events\":[]", &format!("\"events\":[{}{}]", "[".repeat(40), "]".repeat(40)));
         assert_eq!(reason_of(parse_envelope(nested_attribute.as_bytes())), Reason::TooDeep);
+    }
+
+    #[test]
+    fn any_problem_in_the_context_is_a_context_problem() {
+        for (from, to) in [
+            ("\"session_id\":\"s\",", ""),
+            ("\"url\":\"https://shop.test/\"", "\"url\":5"),
+            (
+                "\"agent\":{\"name\":\"t\",\"version\":\"1\"}",
+                "\"agent\":\"x\",\"viewport\":{\"width\":1.5,\"height\":2}",
+            ),
+        ] {
+            let body = MINIMAL.replace(from, to);
+            assert_ne!(body, MINIMAL, "the replacement applies");
+            assert_eq!(reason_of(parse_envelope(body.as_bytes())), Reason::InvalidContext, "{body}");
+        }
     }
 
     #[test]

@@ -40,8 +40,10 @@ pub struct BeaconEnvelope<'a> {
     /// Protocol version; `1` when absent.
     #[serde(default = "protocol_version")]
     pub v: u32,
-    /// The shared context.
-    pub context: Context,
+    /// The shared context, unparsed: it is parsed on its own so that any problem in it
+    /// is reported as a context problem.
+    #[serde(borrow)]
+    pub context: &'a RawValue,
     /// The raw events, capped.
     #[serde(borrow)]
     pub events: RawEvents<'a>,
@@ -342,6 +344,7 @@ mod tests {
         assert_eq!(envelope.events.kept.len(), MAX_EVENTS_PER_BATCH);
         assert_eq!(envelope.events.over_cap, 7);
         assert_eq!(envelope.v, 1);
-        assert!((envelope.context.sample_rate - 1.0).abs() < f64::EPSILON);
+        let context: Context = serde_json::from_str(envelope.context.get()).expect("valid context");
+        assert!((context.sample_rate - 1.0).abs() < f64::EPSILON);
     }
 }
