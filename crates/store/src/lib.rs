@@ -23,6 +23,9 @@ pub enum StoreError {
     /// Writing or syncing failed (disk full, I/O error); nothing of the batch is acknowledged.
     #[error("storage write failed: {0}")]
     Write(String),
+    /// More appends are waiting than the store queues: it is slower than the intake right now.
+    #[error("storage write queue is full")]
+    QueueFull,
     /// The store is shutting down and takes no more writes.
     #[error("storage is closed")]
     Closed,

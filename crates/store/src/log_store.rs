@@ -1,15 +1,18 @@
 //! An fsynced append-only JSON-lines log with group commit.
 //!
-//! One writer thread owns the file. Appends queue up while it syncs; each round
-//! writes everything queued, calls `fdatasync` once, and answers every caller
-//! of that round. A failed write truncates the file back to its last synced
-//! length (no torn tail is left behind), answers the round with an error and
-//! marks the store unwritable until a later round succeeds.
+//! One writer thread owns the file. Appends queue up while it syncs (in a bounded
+//! queue: when it is full, appends are refused at once instead of piling up in
+//! memory); each round writes everything queued, calls `fdatasync` once, and
+//! answers every caller of that round. A failed write truncates the file back to
+//! its last synced length (no torn tail is left behind), answers the round with an
+//! error and marks the store unwritable until a later round succeeds. When even
+//! that cut fails, the file may end in garbage: the store then refuses every write
+//! until it is reopened (a restart), which cuts the torn tail.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -23,11 +26,14 @@ use crate::{Store, StoreError, StoreFuture, StoreHealth};
 pub struct LogStoreOptions {
     /// How long the writer waits for more appends before syncing a round.
     pub linger: Duration,
+    /// Appends (one per beacon) waiting for the writer at most; past it, appends fail
+    /// with [`StoreError::QueueFull`].
+    pub queue_capacity: usize,
 }
 
 impl Default for LogStoreOptions {
     fn default() -> Self {
-        Self { linger: Duration::from_micros(500) }
+        Self { linger: Duration::from_micros(500), queue_capacity: 4096 }
     }
 }
 
@@ -42,7 +48,7 @@ struct Append {
 #[derive(Debug)]
 pub struct LogStore {
     path: PathBuf,
-    sender: Mutex<Option<Sender<Append>>>,
+    sender: Mutex<Option<SyncSender<Append>>>,
     health: Arc<Mutex<StoreHealth>>,
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
@@ -58,10 +64,12 @@ impl LogStore {
         std::fs::create_dir_all(&dir).map_err(open_error)?;
         let path = dir.join("events.jsonl");
         let file = OpenOptions::new().create(true).read(true).append(true).open(&path).map_err(open_error)?;
+        // The new file's name is durable only once its directory is synced.
+        File::open(&dir).and_then(|dir| dir.sync_all()).map_err(open_error)?;
         let synced_len = cut_torn_tail(&file).map_err(open_error)?;
         let health = Arc::new(Mutex::new(StoreHealth { writable: true, last_error: None }));
-        let (sender, receiver) = channel();
-        let writer = Writer { file, synced_len, health: Arc::clone(&health), linger: options.linger };
+        let (sender, receiver) = sync_channel(options.queue_capacity.max(1));
+        let writer = Writer::new(file, synced_len, Arc::clone(&health), options.linger);
         let handle = std::thread::Builder::new()
             .name("sightline-log-writer".into())
             .spawn(move || writer.run(&receiver))
@@ -91,7 +99,10 @@ impl Store for LogStore {
             {
                 let sender = self.sender.lock().unwrap_or_else(PoisonError::into_inner);
                 let sender = sender.as_ref().ok_or(StoreError::Closed)?;
-                sender.send(Append { records, reply }).map_err(|_| StoreError::Closed)?;
+                sender.try_send(Append { records, reply }).map_err(|error| match error {
+                    TrySendError::Full(_) => StoreError::QueueFull,
+                    TrySendError::Disconnected(_) => StoreError::Closed,
+                })?;
             }
             answer.await.map_err(|_| StoreError::Closed)?
         })
@@ -137,14 +148,45 @@ fn cut_torn_tail(file: &File) -> std::io::Result<u64> {
     Ok(end)
 }
 
-struct Writer {
-    file: File,
+/// What the writer needs of its file: a seam so that tests can make each step fail.
+trait LogFile: Send + 'static {
+    /// Appends `bytes` at the end.
+    fn append(&mut self, bytes: &[u8]) -> std::io::Result<()>;
+    /// Makes everything appended durable.
+    fn sync(&mut self) -> std::io::Result<()>;
+    /// Cuts the file to `len` bytes.
+    fn truncate(&mut self, len: u64) -> std::io::Result<()>;
+}
+
+impl LogFile for File {
+    fn append(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.write_all(bytes)
+    }
+
+    fn sync(&mut self) -> std::io::Result<()> {
+        self.sync_data()
+    }
+
+    fn truncate(&mut self, len: u64) -> std::io::Result<()> {
+        self.set_len(len)
+    }
+}
+
+struct Writer<F = File> {
+    file: F,
     synced_len: u64,
     health: Arc<Mutex<StoreHealth>>,
     linger: Duration,
+    /// Set when a failed round could not be cut back: the file may end in garbage,
+    /// and nothing may be appended after it until the log is reopened.
+    broken: Option<String>,
 }
 
-impl Writer {
+impl<F: LogFile> Writer<F> {
+    fn new(file: F, synced_len: u64, health: Arc<Mutex<StoreHealth>>, linger: Duration) -> Self {
+        Self { file, synced_len, health, linger, broken: None }
+    }
+
     fn run(mut self, receiver: &Receiver<Append>) {
         while let Ok(first) = receiver.recv() {
             let mut round = vec![first];
@@ -162,23 +204,30 @@ impl Writer {
 
     /// Writes and syncs one round; on failure, cuts the file back to the last synced length.
     fn commit(&mut self, round: &[Append]) -> Result<(), StoreError> {
+        if let Some(reason) = &self.broken {
+            return Err(StoreError::Write(reason.clone()));
+        }
         let mut buffer = Vec::with_capacity(round.iter().map(|a| a.records.len() * 512).sum());
         for record in round.iter().flat_map(|append| &append.records) {
             serde_json::to_writer(&mut buffer, record).map_err(|e| StoreError::Write(e.to_string()))?;
             buffer.push(b'\n');
         }
-        let written = self.file.write_all(&buffer).and_then(|()| self.file.sync_data());
-        match written {
-            Ok(()) => {
-                self.synced_len += buffer.len() as u64;
-                Ok(())
-            }
-            Err(error) => {
-                let _ = self.file.set_len(self.synced_len);
-                tracing::error!(%error, "log store write failed; refusing writes until one succeeds");
-                Err(StoreError::Write(error.to_string()))
-            }
+        let written = self.file.append(&buffer).and_then(|()| self.file.sync());
+        let Err(error) = written else {
+            self.synced_len += buffer.len() as u64;
+            return Ok(());
+        };
+        if let Err(cut_error) = self.file.truncate(self.synced_len) {
+            let reason = format!(
+                "{error}; cutting the failed write back also failed ({cut_error}): \
+                 restart Sightline so that the log is checked before it takes writes again"
+            );
+            tracing::error!(%error, %cut_error, "log store cannot cut a failed write back; refusing writes until restarted");
+            self.broken = Some(reason.clone());
+            return Err(StoreError::Write(reason));
         }
+        tracing::error!(%error, "log store write failed; refusing writes until one succeeds");
+        Err(StoreError::Write(error.to_string()))
     }
 
     fn set_health(&self, result: &Result<(), StoreError>) {
