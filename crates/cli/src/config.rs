@@ -134,9 +134,8 @@ impl Config {
     /// Checks every section; the error says what to fix.
     pub fn validate(&self) -> anyhow::Result<()> {
         self.intake.validate().map_err(anyhow::Error::msg)?;
-        for project in &self.projects {
-            project.validate().map_err(anyhow::Error::msg)?;
-        }
+        // Building the registry checks each project, its route patterns, and that ids and keys are unique.
+        sightline_server::ProjectRegistry::new(self.projects.clone()).map_err(anyhow::Error::msg)?;
         Ok(())
     }
 }
@@ -258,6 +257,20 @@ mod tests {
             let leaf = path.rsplit('.').next().unwrap_or(path);
             assert!(docs.contains(&format!("| `{leaf}` |")), "docs/configuration.md has no table row for `{leaf}`");
         }
+    }
+
+    #[test]
+    fn bad_route_patterns_and_shared_keys_are_caught_before_serving() {
+        let pattern = Config::from_toml(
+            "[[projects]]\nid = \"a\"\ningest_key = \"pk_aaaaaaaa\"\nroute_patterns = [\"/blog/:\"]\n",
+        )
+        .expect("parses");
+        assert!(pattern.validate().expect_err("bad pattern").to_string().contains("route pattern"));
+        let shared = Config::from_toml(
+            "[[projects]]\nid = \"a\"\ningest_key = \"pk_same_key\"\n[[projects]]\nid = \"b\"\ningest_key = \"pk_same_key\"\n",
+        )
+        .expect("parses");
+        assert!(shared.validate().expect_err("shared key").to_string().contains("ingest_key"));
     }
 
     #[test]

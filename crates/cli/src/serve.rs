@@ -26,6 +26,9 @@ pub fn run(overrides: &Overrides) -> anyhow::Result<()> {
 /// Prints the effective configuration, or what is wrong with it.
 pub fn check_config(overrides: &Overrides) -> anyhow::Result<()> {
     let config = Config::load(overrides)?;
+    if let Some(path) = &config.geoip_db {
+        GeoDatabase::open(path)?;
+    }
     let mut out = std::io::stdout().lock();
     writeln!(out, "configuration is valid")?;
     writeln!(out, "{config:#?}")?;

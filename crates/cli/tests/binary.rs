@@ -5,6 +5,8 @@ use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use sightline_ingest::enrich::geo::{CityRecord, MmdbWriter};
+
 fn sightline() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_sightline"));
     for (key, _) in std::env::vars() {
@@ -100,8 +102,23 @@ fn the_configuration_doc_example_is_a_valid_config() {
     let docs = include_str!("../../../docs/configuration.md");
     let example = docs.split("```toml\n").nth(1).and_then(|rest| rest.split("```").next()).expect("toml example");
     let dir = tempfile::tempdir().expect("temp dir");
+    let geoip = dir.path().join("GeoLite2-City.mmdb");
+    let mut writer = MmdbWriter::new("GeoLite2-City");
+    writer.insert("81.2.69.0/24".parse().expect("network"), CityRecord::new("GB", "ENG", "London"));
+    writer.write_to(&geoip).expect("write geo database");
+    let example = example.replace("/var/lib/sightline/GeoLite2-City.mmdb", &geoip.display().to_string());
     let path = dir.path().join("example.toml");
     std::fs::File::create(&path).and_then(|mut f| f.write_all(example.as_bytes())).expect("write");
     let output = sightline().arg("check-config").arg("--config").arg(&path).output().expect("run");
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+}
+
+#[test]
+fn check_config_refuses_a_geoip_db_that_is_not_a_database() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bogus = dir.path().join("GeoLite2-City.tar.gz");
+    std::fs::write(&bogus, b"not a database").expect("write");
+    let output = sightline().arg("check-config").arg("--geoip-db").arg(&bogus).output().expect("run");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("geoip_db"));
 }
