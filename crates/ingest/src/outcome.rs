@@ -75,6 +75,7 @@ reasons! {
     RequestTimeout => ("request_timeout", Rejected, "The client sent its body too slowly."),
     BodyReadFailed => ("body_read_failed", Rejected, "The request body could not be read (connection closed early or malformed chunked encoding)."),
     StorageUnavailable => ("storage_unavailable", Rejected, "Storage could not take the beacon durably; retry later."),
+    Overloaded => ("overloaded", Rejected, "Too many beacons in flight: retry after Retry-After."),
     InternalError => ("internal_error", Rejected, "The server failed while processing the beacon (a bug: it is logged)."),
     // Events accepted by the intake but not stored.
     Bot => ("bot", Dropped, "Sent by a bot, crawler or headless browser."),
