@@ -1,8 +1,8 @@
 //! Prometheus metrics, served at `GET /metrics` in the text format.
 
-use std::sync::Arc;
 use std::time::Duration;
 
+use axum::http::Method;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -16,8 +16,9 @@ use sightline_ingest::{Outcomes, Reason};
 pub struct HttpLabels {
     /// The matched route pattern, e.g. `/ingest/v1/{project_key}` (never the raw path).
     pub route: String,
-    /// Method.
-    pub method: String,
+    /// Method: one of the standard methods a client of this server uses, or `other`
+    /// (see [`method_label`]); never the client's own string.
+    pub method: &'static str,
     /// Response status code.
     pub status: u16,
 }
@@ -166,8 +167,8 @@ impl Metrics {
     }
 
     /// Observes a request.
-    pub fn observe_http(&self, route: &str, method: &str, status: u16, elapsed: Duration) {
-        let labels = HttpLabels { route: route.to_owned(), method: method.to_owned(), status };
+    pub fn observe_http(&self, route: &str, method: &Method, status: u16, elapsed: Duration) {
+        let labels = HttpLabels { route: route.to_owned(), method: method_label(method), status };
         self.http_requests.get_or_create(&labels).inc();
         self.http_latency.get_or_create(&RouteLabels { route: route.to_owned() }).observe(elapsed.as_secs_f64());
     }
@@ -182,5 +183,32 @@ impl Metrics {
     }
 }
 
-/// Shared handle.
-pub type SharedMetrics = Arc<Metrics>;
+/// The label of a request method. Any token is a valid HTTP method, so a client
+/// could mint a new series per request with `ZZZ1 /healthz`: only the usual
+/// methods keep their name, everything else is `other`.
+pub fn method_label(method: &Method) -> &'static str {
+    match method.as_str() {
+        "GET" => "GET",
+        "HEAD" => "HEAD",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "DELETE" => "DELETE",
+        "OPTIONS" => "OPTIONS",
+        "PATCH" => "PATCH",
+        _ => "other",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn methods_outside_the_usual_ones_share_one_label() {
+        assert_eq!(method_label(&Method::POST), "POST");
+        assert_eq!(method_label(&Method::OPTIONS), "OPTIONS");
+        assert_eq!(method_label(&Method::TRACE), "other");
+        assert_eq!(method_label(&Method::from_bytes(b"ZZQX123").expect("a token")), "other");
+        assert_eq!(method_label(&Method::from_bytes(b"get").expect("a token")), "other", "methods are case-sensitive");
+    }
+}

@@ -133,13 +133,25 @@ async fn probing_keys_and_paths_never_adds_metric_labels() {
         assert_eq!(server.get(&format!("/{key}/admin")).await.status, 404);
         assert_eq!(server.get(&ingest_path(key)).await.status, 405);
     }
+    // Any token is a valid method: one made up per request must not mint a series each.
+    for i in 0..30 {
+        let method = format!("ZZQX{i:03}");
+        for path in ["/healthz", "/metrics", "/no/such/path"] {
+            let response = server.send_raw(&request_bytes(&method, path, &[], b"")).await;
+            assert!((400..500).contains(&response.status), "{method} {path}: {}", response.status);
+        }
+    }
 
     let metrics = server.metrics().await;
     let text = server.get("/metrics").await.text();
-    assert!(!text.contains("zzqx"), "a probed key or path became a label");
+    assert!(!text.to_ascii_lowercase().contains("zzqx"), "a probed key, path or method became a label");
+    let methods = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "other"];
+    let other_requests = metrics.sum("sightline_http_requests_total", &[("method", "other")]);
+    assert_eq!(other_requests, 90.0, "made-up methods are counted, under `other`");
     for sample in &metrics.samples {
         for (name, value) in &sample.labels {
             match name.as_str() {
+                "method" => assert!(methods.contains(&value.as_str()), "method {value}"),
                 "project" => assert!(["shop", "blog", "off", "(unknown)"].contains(&value.as_str()), "project {value}"),
                 "route" => assert!(
                     ["/ingest/v1/{project_key}", "/healthz", "/readyz", "/metrics", "(unmatched)"]
