@@ -87,7 +87,8 @@ impl ProjectConfig {
                 self.id
             ));
         }
-        if !(self.sample_rate > 0.0 && self.sample_rate <= 1.0) {
+        // Written so that NaN fails too.
+        if !(self.sample_rate.is_finite() && self.sample_rate > 0.0 && self.sample_rate <= 1.0) {
             return Err(format!("project {}: sample_rate must be in (0, 1], got {}", self.id, self.sample_rate));
         }
         if self.retention_days == 0 {
@@ -101,8 +102,19 @@ impl ProjectConfig {
                 ));
             }
         }
-        if self.rate_limit_per_second < 0.0 || self.rate_limit_burst < 0.0 {
-            return Err(format!("project {}: rate limits cannot be negative", self.id));
+        let rate = self.rate_limit_per_second;
+        if !(rate == 0.0 || (rate.is_finite() && rate >= 0.001)) {
+            return Err(format!(
+                "project {}: rate_limit_per_second must be 0 (no limit) or a number of at least 0.001, got {rate}",
+                self.id
+            ));
+        }
+        let burst = self.rate_limit_burst;
+        if !burst.is_finite() || burst < 0.0 || (rate > 0.0 && burst < 1.0) {
+            return Err(format!(
+                "project {}: rate_limit_burst must be a number of at least 1 (beacons), got {burst}",
+                self.id
+            ));
         }
         Ok(())
     }
@@ -185,5 +197,25 @@ mod tests {
         assert!(bad_rate.validate().expect_err("zero rate").contains("sample_rate"));
         let bad_origin = project(&["shop.example"], &[]);
         assert!(bad_origin.validate().expect_err("no scheme").contains("allowed origin"));
+    }
+
+    #[test]
+    fn numbers_that_would_panic_or_silently_disable_a_limit_are_refused() {
+        for sample_rate in [f64::NAN, f64::INFINITY, -0.5, 1.5] {
+            let config = ProjectConfig { sample_rate, ..project(&["*"], &[]) };
+            assert!(config.validate().expect_err("refused").contains("sample_rate"), "{sample_rate}");
+        }
+        for rate in [f64::NAN, f64::INFINITY, -1.0, 0.000_1, 1e-300] {
+            let config = ProjectConfig { rate_limit_per_second: rate, ..project(&["*"], &[]) };
+            assert!(config.validate().expect_err("refused").contains("rate_limit_per_second"), "{rate}");
+        }
+        for burst in [f64::NAN, f64::INFINITY, -1.0, 0.0, 0.5] {
+            let config = ProjectConfig { rate_limit_burst: burst, ..project(&["*"], &[]) };
+            assert!(config.validate().expect_err("refused").contains("rate_limit_burst"), "{burst}");
+        }
+        let slowest = ProjectConfig { rate_limit_per_second: 0.001, rate_limit_burst: 1.0, ..project(&["*"], &[]) };
+        assert_eq!(slowest.validate(), Ok(()));
+        let off = ProjectConfig { rate_limit_per_second: 0.0, rate_limit_burst: 0.0, ..project(&["*"], &[]) };
+        assert_eq!(off.validate(), Ok(()), "no burst needed when the limit is off");
     }
 }
