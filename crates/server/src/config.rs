@@ -49,6 +49,23 @@ impl Default for IntakeConfig {
     }
 }
 
+/// The smallest rate limit that is on: a beacon every 1000 s.
+pub const MIN_RATE_PER_SECOND: f64 = 0.001;
+
+/// Checks a token bucket's settings: finite, a rate of 0 (off) or at least
+/// [`MIN_RATE_PER_SECOND`], and a burst of at least 1 when the rate is on.
+fn validate_rate(rate_key: &str, per_second: f64, burst_key: &str, burst: f64) -> Result<(), String> {
+    if !(per_second == 0.0 || (per_second.is_finite() && per_second >= MIN_RATE_PER_SECOND)) {
+        return Err(format!(
+            "{rate_key} must be 0 (no limit) or a number of at least {MIN_RATE_PER_SECOND}, got {per_second}"
+        ));
+    }
+    if !burst.is_finite() || (per_second > 0.0 && burst < 1.0) || burst < 0.0 {
+        return Err(format!("{burst_key} must be a number of at least 1 (beacons), got {burst}"));
+    }
+    Ok(())
+}
+
 impl IntakeConfig {
     /// Checks the settings; the message says what is wrong.
     pub fn validate(&self) -> Result<(), String> {
@@ -58,9 +75,12 @@ impl IntakeConfig {
         if self.header_timeout_secs == 0 || self.body_timeout_secs == 0 {
             return Err("intake.header_timeout_secs and intake.body_timeout_secs must be at least 1".into());
         }
-        if self.per_ip_rate_limit_per_second < 0.0 || self.per_ip_burst < 0.0 {
-            return Err("intake per-IP rate limits cannot be negative".into());
-        }
+        validate_rate(
+            "intake.per_ip_rate_limit_per_second",
+            self.per_ip_rate_limit_per_second,
+            "intake.per_ip_burst",
+            self.per_ip_burst,
+        )?;
         self.cdn_geo_headers.validate().map_err(|error| format!("intake.{error}"))
     }
 
@@ -72,5 +92,42 @@ impl IntakeConfig {
     /// The body read timeout.
     pub fn body_timeout(&self) -> Duration {
         Duration::from_secs(self.body_timeout_secs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(change: impl FnOnce(&mut IntakeConfig)) -> Result<(), String> {
+        let mut config = IntakeConfig::default();
+        change(&mut config);
+        config.validate()
+    }
+
+    #[test]
+    fn the_defaults_are_valid() {
+        assert_eq!(IntakeConfig::default().validate(), Ok(()));
+    }
+
+    #[test]
+    fn rate_limits_must_be_finite_and_off_or_usable() {
+        for rate in [f64::NAN, f64::INFINITY, -1.0, 0.000_1, 1e-300] {
+            let error = with(|c| c.per_ip_rate_limit_per_second = rate).expect_err("refused");
+            assert!(error.contains("per_ip_rate_limit_per_second"), "{rate}: {error}");
+        }
+        for burst in [f64::NAN, f64::INFINITY, -1.0, 0.0, 0.5] {
+            let error = with(|c| c.per_ip_burst = burst).expect_err("refused");
+            assert!(error.contains("per_ip_burst"), "{burst}: {error}");
+        }
+        assert_eq!(with(|c| c.per_ip_rate_limit_per_second = 0.001), Ok(()));
+        assert_eq!(
+            with(|c| {
+                c.per_ip_rate_limit_per_second = 0.0;
+                c.per_ip_burst = 0.0;
+            }),
+            Ok(()),
+            "no burst needed when the limit is off"
+        );
     }
 }

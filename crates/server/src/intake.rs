@@ -169,7 +169,7 @@ fn process(
 
 fn rate_limit(state: &AppState, project: &ProjectEntry, client: IpAddr) -> Result<(), Refusal> {
     let now = Instant::now();
-    let waited = state.ip_limiter.check(&client, now).and_then(|()| project.limiter.check(&(), now));
+    let waited = state.ip_limiter.check(client, now).and_then(|()| project.limiter.check(now));
     waited.map_err(|wait| Refusal {
         rejection: Rejection::new(Reason::RateLimited, "too many beacons: retry after the time in Retry-After"),
         retry_after: Some(retry_after_secs(wait)),

@@ -1,7 +1,6 @@
 //! What every handler shares.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::http::HeaderValue;
@@ -10,7 +9,7 @@ use sightline_store::Store;
 
 use crate::config::IntakeConfig;
 use crate::metrics::Metrics;
-use crate::rate_limit::RateLimiter;
+use crate::rate_limit::{ClientRateLimiter, TokenBucket};
 
 /// A project with its own rate limiter.
 #[derive(Debug)]
@@ -18,7 +17,7 @@ pub struct ProjectEntry {
     /// The compiled project.
     pub project: Project,
     /// Beacons per second for the whole project.
-    pub limiter: RateLimiter<()>,
+    pub limiter: TokenBucket,
 }
 
 /// Projects by ingest key.
@@ -37,7 +36,7 @@ impl ProjectRegistry {
                 return Err(format!("project id {:?} is used twice: ids must be unique", config.id));
             }
             let key = config.ingest_key.clone();
-            let limiter = RateLimiter::new(config.rate_limit_per_second, config.rate_limit_burst);
+            let limiter = TokenBucket::new(config.rate_limit_per_second, config.rate_limit_burst);
             let project = Project::new(config).map_err(|e| e.to_string())?;
             let entry = Arc::new(ProjectEntry { project, limiter });
             if by_key.insert(key, entry).is_some() {
@@ -79,8 +78,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Metrics.
     pub metrics: Arc<Metrics>,
-    /// Beacons per second per client address.
-    pub ip_limiter: RateLimiter<IpAddr>,
+    /// Beacons per second per client (IPv4 address or IPv6 /64).
+    pub ip_limiter: ClientRateLimiter,
 }
 
 impl AppState {
@@ -92,7 +91,7 @@ impl AppState {
         store: Arc<dyn Store>,
         metrics: Arc<Metrics>,
     ) -> Self {
-        let ip_limiter = RateLimiter::new(intake.per_ip_rate_limit_per_second, intake.per_ip_burst);
+        let ip_limiter = ClientRateLimiter::new(intake.per_ip_rate_limit_per_second, intake.per_ip_burst);
         Self { intake, projects, pipeline, store, metrics, ip_limiter }
     }
 }

@@ -258,6 +258,26 @@ async fn a_forwarded_for_line_added_by_the_proxy_wins_over_the_clients_own_line(
 }
 
 #[tokio::test]
+async fn ipv6_clients_are_limited_per_64_prefix() {
+    let server = ServerOptions::default()
+        .intake(|intake| {
+            intake.trusted_proxies = vec!["127.0.0.0/8".parse().expect("network")];
+            intake.per_ip_rate_limit_per_second = SLOW_REFILL;
+            intake.per_ip_burst = 5.0;
+        })
+        .start()
+        .await;
+
+    // One host picking a new address of its /64 for every beacon.
+    let (one_network, retry_after) = burst(&server, SHOP_KEY, 10, |i| format!("2001:db8:7:9::{:x}", i + 1)).await;
+    let (next_network, _) = burst(&server, SHOP_KEY, 3, |_| "2001:db8:7:a::1".into()).await;
+
+    assert_eq!(one_network, [vec![202; 5], vec![429; 5]].concat(), "the /64 is one client");
+    assert!(retry_after.iter().all(|s| *s >= 1));
+    assert_eq!(next_network, vec![202; 3], "another /64 is another client");
+}
+
+#[tokio::test]
 async fn a_flood_from_one_address_leaves_other_clients_and_projects_unaffected() {
     let server = ServerOptions::default()
         .intake(|intake| {
