@@ -17,8 +17,7 @@ pub(crate) async fn healthz() -> Response {
 
 /// The server can accept beacons: storage takes writes.
 pub(crate) async fn readyz(State(state): State<Arc<AppState>>) -> Response {
-    let health = state.store.health();
-    state.metrics.store_writable.set(i64::from(health.writable));
+    let health = state.store_health();
     if health.writable {
         return Json(json!({ "status": "ready" })).into_response();
     }
@@ -29,5 +28,6 @@ pub(crate) async fn readyz(State(state): State<Arc<AppState>>) -> Response {
 /// Prometheus text exposition.
 pub(crate) async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+    state.store_health();
     ([(header::CONTENT_TYPE, content_type)], state.metrics.encode()).into_response()
 }

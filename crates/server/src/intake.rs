@@ -24,6 +24,7 @@ use sightline_ingest::enrich::user_agent::HintHeaders;
 use sightline_ingest::privacy::client_ip::client_ip;
 use sightline_ingest::{ProcessedBatch, Reason, Rejection, RequestMeta};
 use sightline_protocol::EventRecord;
+use sightline_store::StoreError;
 
 use crate::error::error_response;
 use crate::metrics::EventLabels;
@@ -185,12 +186,19 @@ async fn store(state: &AppState, project_id: &str, records: Vec<EventRecord>) ->
     let started = Instant::now();
     let result = state.store.append(records).await;
     state.metrics.store_latency.observe(started.elapsed().as_secs_f64());
-    state.metrics.store_writable.set(i64::from(result.is_ok()));
+    state.store_health();
     if let Err(error) = result {
-        tracing::warn!(%error, project = project_id, "beacon refused: storage unavailable");
+        let retry_after = if matches!(error, StoreError::QueueFull) {
+            // Back-pressure, not a fault: one line per refused beacon would flood the log.
+            tracing::debug!(project = project_id, "beacon refused: the store's write queue is full");
+            1
+        } else {
+            tracing::warn!(%error, project = project_id, "beacon refused: storage unavailable");
+            5
+        };
         return Err(Refusal {
             rejection: Rejection::new(Reason::StorageUnavailable, "storage cannot take data right now: retry later"),
-            retry_after: Some(5),
+            retry_after: Some(retry_after),
             close: false,
         });
     }

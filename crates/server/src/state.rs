@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::http::HeaderValue;
 use sightline_ingest::{Pipeline, Project, ProjectConfig};
-use sightline_store::Store;
+use sightline_store::{Store, StoreHealth};
 
 use crate::config::IntakeConfig;
 use crate::metrics::Metrics;
@@ -93,5 +93,13 @@ impl AppState {
     ) -> Self {
         let ip_limiter = ClientRateLimiter::new(intake.per_ip_rate_limit_per_second, intake.per_ip_burst);
         Self { intake, projects, pipeline, store, metrics, ip_limiter }
+    }
+
+    /// The store's health, also published as the `store_writable` gauge: the one place
+    /// that gauge is set (on every append, `/readyz` and `/metrics`).
+    pub fn store_health(&self) -> StoreHealth {
+        let health = self.store.health();
+        self.metrics.store_writable.set(i64::from(health.writable));
+        health
     }
 }

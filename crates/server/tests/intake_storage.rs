@@ -4,7 +4,14 @@
 
 mod support;
 
-use support::{Beacon, ServerOptions, StoreChoice};
+use support::{Beacon, ServerOptions, StoreChoice, TestServer};
+
+#[tokio::test]
+async fn metrics_report_the_store_writable_from_the_start() {
+    let server = TestServer::start_default().await;
+
+    assert_eq!(server.metrics().await.sum("sightline_store_writable", &[]), 1.0, "before any beacon or /readyz");
+}
 
 #[tokio::test]
 async fn a_failing_store_gets_503_and_not_ready_until_it_recovers() {
@@ -50,5 +57,7 @@ async fn a_full_disk_under_the_real_log_store_gets_503_and_not_ready() {
     assert_eq!(ready.status, 503);
     assert!(ready.text().contains("No space left"), "/readyz tells the operator why: {}", ready.text());
     assert_eq!(server.get("/healthz").await.status, 200);
-    assert_eq!(server.outcome_count("shop", "storage_unavailable").await, 1);
+    let metrics = server.metrics().await;
+    assert_eq!(metrics.outcome("shop", "storage_unavailable"), 1);
+    assert_eq!(metrics.sum("sightline_store_writable", &[]), 0.0);
 }
