@@ -64,7 +64,7 @@ async fn serve(mut config: Config) -> anyhow::Result<()> {
     sightline_server::listener::serve(
         listener,
         sightline_server::router(state),
-        config.intake.header_timeout(),
+        &config.intake,
         metrics,
         shutdown_signal(),
     )

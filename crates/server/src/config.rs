@@ -30,6 +30,12 @@ pub struct IntakeConfig {
     pub per_ip_burst: f64,
     /// `Access-Control-Max-Age` for CORS preflights, seconds.
     pub cors_max_age_secs: u64,
+    /// Beacons being received and processed at once, at most; past it, `503 overloaded`.
+    pub max_concurrent_beacons: usize,
+    /// Beacons being decompressed and cleaned at once (CPU-bound work), at most; others wait their turn.
+    pub max_parallel_processing: usize,
+    /// Open connections, at most; past it, no connection is accepted until one closes.
+    pub max_connections: usize,
 }
 
 impl Default for IntakeConfig {
@@ -45,9 +51,15 @@ impl Default for IntakeConfig {
             per_ip_rate_limit_per_second: 20.0,
             per_ip_burst: 200.0,
             cors_max_age_secs: 86_400,
+            max_concurrent_beacons: 256,
+            max_parallel_processing: std::thread::available_parallelism().map_or(2, |cpus| cpus.get().max(2)),
+            max_connections: 10_000,
         }
     }
 }
+
+/// The largest value of a concurrency cap (far above anything useful, far below what breaks).
+const MAX_CAP: usize = 1_000_000;
 
 /// The smallest rate limit that is on: a beacon every 1000 s.
 pub const MIN_RATE_PER_SECOND: f64 = 0.001;
@@ -81,6 +93,16 @@ impl IntakeConfig {
             "intake.per_ip_burst",
             self.per_ip_burst,
         )?;
+        let caps = [
+            ("max_concurrent_beacons", self.max_concurrent_beacons),
+            ("max_parallel_processing", self.max_parallel_processing),
+            ("max_connections", self.max_connections),
+        ];
+        for (key, value) in caps {
+            if !(1..=MAX_CAP).contains(&value) {
+                return Err(format!("intake.{key} must be between 1 and {MAX_CAP}, got {value}"));
+            }
+        }
         self.cdn_geo_headers.validate().map_err(|error| format!("intake.{error}"))
     }
 
@@ -106,8 +128,9 @@ mod tests {
     }
 
     #[test]
-    fn the_defaults_are_valid() {
+    fn the_defaults_are_valid_and_process_at_least_two_beacons_at_once() {
         assert_eq!(IntakeConfig::default().validate(), Ok(()));
+        assert!(IntakeConfig::default().max_parallel_processing >= 2);
     }
 
     #[test]
@@ -129,5 +152,18 @@ mod tests {
             Ok(()),
             "no burst needed when the limit is off"
         );
+    }
+
+    #[test]
+    fn concurrency_caps_must_be_at_least_one_and_sane() {
+        for value in [0, usize::MAX] {
+            assert!(
+                with(|c| c.max_concurrent_beacons = value).expect_err("refused").contains("max_concurrent_beacons")
+            );
+            assert!(
+                with(|c| c.max_parallel_processing = value).expect_err("refused").contains("max_parallel_processing")
+            );
+            assert!(with(|c| c.max_connections = value).expect_err("refused").contains("max_connections"));
+        }
     }
 }

@@ -14,7 +14,7 @@ pub fn status_for(reason: Reason) -> StatusCode {
         Reason::Forbidden | Reason::HostNotAllowed => StatusCode::FORBIDDEN,
         Reason::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         Reason::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
-        Reason::StorageUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        Reason::StorageUnavailable | Reason::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
         Reason::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::BAD_REQUEST,
     }

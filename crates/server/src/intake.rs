@@ -1,10 +1,12 @@
 //! `POST /ingest/v1/{project_key}`: the public intake.
 //!
 //! Order of checks, cheapest first: project key and `Origin` (403, same answer
-//! for both), rate limits (429), media type and encoding (415), declared length
-//! (413 before reading), the body read with a size cap and a deadline (413/408),
-//! capped decompression, the ingest pipeline (400 with a reason), and the durable
-//! store append (503 when storage cannot take it). Only then 202.
+//! for both), a permit among `intake.max_concurrent_beacons` held until the answer
+//! (503 `overloaded` when none is free), rate limits (429), media type and encoding
+//! (415), declared length (413 before reading), the body read with a size cap and a
+//! deadline (413/408), capped decompression and the ingest pipeline (400 with a
+//! reason) once one of `intake.max_parallel_processing` permits is free, and the
+//! durable store append (503 when storage cannot take it). Only then 202.
 
 mod body;
 mod cors;
@@ -59,7 +61,17 @@ pub(crate) async fn ingest(
     };
     let project_id = project.project.config.id.as_str();
     let client = client_ip(peer.ip(), forwarded_for(&headers).as_deref(), &state.intake.trusted_proxies);
-    let mut response = match receive(&state, &project, client, query.as_deref(), &headers, body).await {
+    // Bounds the bodies held in memory and the work under way, whatever the clients send.
+    let answer = match state.beacons_in_flight.try_acquire() {
+        Ok(_permit) => receive(&state, &project, client, query.as_deref(), &headers, body).await,
+        Err(_) => Err(Refusal {
+            rejection: Rejection::new(Reason::Overloaded, "too many beacons in flight: retry after Retry-After"),
+            retry_after: Some(1),
+            // The body is not read: closing spares both sides its transfer.
+            close: true,
+        }),
+    };
+    let mut response = match answer {
         Ok(response) => response,
         Err(Refusal { rejection, retry_after, close }) => {
             state.metrics.outcome(project_id, rejection.reason).inc();
@@ -112,17 +124,25 @@ async fn receive(
     })?;
     let labels = crate::metrics::ProjectLabels { project: config.id.clone() };
     state.metrics.intake_bytes.get_or_create(&labels).inc_by(raw.len() as u64);
+    // CPU-bound work waits for one of `max_parallel_processing` permits, whichever path it takes.
+    let permit = Arc::clone(&state.processing).acquire_owned().await.map_err(|_| internal_error())?;
     let batch = if encoding == Encoding::Identity && raw.len() <= INLINE_WORK_BYTES {
-        process(state, project, client, headers, &raw, encoding)?
+        let batch = process(state, project, client, headers, &raw, encoding);
+        drop(permit);
+        batch?
     } else {
         // Inflating megabytes and cleaning hundreds of events would stall other connections.
+        // The permit moves along, so it is held until the work ends even if this request is dropped.
         let (state, project, headers) = (Arc::clone(state), Arc::clone(project), headers.clone());
-        tokio::task::spawn_blocking(move || process(&state, &project, client, &headers, &raw, encoding))
-            .await
-            .map_err(|error| {
-                tracing::error!(%error, "beacon processing panicked");
-                Rejection::new(Reason::InternalError, "the server failed to process this beacon")
-            })??
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            process(&state, &project, client, &headers, &raw, encoding)
+        })
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "beacon processing panicked");
+            internal_error()
+        })??
     };
     state.metrics.record_outcomes(&config.id, &batch.outcomes);
 
@@ -136,6 +156,10 @@ async fn receive(
 /// Identity bodies up to this size are processed on the async worker; larger or compressed
 /// bodies go to the blocking pool.
 const INLINE_WORK_BYTES: usize = 32 * 1024;
+
+fn internal_error() -> Rejection {
+    Rejection::new(Reason::InternalError, "the server failed to process this beacon")
+}
 
 /// Decompresses and runs the pipeline: pure CPU work.
 fn process(

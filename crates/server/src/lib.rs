@@ -2,13 +2,14 @@
 //!
 //! The path of a beacon through this crate:
 //!
-//! 1. [`listener::serve`] accepts the connection (HTTP/1.1, header read timeout)
-//!    and stamps each request with the peer address.
+//! 1. [`listener::serve`] accepts the connection (HTTP/1.1, header read timeout,
+//!    at most `max_connections` open) and stamps each request with the peer address.
 //! 2. The router sends `POST /ingest/v1/{project_key}` to [`intake`]; `OPTIONS`
 //!    on the same path answers CORS preflights.
-//! 3. The intake authorizes the key and `Origin`, applies the per-IP and
-//!    per-project token buckets, reads the body with a cap and a deadline, and
-//!    decompresses it through a capped reader.
+//! 3. The intake authorizes the key and `Origin`, takes a beacons-in-flight permit
+//!    (503 `overloaded` when none is free), applies the per-client and per-project
+//!    token buckets, reads the body with a cap and a deadline, and, once a
+//!    processing permit is free, decompresses it through a capped reader.
 //! 4. `sightline_ingest::Pipeline` turns it into clean records and outcomes.
 //! 5. The records go to the [`sightline_store::Store`]; the answer (202) is sent
 //!    only once the store says they are on disk.

@@ -1,8 +1,8 @@
 //! The accept loop: HTTP/1.1 with a header read timeout, the peer address in
-//! every request, and graceful shutdown.
+//! every request, at most `intake.max_connections` open connections (past it,
+//! nothing is accepted until one closes), and graceful shutdown.
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,23 +13,38 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 
+use crate::config::IntakeConfig;
 use crate::metrics::Metrics;
+use crate::state::permits;
 
 /// How long in-flight requests may take to finish after shutdown was asked for.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// Serves `router` on `listener` until `shutdown` completes, then lets open requests finish.
+/// `intake` gives the header read timeout and the connection cap.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
-    header_timeout: Duration,
+    intake: &IntakeConfig,
     metrics: Arc<Metrics>,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
+    let header_timeout = intake.header_timeout();
+    let connections = Arc::new(Semaphore::new(permits(intake.max_connections)));
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
+        // A permit per open connection, taken before accepting: at the cap, new
+        // connections wait in the kernel's backlog until one closes.
+        let permit = tokio::select! {
+            permit = Arc::clone(&connections).acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
@@ -54,6 +69,7 @@ pub async fn serve(
         let connection = graceful.watch(connection);
         let metrics = Arc::clone(&metrics);
         tokio::spawn(async move {
+            let _permit = permit;
             if let Err(error) = connection.await {
                 if error.is_timeout() {
                     metrics.slow_clients.inc();
@@ -68,9 +84,4 @@ pub async fn serve(
         () = tokio::time::sleep(SHUTDOWN_GRACE) => tracing::warn!("shutdown grace period over; closing open connections"),
     }
     Ok(())
-}
-
-/// The local address a listener is bound to (useful with port 0).
-pub fn local_addr(listener: &TcpListener) -> std::io::Result<SocketAddr> {
-    listener.local_addr()
 }

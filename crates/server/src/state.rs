@@ -6,6 +6,7 @@ use std::sync::Arc;
 use axum::http::HeaderValue;
 use sightline_ingest::{Pipeline, Project, ProjectConfig};
 use sightline_store::{Store, StoreHealth};
+use tokio::sync::Semaphore;
 
 use crate::config::IntakeConfig;
 use crate::metrics::Metrics;
@@ -80,6 +81,10 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Beacons per second per client (IPv4 address or IPv6 /64).
     pub ip_limiter: ClientRateLimiter,
+    /// One permit per beacon being received or processed (`intake.max_concurrent_beacons`).
+    pub beacons_in_flight: Semaphore,
+    /// One permit per beacon being decompressed and cleaned (`intake.max_parallel_processing`).
+    pub processing: Arc<Semaphore>,
 }
 
 impl AppState {
@@ -92,7 +97,9 @@ impl AppState {
         metrics: Arc<Metrics>,
     ) -> Self {
         let ip_limiter = ClientRateLimiter::new(intake.per_ip_rate_limit_per_second, intake.per_ip_burst);
-        Self { intake, projects, pipeline, store, metrics, ip_limiter }
+        let beacons_in_flight = Semaphore::new(permits(intake.max_concurrent_beacons));
+        let processing = Arc::new(Semaphore::new(permits(intake.max_parallel_processing)));
+        Self { intake, projects, pipeline, store, metrics, ip_limiter, beacons_in_flight, processing }
     }
 
     /// The store's health, also published as the `store_writable` gauge: the one place
@@ -102,4 +109,10 @@ impl AppState {
         self.metrics.store_writable.set(i64::from(health.writable));
         health
     }
+}
+
+/// Permits of a semaphore for a configured cap: at least one (zero would wait forever),
+/// and never more than a semaphore holds (more would panic).
+pub(crate) fn permits(cap: usize) -> usize {
+    cap.clamp(1, Semaphore::MAX_PERMITS)
 }

@@ -106,6 +106,8 @@ pub struct TestServer {
     log_path: PathBuf,
     store: StoreChoice,
     failure: Option<Arc<AtomicBool>>,
+    /// The server's shared state, for tests that hold its permits.
+    pub state: Arc<AppState>,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
     _data_dir: TempDir,
@@ -143,16 +145,15 @@ impl TestServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
         let addr = listener.local_addr().expect("bound address");
         let (shutdown, stop) = oneshot::channel::<()>();
-        let task = tokio::spawn(sightline_server::listener::serve(
-            listener,
-            sightline_server::router(state),
-            options.intake.header_timeout(),
-            metrics,
-            async {
+        let router = sightline_server::router(Arc::clone(&state));
+        let intake = options.intake;
+        let task = tokio::spawn(async move {
+            let stopped = async {
                 let _ = stop.await;
-            },
-        ));
-        Self { addr, log_path, store: choice, failure, shutdown: Some(shutdown), task, _data_dir: data_dir }
+            };
+            sightline_server::listener::serve(listener, router, &intake, metrics, stopped).await
+        });
+        Self { addr, log_path, store: choice, failure, state, shutdown: Some(shutdown), task, _data_dir: data_dir }
     }
 
     /// Makes every append fail (`true`) or succeed again (`false`). Only with [`StoreChoice::Failable`].
