@@ -1,0 +1,17 @@
+//! Sightline's benchmarks: programs that build realistic input, warm up, time several
+//! rounds and print what they measured, with ratios to a target and to a reference
+//! measured in the same run. They are not timed tests: nothing here passes or fails on
+//! a number, and no figure is ever written down in the code.
+//!
+//! - [`beacon`] builds the input: realistic beacons as the browser agent sends them
+//!   (a shop page, 20 events of every kind, real-world user agents), plain and gzipped,
+//!   with the project and request they are posted to.
+//! - [`measure`] runs closures in interleaved rounds and summarizes them (median,
+//!   min, max), and formats rates.
+//!
+//! The binaries in `src/bin/` are the benchmarks; `ingest-bench` is the pipeline
+//! micro-benchmark (events/s per core). Each takes `--smoke` for a tiny run that only
+//! proves it still works (CI runs it in a debug build).
+
+pub mod beacon;
+pub mod measure;
