@@ -54,8 +54,8 @@ def at_the_limits():
             {"id": "e2", "kind": "action", "target": "t" * 1025, "selector": "s" * 1025, "name": "n" * 257},
             {"id": "e3", "kind": "resource", "url": "https://cdn.example.com/" + "r" * 2100, "duration": 1},
             {"id": "e4", "kind": "request", "method": "GET", "url": "https://api.example.com/" + "q" * 9000, "duration": 1},
-            {"id": "e5", "kind": "view", "url": "https://shop.example.com" + long_path, "navigation_type": "route_change"},
-            {"id": "e6", "kind": "view", "url": "https://" + "h" * 300 + ".example.com/", "navigation_type": "route_change"},
+            {"id": "e5", "kind": "view", "view_url": "https://shop.example.com" + long_path, "navigation_type": "route_change"},
+            {"id": "e6", "kind": "view", "view_url": "https://%s.%s.%s.example.com/" % ("a" * 63, "b" * 63, "c" * 63)},
         ],
     }
 
@@ -71,7 +71,7 @@ def over_the_caps():
     ]
     events += [{"id": "c%d" % i, "kind": "custom", "name": "event_%d" % i} for i in range(12)]
     events += [
-        {"id": "r%d" % i, "kind": "action", "url": "https://shop.example.com/section%d/page" % i}
+        {"id": "r%d" % i, "kind": "action", "view_url": "https://shop.example.com/section%d/page" % i}
         for i in range(12)
     ]
     return {"context": context(), "events": events}

@@ -301,7 +301,7 @@ fn events(rng: &mut Rng) -> Vec<Value> {
         format!("https://shop.example.com/category/running-shoes?page={}&utm_campaign=spring", 1 + rng.below(4));
     for index in [6, 14] {
         events[index]["view_id"] = Value::String(previous_view.clone());
-        events[index]["url"] = Value::String(previous_url.clone());
+        events[index]["view_url"] = Value::String(previous_url.clone());
     }
     for event in &mut events {
         event["id"] = Value::String(format!("01JGZ8{}", rng.hex(20).to_ascii_uppercase()));
@@ -353,6 +353,8 @@ mod tests {
             let batch = pipeline.process(&project, &sample.request(), &sample.json).expect("accepted");
             assert_eq!(batch.records.len(), EVENTS_PER_BEACON, "seed {seed}: {:?}", batch.outcomes);
             assert_eq!(batch.outcomes.dropped_events(), 0);
+            let previous_view = batch.records.iter().filter(|r| r.page.route == "/category/running-shoes").count();
+            assert_eq!(previous_view, 2, "seed {seed}: two events name the previous view's URL");
         }
     }
 
