@@ -29,6 +29,8 @@ pub mod outcome;
 mod pipeline;
 pub mod privacy;
 pub mod project;
+#[cfg(test)]
+mod test_util;
 mod validate;
 
 pub use context::{MIN_SAMPLE_RATE, RequestMeta};

@@ -2,6 +2,7 @@ use proptest::prelude::*;
 use serde::Serialize;
 
 use super::*;
+use crate::test_util::bench_ns;
 
 fn keep_utm() -> QueryAllowlist {
     QueryAllowlist::default()
@@ -265,21 +266,4 @@ fn bench_sanitize_url() {
         "sanitize_url: {per_call:.0} ns/call ({:.2}x Url::parse alone); with base, relative: {relative:.0} ns/call",
         per_call / reference
     );
-}
-
-/// Nanoseconds per call of `f` over `inputs`: the best of several batches, as the machine
-/// may be busy with other work.
-fn bench_ns<T>(inputs: &[&str], mut f: impl FnMut(&str) -> T) -> f64 {
-    const BATCHES: usize = 9;
-    const ROUNDS: usize = 30_000;
-    let mut best = f64::INFINITY;
-    for _ in 0..BATCHES {
-        let start = std::time::Instant::now();
-        for round in 0..ROUNDS {
-            let input = inputs[round % inputs.len()];
-            std::hint::black_box(f(std::hint::black_box(input)));
-        }
-        best = best.min(start.elapsed().as_nanos() as f64 / ROUNDS as f64);
-    }
-    best
 }
