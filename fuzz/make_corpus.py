@@ -56,6 +56,7 @@ def at_the_limits():
             {"id": "e4", "kind": "request", "method": "GET", "url": "https://api.example.com/" + "q" * 9000, "duration": 1},
             {"id": "e5", "kind": "view", "view_url": "https://shop.example.com" + long_path, "navigation_type": "route_change"},
             {"id": "e6", "kind": "view", "view_url": "https://%s.%s.%s.example.com/" % ("a" * 63, "b" * 63, "c" * 63)},
+            {"id": "e7", "kind": "view", "view_url": "https://" + "h" * 300 + ".example.com/"},
         ],
     }
 

@@ -108,7 +108,7 @@ fn sanitize_parsed(parsed: Url, allowlist: &QueryAllowlist) -> Option<SanitizedU
     if !matches!(parsed.scheme(), "http" | "https") {
         return None;
     }
-    let host = parsed.host_str()?.to_owned();
+    let host = parsed.host_str().filter(|host| is_plausible_host(host))?.to_owned();
     let path = parsed.path().to_owned();
     let offset = |position| parsed[..position].len();
     let userinfo = offset(Position::BeforeUsername)..offset(Position::BeforeHost);
@@ -126,6 +126,17 @@ fn sanitize_parsed(parsed: Url, allowlist: &QueryAllowlist) -> Option<SanitizedU
     }
     url.replace_range(userinfo, "");
     Some(SanitizedUrl { url, host, path })
+}
+
+/// Longest DNS name (RFC 1035); IPv6 literals are far shorter.
+const MAX_HOST_LEN: usize = 253;
+/// Longest DNS label.
+const MAX_LABEL_LEN: usize = 63;
+
+/// Whether `host` can be a real host name: no longer than DNS allows, labels included.
+/// Anything longer is not a page anyone visited, and would be stored on every record.
+fn is_plausible_host(host: &str) -> bool {
+    host.len() <= MAX_HOST_LEN && host.split('.').all(|label| label.len() <= MAX_LABEL_LEN)
 }
 
 /// The allowed `name=value` pairs of `query`, verbatim, in order, joined by `&`; `None` when

@@ -267,3 +267,15 @@ fn bench_sanitize_url() {
         per_call / reference
     );
 }
+
+#[test]
+fn hosts_longer_than_dns_allows_are_refused() {
+    let allow = QueryAllowlist::default();
+    let long_label = format!("https://{}.example.com/", "h".repeat(64));
+    assert_eq!(sanitize_url(&long_label, &allow), None);
+    let long_name = format!("https://{}example.com/", "abcdefghij.".repeat(25));
+    assert_eq!(sanitize_url(&long_name, &allow), None);
+    let longest_label = format!("https://{}.example.com/", "h".repeat(63));
+    assert!(sanitize_url(&longest_label, &allow).is_some());
+    assert!(sanitize_url("https://[2001:db8::1]:8443/a", &allow).is_some());
+}
