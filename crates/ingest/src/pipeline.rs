@@ -69,8 +69,9 @@ impl Pipeline {
         body: &[u8],
     ) -> Result<ProcessedBatch, Rejection> {
         let envelope = parse_envelope(body)?;
-        let mut outcomes = Outcomes::default();
-        outcomes.add(Reason::TooManyEvents, u64::from(envelope.events.over_cap));
+        let mut parse_outcomes = Outcomes::default();
+        parse_outcomes.add(Reason::TooManyEvents, u64::from(envelope.events.over_cap));
+        let mut outcomes = parse_outcomes.clone();
         let event_count = envelope.events.kept.len() as u64;
 
         let mut cleaner = self.cleaner(project, "", &mut outcomes);
@@ -81,11 +82,9 @@ impl Pipeline {
             request.hint_headers,
         );
         if let Some(reason) = drop_reason(project, request, &checked, parsed.is_bot) {
-            // Only the drop itself counts: what checking the context changed is moot.
-            let mut outcomes = Outcomes::default();
-            outcomes.add(Reason::TooManyEvents, u64::from(envelope.events.over_cap));
-            outcomes.add(reason, event_count);
-            return Ok(ProcessedBatch { records: Vec::new(), outcomes });
+            // Only parsing and the drop itself count: what checking the context changed is moot.
+            parse_outcomes.add(reason, event_count);
+            return Ok(ProcessedBatch { records: Vec::new(), outcomes: parse_outcomes });
         }
         let geo = self.enricher.locate(request.client_ip, request.cdn_geo.cloned());
         let shared = SharedContext::build(
@@ -179,7 +178,7 @@ fn clean_event(
     };
     if let EventBody::Vital(vital) = &body {
         // Range first: an invalid value must not take the place of a valid one.
-        if !(vital.value.is_finite() && (0.0..=vital.name.max_value()).contains(&vital.value)) {
+        if !vital.name.accepts(vital.value) {
             return Err(Reason::VitalOutOfRange);
         }
         let view = view_id.as_deref().unwrap_or(&shared.view_id);

@@ -80,8 +80,7 @@ impl Cleaner<'_> {
     }
 
     fn vital(&mut self, vital: &mut VitalEvent) -> Result<(), Reason> {
-        let max = vital.name.max_value();
-        if !(vital.value.is_finite() && (0.0..=max).contains(&vital.value)) {
+        if !vital.name.accepts(vital.value) {
             return Err(Reason::VitalOutOfRange);
         }
         vital.rating = Some(vital.name.rate(vital.value));

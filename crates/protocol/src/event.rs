@@ -308,6 +308,11 @@ impl VitalName {
         }
     }
 
+    /// True when `value` is a plausible measurement: finite, from 0 to [`Self::max_value`].
+    pub fn accepts(self, value: f64) -> bool {
+        value.is_finite() && (0.0..=self.max_value()).contains(&value)
+    }
+
     /// The rating of `value` by the Core Web Vitals thresholds.
     pub fn rate(self, value: f64) -> Rating {
         let (good, poor) = self.thresholds();

@@ -210,14 +210,7 @@ async fn a_forwarded_for_header_from_an_untrusted_peer_is_ignored() {
 
 #[tokio::test]
 async fn a_forwarded_for_header_from_a_trusted_proxy_gives_each_client_its_own_bucket() {
-    let server = ServerOptions::default()
-        .intake(|intake| {
-            intake.trusted_proxies = vec!["127.0.0.0/8".parse().expect("network")];
-            intake.per_ip_rate_limit_per_second = SLOW_REFILL;
-            intake.per_ip_burst = 5.0;
-        })
-        .start()
-        .await;
+    let server = behind_a_trusted_proxy_with_a_burst_of_five().await;
 
     let (many_clients, _) = burst(&server, SHOP_KEY, 20, |i| format!("203.0.113.{}", i + 1)).await;
     let (one_client, retry_after) = burst(&server, SHOP_KEY, 10, |_| "198.51.100.7".into()).await;
@@ -236,14 +229,7 @@ async fn a_forwarded_for_header_from_a_trusted_proxy_gives_each_client_its_own_b
 
 #[tokio::test]
 async fn a_forwarded_for_line_added_by_the_proxy_wins_over_the_clients_own_line() {
-    let server = ServerOptions::default()
-        .intake(|intake| {
-            intake.trusted_proxies = vec!["127.0.0.0/8".parse().expect("network")];
-            intake.per_ip_rate_limit_per_second = SLOW_REFILL;
-            intake.per_ip_burst = 5.0;
-        })
-        .start()
-        .await;
+    let server = behind_a_trusted_proxy_with_a_burst_of_five().await;
     let mut statuses = Vec::new();
 
     for i in 0..10 {
@@ -259,14 +245,7 @@ async fn a_forwarded_for_line_added_by_the_proxy_wins_over_the_clients_own_line(
 
 #[tokio::test]
 async fn ipv6_clients_are_limited_per_64_prefix() {
-    let server = ServerOptions::default()
-        .intake(|intake| {
-            intake.trusted_proxies = vec!["127.0.0.0/8".parse().expect("network")];
-            intake.per_ip_rate_limit_per_second = SLOW_REFILL;
-            intake.per_ip_burst = 5.0;
-        })
-        .start()
-        .await;
+    let server = behind_a_trusted_proxy_with_a_burst_of_five().await;
 
     // One host picking a new address of its /64 for every beacon.
     let (one_network, retry_after) = burst(&server, SHOP_KEY, 10, |i| format!("2001:db8:7:9::{:x}", i + 1)).await;
@@ -279,14 +258,7 @@ async fn ipv6_clients_are_limited_per_64_prefix() {
 
 #[tokio::test]
 async fn a_flood_from_one_address_leaves_other_clients_and_projects_unaffected() {
-    let server = ServerOptions::default()
-        .intake(|intake| {
-            intake.trusted_proxies = vec!["127.0.0.0/8".parse().expect("network")];
-            intake.per_ip_rate_limit_per_second = SLOW_REFILL;
-            intake.per_ip_burst = 5.0;
-        })
-        .start()
-        .await;
+    let server = behind_a_trusted_proxy_with_a_burst_of_five().await;
 
     let (flood, retry_after) = burst(&server, SHOP_KEY, 30, |_| "203.0.113.66".into()).await;
     let (other_project, _) = burst(&server, BLOG_KEY, 3, |_| "198.51.100.20".into()).await;
@@ -416,4 +388,16 @@ async fn random_attribute_keys_are_dropped_past_the_project_cap() {
         server.records_with_ids(&beacon.event_ids()).iter().any(|r| r.quality.has(QualityFlags::CARDINALITY_FOLDED))
     );
     server.assert_survived(&seed).await;
+}
+
+/// A server behind a proxy on 127.0.0.0/8, each client allowed a burst of 5 that barely refills.
+async fn behind_a_trusted_proxy_with_a_burst_of_five() -> TestServer {
+    ServerOptions::default()
+        .intake(|intake| {
+            intake.trusted_proxies = vec!["127.0.0.0/8".parse().expect("network")];
+            intake.per_ip_rate_limit_per_second = SLOW_REFILL;
+            intake.per_ip_burst = 5.0;
+        })
+        .start()
+        .await
 }
