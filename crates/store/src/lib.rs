@@ -6,6 +6,7 @@
 //! durable implementation: an append-only JSON-lines file with group commit.
 
 mod log_store;
+pub mod wal;
 
 use std::future::Future;
 use std::pin::Pin;
