@@ -49,7 +49,7 @@ impl Sample {
         let sent_at = EPOCH_MS + seed as f64 * 37_013.0 + rng.float(0.0, 1000.0);
         let beacon = beacon(&mut rng, browser, sent_at);
         let events = beacon["events"].as_array().map_or(0, Vec::len);
-        let json = serde_json::to_vec(&beacon).expect("a JSON value serializes");
+        let json = agent_json(beacon);
         let mut encoder = GzEncoder::new(Vec::with_capacity(json.len() / 3), Compression::default());
         encoder.write_all(&json).expect("writing to memory cannot fail");
         let gzip = encoder.finish().expect("writing to memory cannot fail");
@@ -197,6 +197,29 @@ fn beacon(rng: &mut Rng, browser: &Browser, sent_at: f64) -> Value {
     }
     let events = events(rng);
     json!({ "v": 1, "sent_at": sent_at, "context": context, "events": events })
+}
+
+/// The beacon's bytes as the agent writes them: each event's `kind` first (the intake's
+/// one-pass path), the rest in serde_json's (sorted) key order.
+fn agent_json(mut beacon: Value) -> Vec<u8> {
+    let events = beacon.as_object_mut().and_then(|b| b.remove("events")).unwrap_or_default();
+    let mut json = serde_json::to_vec(&beacon).expect("a JSON value serializes");
+    json.pop(); // the closing brace
+    json.extend_from_slice(b",\"events\":[");
+    for (index, mut event) in events.as_array().cloned().unwrap_or_default().into_iter().enumerate() {
+        if index > 0 {
+            json.push(b',');
+        }
+        let kind = event.as_object_mut().and_then(|e| e.remove("kind")).unwrap_or_default();
+        let rest = serde_json::to_vec(&event).expect("a JSON value serializes");
+        json.extend_from_slice(format!("{{\"kind\":{kind}").as_bytes());
+        if rest.len() > 2 {
+            json.push(b',');
+        }
+        json.extend_from_slice(&rest[1..]);
+    }
+    json.extend_from_slice(b"]}");
+    json
 }
 
 /// 20 events: view, 5 vitals, 3 requests, 4 resources, a long animation frame, 2 actions,

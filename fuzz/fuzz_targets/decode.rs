@@ -156,10 +156,11 @@ impl Checker {
     }
 
     fn record(&mut self, record: &EventRecord) {
-        self.that(record.project == "fuzz", || format!("project {:?}", record.project));
-        self.that(record.received_at_ms == RECEIVED_AT_MS, || format!("received_at_ms {}", record.received_at_ms));
+        let context = &*record.context;
+        self.that(context.project == "fuzz", || format!("project {:?}", context.project));
+        self.that(context.received_at_ms == RECEIVED_AT_MS, || format!("received_at_ms {}", context.received_at_ms));
         for (field, id) in
-            [("event_id", &record.event_id), ("session_id", &record.session_id), ("view_id", &record.view_id)]
+            [("event_id", &record.event_id), ("session_id", &context.session_id), ("view_id", &record.view_id)]
         {
             self.within(field, id, MAX_ID_LEN);
             self.that(!id.is_empty() && id.bytes().all(|b| b.is_ascii_graphic()), || format!("{field} {id:?}"));
@@ -168,8 +169,8 @@ impl Checker {
         let time = record.timestamp_ms;
         self.that(window.contains(&time), || format!("timestamp_ms {time} outside the clamp window"));
         self.page(&record.page);
-        self.opt_within("referrer_host", record.referrer_host.as_deref(), MAX_NAME_LEN);
-        let client = &record.client;
+        self.opt_within("referrer_host", context.referrer_host.as_deref(), MAX_NAME_LEN);
+        let client = &context.client;
         for (field, value) in [
             ("client.browser", &client.browser),
             ("client.browser_version", &client.browser_version),
@@ -179,22 +180,22 @@ impl Checker {
             self.within(field, value, MAX_LABEL_LEN);
         }
         self.opt_within("client.device_model", client.device_model.as_deref(), MAX_LABEL_LEN);
-        self.within("network.effective_type", &record.network.effective_type, 16);
-        self.opt_within("network.connection_type", record.network.connection_type.as_deref(), 16);
-        self.range("network.rtt_ms", record.network.rtt_ms, 60_000.0);
-        self.range("network.downlink_mbps", record.network.downlink_mbps, 100_000.0);
-        self.opt_within("release", record.release.as_deref(), MAX_LABEL_LEN);
-        self.opt_within("environment", record.environment.as_deref(), MAX_LABEL_LEN);
-        self.opt_within("user_id", record.user_id.as_deref(), MAX_NAME_LEN);
-        self.attributes("user_attributes", &record.user_attributes);
-        self.attributes("attributes", &record.attributes);
-        let rate = record.sample_rate;
+        self.within("network.effective_type", &context.network.effective_type, 16);
+        self.opt_within("network.connection_type", context.network.connection_type.as_deref(), 16);
+        self.range("network.rtt_ms", context.network.rtt_ms, 60_000.0);
+        self.range("network.downlink_mbps", context.network.downlink_mbps, 100_000.0);
+        self.opt_within("release", context.release.as_deref(), MAX_LABEL_LEN);
+        self.opt_within("environment", context.environment.as_deref(), MAX_LABEL_LEN);
+        self.opt_within("user_id", context.user_id.as_deref(), MAX_NAME_LEN);
+        self.attributes("user_attributes", &context.user_attributes);
+        self.attributes("attributes", &context.attributes);
+        let rate = context.sample_rate;
         self.that(rate > 0.0 && rate <= 1.0, || format!("sample_rate {rate}"));
-        self.range("device_memory_gb", record.device_memory_gb, 1024.0);
-        let cores = record.device_cores;
+        self.range("device_memory_gb", context.device_memory_gb, 1024.0);
+        let cores = context.device_cores;
         self.that(cores.is_none_or(|c| (1..=1024).contains(&c)), || format!("device_cores {cores:?}"));
-        self.within("agent_name", &record.agent_name, MAX_LABEL_LEN);
-        self.within("agent_version", &record.agent_version, MAX_LABEL_LEN);
+        self.within("agent_name", &context.agent_name, MAX_LABEL_LEN);
+        self.within("agent_version", &context.agent_version, MAX_LABEL_LEN);
         self.body(&record.body);
     }
 

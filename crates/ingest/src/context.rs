@@ -1,11 +1,11 @@
 //! The part of a beacon every event shares, cleaned and enriched once per beacon.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use sightline_protocol::limits::{MAX_ID_LEN, MAX_LABEL_LEN, MAX_NAME_LEN, MAX_URL_LEN};
 use sightline_protocol::{
-    Attributes, ClientInfo, ConsentState, Context, EventBody, EventRecord, GeoInfo, NetworkInfo, PageLocation,
-    QualityFlags, SamplingReason,
+    ClientInfo, Context, EventBody, EventRecord, GeoInfo, PageLocation, QualityFlags, RecordContext,
 };
 
 use crate::cardinality::OTHER;
@@ -46,34 +46,18 @@ pub(crate) struct EventParts {
     /// The event's view, when not the context's.
     pub view_id: Option<String>,
     /// The event's page, when not the context's.
-    pub page: Option<PageLocation>,
+    pub page: Option<Arc<PageLocation>>,
     pub quality: QualityFlags,
     pub body: EventBody,
 }
 
-/// The cleaned, enriched fields every record of a beacon shares.
+/// The cleaned, enriched fields every record of a beacon shares: built once per beacon,
+/// shared by its records through `Arc`s.
 #[derive(Debug, Clone)]
 pub(crate) struct SharedContext {
-    pub session_id: String,
+    pub record: Arc<RecordContext>,
     pub view_id: String,
-    pub page: PageLocation,
-    pub referrer_host: Option<String>,
-    pub client: ClientInfo,
-    pub geo: GeoInfo,
-    pub network: NetworkInfo,
-    pub release: Option<String>,
-    pub environment: Option<String>,
-    pub user_id: Option<String>,
-    pub user_attributes: Attributes,
-    pub attributes: Attributes,
-    pub consent: Option<ConsentState>,
-    pub sample_rate: f64,
-    pub sampling_reason: SamplingReason,
-    pub viewport: (Option<u32>, Option<u32>),
-    pub device_memory_gb: Option<f64>,
-    pub device_cores: Option<u32>,
-    pub agent_name: String,
-    pub agent_version: String,
+    pub page: Arc<PageLocation>,
     pub clock: BeaconClock,
     /// Flags from cleaning the context, carried by every record.
     pub flags: QualityFlags,
@@ -135,10 +119,10 @@ impl SharedContext {
         let mut agent = context.agent;
         cleaner.text(&mut agent.name, MAX_LABEL_LEN);
         cleaner.text(&mut agent.version, MAX_LABEL_LEN);
-        Self {
+        let record = RecordContext {
+            project: project.config.id.clone(),
+            received_at_ms,
             session_id,
-            view_id,
-            page,
             referrer_host: context.referrer.as_deref().and_then(|r| referrer_host(r, project)),
             client,
             geo,
@@ -151,47 +135,33 @@ impl SharedContext {
             consent: context.consent,
             sample_rate,
             sampling_reason: context.sampling_reason,
-            viewport: (context.viewport.map(|v| v.width), context.viewport.map(|v| v.height)),
+            viewport_width: context.viewport.map(|v| v.width),
+            viewport_height: context.viewport.map(|v| v.height),
             device_memory_gb: device.memory_gb.filter(|m| m.is_finite() && (0.0..=1024.0).contains(m)),
             device_cores: device.cores.filter(|c| (1..=1024).contains(c)),
             agent_name: agent.name,
             agent_version: agent.version,
+        };
+        Self {
+            record: Arc::new(record),
+            view_id,
+            page: Arc::new(page),
             clock: BeaconClock::new(received_at_ms, sent_at, context.time_origin),
             flags: cleaner.flags,
         }
     }
 
     /// A record of this beacon from an event's own parts.
-    pub fn record(&self, project_id: &str, event: EventParts) -> EventRecord {
+    pub fn record(&self, event: EventParts) -> EventRecord {
         let EventParts { event_id, timestamp_ms, view_id, page, quality, body } = event;
         EventRecord {
-            project: project_id.to_owned(),
             event_id,
             timestamp_ms,
-            received_at_ms: self.clock.received_at_ms(),
-            session_id: self.session_id.clone(),
             view_id: view_id.unwrap_or_else(|| self.view_id.clone()),
-            page: page.unwrap_or_else(|| self.page.clone()),
-            referrer_host: self.referrer_host.clone(),
-            client: self.client.clone(),
-            geo: self.geo.clone(),
-            network: self.network.clone(),
-            release: self.release.clone(),
-            environment: self.environment.clone(),
-            user_id: self.user_id.clone(),
-            user_attributes: self.user_attributes.clone(),
-            attributes: self.attributes.clone(),
-            consent: self.consent,
-            sample_rate: self.sample_rate,
-            sampling_reason: self.sampling_reason,
-            viewport_width: self.viewport.0,
-            viewport_height: self.viewport.1,
-            device_memory_gb: self.device_memory_gb,
-            device_cores: self.device_cores,
-            agent_name: self.agent_name.clone(),
-            agent_version: self.agent_version.clone(),
+            page: page.unwrap_or_else(|| Arc::clone(&self.page)),
             quality: QualityFlags(quality.0 | self.flags.0),
             body,
+            context: Arc::clone(&self.record),
         }
     }
 }

@@ -128,23 +128,17 @@ pub fn parse_envelope(body: &[u8]) -> Result<ParsedBeacon<'_>, Rejection> {
 
 /// True when brackets outside strings nest deeper than `max`. One pass, no recursion:
 /// serde_json skips raw values without a depth limit, so this runs before parsing.
+/// Between strings a beacon has a few bytes of punctuation and numbers, read one by one;
+/// strings, most of its bytes, are crossed with `memchr` when they are long.
 fn json_depth_exceeds(bytes: &[u8], max: usize) -> bool {
     let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    for &byte in bytes {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if byte == b'\\' {
-                escaped = true;
-            } else if byte == b'"' {
-                in_string = false;
-            }
-            continue;
-        }
+    let mut at = 0;
+    while let Some(&byte) = bytes.get(at) {
         match byte {
-            b'"' => in_string = true,
+            b'"' => match string_end(bytes, at + 1) {
+                Some(end) => at = end,
+                None => return false,
+            },
             b'{' | b'[' => {
                 depth += 1;
                 if depth > max {
@@ -154,8 +148,27 @@ fn json_depth_exceeds(bytes: &[u8], max: usize) -> bool {
             b'}' | b']' => depth = depth.saturating_sub(1),
             _ => {}
         }
+        at += 1;
     }
     false
+}
+
+/// The index of the quote closing the string whose content starts at `from`.
+fn string_end(bytes: &[u8], mut from: usize) -> Option<usize> {
+    /// Strings shorter than this are read byte by byte: cheaper than setting up `memchr`.
+    const SHORT: usize = 24;
+    loop {
+        let rest = bytes.get(from..)?;
+        let found = match rest.iter().take(SHORT).position(|&b| b == b'"' || b == b'\\') {
+            Some(index) => from + index,
+            None if rest.len() <= SHORT => return None,
+            None => from + SHORT + memchr::memchr2(b'"', b'\\', &rest[SHORT..])?,
+        };
+        if bytes[found] == b'"' {
+            return Some(found);
+        }
+        from = found + 2;
+    }
 }
 
 fn envelope_rejection(error: &serde_json::Error) -> Rejection {
@@ -261,6 +274,37 @@ mod tests {
         assert_eq!(reason_of(parse_envelope(body.as_bytes())), Reason::TooDeep);
         let deep_unknown_field = MINIMAL.replace("{\"context\"", &format!("{{\"x\":{deep_events},\"context\""));
         assert_eq!(reason_of(parse_envelope(deep_unknown_field.as_bytes())), Reason::TooDeep);
+    }
+
+    /// The byte-by-byte scan the `memchr` one must agree with.
+    fn naive_depth_exceeds(bytes: &[u8], max: usize) -> bool {
+        let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+        for &byte in bytes {
+            if in_string {
+                (escaped, in_string) = (!escaped && byte == b'\\', escaped || byte != b'"');
+                continue;
+            }
+            match byte {
+                b'"' => in_string = true,
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            if depth > max {
+                return true;
+            }
+        }
+        false
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_depth_scan_agrees_with_a_byte_by_byte_scan(
+            text in "[\\[\\]{}\"\\\\a ]{0,64}",
+            max in 0usize..6,
+        ) {
+            proptest::prop_assert_eq!(json_depth_exceeds(text.as_bytes(), max), naive_depth_exceeds(text.as_bytes(), max));
+        }
     }
 
     #[test]

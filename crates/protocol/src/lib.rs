@@ -35,7 +35,9 @@ pub use event::{
     ResourceEvent, ScriptAttribution, ServerTiming, ViewEvent, VitalAttribution, VitalEvent, VitalName,
 };
 pub use parse::{EventParseError, parse_event};
-pub use record::{ClientInfo, DeviceClass, EventRecord, GeoInfo, NetworkInfo, PageLocation, QualityFlags};
+pub use record::{
+    ClientInfo, DeviceClass, EventRecord, GeoInfo, NetworkInfo, PageLocation, QualityFlags, RecordContext,
+};
 
 /// The version of the wire protocol this crate describes (`v` in a beacon).
 pub const PROTOCOL_VERSION: u32 = 1;

@@ -5,7 +5,10 @@
 //! of `[0,0,0,…]` under an unknown key cost a hundred megabytes of memory. The
 //! intake reads events in two passes over the same bytes instead: the common
 //! fields and the `kind` (everything else skipped without allocating), then the
-//! kind's own struct, which ignores the common fields.
+//! kind's own struct, which ignores the common fields. When `kind` comes first, as the
+//! agent sends it, one pass does (see [`one_pass`]).
+
+mod one_pass;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -48,6 +51,11 @@ pub fn parse_event(raw: &str) -> Result<Event, EventParseError> {
     if !raw.trim_start().starts_with('{') {
         return Err(EventParseError::Invalid);
     }
+    one_pass::parse(raw).map_or_else(|| parse_in_two_passes(raw), Ok)
+}
+
+/// The general reader: the common fields and the kind first, then the kind's body.
+fn parse_in_two_passes(raw: &str) -> Result<Event, EventParseError> {
     let head: Head<'_> = serde_json::from_str(raw).map_err(|_| EventParseError::Invalid)?;
     let kind = head.kind.as_deref().ok_or(EventParseError::Invalid)?;
     let kind = EventKind::ALL.into_iter().find(|k| k.as_str() == kind).ok_or(EventParseError::UnknownKind)?;
@@ -155,6 +163,45 @@ mod tests {
         let event = parse_event(&raw).expect("valid view");
         let EventBody::View(view) = event.body else { panic!("a view") };
         assert_eq!(view.server_timing.len(), crate::limits::MAX_SERVER_TIMINGS + 1);
+    }
+
+    /// The docs example's events with their keys in every rotation, so that `kind` comes
+    /// first, last and in between, and with common fields repeated or `null`.
+    fn reordered_events() -> Vec<String> {
+        let beacon: serde_json::Value =
+            serde_json::from_str(include_str!("../tests/example_beacon.json")).expect("example parses");
+        let mut events = Vec::new();
+        for event in beacon["events"].as_array().expect("events") {
+            let pairs: Vec<String> = event
+                .as_object()
+                .expect("an object")
+                .iter()
+                .map(|(key, value)| format!("{}:{value}", serde_json::Value::from(key.as_str())))
+                .collect();
+            for start in 0..pairs.len() {
+                let rotated: Vec<&str> = pairs[start..].iter().chain(&pairs[..start]).map(String::as_str).collect();
+                let object = format!("{{{}}}", rotated.join(","));
+                events.push(object.replacen('{', r#"{"t":null,"#, 1));
+                events.push(object.replacen('{', r#"{"kind":"custom","view_id":"a","view_id":"b","#, 1));
+                events.push(object);
+            }
+        }
+        events
+    }
+
+    #[test]
+    fn one_pass_and_two_passes_agree_whatever_the_key_order() {
+        let events = reordered_events();
+        assert!(events.len() > 100, "{} variants", events.len());
+        for raw in &events {
+            let two_passes = parse_in_two_passes(raw);
+            assert_eq!(parse_event(raw), two_passes, "{raw}");
+            if let Some(event) = one_pass::parse(raw) {
+                assert_eq!(Ok(event), two_passes, "{raw}");
+            }
+        }
+        let one_pass = events.iter().filter(|raw| one_pass::parse(raw).is_some()).count();
+        assert!(one_pass >= 10, "the one-pass path is taken when `kind` comes first ({one_pass} times)");
     }
 
     #[test]

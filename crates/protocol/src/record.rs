@@ -4,6 +4,8 @@
 //! scheme, host, path and allow-listed query, the route derived, the client
 //! and location enriched. It never holds a raw IP address.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::attributes::Attributes;
@@ -11,22 +13,37 @@ use crate::beacon::{ConsentState, SamplingReason};
 use crate::event::EventBody;
 
 /// One clean, enriched, privacy-safe event.
+///
+/// What every event of a beacon shares (the session, client, location…) sits in one
+/// [`RecordContext`] behind an `Arc`: the intake builds it once per beacon, and the store
+/// can tell the records of one beacon apart by pointer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventRecord {
-    /// The project the event belongs to.
-    pub project: String,
-    /// Agent-chosen event id (dedup key together with `project`).
+    /// Agent-chosen event id (dedup key together with the project).
     pub event_id: String,
     /// Event time, epoch ms, corrected for device clock drift and clamped.
     pub timestamp_ms: i64,
+    /// View id: the context's, or the event's own when it names another view.
+    pub view_id: String,
+    /// The page the event happened on: the context's, or the event's own.
+    pub page: Arc<PageLocation>,
+    /// What the intake changed about this event (see [`QualityFlags`]).
+    pub quality: QualityFlags,
+    /// The cleaned kind-specific payload.
+    pub body: EventBody,
+    /// What the event shares with the other events of its beacon.
+    pub context: Arc<RecordContext>,
+}
+
+/// The cleaned, enriched context of one beacon, shared by its records.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordContext {
+    /// The project the events belong to.
+    pub project: String,
     /// When the server received the beacon, epoch ms.
     pub received_at_ms: i64,
     /// Session id.
     pub session_id: String,
-    /// View id.
-    pub view_id: String,
-    /// The page the event happened on.
-    pub page: PageLocation,
     /// Host of the referrer, when there was one.
     pub referrer_host: Option<String>,
     /// Browser, OS and device class.
@@ -63,10 +80,6 @@ pub struct EventRecord {
     pub agent_name: String,
     /// Agent version.
     pub agent_version: String,
-    /// What the intake changed about this event (see [`QualityFlags`]).
-    pub quality: QualityFlags,
-    /// The cleaned kind-specific payload.
-    pub body: EventBody,
 }
 
 /// Where an event happened.

@@ -151,7 +151,7 @@ async fn a_project_keeping_bots_stores_them_as_device_class_bot() {
         assert_eq!(response.accepted_dropped(), (10, 0), "{user_agent}");
         let stored = server.records_with_ids(&beacon.event_ids());
         assert_eq!(stored.len(), 10);
-        assert!(stored.iter().all(|r| r.client.device_class == DeviceClass::Bot), "{user_agent}");
+        assert!(stored.iter().all(|r| r.context.client.device_class == DeviceClass::Bot), "{user_agent}");
     }
     assert_eq!(server.outcome_count("shop", "bot").await, 0);
 }

@@ -176,7 +176,7 @@ async fn a_64_kib_user_agent_is_parsed_from_its_start_without_delay() {
 
     assert!(started.elapsed() < Duration::from_secs(2), "answered in {:?}", started.elapsed());
     assert_eq!(response.accepted_dropped(), (10, 0));
-    assert_eq!(server.record(&beacon.event_ids()[0]).client.browser, "Chrome");
+    assert_eq!(server.record(&beacon.event_ids()[0]).context.client.browser, "Chrome");
 }
 
 #[tokio::test]

@@ -19,21 +19,21 @@ async fn a_json_beacon_is_stored_enriched_and_answered_with_counts() {
     let records = server.records();
     assert_eq!(records.len(), 10);
     for record in &records {
-        assert_eq!(record.project, "shop");
-        assert_eq!(record.session_id, beacon.session_id());
-        assert_eq!(record.client.browser, "Chrome", "browser from the Chrome user agent");
-        assert_eq!(record.client.browser_version, "131");
-        assert_eq!(record.client.os, "Windows");
-        assert_eq!(record.client.device_class, DeviceClass::Desktop);
+        assert_eq!(record.context.project, "shop");
+        assert_eq!(record.context.session_id, beacon.session_id());
+        assert_eq!(record.context.client.browser, "Chrome", "browser from the Chrome user agent");
+        assert_eq!(record.context.client.browser_version, "131");
+        assert_eq!(record.context.client.os, "Windows");
+        assert_eq!(record.context.client.device_class, DeviceClass::Desktop);
         assert_eq!(record.page.host, "shop.example.com");
         assert_eq!(
             record.page.url, "https://shop.example.com/products/4711?utm_source=newsletter",
             "allow-listed query kept, `coupon` and the fragment dropped"
         );
         assert_eq!(record.page.route, "/products/:id", "route derived from the path");
-        assert_eq!(record.referrer_host.as_deref(), Some("www.google.com"));
+        assert_eq!(record.context.referrer_host.as_deref(), Some("www.google.com"));
         assert_eq!(record.quality, QualityFlags::default(), "nothing had to be changed: {:?}", record.quality.names());
-        let window = record.received_at_ms - 24 * 3_600_000..=record.received_at_ms + 60_000;
+        let window = record.context.received_at_ms - 24 * 3_600_000..=record.context.received_at_ms + 60_000;
         assert!(window.contains(&record.timestamp_ms), "event time inside the accepted window");
     }
     let request = records.iter().find(|r| r.body.kind() == EventKind::Request).expect("the request event");
@@ -137,11 +137,11 @@ async fn the_documented_example_beacon_is_accepted_whole_with_times_moved_to_tod
     for record in &records {
         assert_eq!(record.page.route, "product", "route from view_name");
         assert_eq!(record.page.url, "https://shop.example.com/products/4711?utm_source=newsletter");
-        assert_eq!(record.client.device_class, DeviceClass::Mobile);
-        assert!((record.sample_rate - 0.25).abs() < 1e-9);
+        assert_eq!(record.context.client.device_class, DeviceClass::Mobile);
+        assert!((record.context.sample_rate - 0.25).abs() < 1e-9);
         assert!(record.quality.has(QualityFlags::CLOCK_CORRECTED), "sent_at is from 2026-01-01: drift corrected");
         assert!(!record.quality.has(QualityFlags::TIMESTAMP_CLAMPED), "corrected, not clamped");
-        assert!(record.timestamp_ms <= record.received_at_ms + 60_000);
-        assert!(record.timestamp_ms >= record.received_at_ms - 60_000, "shifted to about now");
+        assert!(record.timestamp_ms <= record.context.received_at_ms + 60_000);
+        assert!(record.timestamp_ms >= record.context.received_at_ms - 60_000, "shifted to about now");
     }
 }

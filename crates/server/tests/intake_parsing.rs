@@ -248,18 +248,18 @@ async fn absurd_event_times_end_up_inside_the_accepted_window() {
     let stored = |event: &Value| server.record(event["id"].as_str().expect("id"));
     for event in [&year_9999, &two_days_ago, &negative, &zero, &a_second_ago] {
         let record = stored(event);
-        let window = record.received_at_ms - 24 * 3_600_000..=record.received_at_ms + 60_000;
+        let window = record.context.received_at_ms - 24 * 3_600_000..=record.context.received_at_ms + 60_000;
         assert!(window.contains(&record.timestamp_ms), "ts {} stored at {}", event["ts"], record.timestamp_ms);
     }
     for clamped in [&year_9999, &two_days_ago] {
         let record = stored(clamped);
-        assert_eq!(record.timestamp_ms, record.received_at_ms, "clamped to the receive time");
+        assert_eq!(record.timestamp_ms, record.context.received_at_ms, "clamped to the receive time");
         assert!(record.quality.has(QualityFlags::TIMESTAMP_CLAMPED));
     }
     for unusable in [&negative, &zero] {
         // Not a usable time: set to the receive time, and marked like any other clamp.
         let record = stored(unusable);
-        assert_eq!(record.timestamp_ms, record.received_at_ms);
+        assert_eq!(record.timestamp_ms, record.context.received_at_ms);
         assert!(record.quality.has(QualityFlags::TIMESTAMP_CLAMPED));
     }
     let recent = stored(&a_second_ago);
@@ -287,7 +287,7 @@ async fn a_device_clock_a_month_off_is_corrected_by_the_server_clock() {
         let record = server.record(&beacon.event_ids()[0]);
         assert_eq!(
             record.timestamp_ms,
-            record.received_at_ms - 1_000,
+            record.context.received_at_ms - 1_000,
             "one second before it was sent, by the server clock"
         );
         assert!(record.quality.has(QualityFlags::CLOCK_CORRECTED));

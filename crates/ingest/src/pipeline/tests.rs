@@ -70,10 +70,10 @@ fn a_realistic_beacon_becomes_clean_enriched_records() {
     assert!(!record.page.url.contains("email") && !record.page.url.contains('#'), "{}", record.page.url);
     assert!(record.page.url.contains("utm_source=news"));
     assert_eq!(record.timestamp_ms, NOW - 10_000 + 1_200);
-    assert_eq!(record.referrer_host.as_deref(), Some("www.google.com"));
-    assert_eq!(record.client.browser, "Chrome");
-    assert_eq!(record.client.device_class, DeviceClass::Desktop);
-    assert!((record.sample_rate - 0.5).abs() < f64::EPSILON);
+    assert_eq!(record.context.referrer_host.as_deref(), Some("www.google.com"));
+    assert_eq!(record.context.client.browser, "Chrome");
+    assert_eq!(record.context.client.device_class, DeviceClass::Desktop);
+    assert!((record.context.sample_rate - 0.5).abs() < f64::EPSILON);
     let EventBody::Error(error) = &batch.records[2].body else { panic!("third record is the error") };
     assert!(!error.message.contains("jane@example.com"), "{}", error.message);
     assert!(batch.outcomes.get(Reason::PiiScrubbed) >= 1);
@@ -139,7 +139,7 @@ fn whole_beacon_policies_drop_with_one_reason() {
     let batch = process(&project(|_| {}), bot, &beacon(&events)).expect("answered");
     assert_eq!((batch.records.len(), batch.outcomes.get(Reason::Bot)), (0, 2));
     let kept = process(&project(|p| p.drop_bots = false), bot, &beacon(&events)).expect("answered");
-    assert_eq!(kept.records[0].client.device_class, DeviceClass::Bot);
+    assert_eq!(kept.records[0].context.client.device_class, DeviceClass::Bot);
 
     let honoring = project(|p| p.honor_do_not_track = true);
     let dnt = RequestMeta { do_not_track: true, ..request(CHROME_MAC) };
@@ -173,7 +173,7 @@ fn server_side_sampling_keeps_whole_sessions_and_scales_the_rate() {
         let batch = process(&half, CHROME_MAC, &body).expect("answered");
         if let Some(record) = batch.records.first() {
             kept += 1;
-            assert!((record.sample_rate - 0.25).abs() < 1e-9, "client 0.5 × server 0.5");
+            assert!((record.context.sample_rate - 0.25).abs() < 1e-9, "client 0.5 × server 0.5");
         }
     }
     assert!((150..250).contains(&kept), "about half of 400 sessions kept, got {kept}");
@@ -184,10 +184,10 @@ fn absurd_sample_rates_cannot_inflate_weights() {
     let mut body = beacon(&json!([lcp("a", 1000.0)]));
     body["context"]["sample_rate"] = json!(1e-12);
     let batch = process(&project(|_| {}), CHROME_MAC, &body).expect("answered");
-    assert!((batch.records[0].sample_rate - crate::MIN_SAMPLE_RATE).abs() < f64::EPSILON);
+    assert!((batch.records[0].context.sample_rate - crate::MIN_SAMPLE_RATE).abs() < f64::EPSILON);
     body["context"]["sample_rate"] = json!(-3);
     let batch = process(&project(|_| {}), CHROME_MAC, &body).expect("answered");
-    assert!((batch.records[0].sample_rate - 1.0).abs() < f64::EPSILON);
+    assert!((batch.records[0].context.sample_rate - 1.0).abs() < f64::EPSILON);
 }
 
 #[test]
@@ -244,7 +244,7 @@ fn refused_and_dropped_beacons_do_not_use_up_the_caps() {
     kept["context"]["attributes"] = json!({"plan": "pro"});
     let batch = process(&capped, CHROME_MAC, &kept).expect("accepted");
     assert_eq!(batch.records[0].page.route, "/orders/:id", "the first real route is admitted");
-    assert_eq!(batch.records[0].attributes.entries.len(), 1, "the first real attribute key is admitted");
+    assert_eq!(batch.records[0].context.attributes.entries.len(), 1, "the first real attribute key is admitted");
 }
 
 #[test]

@@ -1,27 +1,19 @@
 use sightline_protocol::{
     Attributes, ClientInfo, CustomEvent, EventBody, EventRecord, GeoInfo, NetworkInfo, PageLocation, QualityFlags,
-    SamplingReason,
+    RecordContext, SamplingReason,
 };
 
 use std::pin::pin;
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use super::*;
 
 fn record(id: &str) -> EventRecord {
-    EventRecord {
+    let context = RecordContext {
         project: "default".into(),
-        event_id: id.into(),
-        timestamp_ms: 1_790_000_000_000,
         received_at_ms: 1_790_000_000_000,
         session_id: "s".into(),
-        view_id: "v".into(),
-        page: PageLocation {
-            url: "https://x.test/".into(),
-            host: "x.test".into(),
-            path: "/".into(),
-            route: "/".into(),
-        },
         referrer_host: None,
         client: ClientInfo::default(),
         geo: GeoInfo::default(),
@@ -40,8 +32,17 @@ fn record(id: &str) -> EventRecord {
         device_cores: None,
         agent_name: "test".into(),
         agent_version: "0".into(),
+    };
+    let page =
+        PageLocation { url: "https://x.test/".into(), host: "x.test".into(), path: "/".into(), route: "/".into() };
+    EventRecord {
+        event_id: id.into(),
+        timestamp_ms: 1_790_000_000_000,
+        view_id: "v".into(),
+        page: Arc::new(page),
         quality: QualityFlags::default(),
         body: EventBody::Custom(CustomEvent { name: "n".into(), value: Some(1.0), attributes: Attributes::default() }),
+        context: Arc::new(context),
     }
 }
 
