@@ -15,3 +15,4 @@
 
 pub mod beacon;
 pub mod measure;
+pub mod population;
