@@ -201,7 +201,7 @@ fn beacon(rng: &mut Rng, browser: &Browser, sent_at: f64) -> Value {
 
 /// The beacon's bytes as the agent writes them: each event's `kind` first (the intake's
 /// one-pass path), the rest in serde_json's (sorted) key order.
-fn agent_json(mut beacon: Value) -> Vec<u8> {
+pub fn agent_json(mut beacon: Value) -> Vec<u8> {
     let events = beacon.as_object_mut().and_then(|b| b.remove("events")).unwrap_or_default();
     let mut json = serde_json::to_vec(&beacon).expect("a JSON value serializes");
     json.pop(); // the closing brace

@@ -270,7 +270,7 @@ impl Population {
         if self.options.sent_at {
             beacon["sent_at"] = json!(batch.sent_at);
         }
-        let body = serde_json::to_vec(&beacon).expect("a JSON value serializes");
+        let body = crate::beacon::agent_json(beacon);
         let transit = 20.0 + session.connection.0 * 1.5;
         GeneratedBeacon {
             body,

@@ -17,6 +17,7 @@ use std::process::ExitCode;
 
 use sightline_bench::beacon::{self, BROWSERS, EVENTS_PER_BEACON, Sample};
 use sightline_bench::measure::{self, Case, Plan, si};
+use sightline_bench::population::{GeneratedBeacon, Population, PopulationOptions};
 use sightline_ingest::Pipeline;
 use sightline_ingest::decode::{Encoding, decompress, parse_envelope};
 use sightline_protocol::{Beacon, parse_event};
@@ -34,6 +35,7 @@ const MAX_DECOMPRESSED: usize = 4 * 1024 * 1024;
 const CEILING: &str = "serde Beacon (ceiling)";
 const PIPELINE_JSON: &str = "pipeline, json";
 const PIPELINE_GZIP: &str = "pipeline, gzip";
+const PIPELINE_POPULATION: &str = "pipeline, loadgen mix, json";
 
 struct Options {
     plan: Plan,
@@ -109,6 +111,27 @@ fn main() -> ExitCode {
         }
     }
 
+    // The load generator's traffic: a realistic mix of kinds (mostly vitals, resources and
+    // requests, fewer errors) at 20 events per beacon, smaller on average than `samples`.
+    let population_options = PopulationOptions { events_per_beacon: Some(EVENTS_PER_BEACON), ..Default::default() };
+    let population: Vec<GeneratedBeacon> = match Population::new(7, population_options) {
+        Ok(population) => population.take(options.samples.max(256) as usize).collect(),
+        Err(message) => {
+            eprintln!("population: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for (index, beacon) in population.iter().enumerate() {
+        match pipeline.process(&project, &beacon.request(), &beacon.body) {
+            Ok(batch) if batch.records.len() == beacon.events => {}
+            other => {
+                eprintln!("population beacon {index} did not come out whole: {other:?}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let population_bytes = population.iter().map(|b| b.body.len()).sum::<usize>() as f64 / population.len() as f64;
+
     let pick = |i: usize| &samples[i % samples.len()];
     let mut cases = vec![
         Case::new(CEILING, |i| serde_json::from_slice::<Beacon>(&pick(i).json).map_or(0, |beacon| beacon.events.len())),
@@ -126,6 +149,10 @@ fn main() -> ExitCode {
             let sample = pick(i);
             pipeline.process(&project, &sample.request(), &sample.json).map_or(0, |batch| batch.records.len())
         }),
+        Case::new(PIPELINE_POPULATION, |i| {
+            let beacon = &population[i % population.len()];
+            pipeline.process(&project, &beacon.request(), &beacon.body).map_or(0, |batch| batch.records.len())
+        }),
         Case::new(PIPELINE_GZIP, |i| {
             let sample = pick(i);
             let Ok(body) = decompress(&sample.gzip, Encoding::Gzip, MAX_DECOMPRESSED) else { return 0 };
@@ -140,13 +167,13 @@ fn main() -> ExitCode {
         }
     }
 
-    print_header(&options, &samples);
+    print_header(&options, &samples, population_bytes);
     measure::run(options.plan, &mut cases);
-    print_results(&options, &samples, &cases);
+    print_results(&options, &samples, population_bytes, &cases);
     ExitCode::SUCCESS
 }
 
-fn print_header(options: &Options, samples: &[Sample]) {
+fn print_header(options: &Options, samples: &[Sample], population_bytes: f64) {
     let n = samples.len() as f64;
     let json_avg = samples.iter().map(|s| s.json.len()).sum::<usize>() as f64 / n;
     let gzip_avg = samples.iter().map(|s| s.gzip.len()).sum::<usize>() as f64 / n;
@@ -167,6 +194,10 @@ fn print_header(options: &Options, samples: &[Sample]) {
         BROWSERS.len().min(samples.len()),
     );
     println!(
+        "        loadgen mix: population beacons of {EVENTS_PER_BEACON} events, {population_bytes:.0} bytes on average ({:.0} bytes/event)",
+        population_bytes / EVENTS_PER_BEACON as f64
+    );
+    println!(
         "plan:   {} warm-up + {} measured rounds of {} beacons ({} events) per case, cases interleaved",
         plan.warm_up_rounds,
         plan.rounds,
@@ -176,7 +207,7 @@ fn print_header(options: &Options, samples: &[Sample]) {
     println!();
 }
 
-fn print_results(options: &Options, samples: &[Sample], cases: &[Case<'_>]) {
+fn print_results(options: &Options, samples: &[Sample], population_bytes: f64, cases: &[Case<'_>]) {
     let per_round = options.plan.items_per_round;
     let events = EVENTS_PER_BEACON as f64;
     let avg = |bytes: fn(&Sample) -> usize| samples.iter().map(bytes).sum::<usize>() as f64 / samples.len() as f64;
@@ -188,7 +219,11 @@ fn print_results(options: &Options, samples: &[Sample], cases: &[Case<'_>]) {
     let mut median_of = std::collections::HashMap::new();
     for case in cases {
         let rates = case.rates(per_round, events);
-        let input_bytes = if case.name.contains("gzip") { gzip_bytes } else { json_bytes };
+        let input_bytes = match case.name {
+            PIPELINE_POPULATION => population_bytes,
+            name if name.contains("gzip") => gzip_bytes,
+            _ => json_bytes,
+        };
         let batches_per_sec = rates.median / events;
         println!(
             "{:<38} {:>10} {:>19} {:>10.1} {:>11.1} {:>9.2}",
@@ -207,7 +242,7 @@ fn print_results(options: &Options, samples: &[Sample], cases: &[Case<'_>]) {
         si(TARGET_EVENTS_PER_SEC)
     );
     if let Some(ceiling) = median_of.get(CEILING) {
-        for name in [PIPELINE_JSON, PIPELINE_GZIP] {
+        for name in [PIPELINE_JSON, PIPELINE_GZIP, PIPELINE_POPULATION] {
             if let Some(pipeline) = median_of.get(name) {
                 println!(
                     "{name} ÷ parse ceiling: {:.2} (the pipeline does {:.1}x the work of a plain parse)",
@@ -217,7 +252,7 @@ fn print_results(options: &Options, samples: &[Sample], cases: &[Case<'_>]) {
             }
         }
     }
-    for name in [PIPELINE_JSON, PIPELINE_GZIP] {
+    for name in [PIPELINE_JSON, PIPELINE_GZIP, PIPELINE_POPULATION] {
         if let Some(rate) = median_of.get(name) {
             let verdict = if *rate >= TARGET_EVENTS_PER_SEC { "meets" } else { "is below" };
             println!(
