@@ -1,19 +1,20 @@
 //! The `Store` seam: where clean events go once the intake has accepted them.
 //!
 //! The intake acknowledges a beacon only after [`Store::append`] returns `Ok`,
-//! which means the records are on disk (fsynced). Until the embedded engine
-//! (WAL → Arrow → Parquet → DataFusion) lands, [`LogStore`] is the simplest
-//! durable implementation: an append-only JSON-lines file with group commit.
+//! which means the records are on disk (fsynced). [`EmbeddedStore`] is the
+//! implementation `sightline serve` runs: write-ahead log → in-memory Arrow
+//! buffer → Parquet files, flushed in the background
+//! ([`EmbeddedStore::start_maintenance`]).
 
-mod log_store;
 pub mod wal;
 
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Duration;
 
 use sightline_protocol::EventRecord;
 
-pub use log_store::{LogStore, LogStoreOptions};
+pub use engine::{DEFAULT_FLUSH_INTERVAL, DEFAULT_FLUSH_ROWS, MaintenanceOptions};
 
 /// A boxed future, so that `Store` can be used as a trait object.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -49,6 +50,36 @@ pub struct StoreHealth {
     pub last_error: Option<String>,
 }
 
+/// A store's figures at one moment, exported at `/metrics`. A store fills what applies to
+/// it and leaves the rest at zero.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoreStats {
+    /// Rows acknowledged and held in memory, not yet in files (a flush in progress excluded).
+    pub buffered_rows: u64,
+    /// How long the oldest buffered row has waited for a flush; none when the buffer is empty.
+    pub oldest_buffered_age: Option<Duration>,
+    /// Data files.
+    pub files: u64,
+    /// Rows in the data files.
+    pub file_rows: u64,
+    /// Bytes of the data files on disk.
+    pub file_bytes: u64,
+    /// The last record written to the write-ahead log.
+    pub wal_last_lsn: u64,
+    /// Every write-ahead log record up to this one is in the data files.
+    pub wal_flushed_lsn: u64,
+    /// Flushes that wrote files, since the start.
+    pub flushes: u64,
+    /// Flushes that failed (their rows stayed buffered), since the start.
+    pub flush_failures: u64,
+    /// How long the last flush took, failed or not.
+    pub last_flush_duration: Duration,
+    /// Events dropped because the same project and event id was stored recently (retries).
+    pub duplicates_dropped: u64,
+    /// Write-ahead log records skipped at start because they could not be decoded.
+    pub wal_undecodable_records: u64,
+}
+
 /// Durable storage of clean events.
 pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Appends `records` durably. `Ok` means they survive a crash (fsynced);
@@ -57,6 +88,11 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
 
     /// Whether writes currently succeed.
     fn health(&self) -> StoreHealth;
+
+    /// The store's figures for `/metrics`, read when they are scraped: cheap, no I/O.
+    fn stats(&self) -> StoreStats {
+        StoreStats::default()
+    }
 
     /// Finishes pending writes and stops taking new ones.
     fn close(&self) -> StoreFuture<'_, ()> {
