@@ -2,6 +2,8 @@
 //! command-line flags, each overriding the one before. Unknown keys in the file
 //! and unknown `SIGHTLINE_*` variables are errors that name the key.
 
+mod store;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -10,7 +12,10 @@ use serde::{Deserialize, Serialize};
 use sightline_ingest::ProjectConfig;
 use sightline_server::IntakeConfig;
 
-/// Environment variables this binary reads; any other `SIGHTLINE_*` variable is refused.
+pub use self::store::StoreConfig;
+
+/// Environment variables this binary reads besides the `[store]` ones ([`store::ENV`]); any
+/// other `SIGHTLINE_*` variable is refused.
 pub const KNOWN_ENV: &[&str] = &[
     "SIGHTLINE_CONFIG",
     "SIGHTLINE_LISTEN",
@@ -37,6 +42,8 @@ pub struct Config {
     pub geoip_db: Option<PathBuf>,
     /// Intake limits and trust settings.
     pub intake: IntakeConfig,
+    /// The embedded store: flushes, write-ahead log, dedup.
+    pub store: StoreConfig,
     /// Projects; when empty a `default` project is created with a key kept in the data directory.
     pub projects: Vec<ProjectConfig>,
 }
@@ -50,6 +57,7 @@ impl Default for Config {
             log_format: LogFormat::Text,
             geoip_db: None,
             intake: IntakeConfig::default(),
+            store: StoreConfig::default(),
             projects: Vec::new(),
         }
     }
@@ -89,13 +97,15 @@ pub struct Overrides {
 }
 
 impl Config {
-    /// The effective configuration: file (if any), then overrides, then validated.
+    /// The effective configuration: file (if any), then `SIGHTLINE_STORE_*`, then overrides
+    /// (flags and the other variables), then validated.
     pub fn load(overrides: &Overrides) -> anyhow::Result<Self> {
         reject_unknown_env(std::env::vars().map(|(key, _)| key))?;
         let mut config = match &overrides.config {
             Some(path) => Self::from_file(path)?,
             None => Self::default(),
         };
+        config.store.apply_env(std::env::vars())?;
         config.apply(overrides);
         config.validate()?;
         Ok(config)
@@ -134,6 +144,7 @@ impl Config {
     /// Checks every section; the error says what to fix.
     pub fn validate(&self) -> anyhow::Result<()> {
         self.intake.validate().map_err(anyhow::Error::msg)?;
+        self.store.validate()?;
         // Building the registry checks each project, its route patterns, and that ids and keys are unique.
         sightline_server::ProjectRegistry::new(self.projects.clone()).map_err(anyhow::Error::msg)?;
         Ok(())
@@ -142,10 +153,11 @@ impl Config {
 
 fn reject_unknown_env(keys: impl Iterator<Item = String>) -> anyhow::Result<()> {
     for key in keys {
-        if key.starts_with("SIGHTLINE_") && !KNOWN_ENV.contains(&key.as_str()) {
+        if key.starts_with("SIGHTLINE_") && !KNOWN_ENV.contains(&key.as_str()) && !store::ENV.contains(&key.as_str()) {
             bail!(
-                "unknown environment variable {key}: Sightline reads {} (see docs/configuration.md)",
-                KNOWN_ENV.join(", ")
+                "unknown environment variable {key}: Sightline reads {}, {} (see docs/configuration.md)",
+                KNOWN_ENV.join(", "),
+                store::ENV.join(", ")
             );
         }
     }
@@ -167,6 +179,8 @@ mod tests {
         assert!(error.to_string().contains("listen_adress"), "{error}");
         let nested = Config::from_toml("[intake]\nmax_body = 5\n").expect_err("nested typo");
         assert!(nested.to_string().contains("max_body"), "{nested}");
+        let store = Config::from_toml("[store]\nflush_intervall = \"5s\"\n").expect_err("store typo");
+        assert!(store.to_string().contains("flush_intervall"), "{store}");
         let project = Config::from_toml("[[projects]]\nid = \"shop\"\ningest_kye = \"x\"\n").expect_err("project typo");
         assert!(project.to_string().contains("ingest_kye"), "{project}");
     }
@@ -180,6 +194,8 @@ mod tests {
             [intake]
             max_body_bytes = 65536
             trusted_proxies = ["10.0.0.0/8"]
+            [store]
+            flush_interval = "30s"
             [[projects]]
             id = "shop"
             name = "Shop"
@@ -192,6 +208,7 @@ mod tests {
         config.validate().expect("valid values");
         assert_eq!(config.listen.port(), 9000);
         assert_eq!(config.intake.max_body_bytes, 65536);
+        assert_eq!(config.store.flush_interval, std::time::Duration::from_secs(30));
         assert_eq!(config.projects[0].allowed_hosts, ["shop.example"]);
         assert_eq!(config.log_format, LogFormat::Json);
     }
@@ -208,6 +225,9 @@ mod tests {
         let error = reject_unknown_env(["SIGHTLINE_LISTN".to_owned()].into_iter()).expect_err("typo");
         assert!(error.to_string().contains("SIGHTLINE_LISTN"));
         assert!(reject_unknown_env(["SIGHTLINE_LISTEN".to_owned(), "PATH".to_owned()].into_iter()).is_ok());
+        assert!(reject_unknown_env(["SIGHTLINE_STORE_FLUSH_ROWS".to_owned()].into_iter()).is_ok());
+        let error = reject_unknown_env(["SIGHTLINE_STORE_FLUSH_ROW".to_owned()].into_iter()).expect_err("typo");
+        assert!(error.to_string().contains("SIGHTLINE_STORE_FLUSH_ROW"));
     }
 
     fn is_array_of_tables(value: &toml::Value) -> bool {
@@ -278,5 +298,7 @@ mod tests {
         let config =
             Config::from_toml("[intake]\nmax_body_bytes = 100\nmax_decompressed_bytes = 10\n").expect("parses");
         assert!(config.validate().expect_err("inconsistent").to_string().contains("max_decompressed_bytes"));
+        let config = Config::from_toml("[store]\nflush_rows = 0\n").expect("parses");
+        assert!(config.validate().expect_err("no rows").to_string().contains("store.flush_rows"));
     }
 }

@@ -10,7 +10,7 @@ use sightline_ingest::enrich::Enricher;
 use sightline_ingest::enrich::geo::GeoDatabase;
 use sightline_ingest::{Pipeline, ProjectConfig};
 use sightline_server::{AppState, Metrics, ProjectRegistry};
-use sightline_store::{LogStore, LogStoreOptions, Store};
+use sightline_store::{EmbeddedStore, OpenReport, Store};
 use tracing_subscriber::EnvFilter;
 
 use crate::config::{Config, LogFormat, Overrides};
@@ -46,13 +46,14 @@ async fn serve(mut config: Config) -> anyhow::Result<()> {
         None => None,
     };
     let projects = ProjectRegistry::new(config.projects.clone()).map_err(anyhow::Error::msg)?;
-    let store: Arc<dyn Store> = Arc::new(LogStore::open(&config.data_dir, &LogStoreOptions::default())?);
+    let store = open_store(&config).await?;
+    store.start_maintenance(config.store.maintenance());
     let metrics = Arc::new(Metrics::new());
     let state = Arc::new(AppState::new(
         config.intake.clone(),
         projects,
         Pipeline::new(Enricher::new(geo)),
-        Arc::clone(&store),
+        Arc::clone(&store) as Arc<dyn Store>,
         Arc::clone(&metrics),
     ));
     let listener = tokio::net::TcpListener::bind(config.listen)
@@ -69,9 +70,55 @@ async fn serve(mut config: Config) -> anyhow::Result<()> {
         shutdown_signal(),
     )
     .await?;
+    tracing::info!(buffered_rows = store.buffered_rows(), "flushing the store");
     store.close().await;
     tracing::info!("sightline stopped");
     Ok(())
+}
+
+/// Opens the embedded store under `<data_dir>/store/` (replaying its write-ahead log, which
+/// blocks) and logs what it found.
+async fn open_store(config: &Config) -> anyhow::Result<Arc<EmbeddedStore>> {
+    let interim_log = config.data_dir.join("intake").join("events.jsonl");
+    if interim_log.exists() {
+        tracing::warn!(
+            path = %interim_log.display(),
+            "events of the interim log store are not read any more; they stay in that file"
+        );
+    }
+    let (data_dir, options) = (config.data_dir.clone(), config.store.options());
+    let (store, report) = tokio::task::spawn_blocking(move || EmbeddedStore::open(&data_dir, &options))
+        .await
+        .context("opening the store failed")??;
+    log_open_report(&store, &report);
+    Ok(Arc::new(store))
+}
+
+fn log_open_report(store: &EmbeddedStore, report: &OpenReport) {
+    let stats = store.stats();
+    tracing::info!(
+        dir = %store.dir().display(),
+        files = stats.files,
+        file_rows = stats.file_rows,
+        wal_segments = report.wal.segments,
+        replayed_events = report.replayed_events,
+        "store opened"
+    );
+    if !report.swept_files.is_empty() {
+        tracing::info!(files = report.swept_files.len(), "deleted the files of a flush that did not finish");
+    }
+    let (damage, gaps) = (&report.wal.damage, &report.wal.gaps);
+    if !damage.is_empty() || !gaps.is_empty() || report.undecodable_records > 0 {
+        let dropped_bytes: u64 = damage.iter().map(|damage| damage.dropped_bytes).sum();
+        let missing_records: u64 = gaps.iter().map(|gap| gap.last.0.saturating_sub(gap.first.0) + 1).sum();
+        tracing::warn!(
+            damaged_places = damage.len(),
+            dropped_bytes,
+            missing_records,
+            undecodable_records = report.undecodable_records,
+            "the write-ahead log was damaged; the events in the damaged parts are lost (details above)"
+        );
+    }
 }
 
 /// Tells the person at the terminal where to send beacons.

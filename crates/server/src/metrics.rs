@@ -1,5 +1,12 @@
 //! Prometheus metrics, served at `GET /metrics` in the text format.
+//!
+//! The intake's own counters live here; the store's figures (`sightline_store_*`: buffered
+//! rows, files, WAL positions, flushes, duplicates) are read from the [`Store`] at each
+//! scrape ([`Metrics::watch_store`], `metrics/store.rs`).
 
+mod store;
+
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::Method;
@@ -10,6 +17,9 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use sightline_ingest::{Outcomes, Reason};
+use sightline_store::Store;
+
+use self::store::StoreCollector;
 
 /// Labels of HTTP request metrics.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -88,6 +98,8 @@ pub struct Metrics {
     pub store_writable: Gauge,
     /// Connections closed because the client was too slow.
     pub slow_clients: Counter,
+    /// Reads the store's figures at each scrape.
+    store_stats: StoreCollector,
 }
 
 impl Default for Metrics {
@@ -112,6 +124,7 @@ impl Metrics {
             store_latency: latency_histogram(),
             store_writable: Gauge::default(),
             slow_clients: Counter::default(),
+            store_stats: StoreCollector::default(),
             registry: Registry::default(),
         };
         registry.register("http_requests", "HTTP requests by route, method and status", metrics.http_requests.clone());
@@ -145,7 +158,14 @@ impl Metrics {
             "Requests cut off because the client sent too slowly",
             metrics.slow_clients.clone(),
         );
+        registry.register_collector(Box::new(metrics.store_stats.clone()));
         Self { registry, ..metrics }
+    }
+
+    /// Exports `store`'s [`StoreStats`](sightline_store::StoreStats) from now on, read at each
+    /// scrape (replacing a store watched before).
+    pub fn watch_store(&self, store: Arc<dyn Store>) {
+        self.store_stats.watch(store);
     }
 
     /// Counts every outcome of one beacon.

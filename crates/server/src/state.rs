@@ -88,7 +88,7 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Assembles the state.
+    /// Assembles the state; `metrics` exports the store's figures from now on.
     pub fn new(
         intake: IntakeConfig,
         projects: ProjectRegistry,
@@ -99,6 +99,7 @@ impl AppState {
         let ip_limiter = ClientRateLimiter::new(intake.per_ip_rate_limit_per_second, intake.per_ip_burst);
         let beacons_in_flight = Semaphore::new(permits(intake.max_concurrent_beacons));
         let processing = Arc::new(Semaphore::new(permits(intake.max_parallel_processing)));
+        metrics.watch_store(Arc::clone(&store));
         Self { intake, projects, pipeline, store, metrics, ip_limiter, beacons_in_flight, processing }
     }
 

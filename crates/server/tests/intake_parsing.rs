@@ -356,7 +356,7 @@ async fn ten_thousand_lcps_for_one_view_store_one() {
 }
 
 #[tokio::test]
-async fn the_same_beacon_sent_twice_is_accepted_twice() {
+async fn the_same_beacon_sent_twice_is_accepted_twice_and_stored_once() {
     let server = TestServer::start_default().await;
     let beacon = Beacon::realistic();
 
@@ -365,13 +365,11 @@ async fn the_same_beacon_sent_twice_is_accepted_twice() {
 
     assert_eq!(first.accepted_dropped(), (10, 0));
     assert_eq!(retry.accepted_dropped(), (10, 0), "a retry is not an error: the agent must not resend again");
-    // Today's LogStore is an append-only log without an id index, so the retry is
-    // stored again. Cross-beacon dedup on (project, event_id) belongs to the store
-    // (WAL → Parquet) issue: when it lands, each id must be stored once and this
-    // count becomes 1.
+    // The store drops events whose (project, event id) it stored recently.
     for id in beacon.event_ids() {
-        assert_eq!(server.records_with_ids(std::slice::from_ref(&id)).len(), 2, "{id} with the interim store");
+        assert_eq!(server.records_with_ids(std::slice::from_ref(&id)).len(), 1, "{id} is stored once");
     }
+    assert_eq!(server.metrics().await.sum("sightline_store_duplicates_dropped_total", &[]), 10.0);
     server.assert_healthy().await;
 }
 

@@ -25,7 +25,7 @@ async fn query_strings_keep_only_allow_listed_parameters() {
     assert_eq!(record.page.url, "https://shop.example.com/checkout?utm_source=x");
     let EventBody::Request(request) = &record.body else { panic!("expected a request") };
     assert_eq!(request.url, "https://shop.example.com/api/pay");
-    let log = server.log_text();
+    let log = server.storage_text();
     for secret in ["a@b.com", "token=abc", "4111111111111111", "s3cr3t", "step-2"] {
         assert!(!log.contains(secret), "{secret:?} reached storage");
     }
@@ -57,7 +57,7 @@ async fn emails_cards_and_tokens_are_scrubbed_from_messages_attributes_and_paths
     let profile = server.record(profile["id"].as_str().expect("id"));
     let EventBody::Request(request) = &profile.body else { panic!("expected a request") };
     assert!(!request.url.contains("jane.doe"), "email in a URL path: {}", request.url);
-    let log = server.log_text();
+    let log = server.storage_text();
     for secret in [EMAIL, CARD, "4111111111111111", JWT, "jane.doe%40example.com"] {
         assert!(!log.contains(secret), "{secret:?} reached storage");
     }
@@ -81,7 +81,7 @@ async fn secret_looking_attribute_keys_are_redacted() {
     assert_eq!(custom.attributes.get("password"), Some(&redacted));
     assert_eq!(custom.attributes.get("step"), Some(&AttributeValue::String("2fa".into())));
     assert_eq!(server.outcome_count("shop", "pii_scrubbed").await, 2);
-    assert!(!server.log_text().contains("hunter2"));
+    assert!(!server.storage_text().contains("hunter2"));
 }
 
 #[tokio::test]

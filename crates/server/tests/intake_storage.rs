@@ -46,7 +46,7 @@ async fn a_failing_store_gets_503_and_not_ready_until_it_recovers() {
 }
 
 #[tokio::test]
-async fn a_full_disk_under_the_real_log_store_gets_503_and_not_ready() {
+async fn a_full_disk_under_the_real_store_gets_503_and_not_ready() {
     let server = ServerOptions::default().store(StoreChoice::DiskFull).start().await;
 
     let response = server.post_beacon(&Beacon::realistic()).await;
@@ -60,4 +60,32 @@ async fn a_full_disk_under_the_real_log_store_gets_503_and_not_ready() {
     let metrics = server.metrics().await;
     assert_eq!(metrics.outcome("shop", "storage_unavailable"), 1);
     assert_eq!(metrics.sum("sightline_store_writable", &[]), 0.0);
+    assert!(server.records().is_empty(), "nothing refused is stored");
+    assert_eq!(metrics.sum("sightline_store_wal_last_lsn", &[]), 0.0, "the failed write was cut back off the log");
+}
+
+#[tokio::test]
+async fn metrics_report_what_the_store_holds_before_and_after_a_flush() {
+    let server = TestServer::start_default().await;
+    let beacon = Beacon::realistic();
+    assert_eq!(server.post_beacon(&beacon).await.accepted_dropped(), (10, 0));
+
+    let metrics = server.metrics().await;
+    assert_eq!(metrics.sum("sightline_store_buffered_rows", &[]), 10.0);
+    assert_eq!(metrics.sum("sightline_store_files", &[]), 0.0);
+    assert_eq!(metrics.sum("sightline_store_wal_last_lsn", &[]), 1.0);
+    assert_eq!(metrics.sum("sightline_store_flushes_total", &[]), 0.0);
+
+    let report = server.store().flush().await.expect("the buffer is flushed");
+
+    assert_eq!(report.rows, 10);
+    let metrics = server.metrics().await;
+    assert_eq!(metrics.sum("sightline_store_buffered_rows", &[]), 0.0);
+    assert_eq!(metrics.sum("sightline_store_files", &[]), report.files as f64);
+    assert_eq!(metrics.sum("sightline_store_file_rows", &[]), 10.0);
+    assert!(metrics.sum("sightline_store_file_bytes", &[]) > 0.0);
+    assert_eq!(metrics.sum("sightline_store_wal_flushed_lsn", &[]), 1.0);
+    assert_eq!(metrics.sum("sightline_store_flushes_total", &[]), 1.0);
+    assert_eq!(metrics.sum("sightline_store_flush_failures_total", &[]), 0.0);
+    assert_eq!(server.records_with_ids(&beacon.event_ids()).len(), 10, "read back from the Parquet files");
 }

@@ -1,4 +1,4 @@
-//! The poster against the real server (router, pipeline, log store) on a loopback port.
+//! The poster against the real server (router, pipeline, embedded store) on a loopback port.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -6,7 +6,7 @@ use std::sync::Arc;
 use sightline_ingest::enrich::Enricher;
 use sightline_ingest::{Pipeline, ProjectConfig};
 use sightline_server::{AppState, IntakeConfig, Metrics, ProjectRegistry};
-use sightline_store::{LogStore, LogStoreOptions};
+use sightline_store::{EmbeddedStore, EmbeddedStoreOptions};
 use tempfile::TempDir;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -38,7 +38,8 @@ async fn start_server() -> Server {
         allowed_hosts: vec!["shop.example.com".into()],
         ..ProjectConfig::default()
     };
-    let store = Arc::new(LogStore::open(data.path(), &LogStoreOptions::default()).expect("open the store"));
+    let (store, _) = EmbeddedStore::open(data.path(), &EmbeddedStoreOptions::default()).expect("open the store");
+    let store = Arc::new(store);
     let metrics = Arc::new(Metrics::new());
     let state = Arc::new(AppState::new(
         intake.clone(),

@@ -1,5 +1,5 @@
 //! The harness of the intake's integration tests: the real server (router, accept
-//! loop, pipeline and log store, wired as `sightline serve` wires them) on a
+//! loop, pipeline and embedded store, wired as `sightline serve` wires them) on a
 //! loopback port, a raw HTTP/1.1 client that can send any bytes, a `/metrics`
 //! reader, and a builder of realistic beacons.
 //!

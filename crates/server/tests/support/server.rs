@@ -1,15 +1,25 @@
 //! The real server, in-process, on `127.0.0.1:0`, wired as `sightline serve` wires it.
 
+use std::collections::HashSet;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use datafusion::arrow::array::{AsArray, RecordBatch};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::DataType;
+use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use sightline_ingest::enrich::Enricher;
 use sightline_ingest::{Pipeline, ProjectConfig};
 use sightline_protocol::EventRecord;
 use sightline_server::{AppState, IntakeConfig, Metrics, ProjectRegistry};
-use sightline_store::{LogStore, LogStoreOptions, Store, StoreError, StoreFuture, StoreHealth};
+use sightline_store::wal::{FaultInjector, WalIo};
+use sightline_store::{
+    EmbeddedStore, EmbeddedStoreOptions, MaintenanceOptions, PartitionSnapshot, Store, StoreError, StoreFuture,
+    StoreHealth, StoreStats,
+};
 use tempfile::TempDir;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -19,14 +29,15 @@ use super::http::{self, Response, request_bytes};
 use super::metrics::MetricsText;
 use super::{BLOG_HOST, BLOG_KEY, BLOG_ORIGIN, Beacon, CHROME_UA, DISABLED_KEY, SHOP_HOST, SHOP_KEY, SHOP_ORIGIN};
 
-/// Which store the server writes to.
+/// Which store the server writes to: always the real `EmbeddedStore` in the test's data
+/// directory, with its maintenance task, as `sightline serve` runs it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StoreChoice {
-    /// The real `LogStore` in the test's data directory.
-    Log,
-    /// The real `LogStore` behind a switch that makes appends fail, as a full disk would.
+    /// Writes succeed.
+    Embedded,
+    /// Its write-ahead log's writes fail with ENOSPC while a switch is on ([`TestServer::fail_storage`]).
     Failable,
-    /// The real `LogStore` writing to `/dev/full`: every write fails with ENOSPC.
+    /// Its write-ahead log's writes fail with ENOSPC from the start, as on a full disk.
     DiskFull,
 }
 
@@ -68,7 +79,7 @@ impl Default for ServerOptions {
             ..ProjectConfig::default()
         };
         let intake = IntakeConfig { header_timeout_secs: 2, body_timeout_secs: 2, ..IntakeConfig::default() };
-        Self { intake, projects: vec![shop, blog, off], store: StoreChoice::Log }
+        Self { intake, projects: vec![shop, blog, off], store: StoreChoice::Embedded }
     }
 }
 
@@ -103,8 +114,7 @@ impl ServerOptions {
 pub struct TestServer {
     /// Where it listens (always on 127.0.0.1).
     pub addr: SocketAddr,
-    log_path: PathBuf,
-    store: StoreChoice,
+    store: Arc<RecordingStore>,
     failure: Option<Arc<AtomicBool>>,
     /// The server's shared state, for tests that hold its permits.
     pub state: Arc<AppState>,
@@ -131,15 +141,13 @@ impl TestServer {
     async fn start(options: ServerOptions) -> Self {
         options.intake.validate().expect("valid intake settings");
         let data_dir = tempfile::tempdir().expect("create a data directory");
-        let log_path = data_dir.path().join("intake").join("events.jsonl");
-        let choice = options.store;
-        let (store, failure) = open_store(data_dir.path(), choice);
+        let (store, failure) = open_store(data_dir.path(), options.store);
         let metrics = Arc::new(Metrics::new());
         let state = Arc::new(AppState::new(
             options.intake.clone(),
             ProjectRegistry::new(options.projects).expect("valid projects"),
             Pipeline::new(Enricher::new(None)),
-            store,
+            Arc::clone(&store) as Arc<dyn Store>,
             Arc::clone(&metrics),
         ));
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
@@ -153,12 +161,18 @@ impl TestServer {
             };
             sightline_server::listener::serve(listener, router, &intake, metrics, stopped).await
         });
-        Self { addr, log_path, store: choice, failure, state, shutdown: Some(shutdown), task, _data_dir: data_dir }
+        Self { addr, store, failure, state, shutdown: Some(shutdown), task, _data_dir: data_dir }
     }
 
-    /// Makes every append fail (`true`) or succeed again (`false`). Only with [`StoreChoice::Failable`].
+    /// Makes every write-ahead log write fail (`true`) or succeed again (`false`). Only with
+    /// [`StoreChoice::Failable`] (or [`StoreChoice::DiskFull`]).
     pub fn fail_storage(&self, fail: bool) {
         self.failure.as_ref().expect("start with StoreChoice::Failable").store(fail, Ordering::SeqCst);
+    }
+
+    /// The store the server writes to.
+    pub fn store(&self) -> &EmbeddedStore {
+        &self.store.inner
     }
 
     /// Sends raw bytes on a fresh connection.
@@ -214,16 +228,65 @@ impl TestServer {
         self.metrics().await.outcome(project, reason)
     }
 
-    /// Everything the store holds, in append order.
+    /// Everything the store holds, in append order. The store keeps events as columns, so the
+    /// records come from the copy the test store keeps of each acknowledged append, checked
+    /// against the store: it holds exactly these events (by project and event id), once each.
     pub fn records(&self) -> Vec<EventRecord> {
-        assert_ne!(self.store, StoreChoice::DiskFull, "/dev/full reads as endless zeros: nothing to read back");
-        LogStore::read_all(&self.log_path).expect("read the log store")
+        let acknowledged = self.store.acknowledged.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        let mut seen = HashSet::new();
+        let records: Vec<EventRecord> = acknowledged
+            .into_iter()
+            .filter(|record| seen.insert((record.context.project.clone(), record.event_id.clone())))
+            .collect();
+        let mut expected: Vec<(String, String)> =
+            records.iter().map(|record| (record.context.project.clone(), record.event_id.clone())).collect();
+        expected.sort();
+        let mut stored = Vec::new();
+        for batch in self.stored_batches() {
+            let projects = batch.column_by_name("project").expect("a project column").as_string::<i32>();
+            let ids = batch.column_by_name("event_id").expect("an event_id column").as_string::<i32>();
+            stored.extend(projects.iter().zip(ids).map(|(project, id)| {
+                (project.expect("project is not null").to_owned(), id.expect("event_id is not null").to_owned())
+            }));
+        }
+        stored.sort();
+        assert_eq!(stored, expected, "the store holds each acknowledged event once, and nothing else");
+        records
     }
 
-    /// The raw text of the log, to check that something appears nowhere in storage.
-    pub fn log_text(&self) -> String {
-        assert_ne!(self.store, StoreChoice::DiskFull, "/dev/full reads as endless zeros: nothing to read back");
-        std::fs::read_to_string(&self.log_path).expect("read the log file")
+    /// Every row the store holds (buffer and Parquet files), as record batches.
+    pub fn stored_batches(&self) -> Vec<RecordBatch> {
+        let snapshot = self.store.inner.snapshot();
+        let mut batches: Vec<RecordBatch> = snapshot.partitions.iter().flat_map(PartitionSnapshot::batches).collect();
+        for file in &snapshot.files {
+            let reader = std::fs::File::open(snapshot.tables_dir.join(&file.path)).expect("a listed file exists");
+            let rows = ParquetRecordBatchReaderBuilder::try_new(reader).expect("a Parquet file").build().expect("rows");
+            batches.extend(rows.map(|batch| batch.expect("a readable batch")));
+        }
+        batches
+    }
+
+    /// All that storage holds as text, to check that something appears nowhere in it: the
+    /// write-ahead log's segments (JSON payloads) and every value of every stored row.
+    pub fn storage_text(&self) -> String {
+        let wal_dir = self.store.inner.dir().join("wal");
+        let mut text = String::new();
+        for entry in std::fs::read_dir(&wal_dir).expect("read the WAL directory") {
+            let path = entry.expect("a directory entry").path();
+            if path.extension().is_some_and(|extension| extension == "wal") {
+                text.push_str(&String::from_utf8_lossy(&std::fs::read(&path).expect("read a WAL segment")));
+            }
+        }
+        for batch in self.stored_batches() {
+            for column in batch.columns() {
+                let values = cast(column, &DataType::Utf8).expect("every column casts to text");
+                for value in values.as_string::<i32>().iter().flatten() {
+                    text.push_str(value);
+                    text.push('\n');
+                }
+            }
+        }
+        text
     }
 
     /// The stored records with these event ids, in append order.
@@ -290,50 +353,62 @@ pub fn ingest_path(key: &str) -> String {
     format!("/ingest/v1/{key}")
 }
 
-fn open_store(data_dir: &Path, choice: StoreChoice) -> (Arc<dyn Store>, Option<Arc<AtomicBool>>) {
-    if choice == StoreChoice::DiskFull {
-        let dir = data_dir.join("intake");
-        std::fs::create_dir_all(&dir).expect("create the intake directory");
-        std::os::unix::fs::symlink("/dev/full", dir.join("events.jsonl")).expect("link the log to /dev/full");
-    }
-    let log = LogStore::open(data_dir, &LogStoreOptions::default()).expect("open the log store");
-    match choice {
-        StoreChoice::Log | StoreChoice::DiskFull => (Arc::new(log), None),
-        StoreChoice::Failable => {
-            let failing = Arc::new(AtomicBool::new(false));
-            let store = FailableStore { inner: log, failing: Arc::clone(&failing), healthy: AtomicBool::new(true) };
-            (Arc::new(store), Some(failing))
-        }
-    }
+/// Opens the real store in `data_dir` and starts its maintenance, as `sightline serve` does;
+/// with a switch that makes its WAL writes fail for the failing choices.
+fn open_store(data_dir: &Path, choice: StoreChoice) -> (Arc<RecordingStore>, Option<Arc<AtomicBool>>) {
+    let disk = Arc::new(FullDisk { full: Arc::new(AtomicBool::new(choice == StoreChoice::DiskFull)) });
+    let mut options = EmbeddedStoreOptions::default();
+    options.wal.fault_injector = Some(Arc::clone(&disk) as Arc<dyn FaultInjector>);
+    let (store, _) = EmbeddedStore::open(data_dir, &options).expect("open the store");
+    let store = Arc::new(store);
+    store.start_maintenance(MaintenanceOptions::default());
+    let recording = Arc::new(RecordingStore { inner: store, acknowledged: Arc::default() });
+    let switch = (choice != StoreChoice::Embedded).then(|| Arc::clone(&disk.full));
+    (recording, switch)
 }
 
-/// A `LogStore` whose appends fail while a switch is on, and which reports itself
-/// unwritable from a failed append until an append succeeds (as `LogStore` does).
+/// Makes the write-ahead log's writes fail with ENOSPC while `full` is on, as a full disk does.
 #[derive(Debug)]
-struct FailableStore {
-    inner: LogStore,
-    failing: Arc<AtomicBool>,
-    healthy: AtomicBool,
+struct FullDisk {
+    full: Arc<AtomicBool>,
 }
 
-impl Store for FailableStore {
+impl FaultInjector for FullDisk {
+    fn before(&self, step: WalIo) -> std::io::Result<()> {
+        if step == WalIo::Write && self.full.load(Ordering::SeqCst) {
+            return Err(std::io::Error::from_raw_os_error(28)); // ENOSPC: "No space left on device"
+        }
+        Ok(())
+    }
+}
+
+/// The real store, and a copy of every append it acknowledged: it stores columns, and the
+/// tests read whole `EventRecord`s back ([`TestServer::records`] checks the copy against it).
+#[derive(Debug)]
+struct RecordingStore {
+    inner: Arc<EmbeddedStore>,
+    acknowledged: Arc<Mutex<Vec<EventRecord>>>,
+}
+
+impl Store for RecordingStore {
     fn append(&self, records: Vec<EventRecord>) -> StoreFuture<'_, Result<(), StoreError>> {
-        Box::pin(async move {
-            if self.failing.load(Ordering::SeqCst) {
-                self.healthy.store(false, Ordering::SeqCst);
-                return Err(StoreError::Write("No space left on device (os error 28)".into()));
-            }
-            let result = self.inner.append(records).await;
-            self.healthy.store(result.is_ok(), Ordering::SeqCst);
-            result
-        })
+        let (inner, acknowledged) = (Arc::clone(&self.inner), Arc::clone(&self.acknowledged));
+        // Like the store's own insert, the copy is made even when the client hangs up meanwhile.
+        let append = tokio::spawn(async move {
+            let copy = records.clone();
+            inner.append(records).await?;
+            acknowledged.lock().unwrap_or_else(PoisonError::into_inner).extend(copy);
+            Ok(())
+        });
+        Box::pin(async move { append.await.expect("the append task runs") })
     }
 
     fn health(&self) -> StoreHealth {
-        if self.healthy.load(Ordering::SeqCst) {
-            return self.inner.health();
-        }
-        StoreHealth { writable: false, last_error: Some("storage write failed: no space left on device".into()) }
+        self.inner.health()
+    }
+
+    fn stats(&self) -> StoreStats {
+        self.inner.stats()
     }
 
     fn close(&self) -> StoreFuture<'_, ()> {
