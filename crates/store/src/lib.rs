@@ -6,6 +6,7 @@
 //! buffer → Parquet files, flushed in the background
 //! ([`EmbeddedStore::start_maintenance`]).
 
+pub mod columns;
 pub mod wal;
 
 use std::future::Future;
