@@ -7,6 +7,7 @@
 //! ([`EmbeddedStore::start_maintenance`]).
 
 pub mod columns;
+mod engine;
 pub mod wal;
 
 use std::future::Future;
@@ -15,7 +16,13 @@ use std::time::Duration;
 
 use sightline_protocol::EventRecord;
 
+/// Arrow, as the store's tables and batches use it (the same version).
+pub use datafusion::arrow;
 pub use engine::{DEFAULT_FLUSH_INTERVAL, DEFAULT_FLUSH_ROWS, MaintenanceOptions};
+pub use engine::{
+    DataFile, EmbeddedStore, EmbeddedStoreOptions, EventTable, FlushReport, Manifest, OpenReport, PartitionKey,
+    PartitionSnapshot, StoreSnapshot, day_of, session_context,
+};
 
 /// A boxed future, so that `Store` can be used as a trait object.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;

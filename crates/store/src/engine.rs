@@ -1,0 +1,366 @@
+//! The embedded store: write-ahead log → in-memory Arrow buffer → Parquet files.
+//!
+//! An append drops event ids seen recently ([`dedup`]), writes the rest as one WAL record
+//! (group commit, fsynced), then puts them into the [`buffer`] in LSN order and only then
+//! answers: an acknowledged event is durable and visible to the next query. A flush moves
+//! the buffer into Parquet files ([`flush`]), lists them in the [`manifest`] together with
+//! the last WAL record they hold, and deletes the WAL segments before it. On start, the
+//! manifest's unlisted files are swept and the WAL is replayed past that record.
+//! A background task ([`maintenance`]) flushes by row count and age, and `close` flushes
+//! once more; [`stats`] holds the figures `/metrics` exports.
+//!
+//! Layout under `<data_dir>/store/`: `manifest.json`, `wal/` and `tables/` (see
+//! `docs/storage.md`).
+
+mod buffer;
+mod codec;
+mod dedup;
+mod flush;
+mod maintenance;
+mod manifest;
+mod stats;
+mod table;
+#[cfg(test)]
+mod test_records;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
+
+use sightline_protocol::EventRecord;
+use tokio::sync::oneshot;
+
+use self::buffer::Buffer;
+pub use self::buffer::{PartitionKey, PartitionSnapshot, day_of};
+pub use self::dedup::DEFAULT_CAPACITY as DEFAULT_DEDUP_CAPACITY;
+use self::dedup::RecentIds;
+pub use self::maintenance::{DEFAULT_FLUSH_INTERVAL, DEFAULT_FLUSH_ROWS, MaintenanceOptions};
+pub use self::manifest::{DataFile, Manifest};
+pub use self::table::{EventTable, session_context};
+use crate::wal::{Lsn, Recovery, Wal, WalError, WalOptions};
+use crate::{Store, StoreError, StoreFuture, StoreHealth, StoreStats};
+
+/// Options of an [`EmbeddedStore`].
+#[derive(Debug, Clone)]
+pub struct EmbeddedStoreOptions {
+    /// The write-ahead log's options.
+    pub wal: WalOptions,
+    /// Event ids remembered for dedup, at most (see [`dedup`]).
+    pub dedup_capacity: usize,
+}
+
+impl Default for EmbeddedStoreOptions {
+    fn default() -> Self {
+        Self { wal: WalOptions::default(), dedup_capacity: DEFAULT_DEDUP_CAPACITY }
+    }
+}
+
+/// What opening the store found.
+#[derive(Debug)]
+pub struct OpenReport {
+    /// The WAL's recovery report (records replayed, damage cut off).
+    pub wal: Recovery,
+    /// WAL records that could not be decoded (counted, skipped).
+    pub undecodable_records: u64,
+    /// Events replayed from the WAL into the buffer.
+    pub replayed_events: u64,
+    /// Files of unfinished flushes deleted.
+    pub swept_files: Vec<PathBuf>,
+}
+
+/// What a flush did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct FlushReport {
+    /// Files written.
+    pub files: usize,
+    /// Rows written.
+    pub rows: u64,
+    /// WAL segments deleted.
+    pub wal_segments_removed: usize,
+}
+
+/// Everything a query reads at one moment: the files and the buffered rows.
+#[derive(Debug, Clone)]
+pub struct StoreSnapshot {
+    /// The tables directory the files' paths are relative to.
+    pub tables_dir: PathBuf,
+    /// Parquet files.
+    pub files: Vec<DataFile>,
+    /// Buffered partitions, including the rows of a flush in progress.
+    pub partitions: Vec<PartitionSnapshot>,
+}
+
+/// The embedded store.
+#[derive(Debug)]
+pub struct EmbeddedStore {
+    dir: PathBuf,
+    wal: Wal,
+    state: Arc<Mutex<State>>,
+    /// One flush at a time.
+    flush_lock: tokio::sync::Mutex<()>,
+    /// Flushes, duplicates and undecodable records, for [`EmbeddedStore::stats`].
+    counters: stats::Counters,
+    /// The background flush task, once started ([`EmbeddedStore::start_maintenance`]).
+    maintenance: Mutex<Option<maintenance::Task>>,
+}
+
+#[derive(Debug)]
+struct State {
+    recent: RecentIds,
+    buffer: Buffer,
+    /// The rows being written by a flush: still read by queries until the files are listed.
+    flushing: Vec<PartitionSnapshot>,
+    manifest: Manifest,
+    /// Acknowledged WAL records waiting for an earlier one before entering the buffer.
+    waiting: BTreeMap<Lsn, (Vec<EventRecord>, oneshot::Sender<()>)>,
+}
+
+impl EmbeddedStore {
+    /// Opens (or creates) the store under `<data_dir>/store`, replaying the WAL. Blocking.
+    pub fn open(data_dir: &Path, options: &EmbeddedStoreOptions) -> Result<(Self, OpenReport), StoreError> {
+        let dir = data_dir.join("store");
+        std::fs::create_dir_all(&dir).map_err(|error| StoreError::Open {
+            path: dir.display().to_string(),
+            message: format!("{error}: check that the directory exists and is writable"),
+        })?;
+        let manifest = Manifest::load(&dir)?;
+        let swept_files = manifest.sweep(&dir)?;
+        let mut state = State {
+            recent: RecentIds::new(options.dedup_capacity),
+            buffer: Buffer::default(),
+            flushing: Vec::new(),
+            manifest,
+            waiting: BTreeMap::new(),
+        };
+        let (mut undecodable_records, mut replayed_events) = (0, 0);
+        let replay_after = Lsn(state.manifest.flushed_lsn);
+        let (wal, recovery) =
+            Wal::open(&dir.join("wal"), &options.wal, replay_after, |lsn, payload| match codec::decode(payload) {
+                Ok(records) => {
+                    replayed_events += records.len() as u64;
+                    state.replay(lsn, records);
+                }
+                Err(error) => {
+                    tracing::warn!(%lsn, %error, "skipping a WAL record that cannot be decoded");
+                    undecodable_records += 1;
+                    state.buffer.insert(lsn, Vec::new());
+                }
+            })
+            .map_err(|error| wal_error(&error))?;
+        // Appends continue after the log's last record, flushed or replayed.
+        state.buffer.set_last_lsn(wal.last_lsn());
+        let report = OpenReport { wal: recovery, undecodable_records, replayed_events, swept_files };
+        let store = Self {
+            dir,
+            wal,
+            state: Arc::new(Mutex::new(state)),
+            flush_lock: tokio::sync::Mutex::new(()),
+            counters: stats::Counters::new(undecodable_records),
+            maintenance: Mutex::new(None),
+        };
+        Ok((store, report))
+    }
+
+    /// The store's directory (`<data_dir>/store`).
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The files and buffered rows a query reads, as of now.
+    pub fn snapshot(&self) -> StoreSnapshot {
+        let state = self.lock();
+        let mut partitions = state.flushing.clone();
+        partitions.extend(state.buffer.snapshot());
+        StoreSnapshot {
+            tables_dir: self.dir.join(manifest::TABLES_DIR),
+            files: state.manifest.files.clone(),
+            partitions,
+        }
+    }
+
+    /// Rows buffered in memory (not yet in Parquet).
+    pub fn buffered_rows(&self) -> usize {
+        self.lock().buffer.rows()
+    }
+
+    /// Writes the buffered rows into Parquet files, lists them in the manifest and deletes
+    /// the WAL segments they cover. On error the rows stay buffered (and in the WAL).
+    pub async fn flush(&self) -> Result<FlushReport, StoreError> {
+        let started = Instant::now();
+        let result = self.write_buffer().await;
+        self.counters.flushed(&result, started.elapsed());
+        result
+    }
+
+    async fn write_buffer(&self) -> Result<FlushReport, StoreError> {
+        let _one_at_a_time = self.flush_lock.lock().await;
+        let (partitions, flushed_lsn, oldest, mut manifest) = {
+            let mut state = self.lock();
+            let taken = state.buffer.take();
+            state.flushing = taken.snapshot();
+            (state.flushing.clone(), taken.last_lsn(), taken.oldest(), state.manifest.clone())
+        };
+        if partitions.is_empty() {
+            return Ok(FlushReport::default());
+        }
+        let dir = self.dir.clone();
+        let written = tokio::task::spawn_blocking(move || {
+            let tables = dir.join(manifest::TABLES_DIR);
+            let name = format!("f{:020}", flushed_lsn.0);
+            let files = partitions
+                .iter()
+                .map(|partition| flush::write_partition(&tables, partition, &name))
+                .collect::<Result<Vec<_>, _>>()?;
+            manifest.files.extend(files.iter().cloned());
+            manifest.flushed_lsn = flushed_lsn.0;
+            manifest.save(&dir)?;
+            Ok::<_, StoreError>((files, manifest))
+        })
+        .await
+        .unwrap_or_else(|error| Err(StoreError::Write(format!("the flush task failed: {error}"))));
+        let (files, manifest) = match written {
+            Ok(written) => written,
+            Err(error) => {
+                self.restore_unflushed(oldest);
+                return Err(error);
+            }
+        };
+        {
+            let mut state = self.lock();
+            state.manifest = manifest;
+            state.flushing.clear();
+        }
+        let wal_segments_removed = self.wal.remove_through(flushed_lsn).unwrap_or_else(|error| {
+            tracing::warn!(%error, "cannot delete flushed WAL segments; retrying after the next flush");
+            0
+        });
+        let rows = files.iter().map(|file| file.rows).sum();
+        Ok(FlushReport { files: files.len(), rows, wal_segments_removed })
+    }
+
+    /// After a failed flush: the rows go back to being buffered, ahead of newer ones.
+    fn restore_unflushed(&self, oldest: Option<Instant>) {
+        let mut state = self.lock();
+        let newer = state.buffer.take();
+        let last_lsn = newer.last_lsn();
+        let oldest = oldest.into_iter().chain(newer.oldest()).min();
+        let flushing = std::mem::take(&mut state.flushing);
+        let mut restored = Buffer::default();
+        for partition in flushing.iter().chain(&newer.snapshot()) {
+            restored.restore(partition);
+        }
+        restored.set_last_lsn(last_lsn);
+        restored.set_oldest(oldest);
+        state.buffer = restored;
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Drops the records whose ids were seen recently and remembers the others' ids.
+    fn admit(&self, records: Vec<EventRecord>) -> (Vec<EventRecord>, Vec<u128>) {
+        let mut state = self.lock();
+        let mut keys = Vec::with_capacity(records.len());
+        let received = records.len();
+        let admitted: Vec<EventRecord> = records
+            .into_iter()
+            .filter(|record| {
+                let key = state.recent.key(&record.context.project, &record.event_id);
+                let new = state.recent.insert(key);
+                if new {
+                    keys.push(key);
+                }
+                new
+            })
+            .collect();
+        self.counters.dropped_duplicates(received - admitted.len());
+        (admitted, keys)
+    }
+
+    async fn append_records(&self, records: Vec<EventRecord>) -> Result<(), StoreError> {
+        let (records, keys) = self.admit(records);
+        if records.is_empty() {
+            return Ok(());
+        }
+        let written = self.wal.append(codec::encode(&records));
+        let state = Arc::clone(&self.state);
+        // The buffer insert must happen even if the caller goes away (a client hanging up
+        // mid-request): the WAL record is durable, and later records wait for it.
+        let inserted = tokio::spawn(async move {
+            let lsn = match written.await {
+                Ok(lsn) => lsn,
+                Err(error) => {
+                    let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
+                    keys.into_iter().for_each(|key| state.recent.remove(key));
+                    return Err(wal_error(&error));
+                }
+            };
+            let (reply, visible) = oneshot::channel();
+            state.lock().unwrap_or_else(PoisonError::into_inner).insert_in_order(lsn, records, reply);
+            visible.await.map_err(|_| StoreError::Closed)
+        });
+        inserted.await.map_err(|error| StoreError::Write(format!("the append task failed: {error}")))?
+    }
+}
+
+impl State {
+    /// A replayed WAL record: in order by construction.
+    fn replay(&mut self, lsn: Lsn, records: Vec<EventRecord>) {
+        for record in &records {
+            let key = self.recent.key(&record.context.project, &record.event_id);
+            self.recent.insert(key);
+        }
+        self.buffer.insert(lsn, records);
+    }
+
+    /// Puts an acknowledged WAL record's events into the buffer once every earlier record is
+    /// there, then answers its appender (and any waiting successors).
+    fn insert_in_order(&mut self, lsn: Lsn, records: Vec<EventRecord>, reply: oneshot::Sender<()>) {
+        self.waiting.insert(lsn, (records, reply));
+        while let Some(entry) = self.waiting.first_entry() {
+            if entry.key().0 != self.buffer.last_lsn().0 + 1 {
+                break;
+            }
+            let (lsn, (records, reply)) = entry.remove_entry();
+            self.buffer.insert(lsn, records);
+            let _ = reply.send(());
+        }
+    }
+}
+
+impl Store for EmbeddedStore {
+    fn append(&self, records: Vec<EventRecord>) -> StoreFuture<'_, Result<(), StoreError>> {
+        Box::pin(self.append_records(records))
+    }
+
+    fn health(&self) -> StoreHealth {
+        self.wal.health()
+    }
+
+    fn stats(&self) -> StoreStats {
+        EmbeddedStore::stats(self)
+    }
+
+    fn close(&self) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            self.stop_maintenance().await;
+            if let Err(error) = self.flush().await {
+                tracing::warn!(%error, "the last flush failed; the WAL keeps the rows for the next start");
+            }
+            self.wal.close().await;
+        })
+    }
+}
+
+fn wal_error(error: &WalError) -> StoreError {
+    match error {
+        WalError::QueueFull => StoreError::QueueFull,
+        WalError::Closed => StoreError::Closed,
+        WalError::Open { path, message } => StoreError::Open { path: path.clone(), message: message.clone() },
+        other => StoreError::Write(other.to_string()),
+    }
+}

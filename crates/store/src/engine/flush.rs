@@ -1,0 +1,155 @@
+//! Writing a buffered partition into a Parquet file.
+//!
+//! Files go to `tables/<kind>/<project>/<YYYY-MM-DD>/<name>.parquet`: zstd-compressed,
+//! dictionary-encoded, with column statistics per row group and page (time, project and
+//! every dimension prune). A file is written under a `.tmp` name, fsynced, renamed and its
+//! directory fsynced; it becomes part of the store when the manifest lists it.
+
+use std::fs::File;
+use std::path::Path;
+
+use super::buffer::{PartitionKey, PartitionSnapshot};
+use super::manifest::{DataFile, sync_dir};
+use crate::StoreError;
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::basic::{Compression, ZstdLevel};
+use datafusion::parquet::file::properties::{EnabledStatistics, WriterProperties};
+
+/// zstd level of data files: 3 is zstd's default, a good size/speed balance.
+const ZSTD_LEVEL: i32 = 3;
+
+/// Writes `partition` as the file `<partition dir>/<name>.parquet` under `tables_dir`.
+pub fn write_partition(tables_dir: &Path, partition: &PartitionSnapshot, name: &str) -> Result<DataFile, StoreError> {
+    let relative = format!("{}/{name}.parquet", partition_dir(&partition.key));
+    let path = tables_dir.join(&relative);
+    let write_error = |error: &dyn std::fmt::Display| {
+        StoreError::Write(format!("cannot write {}: {error} (check that the disk has space)", path.display()))
+    };
+    let dir = path.parent().expect("a data file has a directory");
+    create_dir_durably(tables_dir, dir).map_err(|error| write_error(&error))?;
+    let temporary = path.with_extension("parquet.tmp");
+    let file = File::create(&temporary).map_err(|error| write_error(&error))?;
+    let mut writer = ArrowWriter::try_new(file, crate::columns::schema(partition.key.kind), Some(properties()))
+        .map_err(|error| write_error(&error))?;
+    for batch in partition.batches() {
+        writer.write(&batch).map_err(|error| write_error(&error))?;
+    }
+    let file = writer.into_inner().map_err(|error| write_error(&error))?;
+    file.sync_all().map_err(|error| write_error(&error))?;
+    let bytes = file.metadata().map_err(|error| write_error(&error))?.len();
+    std::fs::rename(&temporary, &path).map_err(|error| write_error(&error))?;
+    sync_dir(dir).map_err(|error| write_error(&error))?;
+    let PartitionKey { project, kind, day } = partition.key.clone();
+    let (min_timestamp_ms, max_timestamp_ms) = partition.time_range;
+    Ok(DataFile {
+        path: relative,
+        project,
+        kind,
+        day,
+        rows: partition.rows() as u64,
+        bytes,
+        min_timestamp_ms,
+        max_timestamp_ms,
+    })
+}
+
+fn properties() -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(ZSTD_LEVEL).expect("a valid zstd level")))
+        .set_statistics_enabled(EnabledStatistics::Page)
+        .build()
+}
+
+/// `<kind>/<project>/<YYYY-MM-DD>`.
+pub fn partition_dir(key: &PartitionKey) -> String {
+    format!("{}/{}/{}", key.kind.as_str(), path_safe(&key.project), date_of_day(key.day))
+}
+
+/// Project ids are plain names (see `ProjectConfig::validate`); anything else is hex-encoded
+/// so that no id can climb out of the tables directory.
+fn path_safe(project: &str) -> String {
+    let plain = !project.is_empty()
+        && project.len() <= 64
+        && project.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if plain {
+        project.to_owned()
+    } else {
+        format!("x-{}", project.bytes().map(|b| format!("{b:02x}")).collect::<String>())
+    }
+}
+
+/// `YYYY-MM-DD` of a day number (days since 1970-01-01), proleptic Gregorian.
+pub fn date_of_day(day: i64) -> String {
+    // Howard Hinnant's civil_from_days.
+    let z = day + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day_of_month = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day_of_month:02}")
+}
+
+/// Creates `dir` (under `root`) and makes each new directory entry durable.
+fn create_dir_durably(root: &Path, dir: &Path) -> std::io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    if let Some(parent) = dir.parent().filter(|parent| parent.starts_with(root) && *parent != dir) {
+        create_dir_durably(root, parent)?;
+    }
+    match std::fs::create_dir(dir) {
+        Ok(()) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => return Ok(()),
+        Err(error) => return Err(error),
+    }
+    match dir.parent() {
+        Some(parent) => sync_dir(parent),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+    use sightline_protocol::EventKind;
+
+    use super::*;
+    use crate::engine::buffer::{Buffer, day_of};
+    use crate::engine::test_records::{NOON_MS, records_of_one_beacon};
+    use crate::wal::Lsn;
+
+    #[test]
+    fn a_partition_becomes_one_readable_zstd_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut buffer = Buffer::default();
+        buffer.insert(Lsn(1), records_of_one_beacon(10));
+        let vitals = buffer.snapshot().into_iter().find(|p| p.key.kind == EventKind::Vital).expect("vitals");
+        let file = write_partition(dir.path(), &vitals, "f1").expect("writes");
+        assert_eq!(file.path, "vital/shop/2026-01-01/f1.parquet");
+        assert_eq!((file.rows, file.day), (5, day_of(NOON_MS)));
+        assert_eq!((file.min_timestamp_ms, file.max_timestamp_ms), (NOON_MS, NOON_MS + 8));
+        let reader = File::open(dir.path().join(&file.path)).expect("the file exists");
+        let builder = ParquetRecordBatchReaderBuilder::try_new(reader).expect("a Parquet file");
+        let column = builder.metadata().row_group(0).column(0);
+        assert!(matches!(column.compression(), Compression::ZSTD(_)), "{:?}", column.compression());
+        assert!(column.statistics().is_some(), "statistics are written");
+        let rows: usize = builder.build().expect("reads").map(|batch| batch.expect("a batch").num_rows()).sum();
+        assert_eq!(rows, 5);
+        assert!(!dir.path().join("vital/shop/2026-01-01/f1.parquet.tmp").exists());
+    }
+
+    #[test]
+    fn dates_and_unsafe_project_names() {
+        assert_eq!(date_of_day(0), "1970-01-01");
+        assert_eq!(date_of_day(day_of(NOON_MS)), "2026-01-01");
+        assert_eq!(date_of_day(19_782), "2024-02-29");
+        assert_eq!(date_of_day(-1), "1969-12-31");
+        assert_eq!(path_safe("shop-eu_2"), "shop-eu_2");
+        assert_eq!(path_safe("../x"), "x-2e2e2f78");
+    }
+}

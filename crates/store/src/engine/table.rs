@@ -1,0 +1,247 @@
+//! DataFusion tables over the store: one per event kind, the union of the Parquet files
+//! and the in-memory buffer as of the scan.
+//!
+//! A scan takes a [`StoreSnapshot`](super::StoreSnapshot), keeps the files and buffered
+//! partitions whose project and time range can match the filters (`project = '…'`,
+//! `project IN (…)`, comparisons and `BETWEEN` on `timestamp`), and reads the files through
+//! DataFusion's Parquet source with the filters as a predicate, so row groups and pages are
+//! pruned by their statistics too. Filters are `Inexact`: DataFusion still applies them to
+//! the rows. Files written before a column existed read it as nulls.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::catalog::{Session, TableProvider};
+use datafusion::common::{DFSchema, ScalarValue};
+use datafusion::datasource::TableType;
+use datafusion::datasource::listing::PartitionedFile;
+use datafusion::datasource::memory::MemorySourceConfig;
+use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder, ParquetSource};
+use datafusion::datasource::source::DataSourceExec;
+use datafusion::error::Result;
+use datafusion::execution::object_store::ObjectStoreUrl;
+use datafusion::logical_expr::utils::conjunction;
+use datafusion::logical_expr::{BinaryExpr, Expr, Operator, TableProviderFilterPushDown};
+use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_plan::empty::EmptyExec;
+use datafusion::physical_plan::union::UnionExec;
+use datafusion::prelude::SessionContext;
+use sightline_protocol::EventKind;
+
+use super::EmbeddedStore;
+use crate::columns;
+
+/// The table of one event kind.
+#[derive(Debug)]
+pub struct EventTable {
+    store: Arc<EmbeddedStore>,
+    kind: EventKind,
+    schema: SchemaRef,
+}
+
+impl EventTable {
+    /// The table of `kind` events in `store`.
+    pub fn new(store: Arc<EmbeddedStore>, kind: EventKind) -> Self {
+        Self { store, kind, schema: columns::schema(kind) }
+    }
+}
+
+/// A session with every kind's table registered under its kind's name (`view`, `vital`, …).
+pub fn session_context(store: &Arc<EmbeddedStore>) -> Result<SessionContext> {
+    let context = SessionContext::new();
+    for kind in EventKind::ALL {
+        context.register_table(kind.as_str(), Arc::new(EventTable::new(Arc::clone(store), kind)))?;
+    }
+    Ok(context)
+}
+
+#[async_trait]
+impl TableProvider for EventTable {
+    fn schema(&self) -> SchemaRef {
+        Arc::clone(&self.schema)
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Base
+    }
+
+    fn supports_filters_pushdown(&self, filters: &[&Expr]) -> Result<Vec<TableProviderFilterPushDown>> {
+        Ok(vec![TableProviderFilterPushDown::Inexact; filters.len()])
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
+        limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let bounds = Bounds::of(filters);
+        let snapshot = self.store.snapshot();
+        let mut inputs: Vec<Arc<dyn ExecutionPlan>> = Vec::new();
+
+        let files: Vec<PartitionedFile> = snapshot
+            .files
+            .iter()
+            .filter(|file| file.kind == self.kind)
+            .filter(|file| bounds.admits(&file.project, file.min_timestamp_ms, file.max_timestamp_ms))
+            .map(|file| PartitionedFile::new(snapshot.tables_dir.join(&file.path).display().to_string(), file.bytes))
+            .collect();
+        if !files.is_empty() {
+            let mut source = ParquetSource::new(Arc::clone(&self.schema));
+            if let Some(predicate) = conjunction(filters.iter().cloned()) {
+                let schema = DFSchema::try_from(Arc::clone(&self.schema))?;
+                source = source.with_predicate(state.create_physical_expr(predicate, &schema)?);
+            }
+            let config = FileScanConfigBuilder::new(ObjectStoreUrl::local_filesystem(), Arc::new(source))
+                .with_projection_indices(projection.cloned())?
+                .with_limit(limit)
+                .with_file_group(FileGroup::new(files))
+                .build();
+            inputs.push(DataSourceExec::from_data_source(config));
+        }
+
+        let batches: Vec<_> = snapshot
+            .partitions
+            .iter()
+            .filter(|partition| partition.key.kind == self.kind)
+            .filter(|partition| bounds.admits(&partition.key.project, partition.time_range.0, partition.time_range.1))
+            .flat_map(|partition| partition.batches())
+            .collect();
+        if !batches.is_empty() {
+            inputs.push(MemorySourceConfig::try_new_exec(&[batches], Arc::clone(&self.schema), projection.cloned())?);
+        }
+
+        if inputs.is_empty() {
+            let projected = match projection {
+                Some(indices) => Arc::new(self.schema.project(indices)?),
+                None => Arc::clone(&self.schema),
+            };
+            return Ok(Arc::new(EmptyExec::new(projected)));
+        }
+        UnionExec::try_new(inputs)
+    }
+}
+
+/// What the filters say about the project and the time of matching rows.
+#[derive(Debug, Default)]
+pub(super) struct Bounds {
+    /// Matching rows belong to one of these projects (`None`: any project).
+    projects: Option<Vec<String>>,
+    /// Matching rows have `min <= timestamp <= max`, epoch ms.
+    min_ms: Option<i64>,
+    max_ms: Option<i64>,
+}
+
+impl Bounds {
+    pub(super) fn of(filters: &[Expr]) -> Self {
+        let mut bounds = Self::default();
+        for filter in filters {
+            bounds.narrow(filter);
+        }
+        bounds
+    }
+
+    /// Whether rows of `project` between `min_ms` and `max_ms` can match.
+    pub(super) fn admits(&self, project: &str, min_ms: i64, max_ms: i64) -> bool {
+        self.projects.as_ref().is_none_or(|projects| projects.iter().any(|p| p == project))
+            && self.min_ms.is_none_or(|bound| max_ms >= bound)
+            && self.max_ms.is_none_or(|bound| min_ms <= bound)
+    }
+
+    fn narrow(&mut self, filter: &Expr) {
+        match filter {
+            Expr::BinaryExpr(BinaryExpr { left, op: Operator::And, right }) => {
+                self.narrow(left);
+                self.narrow(right);
+            }
+            Expr::BinaryExpr(BinaryExpr { left, op, right }) => self.compare(left, *op, right),
+            Expr::Between(between) if !between.negated && is_column(&between.expr, "timestamp") => {
+                self.at_least(timestamp_ms(&between.low));
+                self.at_most(timestamp_ms(&between.high));
+            }
+            Expr::InList(list) if !list.negated && is_column(&list.expr, "project") => {
+                let names: Option<Vec<String>> = list.list.iter().map(string_literal).collect();
+                if let Some(names) = names {
+                    self.only_projects(names);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn compare(&mut self, left: &Expr, op: Operator, right: &Expr) {
+        // `literal op column` reads as `column op' literal`.
+        let (column, op, literal) = match (left, right) {
+            (Expr::Column(_), _) => (left, op, right),
+            (_, Expr::Column(_)) => match op.swap() {
+                Some(swapped) => (right, swapped, left),
+                None => return,
+            },
+            _ => return,
+        };
+        if is_column(column, "project") && op == Operator::Eq {
+            if let Some(name) = string_literal(literal) {
+                self.only_projects(vec![name]);
+            }
+        } else if is_column(column, "timestamp") {
+            let value = timestamp_ms(literal);
+            match op {
+                Operator::Eq => {
+                    self.at_least(value);
+                    self.at_most(value);
+                }
+                Operator::Gt | Operator::GtEq => self.at_least(value),
+                Operator::Lt | Operator::LtEq => self.at_most(value),
+                _ => {}
+            }
+        }
+    }
+
+    fn only_projects(&mut self, names: Vec<String>) {
+        self.projects = Some(match self.projects.take() {
+            Some(known) => known.into_iter().filter(|name| names.contains(name)).collect(),
+            None => names,
+        });
+    }
+
+    fn at_least(&mut self, value: Option<i64>) {
+        if let Some(value) = value {
+            self.min_ms = Some(self.min_ms.map_or(value, |known| known.max(value)));
+        }
+    }
+
+    fn at_most(&mut self, value: Option<i64>) {
+        if let Some(value) = value {
+            self.max_ms = Some(self.max_ms.map_or(value, |known| known.min(value)));
+        }
+    }
+}
+
+fn is_column(expr: &Expr, name: &str) -> bool {
+    matches!(expr, Expr::Column(column) if column.name == name)
+}
+
+fn string_literal(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Literal(
+            ScalarValue::Utf8(Some(text)) | ScalarValue::LargeUtf8(Some(text)) | ScalarValue::Utf8View(Some(text)),
+            _,
+        ) => Some(text.clone()),
+        _ => None,
+    }
+}
+
+/// A timestamp literal in epoch ms, whatever its unit; `None` for anything else (a bound
+/// that cannot be read is no bound, never a wrong one).
+fn timestamp_ms(expr: &Expr) -> Option<i64> {
+    let Expr::Literal(value, _) = expr else { return None };
+    match value {
+        ScalarValue::TimestampMillisecond(Some(ms), _) => Some(*ms),
+        ScalarValue::TimestampSecond(Some(s), _) => s.checked_mul(1000),
+        ScalarValue::TimestampMicrosecond(Some(us), _) => Some(us.div_euclid(1000)),
+        ScalarValue::TimestampNanosecond(Some(ns), _) => Some(ns.div_euclid(1_000_000)),
+        _ => None,
+    }
+}

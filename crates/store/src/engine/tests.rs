@@ -1,0 +1,181 @@
+use std::collections::BTreeSet;
+
+use datafusion::arrow::array::{Array, StringArray};
+
+use super::test_records::{NOON_MS, context, page, record, records_of_one_beacon};
+use super::*;
+
+/// Stops the store as a crash would: nothing flushed, the WAL released.
+async fn crash(store: EmbeddedStore) {
+    store.wal.close().await;
+}
+
+fn open(dir: &Path) -> (EmbeddedStore, OpenReport) {
+    EmbeddedStore::open(dir, &EmbeddedStoreOptions::default()).expect("the store opens")
+}
+
+/// Every event id a query would read now, buffer and files, with repeats.
+fn stored_ids(store: &EmbeddedStore) -> Vec<String> {
+    let snapshot = store.snapshot();
+    let mut ids = Vec::new();
+    let batches = snapshot.partitions.iter().flat_map(PartitionSnapshot::batches);
+    let file_batches = snapshot.files.iter().flat_map(|file| {
+        let reader = std::fs::File::open(snapshot.tables_dir.join(&file.path)).expect("a listed file exists");
+        datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(reader)
+            .expect("a Parquet file")
+            .build()
+            .expect("readable")
+            .map(|batch| batch.expect("a batch"))
+            .collect::<Vec<_>>()
+    });
+    for batch in batches.chain(file_batches) {
+        let column = batch.column_by_name("event_id").expect("an event_id column");
+        let column = column.as_any().downcast_ref::<StringArray>().expect("event ids are strings");
+        ids.extend((0..column.len()).map(|row| column.value(row).to_owned()));
+    }
+    ids.sort();
+    ids
+}
+
+fn ids(prefix: &str, n: usize) -> Vec<String> {
+    let mut ids: Vec<String> = (0..n).map(|i| format!("{prefix}{i}")).collect();
+    ids.sort();
+    ids
+}
+
+#[tokio::test]
+async fn acknowledged_events_are_visible_at_once_and_survive_a_restart() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (store, report) = open(dir.path());
+    assert_eq!(report.replayed_events, 0);
+    store.append(records_of_one_beacon(6)).await.expect("appends");
+    assert_eq!(stored_ids(&store), ids("e", 6), "visible right after the acknowledgement");
+    crash(store).await;
+    let (store, report) = open(dir.path());
+    assert_eq!(report.replayed_events, 6);
+    assert_eq!(stored_ids(&store), ids("e", 6));
+}
+
+#[tokio::test]
+async fn a_retried_beacon_is_stored_once_even_across_a_restart() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (store, _) = open(dir.path());
+    store.append(records_of_one_beacon(4)).await.expect("appends");
+    store.append(records_of_one_beacon(4)).await.expect("a retry is acknowledged");
+    assert_eq!(stored_ids(&store), ids("e", 4));
+    crash(store).await;
+    let (store, _) = open(dir.path());
+    store.append(records_of_one_beacon(5)).await.expect("appends");
+    assert_eq!(stored_ids(&store), ids("e", 5), "only the new event is added");
+}
+
+#[tokio::test]
+async fn a_flush_moves_rows_to_parquet_exactly_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (store, _) = open(dir.path());
+    store.append(records_of_one_beacon(10)).await.expect("appends");
+    let report = store.flush().await.expect("flushes");
+    assert_eq!((report.files, report.rows), (2, 10), "vitals and custom events of one day");
+    assert_eq!(store.buffered_rows(), 0);
+    assert_eq!(stored_ids(&store), ids("e", 10));
+    let (context, page) = (context("shop", "later"), page());
+    store.append(vec![record(&context, &page, "late", NOON_MS, 0)]).await.expect("appends");
+    crash(store).await;
+    let (store, report) = open(dir.path());
+    assert_eq!(report.replayed_events, 1, "only what was not flushed is replayed");
+    let mut expected = ids("e", 10);
+    expected.push("late".into());
+    expected.sort();
+    assert_eq!(stored_ids(&store), expected);
+}
+
+#[tokio::test]
+async fn files_of_an_unfinished_flush_are_swept() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (store, _) = open(dir.path());
+    store.append(records_of_one_beacon(2)).await.expect("appends");
+    crash(store).await;
+    let orphan = dir.path().join("store/tables/vital/shop/2026-01-01/f00000000000000000001.parquet");
+    std::fs::create_dir_all(orphan.parent().expect("a parent")).expect("dirs");
+    std::fs::write(&orphan, b"half a file").expect("writes");
+    let (store, report) = open(dir.path());
+    assert_eq!(report.swept_files, vec![orphan.clone()]);
+    assert!(!orphan.exists());
+    assert_eq!(stored_ids(&store), ids("e", 2));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_appends_all_land_in_order_of_the_log() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Arc::new(open(dir.path()).0);
+    let page = page();
+    let tasks: Vec<_> = (0..64)
+        .map(|beacon| {
+            let (store, context, page) =
+                (Arc::clone(&store), context("shop", &format!("s{beacon}")), Arc::clone(&page));
+            tokio::spawn(async move {
+                let records = (0..5).map(|i| record(&context, &page, &format!("b{beacon}-{i}"), NOON_MS, i)).collect();
+                store.append(records).await
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("the task runs").expect("appends");
+    }
+    let stored: BTreeSet<String> = stored_ids(&store).into_iter().collect();
+    assert_eq!(stored.len(), 64 * 5);
+    assert_eq!(store.lock().buffer.last_lsn(), store.wal.last_lsn(), "every WAL record reached the buffer");
+    assert!(store.lock().waiting.is_empty());
+}
+
+/// `SELECT count(*) …` through DataFusion.
+async fn count(store: &Arc<EmbeddedStore>, sql: &str) -> i64 {
+    let context = session_context(store).expect("tables register");
+    let batches = context.sql(sql).await.expect("plans").collect().await.expect("runs");
+    let column = batches[0].column(0);
+    column.as_any().downcast_ref::<datafusion::arrow::array::Int64Array>().expect("a count").value(0)
+}
+
+#[tokio::test]
+async fn sql_reads_the_buffer_and_the_files_together() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Arc::new(open(dir.path()).0);
+    store.append(records_of_one_beacon(10)).await.expect("appends");
+    store.flush().await.expect("flushes");
+    let (blog, page) = (context("blog", "s9"), page());
+    let later: Vec<EventRecord> =
+        (0..4).map(|i| record(&blog, &page, &format!("b{i}"), NOON_MS + 86_400_000, 0)).collect();
+    store.append(later).await.expect("appends");
+
+    assert_eq!(count(&store, "SELECT count(*) FROM vital").await, 5 + 4, "files and buffer");
+    assert_eq!(count(&store, "SELECT count(*) FROM custom").await, 5);
+    assert_eq!(count(&store, "SELECT count(*) FROM vital WHERE project = 'blog'").await, 4);
+    assert_eq!(count(&store, "SELECT count(*) FROM vital WHERE project IN ('shop', 'x')").await, 5);
+    let next_day = "SELECT count(*) FROM vital WHERE timestamp >= TIMESTAMP '2026-01-02T00:00:00Z'";
+    assert_eq!(count(&store, next_day).await, 4);
+    let first_day = "SELECT count(*) FROM vital WHERE timestamp < TIMESTAMP '2026-01-02T00:00:00Z'";
+    assert_eq!(count(&store, first_day).await, 5);
+    assert_eq!(count(&store, "SELECT count(*) FROM error").await, 0, "an empty table");
+}
+
+#[test]
+fn bounds_read_project_and_time_filters() {
+    use datafusion::prelude::{col, lit};
+
+    let noon = datafusion::common::ScalarValue::TimestampMillisecond(Some(NOON_MS), None);
+    let filters = [
+        col("project").eq(lit("shop")),
+        col("timestamp").gt_eq(lit(noon.clone())).and(lit(noon).gt(col("timestamp")).or(col("x").eq(lit(1)))),
+    ];
+    let bounds = table::Bounds::of(&filters);
+    assert!(bounds.admits("shop", NOON_MS, NOON_MS + 5));
+    assert!(!bounds.admits("blog", NOON_MS, NOON_MS + 5), "another project");
+    assert!(!bounds.admits("shop", 0, NOON_MS - 1), "before the time range");
+    let between = [col("timestamp").between(
+        lit(datafusion::common::ScalarValue::TimestampSecond(Some(NOON_MS / 1000), None)),
+        lit(datafusion::common::ScalarValue::TimestampSecond(Some(NOON_MS / 1000 + 1), None)),
+    )];
+    let bounds = table::Bounds::of(&between);
+    assert!(bounds.admits("any", NOON_MS + 1000, NOON_MS + 2000));
+    assert!(!bounds.admits("any", NOON_MS + 1001, NOON_MS + 2000), "after the range");
+}
