@@ -6,18 +6,25 @@
 //! the buffer into Parquet files ([`flush`]), lists them in the [`manifest`] together with
 //! the last WAL record they hold, and deletes the WAL segments before it. On start, the
 //! manifest's unlisted files are swept and the WAL is replayed past that record.
-//! A background task ([`maintenance`]) flushes by row count and age, and `close` flushes
-//! once more; [`stats`] holds the figures `/metrics` exports.
+//! A background task ([`maintenance`]) flushes by row count and age, merges the small files
+//! of a partition ([`compaction`]), drops the days past a project's retention ([`retention`])
+//! and `close` flushes once more; [`erase`] removes a session's or a user's rows for good.
+//! Those three replace files through [`rewrite`]: new files first, then one manifest save,
+//! then the old files are deleted. [`stats`] holds the figures `/metrics` exports.
 //!
 //! Layout under `<data_dir>/store/`: `manifest.json`, `wal/` and `tables/` (see
 //! `docs/storage.md`).
 
 mod buffer;
 mod codec;
+mod compaction;
 mod dedup;
+mod erase;
 mod flush;
 mod maintenance;
 mod manifest;
+mod retention;
+mod rewrite;
 mod stats;
 mod table;
 #[cfg(test)]
@@ -25,7 +32,7 @@ mod test_records;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
@@ -35,10 +42,13 @@ use tokio::sync::oneshot;
 
 use self::buffer::Buffer;
 pub use self::buffer::{PartitionKey, PartitionSnapshot, day_of};
+pub use self::compaction::{CompactionOptions, CompactionReport};
 pub use self::dedup::DEFAULT_CAPACITY as DEFAULT_DEDUP_CAPACITY;
 use self::dedup::RecentIds;
+pub use self::erase::{EraseReport, Selector};
 pub use self::maintenance::{DEFAULT_FLUSH_INTERVAL, DEFAULT_FLUSH_ROWS, MaintenanceOptions};
 pub use self::manifest::{DataFile, Manifest};
+pub use self::retention::RetentionReport;
 pub use self::table::{EventTable, session_context};
 use crate::wal::{Lsn, Recovery, Wal, WalError, WalOptions};
 use crate::{Store, StoreError, StoreFuture, StoreHealth, StoreStats};
@@ -50,11 +60,17 @@ pub struct EmbeddedStoreOptions {
     pub wal: WalOptions,
     /// Event ids remembered for dedup, at most (see [`dedup`]).
     pub dedup_capacity: usize,
+    /// When the small files of a partition are merged.
+    pub compaction: CompactionOptions,
 }
 
 impl Default for EmbeddedStoreOptions {
     fn default() -> Self {
-        Self { wal: WalOptions::default(), dedup_capacity: DEFAULT_DEDUP_CAPACITY }
+        Self {
+            wal: WalOptions::default(),
+            dedup_capacity: DEFAULT_DEDUP_CAPACITY,
+            compaction: CompactionOptions::default(),
+        }
     }
 }
 
@@ -78,6 +94,8 @@ pub struct FlushReport {
     pub files: usize,
     /// Rows written.
     pub rows: u64,
+    /// Buffered rows not written because their day is past their project's retention.
+    pub expired_rows: u64,
     /// WAL segments deleted.
     pub wal_segments_removed: usize,
 }
@@ -99,8 +117,17 @@ pub struct EmbeddedStore {
     dir: PathBuf,
     wal: Wal,
     state: Arc<Mutex<State>>,
-    /// One flush at a time.
+    /// One change of the manifest at a time: a flush, or the file swap of a compaction,
+    /// retention or erase.
     flush_lock: tokio::sync::Mutex<()>,
+    /// One compaction, retention or erase at a time (each holds it throughout).
+    maintenance_lock: tokio::sync::Mutex<()>,
+    compaction: CompactionOptions,
+    /// Days kept per project; projects not listed keep everything.
+    retention: Mutex<HashMap<String, u32>>,
+    /// Test hook: a compaction or erase stops (as a crash would) before its manifest save.
+    #[cfg(test)]
+    stop_before_swap: std::sync::atomic::AtomicBool,
     /// Flushes, duplicates and undecodable records, for [`EmbeddedStore::stats`].
     counters: stats::Counters,
     /// The background flush task, once started ([`EmbeddedStore::start_maintenance`]).
@@ -114,6 +141,9 @@ struct State {
     /// The rows being written by a flush: still read by queries until the files are listed.
     flushing: Vec<PartitionSnapshot>,
     manifest: Manifest,
+    /// Files no longer listed, deleted once queries that may still read them are done
+    /// ([`rewrite::RETIRED_GRACE`]); a crash leaves them to the sweep of the next start.
+    retired: Vec<(PathBuf, Instant)>,
     /// Acknowledged WAL records waiting for an earlier one before entering the buffer.
     waiting: BTreeMap<Lsn, (Vec<EventRecord>, oneshot::Sender<()>)>,
 }
@@ -127,12 +157,12 @@ impl EmbeddedStore {
             message: format!("{error}: check that the directory exists and is writable"),
         })?;
         let manifest = Manifest::load(&dir)?;
-        let swept_files = manifest.sweep(&dir)?;
         let mut state = State {
             recent: RecentIds::new(options.dedup_capacity),
             buffer: Buffer::default(),
             flushing: Vec::new(),
             manifest,
+            retired: Vec::new(),
             waiting: BTreeMap::new(),
         };
         let (mut undecodable_records, mut replayed_events) = (0, 0);
@@ -150,6 +180,15 @@ impl EmbeddedStore {
                 }
             })
             .map_err(|error| wal_error(&error))?;
+        // Only now, holding the WAL's lock, is the store ours: another process may have been
+        // writing files its manifest did not list yet, or saved a new manifest meanwhile.
+        if Manifest::load(&dir)? != state.manifest {
+            return Err(StoreError::Open {
+                path: dir.display().to_string(),
+                message: "another Sightline process changed the store while it was being opened; try again".into(),
+            });
+        }
+        let swept_files = state.manifest.sweep(&dir)?;
         // Appends continue after the log's last record, flushed or replayed.
         state.buffer.set_last_lsn(wal.last_lsn());
         let report = OpenReport { wal: recovery, undecodable_records, replayed_events, swept_files };
@@ -158,6 +197,11 @@ impl EmbeddedStore {
             wal,
             state: Arc::new(Mutex::new(state)),
             flush_lock: tokio::sync::Mutex::new(()),
+            maintenance_lock: tokio::sync::Mutex::new(()),
+            compaction: options.compaction.clone(),
+            retention: Mutex::new(HashMap::new()),
+            #[cfg(test)]
+            stop_before_swap: std::sync::atomic::AtomicBool::new(false),
             counters: stats::Counters::new(undecodable_records),
             maintenance: Mutex::new(None),
         };
@@ -197,23 +241,33 @@ impl EmbeddedStore {
 
     async fn write_buffer(&self) -> Result<FlushReport, StoreError> {
         let _one_at_a_time = self.flush_lock.lock().await;
-        let (partitions, flushed_lsn, oldest, mut manifest) = {
+        self.write_buffer_locked().await
+    }
+
+    /// The flush, with the flush lock held. Partitions past their project's retention are
+    /// not written: the manifest's `flushed_lsn` passes their WAL records all the same.
+    async fn write_buffer_locked(&self) -> Result<FlushReport, StoreError> {
+        let now_ms = retention::now_ms();
+        let (partitions, flushed_lsn, oldest, mut manifest, expired_rows) = {
             let mut state = self.lock();
             let taken = state.buffer.take();
-            state.flushing = taken.snapshot();
-            (state.flushing.clone(), taken.last_lsn(), taken.oldest(), state.manifest.clone())
+            let (kept, expired): (Vec<_>, Vec<_>) =
+                taken.snapshot().into_iter().partition(|partition| !self.expired(&partition.key, now_ms));
+            state.flushing = kept;
+            let expired_rows = expired.iter().map(|partition| partition.rows() as u64).sum::<u64>();
+            (state.flushing.clone(), taken.last_lsn(), taken.oldest(), state.manifest.clone(), expired_rows)
         };
-        if partitions.is_empty() {
+        if partitions.is_empty() && flushed_lsn.0 == manifest.flushed_lsn {
             return Ok(FlushReport::default());
         }
         let dir = self.dir.clone();
         let written = tokio::task::spawn_blocking(move || {
             let tables = dir.join(manifest::TABLES_DIR);
             let name = format!("f{:020}", flushed_lsn.0);
-            let files = partitions
-                .iter()
-                .map(|partition| flush::write_partition(&tables, partition, &name))
-                .collect::<Result<Vec<_>, _>>()?;
+            let mut files = Vec::new();
+            for partition in &partitions {
+                files.extend(flush::write_partition(&tables, partition, &name)?);
+            }
             manifest.files.extend(files.iter().cloned());
             manifest.flushed_lsn = flushed_lsn.0;
             manifest.save(&dir)?;
@@ -238,7 +292,7 @@ impl EmbeddedStore {
             0
         });
         let rows = files.iter().map(|file| file.rows).sum();
-        Ok(FlushReport { files: files.len(), rows, wal_segments_removed })
+        Ok(FlushReport { files: files.len(), rows, expired_rows, wal_segments_removed })
     }
 
     /// After a failed flush: the rows go back to being buffered, ahead of newer ones.
@@ -351,6 +405,7 @@ impl Store for EmbeddedStore {
             if let Err(error) = self.flush().await {
                 tracing::warn!(%error, "the last flush failed; the WAL keeps the rows for the next start");
             }
+            self.delete_retired(std::time::Duration::ZERO);
             self.wal.close().await;
         })
     }

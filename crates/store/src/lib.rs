@@ -18,11 +18,12 @@ use sightline_protocol::EventRecord;
 
 /// Arrow, as the store's tables and batches use it (the same version).
 pub use datafusion::arrow;
-pub use engine::{DEFAULT_FLUSH_INTERVAL, DEFAULT_FLUSH_ROWS, MaintenanceOptions};
 pub use engine::{
-    DataFile, EmbeddedStore, EmbeddedStoreOptions, EventTable, FlushReport, Manifest, OpenReport, PartitionKey,
-    PartitionSnapshot, StoreSnapshot, day_of, session_context,
+    CompactionOptions, CompactionReport, DataFile, EmbeddedStore, EmbeddedStoreOptions, EraseReport, EventTable,
+    FlushReport, Manifest, OpenReport, PartitionKey, PartitionSnapshot, RetentionReport, Selector, StoreSnapshot,
+    day_of, session_context,
 };
+pub use engine::{DEFAULT_FLUSH_INTERVAL, DEFAULT_FLUSH_ROWS, MaintenanceOptions};
 
 /// A boxed future, so that `Store` can be used as a trait object.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;

@@ -9,6 +9,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
+use datafusion::arrow::array::BooleanArray;
+use datafusion::arrow::compute::{filter_record_batch, not};
+use datafusion::arrow::error::ArrowError;
 use datafusion::arrow::record_batch::RecordBatch;
 use sightline_protocol::{EventKind, EventRecord};
 
@@ -136,6 +139,37 @@ impl Buffer {
         let (min, max) = partition.time_range;
         partition.time_range = (min.min(snapshot.time_range.0), max.max(snapshot.time_range.1));
         self.rows += snapshot.rows();
+    }
+
+    /// Removes the rows of `project` for which `matching` is true (an erase); returns the rows
+    /// removed per kind. Open rows are sealed into a batch first.
+    pub fn remove_rows(
+        &mut self,
+        project: &str,
+        matching: impl Fn(&RecordBatch) -> Result<BooleanArray, ArrowError>,
+    ) -> Result<BTreeMap<EventKind, u64>, ArrowError> {
+        let mut removed = BTreeMap::new();
+        for (key, partition) in self.partitions.iter_mut().filter(|(key, _)| key.project == project) {
+            if !partition.open.is_empty() {
+                let batch = columns::record_batch(key.kind, partition.open.iter().map(|record| &**record))
+                    .expect("a partition holds one kind");
+                partition.sealed.push(batch);
+                partition.open.clear();
+            }
+            for batch in &mut partition.sealed {
+                let mask = matching(batch)?;
+                let count = mask.true_count();
+                if count == 0 {
+                    continue;
+                }
+                *batch = filter_record_batch(batch, &not(&mask)?)?;
+                *removed.entry(key.kind).or_default() += count as u64;
+                self.rows -= count;
+            }
+            partition.sealed.retain(|batch| batch.num_rows() > 0);
+        }
+        self.partitions.retain(|_, partition| !partition.sealed.is_empty() || !partition.open.is_empty());
+        Ok(removed)
     }
 
     /// Empties the buffer (its rows are being flushed), keeping its WAL position.

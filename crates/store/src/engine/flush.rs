@@ -11,6 +11,8 @@ use std::path::Path;
 use super::buffer::{PartitionKey, PartitionSnapshot};
 use super::manifest::{DataFile, sync_dir};
 use crate::StoreError;
+use datafusion::arrow::array::{RecordBatch, TimestampMillisecondArray};
+use datafusion::arrow::compute::{max, min};
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::basic::{Compression, ZstdLevel};
 use datafusion::parquet::file::properties::{EnabledStatistics, WriterProperties};
@@ -19,8 +21,24 @@ use datafusion::parquet::file::properties::{EnabledStatistics, WriterProperties}
 const ZSTD_LEVEL: i32 = 3;
 
 /// Writes `partition` as the file `<partition dir>/<name>.parquet` under `tables_dir`.
-pub fn write_partition(tables_dir: &Path, partition: &PartitionSnapshot, name: &str) -> Result<DataFile, StoreError> {
-    let relative = format!("{}/{name}.parquet", partition_dir(&partition.key));
+pub fn write_partition(
+    tables_dir: &Path,
+    partition: &PartitionSnapshot,
+    name: &str,
+) -> Result<Option<DataFile>, StoreError> {
+    write_file(tables_dir, &partition.key, name, partition.batches().into_iter().map(Ok))
+}
+
+/// Writes `batches` (of the key's kind's schema) as the file `<partition dir>/<name>.parquet`
+/// under `tables_dir`: under a `.tmp` name, fsynced, renamed, directory fsynced. Rows and time
+/// range are counted from the batches; with no rows at all, nothing is written (`None`).
+pub fn write_file(
+    tables_dir: &Path,
+    key: &PartitionKey,
+    name: &str,
+    batches: impl IntoIterator<Item = Result<RecordBatch, StoreError>>,
+) -> Result<Option<DataFile>, StoreError> {
+    let relative = format!("{}/{name}.parquet", partition_dir(key));
     let path = tables_dir.join(&relative);
     let write_error = |error: &dyn std::fmt::Display| {
         StoreError::Write(format!("cannot write {}: {error} (check that the disk has space)", path.display()))
@@ -29,31 +47,45 @@ pub fn write_partition(tables_dir: &Path, partition: &PartitionSnapshot, name: &
     create_dir_durably(tables_dir, dir).map_err(|error| write_error(&error))?;
     let temporary = path.with_extension("parquet.tmp");
     let file = File::create(&temporary).map_err(|error| write_error(&error))?;
-    let mut writer = ArrowWriter::try_new(file, crate::columns::schema(partition.key.kind), Some(properties()))
+    let mut writer = ArrowWriter::try_new(file, crate::columns::schema(key.kind), Some(properties()))
         .map_err(|error| write_error(&error))?;
-    for batch in partition.batches() {
-        writer.write(&batch).map_err(|error| write_error(&error))?;
+    let (mut rows, mut time_range) = (0_u64, (i64::MAX, i64::MIN));
+    let written = batches.into_iter().try_for_each(|batch| {
+        let batch = batch?;
+        if let Some((min, max)) = timestamp_range(&batch) {
+            time_range = (time_range.0.min(min), time_range.1.max(max));
+        }
+        rows += batch.num_rows() as u64;
+        writer.write(&batch).map_err(|error| write_error(&error))
+    });
+    if let Err(error) = written {
+        drop(writer);
+        let _ = std::fs::remove_file(&temporary);
+        return Err(error);
+    }
+    if rows == 0 {
+        drop(writer);
+        let _ = std::fs::remove_file(&temporary);
+        return Ok(None);
     }
     let file = writer.into_inner().map_err(|error| write_error(&error))?;
     file.sync_all().map_err(|error| write_error(&error))?;
     let bytes = file.metadata().map_err(|error| write_error(&error))?.len();
     std::fs::rename(&temporary, &path).map_err(|error| write_error(&error))?;
     sync_dir(dir).map_err(|error| write_error(&error))?;
-    let PartitionKey { project, kind, day } = partition.key.clone();
-    let (min_timestamp_ms, max_timestamp_ms) = partition.time_range;
-    Ok(DataFile {
-        path: relative,
-        project,
-        kind,
-        day,
-        rows: partition.rows() as u64,
-        bytes,
-        min_timestamp_ms,
-        max_timestamp_ms,
-    })
+    let PartitionKey { project, kind, day } = key.clone();
+    let (min_timestamp_ms, max_timestamp_ms) = time_range;
+    Ok(Some(DataFile { path: relative, project, kind, day, rows, bytes, min_timestamp_ms, max_timestamp_ms }))
 }
 
-fn properties() -> WriterProperties {
+/// Smallest and largest `timestamp` of a batch; none when it has no rows.
+fn timestamp_range(batch: &RecordBatch) -> Option<(i64, i64)> {
+    let column = batch.column_by_name("timestamp")?;
+    let timestamps = column.as_any().downcast_ref::<TimestampMillisecondArray>()?;
+    Some((min(timestamps)?, max(timestamps)?))
+}
+
+pub(super) fn properties() -> WriterProperties {
     WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::try_new(ZSTD_LEVEL).expect("a valid zstd level")))
         .set_statistics_enabled(EnabledStatistics::Page)
@@ -129,7 +161,7 @@ mod tests {
         let mut buffer = Buffer::default();
         buffer.insert(Lsn(1), records_of_one_beacon(10));
         let vitals = buffer.snapshot().into_iter().find(|p| p.key.kind == EventKind::Vital).expect("vitals");
-        let file = write_partition(dir.path(), &vitals, "f1").expect("writes");
+        let file = write_partition(dir.path(), &vitals, "f1").expect("writes").expect("rows");
         assert_eq!(file.path, "vital/shop/2026-01-01/f1.parquet");
         assert_eq!((file.rows, file.day), (5, day_of(NOON_MS)));
         assert_eq!((file.min_timestamp_ms, file.max_timestamp_ms), (NOON_MS, NOON_MS + 8));

@@ -1,11 +1,17 @@
-//! Background maintenance: when to flush the buffer into Parquet.
+//! Background maintenance: when to flush the buffer into Parquet, compact files and apply
+//! retention.
 //!
 //! One task per store ([`EmbeddedStore::start_maintenance`]) looks at the buffer a few times
 //! per second (every `flush_interval / 4`, at most every 250 ms; one short lock) and flushes
 //! when it holds `flush_rows` rows or its oldest row has waited `flush_interval`. Flushes
 //! never overlap (the store's flush lock). A failed flush is logged and retried after a
 //! backoff (1 s, doubling up to 1 min) while the rows stay buffered and in the WAL; a success
-//! resets it. [`Store::close`](crate::Store::close) stops the task, then flushes one last time.
+//! resets it. When no flush is due, the task merges one group of small files (see
+//! [`compaction`](super::compaction)), looking again at once while there is work and after
+//! [`COMPACTION_PAUSE`] when there is none (or after a failure). It applies retention when it
+//! starts and every [`RETENTION_INTERVAL`], and deletes the files those replaced once their
+//! grace period is over. All of it runs in this one task, one step at a time.
+//! [`Store::close`](crate::Store::close) stops the task, then flushes one last time.
 
 use std::sync::{Arc, PoisonError, Weak};
 use std::time::{Duration, Instant};
@@ -13,7 +19,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use super::EmbeddedStore;
+use super::rewrite::RETIRED_GRACE;
+use super::{EmbeddedStore, retention};
 
 /// Default `flush_rows`.
 pub const DEFAULT_FLUSH_ROWS: usize = 500_000;
@@ -24,6 +31,10 @@ const MAX_TICK: Duration = Duration::from_millis(250);
 /// The wait before the first retry of a failed flush; it doubles up to [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// The wait before looking for files to merge again, when there were none (or it failed).
+pub const COMPACTION_PAUSE: Duration = Duration::from_secs(30);
+/// How often retention is applied (and once at the start).
+pub const RETENTION_INTERVAL: Duration = Duration::from_secs(3600);
 
 /// When the maintenance task flushes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,11 +99,51 @@ impl EmbeddedStore {
     }
 }
 
+/// Applies retention, logging what it dropped or why it failed (retried at the next interval).
+async fn apply_retention(store: &EmbeddedStore) {
+    match store.apply_retention(retention::now_ms()).await {
+        Ok(report) if report.files > 0 => {
+            tracing::info!(
+                partitions = report.partitions,
+                files = report.files,
+                rows = report.rows,
+                bytes = report.bytes,
+                "dropped the days past their project's retention"
+            );
+        }
+        Ok(_) => {}
+        Err(error) => tracing::warn!(%error, "applying retention failed; retrying in an hour"),
+    }
+}
+
+/// Merges one group of small files; returns when to look again.
+async fn compact_once(store: &EmbeddedStore) -> Instant {
+    match store.compact_groups(1).await {
+        Ok(report) if report.files_merged > 0 => {
+            tracing::debug!(
+                files_merged = report.files_merged,
+                rows = report.rows,
+                duplicates_dropped = report.duplicates_dropped,
+                bytes_before = report.bytes_before,
+                bytes_after = report.bytes_after,
+                "compacted the files of a partition"
+            );
+            Instant::now()
+        }
+        Ok(_) => Instant::now() + COMPACTION_PAUSE,
+        Err(error) => {
+            tracing::warn!(%error, "compaction failed; its sources stay as they are, retrying later");
+            Instant::now() + COMPACTION_PAUSE
+        }
+    }
+}
+
 /// The task: looks at the buffer every tick until stopped or the store is gone.
 async fn run(store: Weak<EmbeddedStore>, options: MaintenanceOptions, mut stopped: oneshot::Receiver<()>) {
     let tick = options.tick();
     let mut backoff = FIRST_BACKOFF;
     let mut retry_at: Option<Instant> = None;
+    let (mut compact_at, mut retention_at) = (Instant::now(), Instant::now());
     loop {
         tokio::select! {
             _ = &mut stopped => return,
@@ -100,7 +151,15 @@ async fn run(store: Weak<EmbeddedStore>, options: MaintenanceOptions, mut stoppe
         }
         let Some(store) = store.upgrade() else { return };
         let now = Instant::now();
+        if now >= retention_at {
+            retention_at = now + RETENTION_INTERVAL;
+            apply_retention(&store).await;
+        }
         if retry_at.is_some_and(|at| now < at) || !store.flush_due(&options, now) {
+            if now >= compact_at {
+                compact_at = compact_once(&store).await;
+            }
+            store.delete_retired(RETIRED_GRACE);
             continue;
         }
         match store.flush().await {

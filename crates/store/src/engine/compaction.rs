@@ -1,0 +1,182 @@
+//! Compaction: the small files of a partition (project, kind, UTC day) merged into one.
+//!
+//! Every flush writes one file per partition, so a busy day collects many small files, each
+//! with its own footer, dictionaries and row groups. Once a partition has `min_files` files
+//! under half of `max_rows` rows each, they are merged in groups of at most `max_rows` rows
+//! (memory stays bounded: one group is read at a time). Merging
+//!
+//! - keeps the first row of each event id and drops later ones: the dedup window of the
+//!   append path is bounded, so a retry that arrives after it has forgotten the id is stored
+//!   twice until its files are merged (exactly-once per group of merged files);
+//! - sorts the rows by `timestamp`, so that row groups and pages have narrow time ranges
+//!   (pruning) and neighbouring rows share their dimensions (compression). Sorting by
+//!   `(session_id, timestamp)` was measured too and compresses no better (docs/storage.md).
+//!
+//! The merged file replaces its sources through [`rewrite`](super::rewrite): written, then
+//! one manifest save, then the sources deleted; a crash at any point leaves one of the two.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+use datafusion::arrow::array::{Array, BooleanArray, RecordBatch, StringArray};
+use datafusion::arrow::compute::{
+    SortColumn, concat_batches, filter_record_batch, lexsort_to_indices, take_record_batch,
+};
+
+use super::EmbeddedStore;
+use super::buffer::PartitionKey;
+use super::flush::write_file;
+use super::manifest::{DataFile, TABLES_DIR};
+use super::rewrite::{fresh_name, key_of, read_batches};
+use crate::StoreError;
+
+/// When a partition's files are merged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompactionOptions {
+    /// Merge once a partition has this many small files (at least 2).
+    pub min_files: usize,
+    /// Rows of one merged file at most: a group is held in memory while it is merged. Files
+    /// of at least half this many rows are left as they are.
+    pub max_rows: u64,
+}
+
+impl Default for CompactionOptions {
+    fn default() -> Self {
+        Self { min_files: 4, max_rows: 1_000_000 }
+    }
+}
+
+/// What a compaction did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct CompactionReport {
+    /// Files merged (and deleted).
+    pub files_merged: usize,
+    /// Files written.
+    pub files_written: usize,
+    /// Rows of the written files.
+    pub rows: u64,
+    /// Rows dropped because an earlier row of the group had the same event id.
+    pub duplicates_dropped: u64,
+    /// Bytes of the merged files.
+    pub bytes_before: u64,
+    /// Bytes of the written files.
+    pub bytes_after: u64,
+}
+
+impl EmbeddedStore {
+    /// Merges the small files of every partition that has enough of them (see
+    /// [`CompactionOptions`]), dropping repeated event ids and sorting by time.
+    pub async fn compact(&self) -> Result<CompactionReport, StoreError> {
+        self.compact_groups(usize::MAX).await
+    }
+
+    /// Merges at most `max_groups` groups of files (the maintenance task merges one at a time,
+    /// so that flushes are never kept waiting for long).
+    pub(super) async fn compact_groups(&self, max_groups: usize) -> Result<CompactionReport, StoreError> {
+        let _one_at_a_time = self.maintenance_lock.lock().await;
+        let groups = plan(&self.lock().manifest.files, &self.compaction);
+        let mut report = CompactionReport::default();
+        for group in groups.into_iter().take(max_groups) {
+            let tables = self.dir.join(TABLES_DIR);
+            let sources = group.clone();
+            let merged = tokio::task::spawn_blocking(move || merge(&tables, &sources))
+                .await
+                .unwrap_or_else(|error| Err(StoreError::Write(format!("the compaction task failed: {error}"))))?;
+            self.stopped_before_swap()?;
+            if let Err(error) = self.swap_files(&group, merged.file.as_slice()).await {
+                if let Some(file) = &merged.file {
+                    let _ = std::fs::remove_file(self.dir.join(TABLES_DIR).join(&file.path));
+                }
+                return Err(error);
+            }
+            report.files_merged += group.len();
+            report.bytes_before += group.iter().map(|file| file.bytes).sum::<u64>();
+            report.duplicates_dropped += merged.duplicates;
+            if let Some(file) = merged.file {
+                report.files_written += 1;
+                report.rows += file.rows;
+                report.bytes_after += file.bytes;
+            }
+        }
+        Ok(report)
+    }
+}
+
+/// The groups of files to merge: per partition with at least `min_files` small files, runs
+/// of them (in manifest order, oldest first) of at most `max_rows` rows, two files or more.
+fn plan(files: &[DataFile], options: &CompactionOptions) -> Vec<Vec<DataFile>> {
+    let mut partitions: BTreeMap<PartitionKey, Vec<&DataFile>> = BTreeMap::new();
+    for file in files.iter().filter(|file| file.rows < options.max_rows / 2) {
+        partitions.entry(key_of(file)).or_default().push(file);
+    }
+    let mut groups = Vec::new();
+    for small in partitions.into_values().filter(|small| small.len() >= options.min_files.max(2)) {
+        let mut group: Vec<DataFile> = Vec::new();
+        let mut rows = 0;
+        for file in small {
+            if rows + file.rows > options.max_rows && group.len() >= 2 {
+                groups.push(std::mem::take(&mut group));
+                rows = 0;
+            } else if rows + file.rows > options.max_rows {
+                group.clear();
+                rows = 0;
+            }
+            rows += file.rows;
+            group.push(file.clone());
+        }
+        if group.len() >= 2 {
+            groups.push(group);
+        }
+    }
+    groups
+}
+
+/// A merged group.
+struct Merged {
+    /// The new file; none when no row is left (cannot happen with at least one row).
+    file: Option<DataFile>,
+    duplicates: u64,
+}
+
+/// Reads the files of one partition, drops repeated event ids, sorts by timestamp and writes
+/// the result as a new file of the partition. Blocking.
+fn merge(tables_dir: &Path, files: &[DataFile]) -> Result<Merged, StoreError> {
+    let key = key_of(&files[0]);
+    let schema = crate::columns::schema(key.kind);
+    let mut batches = Vec::new();
+    for file in files {
+        for batch in read_batches(tables_dir, file)? {
+            batches.push(batch?);
+        }
+    }
+    let merge_error = |error: &dyn std::fmt::Display| StoreError::Write(format!("cannot merge files: {error}"));
+    let all = concat_batches(&schema, &batches).map_err(|error| merge_error(&error))?;
+    drop(batches);
+    let (unique, duplicates) = first_of_each_event_id(&all).map_err(|error| merge_error(&error))?;
+    drop(all);
+    let timestamps = unique.column_by_name("timestamp").ok_or_else(|| merge_error(&"no timestamp column"))?;
+    let order = lexsort_to_indices(&[SortColumn { values: timestamps.clone(), options: None }], None)
+        .map_err(|error| merge_error(&error))?;
+    let sorted = take_record_batch(&unique, &order).map_err(|error| merge_error(&error))?;
+    drop(unique);
+    let name = fresh_name(tables_dir, &key, 'c');
+    let file = write_file(tables_dir, &key, &name, [Ok(sorted)])?;
+    Ok(Merged { file, duplicates })
+}
+
+/// The rows of `batch` whose event id no earlier row has, and how many were dropped.
+fn first_of_each_event_id(batch: &RecordBatch) -> Result<(RecordBatch, u64), String> {
+    let column = batch.column_by_name("event_id").ok_or("no event_id column")?;
+    let ids = column.as_any().downcast_ref::<StringArray>().ok_or("event ids are not strings")?;
+    let mut seen = HashSet::with_capacity(ids.len());
+    let keep: BooleanArray = (0..ids.len()).map(|row| Some(ids.is_null(row) || seen.insert(ids.value(row)))).collect();
+    let duplicates = (ids.len() - keep.true_count()) as u64;
+    if duplicates == 0 {
+        return Ok((batch.clone(), 0));
+    }
+    let kept = filter_record_batch(batch, &keep).map_err(|error| error.to_string())?;
+    Ok((kept, duplicates))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,224 @@
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use datafusion::arrow::array::{Array, Float64Array, Int64Array, StringArray, TimestampMillisecondArray};
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::parquet::arrow::ArrowWriter;
+use sightline_protocol::{EventKind, EventRecord};
+
+use super::*;
+use crate::Store;
+use crate::engine::manifest::Manifest;
+use crate::engine::rewrite::open_reader;
+use crate::engine::test_records::{NOON_MS, context, page, record};
+use crate::engine::{EmbeddedStoreOptions, OpenReport, session_context};
+
+/// A store whose dedup window is two ids: retries get through, as after a long outage.
+fn open(dir: &Path) -> (Arc<EmbeddedStore>, OpenReport) {
+    let options = EmbeddedStoreOptions { dedup_capacity: 2, ..EmbeddedStoreOptions::default() };
+    let (store, report) = EmbeddedStore::open(dir, &options).expect("the store opens");
+    (Arc::new(store), report)
+}
+
+async fn crash(store: Arc<EmbeddedStore>) {
+    store.wal.close().await;
+}
+
+/// `rows` LCP vitals of session `s<flush>`, later flushes earlier in time.
+fn vitals(flush: usize, rows: usize) -> Vec<EventRecord> {
+    let (context, page) = (context("shop", &format!("s{flush}")), page());
+    let base = NOON_MS + (10 - flush as i64) * 1000;
+    (0..rows).map(|i| record(&context, &page, &format!("e{flush}-{i}"), base + i as i64, 0)).collect()
+}
+
+/// Four flushes of 5 vitals; the last one also repeats `e0-0` (with another value).
+async fn four_files_with_a_duplicate(store: &EmbeddedStore) {
+    for flush in 0..4 {
+        let mut records = vitals(flush, 5);
+        if flush == 3 {
+            let (context, page) = (context("shop", "s0"), page());
+            records.push(record(&context, &page, "e0-0", NOON_MS + 99_000, 2));
+        }
+        store.append(records).await.expect("appends");
+        store.flush().await.expect("flushes");
+    }
+    assert_eq!(store.stats().files, 4);
+}
+
+async fn query(store: &Arc<EmbeddedStore>, sql: &str) -> Vec<RecordBatch> {
+    let context = session_context(store).expect("tables register");
+    context.sql(sql).await.expect("plans").collect().await.expect("runs")
+}
+
+async fn count(store: &Arc<EmbeddedStore>, sql: &str) -> i64 {
+    let batches = query(store, sql).await;
+    batches[0].column(0).as_any().downcast_ref::<Int64Array>().expect("a count").value(0)
+}
+
+async fn event_ids(store: &Arc<EmbeddedStore>) -> Vec<String> {
+    let batches = query(store, "SELECT DISTINCT event_id FROM vital ORDER BY event_id").await;
+    let mut ids = Vec::new();
+    for batch in batches {
+        let column = batch.column(0).as_any().downcast_ref::<StringArray>().expect("strings").clone();
+        ids.extend((0..column.len()).map(|row| column.value(row).to_owned()));
+    }
+    ids
+}
+
+#[tokio::test]
+async fn merges_the_files_of_a_partition_into_one_sorted_file_without_repeated_ids() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (store, _) = open(dir.path());
+    four_files_with_a_duplicate(&store).await;
+    assert_eq!(count(&store, "SELECT count(*) FROM vital").await, 21, "the retry got through");
+    let ids_before = event_ids(&store).await;
+
+    let report = store.compact().await.expect("compacts");
+
+    assert_eq!((report.files_merged, report.files_written, report.rows, report.duplicates_dropped), (4, 1, 20, 1));
+    assert_eq!(store.stats().files, 1);
+    assert_eq!(count(&store, "SELECT count(*) FROM vital").await, 20);
+    assert_eq!(event_ids(&store).await, ids_before, "the same rows, once each");
+    let first = query(&store, "SELECT value FROM vital WHERE event_id = 'e0-0'").await;
+    let value = first[0].column(0).as_any().downcast_ref::<Float64Array>().expect("floats").value(0);
+    assert_eq!(value, 1000.0, "the first occurrence is kept");
+
+    let file = store.snapshot().files[0].clone();
+    let batches = read_batches(&store.dir().join(TABLES_DIR), &file).expect("opens");
+    let mut timestamps = Vec::new();
+    for batch in batches {
+        let batch = batch.expect("reads");
+        let column = batch.column_by_name("timestamp").expect("timestamp");
+        let column = column.as_any().downcast_ref::<TimestampMillisecondArray>().expect("timestamps");
+        timestamps.extend(column.values().iter().copied());
+    }
+    assert!(timestamps.is_sorted(), "sorted by timestamp: {timestamps:?}");
+    assert_eq!((file.min_timestamp_ms, file.max_timestamp_ms), (timestamps[0], timestamps[19]));
+    assert_eq!(store.compact().await.expect("compacts"), CompactionReport::default(), "nothing left to merge");
+
+    // The sources are deleted once no query can read them any more (here: at close).
+    let day_dir = dir.path().join("store/tables/vital/shop/2026-01-01");
+    assert_eq!(std::fs::read_dir(&day_dir).expect("lists").count(), 5, "sources kept for the grace period");
+    store.close().await;
+    assert_eq!(std::fs::read_dir(&day_dir).expect("lists").count(), 1);
+}
+
+#[tokio::test]
+async fn a_crash_before_the_manifest_save_leaves_the_sources() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (store, _) = open(dir.path());
+    four_files_with_a_duplicate(&store).await;
+    store.stop_before_swap.store(true, Ordering::Relaxed);
+
+    store.compact().await.expect_err("stops before the save");
+    let written: Vec<_> = std::fs::read_dir(dir.path().join("store/tables/vital/shop/2026-01-01"))
+        .expect("lists")
+        .map(|entry| entry.expect("an entry").path())
+        .filter(|path| path.file_name().is_some_and(|name| name.to_string_lossy().starts_with('c')))
+        .collect();
+    assert_eq!(written.len(), 1, "the merged file was written");
+    crash(store).await;
+
+    let (store, report) = open(dir.path());
+    assert_eq!(report.swept_files, written, "the unlisted merged file is swept");
+    assert_eq!(store.stats().files, 4);
+    assert_eq!(count(&store, "SELECT count(*) FROM vital").await, 21, "the data is intact");
+    assert_eq!(store.compact().await.expect("compacts").files_merged, 4, "and can be merged again");
+}
+
+#[tokio::test]
+async fn a_crash_after_the_manifest_save_leaves_only_the_merged_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (store, _) = open(dir.path());
+    four_files_with_a_duplicate(&store).await;
+    let sources: Vec<_> =
+        store.snapshot().files.iter().map(|file| store.dir().join("tables").join(&file.path)).collect();
+    store.compact().await.expect("compacts");
+    assert!(sources.iter().all(|path| path.exists()), "not deleted yet");
+    crash(store).await;
+
+    let (store, report) = open(dir.path());
+    let mut swept = report.swept_files.clone();
+    swept.sort();
+    assert_eq!(swept, sources, "the unlisted sources are swept");
+    assert_eq!(count(&store, "SELECT count(*) FROM vital").await, 20);
+    assert_eq!(count(&store, "SELECT count(DISTINCT event_id) FROM vital").await, 20, "no duplicates");
+}
+
+#[tokio::test]
+async fn files_of_an_older_schema_are_merged_with_nulls_for_the_new_columns() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (store, _) = open(dir.path());
+    for flush in 0..3 {
+        store.append(vitals(flush, 2)).await.expect("appends");
+        store.flush().await.expect("flushes");
+    }
+    store.close().await;
+    drop(store);
+    // A file as an older Sightline wrote it: the vital columns after `value` did not exist.
+    let schema = crate::columns::schema(EventKind::Vital);
+    let old_columns = schema.index_of("value").expect("a value column") + 1;
+    let batch = crate::columns::record_batch(EventKind::Vital, &vitals(7, 3)).expect("a batch");
+    let old = batch.project(&(0..old_columns).collect::<Vec<_>>()).expect("projects");
+    let relative = "vital/shop/2026-01-01/f00000000000000000000.parquet";
+    let path = dir.path().join("store/tables").join(relative);
+    let mut writer =
+        ArrowWriter::try_new(std::fs::File::create(&path).expect("creates"), old.schema(), None).expect("a writer");
+    writer.write(&old).expect("writes");
+    writer.close().expect("closes");
+    let mut manifest = Manifest::load(&dir.path().join("store")).expect("loads");
+    let bytes = std::fs::metadata(&path).expect("exists").len();
+    manifest.files.insert(
+        0,
+        DataFile {
+            path: relative.into(),
+            bytes,
+            rows: 3,
+            ..key_file(&manifest.files[0], NOON_MS + 3000, NOON_MS + 3002)
+        },
+    );
+    manifest.save(&dir.path().join("store")).expect("saves");
+
+    let (store, _) = open(dir.path());
+    assert_eq!(count(&store, "SELECT count(*) FROM vital").await, 9);
+    let report = store.compact().await.expect("compacts");
+    assert_eq!((report.files_merged, report.rows), (4, 9));
+    assert_eq!(count(&store, "SELECT count(*) FROM vital WHERE name = 'lcp' AND event_id LIKE 'e7-%'").await, 3);
+    let file = store.snapshot().files[0].clone();
+    let reader = open_reader(&store.dir().join(TABLES_DIR), &file).expect("opens");
+    assert_eq!(reader.schema().fields().len(), schema.fields().len(), "written in the current schema");
+}
+
+fn key_file(like: &DataFile, min_timestamp_ms: i64, max_timestamp_ms: i64) -> DataFile {
+    DataFile { min_timestamp_ms, max_timestamp_ms, ..like.clone() }
+}
+
+#[test]
+fn groups_are_bounded_and_large_files_are_left_alone() {
+    let file = |name: &str, day: i64, rows: u64| DataFile {
+        path: name.into(),
+        project: "shop".into(),
+        kind: EventKind::Vital,
+        day,
+        rows,
+        bytes: rows * 10,
+        min_timestamp_ms: 0,
+        max_timestamp_ms: 0,
+    };
+    let options = CompactionOptions { min_files: 3, max_rows: 100 };
+    let files = [
+        file("a", 1, 40),
+        file("b", 1, 40),
+        file("big", 1, 60),
+        file("c", 1, 30),
+        file("d", 1, 10),
+        file("e", 1, 45),
+        file("other-day", 2, 1),
+        file("other-day-2", 2, 1),
+    ];
+    let groups = plan(&files, &options);
+    let groups: Vec<Vec<&str>> =
+        groups.iter().map(|group| group.iter().map(|file| file.path.as_str()).collect()).collect();
+    assert_eq!(groups, [vec!["a", "b"], vec!["c", "d", "e"]], "day 2 has too few files");
+}
