@@ -1,6 +1,7 @@
 //! `sightline`: one binary that collects, stores and shows what real users experience.
 
 mod config;
+mod erase;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -26,6 +27,8 @@ enum Command {
     Serve(Overrides),
     /// Check a configuration (file + environment + flags) and print the effective settings.
     CheckConfig(Overrides),
+    /// Erase every stored event of one session or one user of a project (stop the server first).
+    Erase(erase::EraseArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -33,6 +36,7 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Serve(overrides) => serve::run(&overrides),
         Command::CheckConfig(overrides) => serve::check_config(&overrides),
+        Command::Erase(args) => erase::run(&args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -47,6 +47,7 @@ async fn serve(mut config: Config) -> anyhow::Result<()> {
     };
     let projects = ProjectRegistry::new(config.projects.clone()).map_err(anyhow::Error::msg)?;
     let store = open_store(&config).await?;
+    store.set_retention(config.projects.iter().map(|project| (project.id.clone(), project.retention_days)).collect());
     store.start_maintenance(config.store.maintenance());
     let metrics = Arc::new(Metrics::new());
     let state = Arc::new(AppState::new(

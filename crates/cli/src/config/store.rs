@@ -94,7 +94,7 @@ impl StoreConfig {
     pub fn options(&self) -> EmbeddedStoreOptions {
         let wal =
             WalOptions { segment_bytes: self.wal_segment_bytes, linger: self.wal_linger, ..WalOptions::default() };
-        EmbeddedStoreOptions { wal, dedup_capacity: self.dedup_capacity }
+        EmbeddedStoreOptions { wal, dedup_capacity: self.dedup_capacity, ..EmbeddedStoreOptions::default() }
     }
 
     /// When the store flushes.
