@@ -7,8 +7,8 @@
 //! never overlap (the store's flush lock). A failed flush is logged and retried after a
 //! backoff (1 s, doubling up to 1 min) while the rows stay buffered and in the WAL; a success
 //! resets it. When no flush is due, the task merges one group of small files (see
-//! [`compaction`](super::compaction)), looking again at once while there is work and after
-//! [`COMPACTION_PAUSE`] when there is none (or after a failure). It applies retention when it
+//! [`compaction`](super::compaction)), looking again at once while there is work, after a
+//! flush wrote files, and otherwise after [`COMPACTION_PAUSE`]. It applies retention when it
 //! starts and every [`RETENTION_INTERVAL`], and deletes the files those replaced once their
 //! grace period is over. All of it runs in this one task, one step at a time.
 //! [`Store::close`](crate::Store::close) stops the task, then flushes one last time.
@@ -171,6 +171,9 @@ async fn run(store: Weak<EmbeddedStore>, options: MaintenanceOptions, mut stoppe
                     "flushed the buffer into parquet"
                 );
                 (backoff, retry_at) = (FIRST_BACKOFF, None);
+                if report.files > 0 {
+                    compact_at = Instant::now(); // new files: maybe enough to merge
+                }
             }
             Err(error) => {
                 tracing::warn!(
@@ -286,6 +289,23 @@ mod tests {
         let (store, report) = EmbeddedStore::open(dir.path(), &EmbeddedStoreOptions::default()).expect("reopens");
         assert_eq!(report.replayed_events, 0, "everything was flushed");
         assert_eq!(store.stats().file_rows, 6);
+    }
+
+    #[tokio::test]
+    async fn small_files_are_merged_after_the_flushes_that_wrote_them() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = open(dir.path());
+        store.start_maintenance(MaintenanceOptions { flush_rows: 2, flush_interval: hour() });
+        let page = page();
+        for flush in 0..4 {
+            let context = context("shop", &format!("s{flush}"));
+            let records = (0..2).map(|i| record(&context, &page, &format!("e{flush}-{i}"), NOON_MS, 0)).collect();
+            store.append(records).await.expect("appends");
+            eventually("the rows are flushed", || store.stats().flushes == flush + 1).await;
+        }
+        eventually("the four files are merged into one", || store.stats().files == 1).await;
+        assert_eq!(store.stats().file_rows, 8);
+        store.close().await;
     }
 
     #[tokio::test]
