@@ -9,8 +9,9 @@
 //!   append path is bounded, so a retry that arrives after it has forgotten the id is stored
 //!   twice until its files are merged (exactly-once per group of merged files);
 //! - sorts the rows by `timestamp`, so that row groups and pages have narrow time ranges
-//!   (pruning) and neighbouring rows share their dimensions (compression). Sorting by
-//!   `(session_id, timestamp)` was measured too and compresses no better (docs/storage.md).
+//!   (pruning). Sorting by `(session_id, timestamp)` was measured too: 1–11 % fewer bytes
+//!   per row on simulated traffic (vitals 60.1 against 65.0, docs/storage.md), not worth
+//!   losing the time pruning within a day's file.
 //!
 //! The merged file replaces its sources through [`rewrite`](super::rewrite): written, then
 //! one manifest save, then the sources deleted; a crash at any point leaves one of the two.
