@@ -8,11 +8,15 @@
 //!   with the project and request they are posted to.
 //! - [`measure`] runs closures in interleaved rounds and summarizes them (median,
 //!   min, max), and formats rates.
+//! - [`server_process`] runs the real `sightline serve` as a child process and samples
+//!   its CPU time and memory, for the benchmarks that measure it over HTTP.
 //!
 //! The binaries in `src/bin/` are the benchmarks; `ingest-bench` is the pipeline
-//! micro-benchmark (events/s per core). Each takes `--smoke` for a tiny run that only
-//! proves it still works (CI runs it in a debug build).
+//! micro-benchmark (events/s per core), `ingest-server-bench` the store's ingest
+//! benchmark (the real server over loopback HTTP, durable acknowledgements). Each takes
+//! `--smoke` for a tiny run that only proves it still works (CI runs it in a debug build).
 
 pub mod beacon;
 pub mod measure;
 pub mod population;
+pub mod server_process;
