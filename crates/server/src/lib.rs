@@ -18,6 +18,7 @@
 //!
 //! Handlers stay thin: policy lives in `sightline-ingest`, durability in `sightline-store`.
 
+mod agent_asset;
 pub mod config;
 pub mod error;
 mod health;
@@ -44,6 +45,7 @@ pub use state::{AppState, ProjectRegistry};
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/ingest/v1/{project_key}", post(intake::ingest).options(intake::preflight))
+        .route("/agent.js", get(agent_asset::agent_js))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))

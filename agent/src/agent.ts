@@ -1,0 +1,281 @@
+// The agent's core: session, views, context, the event path (beforeSend → folding → sampling
+// gate → queue) and batching. Instrumentations (instr/*) only call `emit`, `signal` and the
+// view hooks; they never send anything themselves.
+//
+// The path of one event:
+//   instrumentation → emit(): stamped with id, time and view → beforeSend → identical
+//   errors folded → session touched (renewed after 30 min idle / 4 h) → sampling gate
+//   (unsampled sessions buffer, upgraded by an error or a poor vital) → queue → flush on
+//   count, bytes, time or page hide (consent `granted` only) → pack() into ≤ 30 KiB beacons →
+//   transport.
+
+import { pack } from "./batch";
+import type { Config, Consent } from "./config";
+import { createFolder } from "./fold";
+import type { Attributes, Context, Event, EventBody, NavigationType, UserInfo } from "./protocol.gen";
+import { admit, type Gate } from "./sampling";
+import { createStore, decodeSession, encodeSession, resolveSession, type Session } from "./session";
+import { createTransport, gzipper, type Transport } from "./transport";
+import { scrubUrl } from "./url";
+import { now, on, r1, rid, safe } from "./util";
+
+/** Flush when this many events are queued… */
+const FLUSH_EVENTS = 40;
+/** …or they weigh this many bytes (JSON)… */
+const FLUSH_BYTES = 16 * 1024;
+/** …or the oldest has waited this long. */
+const FLUSH_MS = 5000;
+/** Events held while consent is pending or before a flush, oldest dropped first. */
+const MAX_QUEUE = 500;
+
+export interface View {
+  id: string;
+  name?: string | undefined;
+  /** The page URL, scrubbed. */
+  url: string;
+  /** Start on the document's timeline. */
+  start: number;
+  nav: NavigationType;
+  /** 0 for the page load, then 1, 2, … */
+  n: number;
+  /** Its `view` event, while it may still be relabelled (soft navigation). */
+  ev?: Event | undefined;
+}
+
+export type Signal = "error" | "reaction";
+
+export interface Core {
+  cfg: Config;
+  scrub(url: string): string;
+  /** The current view. */
+  view(): View;
+  emit(body: EventBody, t?: number, view?: View): Event | undefined;
+  /** Frustration bus: an error, or a reaction (DOM change, navigation, request). */
+  signal(s: Signal): void;
+  listen(s: Signal, fn: () => void): void;
+  /** Called when a view starts. */
+  onStart(fn: (v: View) => void): void;
+  /** Called when a view ends (`final`) or the page is hidden while it is current (not final). */
+  onEnd(fn: (v: View, final: boolean) => void): void;
+  startView(nav: NavigationType, name?: string): View;
+}
+
+export interface Agent extends Core {
+  setUser(user: UserInfo | null | undefined): void;
+  setAttributes(attrs: Record<string, string | number | boolean | null>): void;
+  setConsent(c: Consent): void;
+  flush(hiding?: boolean): void;
+  sessionId(): string;
+  stop(): void;
+}
+
+export function createAgent(cfg: Config, firstNav: NavigationType): Agent {
+  const store = createStore(cfg.storage);
+  const scrub = (u: string) => scrubUrl(u, cfg.allow, location.href);
+  let consent: Consent = cfg.consent;
+  let stopped = false;
+
+  // Session and sampling.
+  let session: Session = resolveSession(decodeSession(store.get("sl_s")), Date.now(), cfg.rate, Math.random, rid).session;
+  let gate: Gate = { sampled: session.sampled, buffer: [] };
+  let savedAt = 0;
+  const save = (force?: boolean) => {
+    if (consent !== "granted" || (!force && session.last - savedAt < 5000)) return;
+    savedAt = session.last;
+    store.set("sl_s", encodeSession(session));
+  };
+
+  // Views.
+  let view: View = { id: rid(), url: scrub(location.href), start: 0, nav: firstNav, n: 0 };
+  const starts: ((v: View) => void)[] = [];
+  const ends: ((v: View, final: boolean) => void)[] = [];
+  const listeners: Record<Signal, (() => void)[]> = { error: [], reaction: [] };
+
+  // Context parts that do not change.
+  const nav = navigator as Navigator & Record<string, any>;
+  const hints = nav.userAgentData;
+  let user: UserInfo | undefined;
+  let attributes: Attributes = {};
+  const referrer = (() => {
+    try {
+      return document.referrer ? new URL(document.referrer).origin + "/" : undefined;
+    } catch {
+      return undefined;
+    }
+  })();
+
+  function context(): Context {
+    const c = nav.connection;
+    return {
+      agent: { name: "sightline-browser", version: __AGENT_VERSION__ },
+      session_id: session.id,
+      view_id: view.id,
+      url: view.url,
+      view_name: view.name,
+      referrer,
+      viewport: { width: Math.round(innerWidth), height: Math.round(innerHeight) },
+      screen: { width: Math.round(screen.width), height: Math.round(screen.height) },
+      device: { memory_gb: nav.deviceMemory, cores: nav.hardwareConcurrency },
+      connection: c
+        ? { effective_type: c.effectiveType, rtt_ms: c.rtt, downlink_mbps: c.downlink, save_data: c.saveData, connection_type: c.type }
+        : undefined,
+      client_hints: hints ? { brands: hints.brands, mobile: hints.mobile, platform: hints.platform } : undefined,
+      release: cfg.release,
+      environment: cfg.environment,
+      user,
+      attributes,
+      consent,
+      sample_rate: cfg.rate > 0 ? cfg.rate : undefined,
+      sampling_reason: gate.sampled || undefined,
+      time_origin: r1(performance.timeOrigin),
+    };
+  }
+
+  // Queue and delivery.
+  let queue: Event[] = [];
+  let queuedBytes = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const folder = createFolder();
+  const nativeFetch = window.fetch.bind(window);
+  let transport: Transport | undefined;
+  const deliver = () =>
+    (transport ||= createTransport(cfg.ingest, {
+      fetch: nativeFetch,
+      beacon: nav.sendBeacon ? (u, d) => nav.sendBeacon(u, d) : undefined,
+      store,
+      clock: Date.now,
+      random: Math.random,
+      compress: gzipper(),
+    }));
+
+  function enqueue(e: Event) {
+    queue.push(e);
+    queuedBytes += JSON.stringify(e).length;
+    if (queue.length > MAX_QUEUE) queue.shift();
+    if (queue.length >= FLUSH_EVENTS || queuedBytes >= FLUSH_BYTES) agent.flush();
+    else timer ||= setTimeout(safe(() => agent.flush()), FLUSH_MS);
+  }
+
+  function flush(hiding = false) {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    if (stopped || consent !== "granted") return;
+    if (queue.length) {
+      const ctx = context();
+      const events = queue.map((e) => {
+        if (e.view_id === ctx.view_id) {
+          delete e.view_id;
+          delete e.view_url;
+          delete e.view_name;
+        }
+        return JSON.stringify(e);
+      });
+      queue = [];
+      queuedBytes = 0;
+      folder.reset();
+      for (const b of pack(JSON.stringify(ctx), events).beacons) deliver().send(b, hiding);
+    }
+    if (hiding || transport) deliver().drain(hiding);
+    save(true);
+  }
+
+  function touch() {
+    const at = Date.now();
+    const next = resolveSession(session, at, cfg.rate, Math.random, rid);
+    if (next.renewed) {
+      flush();
+      gate = { sampled: next.session.sampled, buffer: [] };
+    }
+    session = next.session;
+    save(next.renewed);
+  }
+
+  const agent: Agent = {
+    cfg,
+    scrub,
+    view: () => view,
+    emit(b, t = now(), v = view) {
+      if (stopped || consent === "denied") return undefined;
+      let e = { ...b, id: rid(), t: r1(t), view_id: v.id, view_url: v.url, view_name: v.name } as Event;
+      if (cfg.beforeSend) {
+        try {
+          const out = cfg.beforeSend(e);
+          if (out === null || out === false) return undefined;
+          if (out && typeof out === "object") e = out;
+        } catch {
+          // A throwing beforeSend keeps the event unchanged.
+        }
+      }
+      if (e.kind === "error") {
+        agent.signal("error");
+        if (folder.fold(e)) return e;
+      }
+      touch();
+      const before = gate.sampled;
+      for (const x of admit(gate, e, cfg.keep)) enqueue(x);
+      if (gate.sampled !== before) {
+        session.sampled = gate.sampled;
+        save(true);
+        agent.flush();
+      }
+      return e;
+    },
+    signal(s) {
+      for (const fn of listeners[s]) fn();
+    },
+    listen(s, fn) {
+      listeners[s].push(safe(fn));
+    },
+    onStart(fn) {
+      starts.push(safe(fn));
+    },
+    onEnd(fn) {
+      ends.push(safe(fn));
+    },
+    startView(navType, name) {
+      const prev = view;
+      agent.signal("reaction");
+      for (const fn of ends) fn(prev, true);
+      view = { id: rid(), name, url: scrub(location.href), start: now(), nav: navType, n: prev.n + 1 };
+      // Events of the old view still queued keep their view_id stamps: they stay with their view.
+      for (const fn of starts) fn(view);
+      return view;
+    },
+    setUser(u) {
+      user = u && typeof u === "object" ? { id: u.id != null ? String(u.id).slice(0, 256) : undefined, attributes: u.attributes } : undefined;
+    },
+    setAttributes(attrs) {
+      const next: Attributes = { ...attributes };
+      for (const k in attrs) {
+        const v = attrs[k];
+        if (v == null) delete next[k];
+        else if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") next[k] = v;
+      }
+      attributes = next;
+    },
+    setConsent(c) {
+      if (c !== "granted" && c !== "denied" && c !== "pending") return;
+      consent = c;
+      if (c === "denied") {
+        queue = [];
+        gate.buffer = [];
+        store.set("sl_s", null);
+      }
+      if (c === "granted") agent.flush();
+    },
+    flush: safe(flush),
+    sessionId: () => session.id,
+    stop() {
+      stopped = true;
+    },
+  };
+
+  // Page lifecycle: end-of-view work and a flush whenever the page may be going away.
+  const hide = () => {
+    for (const fn of ends) fn(view, false);
+    agent.flush(true);
+  };
+  on(document, "visibilitychange", () => document.visibilityState === "hidden" && hide());
+  on(window, "pagehide", hide);
+  return agent;
+}

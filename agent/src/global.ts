@@ -1,0 +1,35 @@
+// The script served at /agent.js: one global, `window.sightline`, callable as
+// `sightline("init", {...})` (what the loader snippet queues) and as `sightline.init({...})`.
+// Loading it twice, or after the page loaded, is safe: a second copy does nothing.
+
+import { createApi, type SightlineApi } from "./api";
+import { replay, type Call } from "./snippet";
+
+type Global = ((method: string, ...args: unknown[]) => unknown) & Partial<SightlineApi> & { q?: Call[]; __sl?: true };
+
+(() => {
+  try {
+    const w = window as Window & { sightline?: Global };
+    const existing = w.sightline;
+    if (existing && existing.__sl) return;
+    // The collector that served this script is the default endpoint.
+    const script = document.currentScript as HTMLScriptElement | null;
+    const origin = (() => {
+      try {
+        return script && script.src ? new URL(script.src).origin : location.origin;
+      } catch {
+        return location.origin;
+      }
+    })();
+    const api = createApi(() => origin);
+    const g = function (method: string, ...args: unknown[]) {
+      const f = (api as unknown as Record<string, unknown>)[method];
+      return typeof f === "function" ? f(...args) : undefined;
+    } as Global;
+    Object.assign(g, api, { __sl: true });
+    w.sightline = g;
+    replay(existing && existing.q, api as unknown as Record<string, unknown>);
+  } catch {
+    // Never break the page.
+  }
+})();

@@ -1,0 +1,83 @@
+// Clicks and taps as `action` events, with a readable target name and the frustration
+// signals of frustration.ts. An action is sent one second after its first click, once it is
+// known whether more clicks (rage), a reaction (not dead) or an error followed.
+
+import type { Core } from "../agent";
+import { add, DEAD_WINDOW_MS, joins, startCluster, verdict, type Cluster } from "../frustration";
+import type { ActionType } from "../protocol.gen";
+import { cut, now, on, safe, selector } from "../util";
+
+const INTERACTIVE = "a,button,input,select,textarea,label,summary,option,[role=button],[role=link],[role=tab],[role=menuitem],[role=checkbox],[onclick],[data-sl-name]";
+/** Clicks on these focus or edit instead of triggering something: never dead. */
+const NOT_DEAD = /^(input|textarea|select|option|label|video|audio)$/;
+
+/** A readable name for the element, masked where privacy requires. */
+export function targetName(el: Element, maskText: boolean): string {
+  const attr = (n: string) => (el.getAttribute(n) || "").trim();
+  const named = attr("data-sl-name") || attr("aria-label") || attr("title") || attr("alt");
+  if (named) return cut(named, 100);
+  const masked = maskText || !!el.closest("[data-sl-mask]");
+  const tag = el.localName;
+  if (tag === "input") {
+    const type = (el as HTMLInputElement).type;
+    // Button labels are UI text; what a user typed never is.
+    if (/^(button|submit|reset)$/.test(type) && !masked) return cut((el as HTMLInputElement).value, 100);
+    return "input[" + type + "]";
+  }
+  if (tag === "textarea" || tag === "select") return tag;
+  if (!masked && el.matches(INTERACTIVE)) {
+    const text = (el.textContent || "").replace(/\s+/g, " ").trim();
+    if (text) return cut(text, 100);
+  }
+  return el.id ? "#" + el.id : masked ? tag + " [masked]" : tag;
+}
+
+export function actions(core: Core): void {
+  let pending: { k: Cluster; el: Element; type: ActionType; t: number } | undefined;
+  let watcher: MutationObserver | undefined;
+
+  const finish = () => {
+    const p = pending;
+    if (!p) return;
+    pending = undefined;
+    watcher?.disconnect();
+    const v = verdict(p.k, !NOT_DEAD.test(p.el.localName) && !(p.el as HTMLElement).isContentEditable);
+    core.emit(
+      {
+        kind: "action",
+        action_type: p.type,
+        target: targetName(p.el, core.cfg.maskText),
+        selector: selector(p.el),
+        rage: v.rage,
+        dead: v.dead,
+        error: v.error,
+        count: p.k.count,
+      },
+      p.t,
+    );
+  };
+
+  core.listen("reaction", () => pending && (pending.k.reaction = true));
+  core.listen("error", () => pending && (pending.k.error = true));
+
+  on(document, "click", (e: MouseEvent & { pointerType?: string }) => {
+    const raw = e.target as Element | null;
+    if (!raw || raw.nodeType !== 1) return;
+    const el = raw.closest(INTERACTIVE) || raw;
+    const click = { t: now(), x: e.clientX, y: e.clientY };
+    if (pending && pending.el === el && joins(pending.k, click)) return add(pending.k, click);
+    finish();
+    pending = { k: startCluster(click), el, type: e.pointerType === "touch" ? "tap" : "click", t: click.t };
+    try {
+      watcher ||= new MutationObserver(() => pending && (pending.k.reaction = true));
+      watcher.observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+    } catch {
+      pending.k.reaction = true;
+    }
+    const mine = pending;
+    setTimeout(safe(() => pending === mine && finish()), DEAD_WINDOW_MS);
+  });
+  // A route change or a hide ends the observation early (the core flushes right after).
+  core.onEnd(finish);
+  on(window, "beforeunload", () => pending && (pending.k.reaction = true));
+}

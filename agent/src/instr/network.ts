@@ -1,0 +1,154 @@
+// fetch and XMLHttpRequest: method, scrubbed URL, status, duration, sizes, failures and
+// aborts, and a W3C `traceparent` for the origins in `tracePropagationTargets` only, its ids
+// kept on the event. The agent's own beacons never pass through here: the transport holds
+// the original `fetch`, and requests to the intake are skipped anyway.
+
+import type { Core } from "../agent";
+import type { RequestEventBody, RequestFailure } from "../protocol.gen";
+import { matchesTarget } from "../url";
+import { dur, hex, now, r1 } from "../util";
+
+interface Req {
+  method: string;
+  url: string;
+  start: number;
+  trace?: [string, string] | undefined;
+  size?: number | undefined;
+}
+
+/** Size of a request body when it is cheap to know. */
+export function bodySize(b: unknown): number | undefined {
+  if (typeof b === "string") return b.length;
+  if (b instanceof Blob) return b.size;
+  if (b instanceof ArrayBuffer || ArrayBuffer.isView(b)) return b.byteLength;
+  if (b instanceof URLSearchParams) return b.toString().length;
+  return undefined;
+}
+
+export function network(core: Core): void {
+  const own = (url: string) => url.startsWith(core.cfg.ingest);
+
+  const begin = (method: string, url: string, size?: number): Req => {
+    const abs = new URL(url, location.href).href;
+    const trace = matchesTarget(abs, core.cfg.targets) ? ([hex(16), hex(8)] as [string, string]) : undefined;
+    return { method: (method || "GET").toUpperCase(), url: abs, start: now(), trace, size };
+  };
+
+  const end = (r: Req, api: "fetch" | "xhr", status: number, failure?: RequestFailure, responseSize?: number) => {
+    const body: RequestEventBody = {
+      kind: "request",
+      api,
+      method: r.method,
+      url: core.scrub(r.url),
+      status: status || undefined,
+      start: r1(r.start),
+      duration: dur(now() - r.start) ?? 6e5,
+      request_size: r.size,
+      response_size: responseSize,
+      failure,
+      trace_id: r.trace?.[0],
+      span_id: r.trace?.[1],
+    };
+    core.emit(body);
+    core.signal("reaction");
+    if (failure === "network" || failure === "timeout") {
+      core.emit({ kind: "error", error_type: "NetworkError", message: r.method + " " + body.url + " failed (" + failure + ")", source: "network", count: 1 });
+    }
+  };
+
+  const traceparent = (r: Req) => "00-" + r.trace![0] + "-" + r.trace![1] + "-01";
+  const contentLength = (h: string | null) => (h && /^\d+$/.test(h) ? Number(h) : undefined);
+
+  // fetch
+  const w = window as Window & { fetch: typeof fetch & { __sl?: boolean } };
+  const origFetch = w.fetch;
+  if (typeof origFetch === "function" && !origFetch.__sl) {
+    const patched = function (this: unknown, input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+      let r: Req | undefined;
+      // The page's own arguments, untouched unless a traceparent is added.
+      // eslint-disable-next-line prefer-rest-params
+      let args: unknown[] = Array.prototype.slice.call(arguments);
+      try {
+        const isReq = typeof Request === "function" && input instanceof Request;
+        const url = isReq ? (input as Request).url : String(input);
+        if (!own(url)) {
+          r = begin(init?.method || (isReq ? (input as Request).method : "GET"), url, bodySize(init?.body));
+          if (r.trace) {
+            const headers = new Headers(init?.headers || (isReq ? (input as Request).headers : undefined));
+            if (!headers.has("traceparent")) {
+              headers.set("traceparent", traceparent(r));
+              args = [input, { ...init, headers }];
+            } else r.trace = undefined;
+          }
+        }
+      } catch {
+        r = undefined;
+        // eslint-disable-next-line prefer-rest-params
+        args = Array.prototype.slice.call(arguments);
+      }
+      const p = origFetch.apply(this === undefined ? window : this, args as [RequestInfo]);
+      if (!r) return p;
+      const req = r;
+      p.then(
+        (res) => {
+          try {
+            end(req, "fetch", res.status, undefined, contentLength(res.headers.get("content-length")));
+          } catch {
+            // Reporting must never change what the page sees.
+          }
+        },
+        (err: unknown) => {
+          try {
+            end(req, "fetch", 0, (err as { name?: string })?.name === "AbortError" ? "aborted" : "network");
+          } catch {
+            // Idem.
+          }
+        },
+      );
+      return p;
+    } as typeof fetch & { __sl?: boolean };
+    patched.__sl = true;
+    w.fetch = patched;
+  }
+
+  // XMLHttpRequest
+  const X = window.XMLHttpRequest as (typeof XMLHttpRequest & { __sl?: boolean }) | undefined;
+  if (!X || X.__sl) return;
+  X.__sl = true;
+  const proto = X.prototype;
+  const reqs = new WeakMap<XMLHttpRequest, Req | { method: string; url: string }>();
+  const open = proto.open;
+  const send = proto.send;
+  proto.open = function (this: XMLHttpRequest, method: string, url: string | URL) {
+    try {
+      reqs.set(this, { method, url: String(url) });
+    } catch {
+      // Keep going.
+    }
+    // eslint-disable-next-line prefer-rest-params
+    return open.apply(this, arguments as unknown as Parameters<typeof open>);
+  } as typeof open;
+  proto.send = function (this: XMLHttpRequest, b?: Document | XMLHttpRequestBodyInit | null) {
+    try {
+      const o = reqs.get(this);
+      if (o && !own(o.url)) {
+        const r = begin(o.method, o.url, bodySize(b));
+        if (r.trace) this.setRequestHeader("traceparent", traceparent(r));
+        let failure: RequestFailure | undefined;
+        this.addEventListener("abort", () => (failure = "aborted"));
+        this.addEventListener("timeout", () => (failure = "timeout"));
+        this.addEventListener("error", () => (failure = "network"));
+        this.addEventListener("loadend", () => {
+          try {
+            end(r, "xhr", this.status, this.status ? undefined : failure || "network", contentLength(this.getResponseHeader("content-length")));
+          } catch {
+            // Idem.
+          }
+        });
+      }
+    } catch {
+      // Keep going.
+    }
+    return send.call(this, b);
+  };
+}

@@ -1,0 +1,172 @@
+// Delivery of packed beacons.
+//
+// - While the page lives: `fetch` with `keepalive` as long as the bytes in flight stay inside
+//   the browser's 64 KiB keepalive budget (plain `fetch` past it), gzip-compressed with
+//   CompressionStream when that exists and the body is worth it (`?encoding=gzip`, so no
+//   preflight is needed), the answer read: 2xx done; 408/429/5xx/network failure retried
+//   with backoff; 429/503 `Retry-After` pauses every send until then.
+// - When the page is hidden: `sendBeacon` (synchronous, survives the unload), uncompressed.
+//   What cannot go (paused by `Retry-After`, over the budget) is kept in storage and sent by
+//   the next page of the session.
+// - A bounded retry queue: the oldest beacons are dropped first.
+
+import { body, type Packed } from "./batch";
+import { backoff, MAX_ATTEMPTS, parseRetryAfter, retryable } from "./retry";
+import type { Store } from "./session";
+
+/** The browser's budget for keepalive bodies in flight, with a little room. */
+export const KEEPALIVE_BUDGET = 60 * 1024;
+/** Beacons waiting for a retry. */
+export const MAX_PENDING = 30;
+/** Compress bodies larger than this. */
+const COMPRESS_OVER = 1024;
+const STORE_KEY = "sl_q";
+
+export interface TransportDeps {
+  fetch: typeof fetch;
+  beacon?: ((url: string, data: string) => boolean) | undefined;
+  store: Store;
+  clock: () => number;
+  random: () => number;
+  compress?: ((s: string) => Promise<Uint8Array>) | undefined;
+}
+
+interface Pending {
+  p: Packed;
+  /** Attempts made. */
+  n: number;
+  /** Not before this epoch ms. */
+  at: number;
+}
+
+export interface Transport {
+  send(p: Packed, hiding: boolean): void;
+  /** Sends what is due now (hiding: everything not paused), keeps the rest for later. */
+  drain(hiding: boolean): void;
+  /** Epoch ms before which nothing is sent (429/503 `Retry-After`). */
+  pausedUntil(): number;
+  pending(): number;
+}
+
+export function createTransport(url: string, d: TransportDeps): Transport {
+  let queue: Pending[] = [];
+  let paused = 0;
+  let inflight = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  // Beacons the previous page of this tab could not send.
+  try {
+    const saved = JSON.parse(d.store.get(STORE_KEY) || "null") as { u: number; q: Packed[] } | null;
+    d.store.set(STORE_KEY, null);
+    if (saved) {
+      paused = saved.u || 0;
+      for (const p of saved.q || []) if (typeof p.rest === "string") queue.push({ p, n: 0, at: 0 });
+    }
+  } catch {
+    // Unreadable leftovers are dropped.
+  }
+
+  const keep = (x: Pending) => {
+    queue.push(x);
+    if (queue.length > MAX_PENDING) queue.shift();
+    arm();
+  };
+
+  const arm = () => {
+    if (timer) clearTimeout(timer);
+    if (!queue.length) return;
+    const next = Math.max(paused, Math.min(...queue.map((x) => x.at)));
+    timer = setTimeout(() => t.drain(false), Math.max(0, next - d.clock()) + 5);
+  };
+
+  async function attempt(x: Pending): Promise<void> {
+    x.n++;
+    const text = body(x.p, d.clock());
+    let data: string | Uint8Array = text;
+    let target = url;
+    if (d.compress && x.p.bytes > COMPRESS_OVER) {
+      try {
+        data = await d.compress(text);
+        target += "?encoding=gzip";
+      } catch {
+        data = text;
+      }
+    }
+    const size = typeof data === "string" ? x.p.bytes : data.byteLength;
+    const keepalive = inflight + size <= KEEPALIVE_BUDGET;
+    if (keepalive) inflight += size;
+    let status = 0;
+    let retryAfter: string | null = null;
+    try {
+      const res = await d.fetch(target, {
+        method: "POST",
+        body: data as BodyInit,
+        keepalive,
+        credentials: "omit",
+        mode: "cors",
+      });
+      status = res.status;
+      retryAfter = res.headers.get("retry-after");
+    } catch {
+      status = 0;
+    } finally {
+      if (keepalive) inflight -= size;
+    }
+    if (status >= 200 && status < 300) return;
+    if (!retryable(status) || x.n >= MAX_ATTEMPTS) return;
+    const ra = parseRetryAfter(retryAfter, d.clock());
+    if ((status === 429 || status === 503) && ra != null) paused = Math.max(paused, d.clock() + ra * 1000);
+    x.at = d.clock() + backoff(x.n, d.random(), ra);
+    keep(x);
+  }
+
+  const persist = () => {
+    let total = 0;
+    const q: Packed[] = [];
+    for (const x of queue) if ((total += x.p.bytes) <= 64 * 1024) q.push(x.p);
+    d.store.set(STORE_KEY, q.length ? JSON.stringify({ u: paused, q }) : null);
+  };
+
+  const t: Transport = {
+    send(p, hiding) {
+      keep({ p, n: 0, at: 0 });
+      t.drain(hiding);
+    },
+    drain(hiding) {
+      const nowMs = d.clock();
+      // The page lives on: what a hide saved for the next page is still queued here.
+      if (!hiding) d.store.set(STORE_KEY, null);
+      if (nowMs < paused) {
+        if (hiding) persist();
+        return arm();
+      }
+      const due = hiding ? queue : queue.filter((x) => x.at <= nowMs);
+      queue = queue.filter((x) => !due.includes(x));
+      let beaconBytes = 0;
+      for (const x of due) {
+        if (!hiding) {
+          void attempt(x);
+          continue;
+        }
+        // At page hide: sendBeacon, within the shared keepalive budget.
+        beaconBytes += x.p.bytes;
+        const sent = beaconBytes + inflight <= KEEPALIVE_BUDGET && !!d.beacon && d.beacon(url, body(x.p, nowMs));
+        if (!sent) queue.push(x);
+      }
+      if (hiding) persist();
+      arm();
+    },
+    pausedUntil: () => paused,
+    pending: () => queue.length,
+  };
+  return t;
+}
+
+/** gzip with CompressionStream, when the browser has it. */
+export function gzipper(): ((s: string) => Promise<Uint8Array>) | undefined {
+  if (typeof CompressionStream !== "function") return undefined;
+  return async (s) => {
+    const stream = new Blob([s]).stream().pipeThrough(new CompressionStream("gzip"));
+    return new Uint8Array(await new Response(stream).arrayBuffer());
+  };
+}
