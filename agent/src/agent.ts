@@ -114,7 +114,6 @@ export function createAgent(cfg: Config, firstNav: NavigationType): Agent {
       view_name: view.name,
       referrer,
       viewport: { width: Math.round(innerWidth), height: Math.round(innerHeight) },
-      screen: { width: Math.round(screen.width), height: Math.round(screen.height) },
       device: { memory_gb: nav.deviceMemory, cores: nav.hardwareConcurrency },
       connection: c
         ? { effective_type: c.effectiveType, rtt_ms: c.rtt, downlink_mbps: c.downlink, save_data: c.saveData, connection_type: c.type }
@@ -142,7 +141,6 @@ export function createAgent(cfg: Config, firstNav: NavigationType): Agent {
     (transport ||= createTransport(cfg.ingest, {
       fetch: nativeFetch,
       beacon: nav.sendBeacon ? (u, d) => nav.sendBeacon(u, d) : undefined,
-      store,
       clock: Date.now,
       random: Math.random,
       compress: gzipper(),

@@ -45,21 +45,38 @@ const doNotTrack = (): boolean => {
   return n.doNotTrack === "1" || (window as Window & { doNotTrack?: string }).doNotTrack === "1" || n.globalPrivacyControl === true;
 };
 
-const scalars = (a: unknown): Attributes | undefined => {
-  if (!a || typeof a !== "object") return undefined;
-  const out: Attributes = {};
-  for (const [k, v] of Object.entries(a)) if (/^(string|number|boolean)$/.test(typeof v)) out[k] = v as string;
-  return out;
-};
-
 export function createApi(defaultEndpoint: () => string): SightlineApi {
   let agent: Agent | undefined;
   let started = false;
   const early: Call[] = [];
-  const later = (name: string, args: unknown[]) => (started ? false : (early.push([name, ...args]), true));
 
-  const api: SightlineApi = {
-    init: (options) => {
+  // What each call does once the agent runs.
+  const impl: Record<string, (a: Agent, ...args: any[]) => void> = {
+    setUser: (a, user?: UserInfo | null) => a.setUser(user),
+    setAttributes: (a, attrs) => attrs && typeof attrs === "object" && a.setAttributes(attrs),
+    addEvent: (a, name, value, attributes) =>
+      typeof name === "string" &&
+      name &&
+      a.emit({
+        kind: "custom",
+        name: cut(name, 256),
+        value: typeof value === "number" && isFinite(value) ? value : undefined,
+        // Objects, arrays and nulls are dropped (and counted) by the server.
+        attributes,
+      }),
+    addError: (a, error) => a.emit(errorBody(error, "custom", a.scrub)),
+    startView: (a, name) => {
+      const v = a.view();
+      const n = typeof name === "string" && name ? cut(name, 256) : undefined;
+      // Naming the view the page is on (e.g. right after the router changed the URL).
+      if (n && !v.name && routeKey(v.url) === routeKey(location.href)) v.name = n;
+      else a.startView("route_change", n);
+    },
+    setConsent: (a, state) => a.setConsent(state),
+  };
+
+  const api = {
+    init: (options: Options) => {
       if (started) return false;
       const cfg = resolveConfig(options, defaultEndpoint(), location.origin);
       if (!cfg) return false;
@@ -70,44 +87,16 @@ export function createApi(defaultEndpoint: () => string): SightlineApi {
       replay(early.splice(0), api as unknown as Record<string, unknown>);
       return true;
     },
-    setUser: (user) => {
-      if (!later("setUser", [user])) agent?.setUser(user ? { ...user, attributes: scalars(user.attributes) } : null);
-    },
-    setAttributes: (attrs) => {
-      if (!later("setAttributes", [attrs]) && attrs && typeof attrs === "object") agent?.setAttributes(attrs);
-    },
-    addEvent: (name, value, attributes) => {
-      if (later("addEvent", [name, value, attributes]) || !agent || typeof name !== "string" || !name) return;
-      agent.emit({
-        kind: "custom",
-        name: cut(name, 256),
-        value: typeof value === "number" && isFinite(value) ? value : undefined,
-        attributes: scalars(attributes),
-      });
-    },
-    addError: (error) => {
-      if (!later("addError", [error]) && agent) agent.emit(errorBody(error, "custom", agent.scrub));
-    },
-    startView: (name) => {
-      if (later("startView", [name]) || !agent) return;
-      const v = agent.view();
-      const n = typeof name === "string" && name ? cut(name, 256) : undefined;
-      // Naming the view the page is on (e.g. right after the router changed the URL).
-      if (n && !v.name && routeKey(v.url) === routeKey(location.href)) v.name = n;
-      else agent.startView("route_change", n);
-    },
-    setConsent: (state) => {
-      if (!later("setConsent", [state])) agent?.setConsent(state);
-    },
     flush: () => agent?.flush(),
     getSessionId: () => agent?.sessionId(),
     getViewId: () => agent?.view().id,
     version: __AGENT_VERSION__,
-  };
-  // No call may ever throw into the page.
-  for (const k of Object.keys(api) as (keyof SightlineApi)[]) {
-    const f = api[k];
-    if (typeof f === "function") (api as unknown as Record<string, unknown>)[k] = safe(f as (...a: unknown[]) => unknown);
-  }
+  } as SightlineApi;
+  // Calls before init are queued and replayed by it; no call may ever throw into the page.
+  for (const k in impl)
+    (api as unknown as Record<string, unknown>)[k] = safe((...args: unknown[]) =>
+      agent ? impl[k]!(agent, ...args) : started || early.push([k, ...args]),
+    );
+  api.init = safe(api.init) as SightlineApi["init"];
   return api;
 }

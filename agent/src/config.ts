@@ -62,29 +62,26 @@ export interface Config {
   beforeSend?: Options["beforeSend"] | undefined;
 }
 
-const str = (v: unknown): string | undefined => (typeof v === "string" && v ? v.slice(0, 128) : undefined);
-
 /** Checks and completes the options; returns undefined when unusable (no project key). */
 export function resolveConfig(o: Options, defaultEndpoint: string, pageOrigin: string): Config | undefined {
   if (!o || typeof o.projectKey !== "string" || !o.projectKey) return undefined;
-  const endpoint = (str(o.endpoint) ? o.endpoint! : defaultEndpoint).replace(/\/+$/, "");
-  const rate = Number(o.sessionSampleRate ?? 1);
+  const rate = o.sessionSampleRate ?? 1;
   const p = o.privacy || {};
   return {
     key: o.projectKey,
-    ingest: endpoint + "/ingest/v1/" + encodeURIComponent(o.projectKey),
-    release: str(o.release),
-    environment: str(o.environment),
+    ingest: (o.endpoint || defaultEndpoint).replace(/\/+$/, "") + "/ingest/v1/" + encodeURIComponent(o.projectKey),
+    release: o.release,
+    environment: o.environment,
     rate: rate >= 0 && rate <= 1 ? rate : 1,
-    keep: (o.keepSessionsWith || []).filter((k) => k === "errors" || k === "poorVitals"),
-    targets: Array.isArray(o.tracePropagationTargets) ? o.tracePropagationTargets : [pageOrigin],
-    storage: o.storage === "cookie" || o.storage === "none" ? o.storage : "session",
-    consent: o.consent === "pending" || o.consent === "denied" ? o.consent : "granted",
-    allow: Array.isArray(p.queryAllowlist) ? p.queryAllowlist.map(String) : [],
+    keep: o.keepSessionsWith || [],
+    targets: o.tracePropagationTargets || [pageOrigin],
+    storage: o.storage || "session",
+    consent: o.consent || "granted",
+    allow: p.queryAllowlist || [],
     maskText: !!p.maskActionText,
     dnt: !!p.respectDoNotTrack,
     console: !!o.captureConsoleErrors,
     views: o.trackViews !== false,
-    beforeSend: typeof o.beforeSend === "function" ? o.beforeSend : undefined,
+    beforeSend: o.beforeSend,
   };
 }

@@ -33,7 +33,7 @@ export function errorBody(
 /** A readable string of any value, never throwing. */
 export function stringify(v: unknown): string {
   try {
-    return typeof v === "string" ? v : v instanceof Error ? v.message : JSON.stringify(v) ?? String(v);
+    return typeof v === "string" ? v : (v as Error)?.message ?? JSON.stringify(v);
   } catch {
     return String(v);
   }

@@ -13,14 +13,8 @@ type Global = ((method: string, ...args: unknown[]) => unknown) & Partial<Sightl
     const existing = w.sightline;
     if (existing && existing.__sl) return;
     // The collector that served this script is the default endpoint.
-    const script = document.currentScript as HTMLScriptElement | null;
-    const origin = (() => {
-      try {
-        return script && script.src ? new URL(script.src).origin : location.origin;
-      } catch {
-        return location.origin;
-      }
-    })();
+    const src = (document.currentScript as HTMLScriptElement | null)?.src;
+    const origin = src ? new URL(src).origin : location.origin;
     const api = createApi(() => origin);
     const g = function (method: string, ...args: unknown[]) {
       const f = (api as unknown as Record<string, unknown>)[method];

@@ -34,20 +34,18 @@ export function resolveSession(
   return { session: { id: newId(), start: at, last: at, sampled: random() < rate ? "sampled" : 0 }, renewed: true };
 }
 
-const REASONS: Sampled[] = [0, "sampled", "kept_for_error", "kept_for_poor_vital"];
-
-/** `id.start.last.sampled` — short, cookie-safe. */
-export const encodeSession = (s: Session): string =>
-  [s.id, s.start.toString(36), s.last.toString(36), REASONS.indexOf(s.sampled)].join(".");
+/** Stored as JSON `[id, start, last, sampled]`. */
+export const encodeSession = (s: Session): string => JSON.stringify([s.id, s.start, s.last, s.sampled]);
 
 export function decodeSession(raw: string | null | undefined): Session | undefined {
-  const p = (raw || "").split(".");
-  if (p.length !== 4 || !/^[0-9a-f]{8,64}$/.test(p[0]!)) return undefined;
-  const start = parseInt(p[1]!, 36);
-  const last = parseInt(p[2]!, 36);
-  const sampled = REASONS[Number(p[3])];
-  if (!(start > 0) || !(last >= start) || sampled === undefined) return undefined;
-  return { id: p[0]!, start, last, sampled };
+  try {
+    const [id, start, last, sampled] = JSON.parse(raw || "0") as [string, number, number, Sampled];
+    if (/^[0-9a-f]{8,64}$/.test(id) && start > 0 && last >= start && (sampled === 0 || typeof sampled === "string"))
+      return { id, start, last, sampled };
+  } catch {
+    // Unreadable: a new session.
+  }
+  return undefined;
 }
 
 /** Where the session lives: `session` (sessionStorage, default), `cookie` (first-party, across tabs), `none`. */
@@ -58,49 +56,36 @@ export interface Store {
   set(key: string, value: string | null): void;
 }
 
-/** A key/value store for the mode; falls back to memory when the browser refuses storage. */
+/**
+ * A key/value store for the mode. Memory backs everything, so a browser that refuses storage
+ * (privacy mode, sandboxed iframe, quota) only loses persistence. Cookies hold the session
+ * only; queued beacons are too big for them.
+ */
 export function createStore(mode: StorageMode): Store {
-  const mem: Record<string, string> = {};
-  const memory: Store = {
-    get: (k) => mem[k] ?? null,
-    set: (k, v) => {
-      if (v == null) delete mem[k];
-      else mem[k] = v;
+  const mem: Record<string, string | null> = {};
+  return {
+    get(k) {
+      try {
+        if (mode === "session") return sessionStorage.getItem(k);
+        if (mode === "cookie" && k === "sl_s") {
+          const m = document.cookie.match(/(?:^|; )sl_s=([^;]*)/);
+          return m ? decodeURIComponent(m[1]!) : null;
+        }
+      } catch {
+        // Fall back to memory.
+      }
+      return mem[k] ?? null;
+    },
+    set(k, v) {
+      mem[k] = v;
+      try {
+        if (mode === "session") v == null ? sessionStorage.removeItem(k) : sessionStorage.setItem(k, v);
+        else if (mode === "cookie" && k === "sl_s")
+          document.cookie =
+            "sl_s=" + (v == null ? ";max-age=0" : encodeURIComponent(v) + ";max-age=14400") + ";path=/;SameSite=Lax" + (location.protocol === "https:" ? ";Secure" : "");
+      } catch {
+        // Memory only.
+      }
     },
   };
-  try {
-    if (mode === "session") {
-      const ss = sessionStorage;
-      ss.setItem("sl_t", "1");
-      ss.removeItem("sl_t");
-      return {
-        get: (k) => ss.getItem(k),
-        set: (k, v) => {
-          try {
-            if (v == null) ss.removeItem(k);
-            else ss.setItem(k, v);
-          } catch {
-            // Quota: keep going without persistence.
-          }
-        },
-      };
-    }
-    if (mode === "cookie") {
-      const secure = location.protocol === "https:" ? ";Secure" : "";
-      return {
-        get: (k) => {
-          const m = document.cookie.match(new RegExp("(?:^|; )" + k + "=([^;]*)"));
-          return m ? decodeURIComponent(m[1]!) : mem[k] ?? null;
-        },
-        set: (k, v) => {
-          // Queued beacons are too big for a cookie: they stay in memory.
-          if (k !== "sl_s") return memory.set(k, v);
-          document.cookie = k + "=" + (v == null ? ";max-age=0" : encodeURIComponent(v) + ";max-age=14400") + ";path=/;SameSite=Lax" + secure;
-        },
-      };
-    }
-  } catch {
-    // Storage disabled (privacy mode, sandboxed iframe): memory.
-  }
-  return memory;
 }

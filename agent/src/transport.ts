@@ -6,13 +6,12 @@
 //   preflight is needed), the answer read: 2xx done; 408/429/5xx/network failure retried
 //   with backoff; 429/503 `Retry-After` pauses every send until then.
 // - When the page is hidden: `sendBeacon` (synchronous, survives the unload), uncompressed.
-//   What cannot go (paused by `Retry-After`, over the budget) is kept in storage and sent by
-//   the next page of the session.
+//   What cannot go (paused by `Retry-After`, over the budget) stays queued: sent if the page
+//   comes back, lost if it is closed — `Retry-After` is obeyed even then.
 // - A bounded retry queue: the oldest beacons are dropped first.
 
 import { body, type Packed } from "./batch";
 import { backoff, MAX_ATTEMPTS, parseRetryAfter, retryable } from "./retry";
-import type { Store } from "./session";
 
 /** The browser's budget for keepalive bodies in flight, with a little room. */
 export const KEEPALIVE_BUDGET = 60 * 1024;
@@ -20,12 +19,10 @@ export const KEEPALIVE_BUDGET = 60 * 1024;
 export const MAX_PENDING = 30;
 /** Compress bodies larger than this. */
 const COMPRESS_OVER = 1024;
-const STORE_KEY = "sl_q";
 
 export interface TransportDeps {
   fetch: typeof fetch;
   beacon?: ((url: string, data: string) => boolean) | undefined;
-  store: Store;
   clock: () => number;
   random: () => number;
   compress?: ((s: string) => Promise<Uint8Array>) | undefined;
@@ -53,18 +50,6 @@ export function createTransport(url: string, d: TransportDeps): Transport {
   let paused = 0;
   let inflight = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
-
-  // Beacons the previous page of this tab could not send.
-  try {
-    const saved = JSON.parse(d.store.get(STORE_KEY) || "null") as { u: number; q: Packed[] } | null;
-    d.store.set(STORE_KEY, null);
-    if (saved) {
-      paused = saved.u || 0;
-      for (const p of saved.q || []) if (typeof p.rest === "string") queue.push({ p, n: 0, at: 0 });
-    }
-  } catch {
-    // Unreadable leftovers are dropped.
-  }
 
   const keep = (x: Pending) => {
     queue.push(x);
@@ -120,13 +105,6 @@ export function createTransport(url: string, d: TransportDeps): Transport {
     keep(x);
   }
 
-  const persist = () => {
-    let total = 0;
-    const q: Packed[] = [];
-    for (const x of queue) if ((total += x.p.bytes) <= 64 * 1024) q.push(x.p);
-    d.store.set(STORE_KEY, q.length ? JSON.stringify({ u: paused, q }) : null);
-  };
-
   const t: Transport = {
     send(p, hiding) {
       keep({ p, n: 0, at: 0 });
@@ -134,12 +112,7 @@ export function createTransport(url: string, d: TransportDeps): Transport {
     },
     drain(hiding) {
       const nowMs = d.clock();
-      // The page lives on: what a hide saved for the next page is still queued here.
-      if (!hiding) d.store.set(STORE_KEY, null);
-      if (nowMs < paused) {
-        if (hiding) persist();
-        return arm();
-      }
+      if (nowMs < paused) return arm();
       const due = hiding ? queue : queue.filter((x) => x.at <= nowMs);
       queue = queue.filter((x) => !due.includes(x));
       let beaconBytes = 0;
@@ -153,7 +126,6 @@ export function createTransport(url: string, d: TransportDeps): Transport {
         const sent = beaconBytes + inflight <= KEEPALIVE_BUDGET && !!d.beacon && d.beacon(url, body(x.p, nowMs));
         if (!sent) queue.push(x);
       }
-      if (hiding) persist();
       arm();
     },
     pausedUntil: () => paused,

@@ -1,13 +1,11 @@
 // Small helpers shared by the agent's modules. No side effects at import.
 
-/** Random lowercase hex of `bytes` bytes (crypto when present, else Math.random). */
+/** Random lowercase hex of `bytes` bytes, never all zeros (W3C trace ids must not be). */
 export function hex(bytes: number): string {
-  const a = new Uint8Array(bytes);
-  const c = globalThis.crypto;
-  if (c && c.getRandomValues) c.getRandomValues(a);
-  else for (let i = 0; i < bytes; i++) a[i] = (Math.random() * 256) | 0;
+  const a = crypto.getRandomValues(new Uint8Array(bytes));
+  a[0] ||= 1;
   let s = "";
-  for (let i = 0; i < bytes; i++) s += (a[i]! + 256).toString(16).slice(1);
+  for (const b of a) s += (b + 256).toString(16).slice(1);
   return s;
 }
 
@@ -38,17 +36,9 @@ export function safe<A extends unknown[], R>(fn: (...args: A) => R): (...args: A
   };
 }
 
-/** addEventListener with a wrapped callback; returns the remover. */
-export function on(
-  target: EventTarget,
-  type: string,
-  fn: (e: any) => void,
-  opts: AddEventListenerOptions = { capture: true, passive: true },
-): () => void {
-  const w = safe(fn);
-  target.addEventListener(type, w, opts);
-  return () => target.removeEventListener(type, w, opts);
-}
+/** addEventListener (capture, passive) with a wrapped callback. */
+export const on = (target: EventTarget, type: string, fn: (e: any) => void): void =>
+  target.addEventListener(type, safe(fn), { capture: true, passive: true });
 
 /** A PerformanceObserver for one entry type when the browser knows it; returns the observer. */
 export function observe(
@@ -76,8 +66,7 @@ export function selector(node: Node | null | undefined): string | undefined {
       parts.unshift(part + "#" + el.id);
       break;
     }
-    const cls = (el.getAttribute("class") || "").split(/\s+/).filter((c) => /^[A-Za-z_-][\w-]{0,40}$/.test(c));
-    if (cls.length) part += "." + cls.slice(0, 2).join(".");
+    for (const c of [...el.classList].filter((c) => /^[a-z_-][\w-]{0,40}$/i.test(c)).slice(0, 2)) part += "." + c;
     parts.unshift(part);
     if (el.localName === "body") break;
     el = el.parentElement;
@@ -85,12 +74,5 @@ export function selector(node: Node | null | undefined): string | undefined {
   return parts.length ? parts.join(" > ") : undefined;
 }
 
-/** UTF-8 length of a string, without allocating. */
-export function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    n += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c < 0xdc00 ? (i++, 4) : 3;
-  }
-  return n;
-}
+/** UTF-8 length of a string. */
+export const utf8Length = (s: string): number => new TextEncoder().encode(s).length;

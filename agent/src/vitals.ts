@@ -1,6 +1,6 @@
-// Vitals as pure logic: mapping web-vitals' attribution build to the wire, ratings, and the
-// per-view INP and CLS of SPA route views (web-vitals measures the whole page, so route views
-// get their own computation, on the same definitions).
+// Vitals as pure logic: mapping web-vitals' attribution build to the wire, ratings, INP per
+// view, and the per-view CLS of SPA route views (web-vitals measures the whole page, so route
+// views get their own computation, on the same definitions).
 
 import type { MetricWithAttribution } from "web-vitals/attribution";
 import type { Rating, ScriptAttribution, VitalAttribution, VitalEventBody, VitalName } from "./protocol.gen";
@@ -47,63 +47,29 @@ export function scriptsOf(frames: readonly { scripts?: readonly ScriptLike[] }[]
     }));
 }
 
+/** web-vitals attribution fields sent per vital (camelCase; the wire name is their snake_case). */
+const FIELDS: Record<string, string> = {
+  LCP: "target,url,timeToFirstByte,resourceLoadDelay,resourceLoadDuration,elementRenderDelay",
+  CLS: "largestShiftTarget,largestShiftValue,largestShiftTime,loadState",
+  FCP: "timeToFirstByte,firstByteToFCP",
+  TTFB: "waitingDuration,cacheDuration,dnsDuration,connectionDuration,requestDuration",
+};
+/** The few wire names that are not the snake_case of web-vitals' names. */
+const RENAMED: Record<string, string> = { target: "element", url: "resource_url", firstByteToFCP: "first_byte_to_fcp" };
+
 /** A web-vitals metric (attribution build) as a `vital` event body. */
 export function fromWebVitals(m: MetricWithAttribution, scrub: (u: string) => string): VitalEventBody {
   const name = m.name.toLowerCase() as VitalName;
-  let a: VitalAttribution = {};
-  switch (m.name) {
-    case "LCP": {
-      const x = m.attribution;
-      a = {
-        element: x.target,
-        resource_url: x.url ? scrub(x.url) : undefined,
-        time_to_first_byte: dur(x.timeToFirstByte),
-        resource_load_delay: dur(x.resourceLoadDelay),
-        resource_load_duration: dur(x.resourceLoadDuration),
-        element_render_delay: dur(x.elementRenderDelay),
-      };
-      break;
-    }
-    case "INP": {
-      const x = m.attribution;
-      a = {
-        interaction_target: x.interactionTarget || undefined,
-        interaction_type: x.interactionType,
-        interaction_time: x.interactionTime != null ? r1(x.interactionTime) : undefined,
-        input_delay: dur(x.inputDelay),
-        processing_duration: dur(x.processingDuration),
-        presentation_delay: dur(x.presentationDelay),
-        load_state: x.loadState,
-        scripts: scriptsOf(x.longAnimationFrameEntries as never, scrub),
-      };
-      break;
-    }
-    case "CLS": {
-      const x = m.attribution;
-      a = {
-        largest_shift_target: x.largestShiftTarget,
-        largest_shift_value: x.largestShiftValue,
-        largest_shift_time: x.largestShiftTime != null ? r1(x.largestShiftTime) : undefined,
-        load_state: x.loadState,
-      };
-      break;
-    }
-    case "FCP":
-      a = { time_to_first_byte: dur(m.attribution.timeToFirstByte), first_byte_to_fcp: dur(m.attribution.firstByteToFCP) };
-      break;
-    case "TTFB": {
-      const x = m.attribution;
-      a = {
-        waiting_duration: dur(x.waitingDuration),
-        cache_duration: dur(x.cacheDuration),
-        dns_duration: dur(x.dnsDuration),
-        connection_duration: dur(x.connectionDuration),
-        request_duration: dur(x.requestDuration),
-      };
-    }
+  const x = m.attribution as unknown as Record<string, unknown>;
+  const a: Record<string, unknown> = {};
+  for (const k of FIELDS[m.name]!.split(",")) {
+    const v = x[k];
+    if (v == null || v === "") continue;
+    a[RENAMED[k] || k.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase())] =
+      k === "url" ? scrub(v as string) : typeof v === "number" ? (k === "largestShiftValue" ? v : r1(v)) : cut(String(v), 1024);
   }
   const value = name === "cls" ? Math.round(m.value * 1e4) / 1e4 : r1(m.value);
-  return { kind: "vital", name, value, rating: rate(name, value), attribution: a };
+  return { kind: "vital", name, value, rating: rate(name, value), attribution: a as VitalAttribution };
 }
 
 /** A layout shift as the per-view CLS needs it. */
@@ -136,14 +102,61 @@ export function cls(shifts: readonly Shift[]): { value: number; largest?: Shift 
   return largest ? { value: best, largest } : { value: best };
 }
 
-/** An interaction of the view: the longest event-timing entry of one `interactionId`. */
+/**
+ * An interaction of the view, from its event-timing entries (same `interactionId`): the
+ * longest duration, the earliest start and processing start, the latest processing end.
+ */
 export interface Interaction {
   id: number;
   duration: number;
+  start: number;
+  processingStart: number;
+  processingEnd: number;
+  target?: string | undefined;
+  type: string;
 }
 
-/** INP of a view: the worst interaction, or the 98th percentile past 50 interactions (one worst dropped per 50). */
-export function inp<T extends Interaction>(interactions: readonly T[]): T | undefined {
-  const sorted = interactions.slice().sort((a, b) => b.duration - a.duration);
-  return sorted[Math.min(sorted.length - 1, Math.floor(interactions.length / 50))];
+/** Folds one event-timing entry into the interactions of a view (keyed by interactionId). */
+export function addEntry(
+  map: Map<number, Interaction>,
+  e: { interactionId: number; name: string; startTime: number; duration: number; processingStart: number; processingEnd: number },
+  target?: string,
+): void {
+  const old = map.get(e.interactionId);
+  if (!old) {
+    map.set(e.interactionId, {
+      id: e.interactionId,
+      duration: e.duration,
+      start: e.startTime,
+      processingStart: e.processingStart,
+      processingEnd: e.processingEnd,
+      target,
+      type: /^key/.test(e.name) ? "keyboard" : "pointer",
+    });
+    return;
+  }
+  if (e.duration > old.duration) old.duration = e.duration;
+  old.start = Math.min(old.start, e.startTime);
+  old.processingStart = Math.min(old.processingStart, e.processingStart);
+  old.processingEnd = Math.max(old.processingEnd, e.processingEnd);
+  old.target ||= target;
 }
+
+/**
+ * INP of a view: the worst interaction, or past 50 interactions the 98th percentile (one
+ * worst dropped per 50 interactions; `total` counts the short ones the browser did not report).
+ */
+export function inp(interactions: readonly Interaction[], total = interactions.length): Interaction | undefined {
+  const sorted = interactions.slice().sort((a, b) => b.duration - a.duration);
+  return sorted[Math.min(sorted.length - 1, Math.floor(Math.max(total, interactions.length) / 50))];
+}
+
+/** The INP attribution of an interaction: its sub-parts (input delay, processing, presentation). */
+export const inpParts = (i: Interaction) => ({
+  interaction_target: i.target,
+  interaction_type: i.type,
+  interaction_time: r1(i.start),
+  input_delay: dur(i.processingStart - i.start),
+  processing_duration: dur(i.processingEnd - i.processingStart),
+  presentation_delay: dur(Math.max(0, i.start + i.duration - i.processingEnd)),
+});

@@ -7,29 +7,27 @@ import { add, DEAD_WINDOW_MS, joins, startCluster, verdict, type Cluster } from 
 import type { ActionType } from "../protocol.gen";
 import { cut, now, on, safe, selector } from "../util";
 
-const INTERACTIVE = "a,button,input,select,textarea,label,summary,option,[role=button],[role=link],[role=tab],[role=menuitem],[role=checkbox],[onclick],[data-sl-name]";
+const INTERACTIVE = "a,button,input,select,textarea,label,summary,[role],[onclick],[data-sl-name]";
 /** Clicks on these focus or edit instead of triggering something: never dead. */
 const NOT_DEAD = /^(input|textarea|select|option|label|video|audio)$/;
 
-/** A readable name for the element, masked where privacy requires. */
+/**
+ * A readable name for the element: `data-sl-name`, `aria-label`, `title` or `alt`, else the
+ * text of an interactive element (buttons, links: UI labels), never what a user typed. With
+ * masking (`maskActionText`, or inside `[data-sl-mask]`) text is never used.
+ */
 export function targetName(el: Element, maskText: boolean): string {
-  const attr = (n: string) => (el.getAttribute(n) || "").trim();
-  const named = attr("data-sl-name") || attr("aria-label") || attr("title") || attr("alt");
-  if (named) return cut(named, 100);
-  const masked = maskText || !!el.closest("[data-sl-mask]");
+  for (const a of ["data-sl-name", "aria-label", "title", "alt"]) {
+    const v = el.getAttribute(a)?.trim();
+    if (v) return cut(v, 100);
+  }
   const tag = el.localName;
-  if (tag === "input") {
-    const type = (el as HTMLInputElement).type;
-    // Button labels are UI text; what a user typed never is.
-    if (/^(button|submit|reset)$/.test(type) && !masked) return cut((el as HTMLInputElement).value, 100);
-    return "input[" + type + "]";
-  }
-  if (tag === "textarea" || tag === "select") return tag;
-  if (!masked && el.matches(INTERACTIVE)) {
-    const text = (el.textContent || "").replace(/\s+/g, " ").trim();
-    if (text) return cut(text, 100);
-  }
-  return el.id ? "#" + el.id : masked ? tag + " [masked]" : tag;
+  const masked = maskText || !!el.closest("[data-sl-mask]");
+  const input = el as HTMLInputElement;
+  const text =
+    tag === "input" ? (/^(button|submit|reset)$/.test(input.type) ? input.value : "") : /^(textarea|select)$/.test(tag) ? "" : el.matches(INTERACTIVE) ? el.textContent : "";
+  const t = (text || "").replace(/\s+/g, " ").trim();
+  return t && !masked ? cut(t, 100) : el.id ? "#" + el.id : tag + (masked && t ? " [masked]" : "");
 }
 
 export function actions(core: Core): void {

@@ -16,14 +16,11 @@ interface Req {
   size?: number | undefined;
 }
 
-/** Size of a request body when it is cheap to know. */
-export function bodySize(b: unknown): number | undefined {
-  if (typeof b === "string") return b.length;
-  if (b instanceof Blob) return b.size;
-  if (b instanceof ArrayBuffer || ArrayBuffer.isView(b)) return b.byteLength;
-  if (b instanceof URLSearchParams) return b.toString().length;
-  return undefined;
-}
+/** Size of a request body when it is cheap to know (string, Blob, ArrayBuffer or view). */
+export const bodySize = (b: unknown): number | undefined => {
+  const x = b as { size?: number; byteLength?: number; length?: number } | null | undefined;
+  return typeof b === "string" ? b.length : x?.size ?? x?.byteLength;
+};
 
 export function network(core: Core): void {
   const own = (url: string) => url.startsWith(core.cfg.ingest);
@@ -51,9 +48,6 @@ export function network(core: Core): void {
     };
     core.emit(body);
     core.signal("reaction");
-    if (failure === "network" || failure === "timeout") {
-      core.emit({ kind: "error", error_type: "NetworkError", message: r.method + " " + body.url + " failed (" + failure + ")", source: "network", count: 1 });
-    }
   };
 
   const traceparent = (r: Req) => "00-" + r.trace![0] + "-" + r.trace![1] + "-01";
@@ -135,16 +129,11 @@ export function network(core: Core): void {
         const r = begin(o.method, o.url, bodySize(b));
         if (r.trace) this.setRequestHeader("traceparent", traceparent(r));
         let failure: RequestFailure | undefined;
-        this.addEventListener("abort", () => (failure = "aborted"));
-        this.addEventListener("timeout", () => (failure = "timeout"));
-        this.addEventListener("error", () => (failure = "network"));
-        this.addEventListener("loadend", () => {
-          try {
-            end(r, "xhr", this.status, this.status ? undefined : failure || "network", contentLength(this.getResponseHeader("content-length")));
-          } catch {
-            // Idem.
-          }
-        });
+        for (const type of ["abort", "timeout", "error", "loadend"])
+          this.addEventListener(type, () => {
+            if (type !== "loadend") failure = type === "abort" ? "aborted" : type === "error" ? "network" : "timeout";
+            else end(r, "xhr", this.status, this.status ? undefined : failure || "network", contentLength(this.getResponseHeader("content-length")));
+          });
       }
     } catch {
       // Keep going.

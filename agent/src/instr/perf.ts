@@ -5,6 +5,7 @@
 import type { Core, View } from "../agent";
 import type { ResourceEventBody } from "../protocol.gen";
 import { addResource, emptySummary, notable, type Summary } from "../resources";
+import { RESOURCE_PHASES, phases } from "../timing";
 import { hostOf, site } from "../url";
 import { cut, dur, now, observe, on, r1 } from "../util";
 import { scriptsOf, type ScriptLike } from "../vitals";
@@ -103,18 +104,13 @@ export function perf(core: Core): void {
     for (const r of notable(summary)) {
       if (sentRes.has(r)) continue;
       sentRes.add(r);
-      const d = (a: number, b: number) => (a > 0 && b >= a ? dur(b - a) : undefined);
       const body: ResourceEventBody = {
         kind: "resource",
         url: core.scrub(r.name),
         initiator: r.initiatorType,
         start: r1(r.startTime),
         duration: dur(r.duration) ?? 6e5,
-        dns: d(r.domainLookupStart, r.domainLookupEnd),
-        connect: d(r.connectStart, r.connectEnd),
-        tls: d(r.secureConnectionStart, r.connectEnd),
-        ttfb: d(r.requestStart, r.responseStart),
-        download: d(r.responseStart, r.responseEnd),
+        ...phases(r, RESOURCE_PHASES),
         transfer_size: r.transferSize,
         encoded_body_size: r.encodedBodySize,
         decoded_body_size: r.decodedBodySize,

@@ -4,7 +4,8 @@
 // cache restores — each a new view.
 
 import type { Core, View } from "../agent";
-import type { NavigationType, NavigationTiming, ServerTiming } from "../protocol.gen";
+import type { NavigationType, ServerTiming } from "../protocol.gen";
+import { NAV_PHASES, phases } from "../timing";
 import { routeKey } from "../url";
 import { cut, dur, now, observe, on, safe } from "../util";
 
@@ -16,24 +17,6 @@ export function pageNavType(): NavigationType {
   if (d.wasDiscarded) return "restore";
   const t = e?.type;
   return t === "reload" ? "reload" : t === "back_forward" ? "back_forward" : "navigate";
-}
-
-/** Navigation timing phases of the page load. */
-export function timingOf(e: PerformanceNavigationTiming): NavigationTiming {
-  const d = (a: number, b: number) => (a > 0 && b > 0 ? dur(b - a) : undefined);
-  const at = (x: number) => (x > 0 ? dur(x) : undefined);
-  return {
-    redirect: d(e.redirectStart, e.redirectEnd) ?? 0,
-    dns: d(e.domainLookupStart, e.domainLookupEnd),
-    connect: d(e.connectStart, e.connectEnd),
-    tls: d(e.secureConnectionStart, e.connectEnd),
-    request: d(e.requestStart, e.responseStart),
-    ttfb: at(e.responseStart),
-    response: d(e.responseStart, e.responseEnd),
-    dom_interactive: at(e.domInteractive),
-    dom_content_loaded: at(e.domContentLoadedEventEnd),
-    load: at(e.loadEventEnd),
-  };
 }
 
 export function serverTimingOf(e: PerformanceResourceTiming): ServerTiming[] {
@@ -56,7 +39,7 @@ export function views(core: Core): void {
       {
         kind: "view",
         navigation_type: first.nav,
-        timing: e ? timingOf(e) : undefined,
+        timing: e ? phases(e, NAV_PHASES) : undefined,
         transfer_size: e?.transferSize,
         encoded_body_size: e?.encodedBodySize,
         decoded_body_size: e?.decodedBodySize,
@@ -103,16 +86,10 @@ export function views(core: Core): void {
   on(window, "popstate", changed);
   on(window, "hashchange", changed);
 
-  // The browser's own soft navigations: relabel the view we just started for it, or start one.
-  observe("soft-navigation", (entries) => {
-    for (const s of entries) {
-      const v = core.view();
-      if (v.n > 0 && v.ev && v.ev.kind === "view" && now() - v.start < 1000) {
-        v.ev.navigation_type = "soft_navigation";
-      } else if (routeKey(s.name) !== routeKey(v.url)) {
-        key = routeKey(location.href);
-        core.startView("soft_navigation");
-      }
-    }
+  // The browser's own soft navigations (where it reports them) relabel the view the URL
+  // change just started: its view event is usually still queued.
+  observe("soft-navigation", () => {
+    const v = core.view();
+    if (v.ev?.kind === "view" && now() - v.start < 1000) v.ev.navigation_type = "soft_navigation";
   });
 }
