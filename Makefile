@@ -4,7 +4,7 @@
 CARGO ?= cargo
 SIGHTLINE_DATA_DIR ?= sightline-data
 
-.PHONY: run test deps build lint test-rust protocol protocol-check fuzz-smoke bench bench-server bench-smoke clean
+.PHONY: run test deps build lint test-rust protocol protocol-check fuzz-smoke bench bench-server bench-smoke clean agent agent-test
 
 ## Build the release binary and run Sightline with its data in ./sightline-data.
 run: build
@@ -12,7 +12,7 @@ run: build
 
 ## Everything CI runs: formatting, lints, unit/property/snapshot/integration tests,
 ## protocol drift check, a short fuzz run and the benchmarks in smoke mode.
-test: deps lint protocol-check test-rust fuzz-smoke bench-smoke
+test: deps lint protocol-check agent-test test-rust fuzz-smoke bench-smoke
 
 ## npm packages (uap-core regexes for the user-agent parser, TypeScript tooling).
 deps: node_modules/.package-lock.json
@@ -41,6 +41,16 @@ protocol-check: deps
 	$(CARGO) run -q --locked -p sightline-protocol --example export-schema | cmp -s - crates/protocol/beacon.schema.json \
 		|| (echo "crates/protocol/beacon.schema.json is stale: run 'make protocol' and commit the result" && exit 1)
 	npm run --silent protocol:check
+
+## The browser agent: agent/dist/agent.js (what /agent.js serves) and the ESM package + types.
+agent: deps
+	npm run --silent agent:build
+
+## The agent's type check, unit tests (vitest) and size budget (12 KiB gzip).
+agent-test: deps
+	npm run --silent agent:typecheck
+	npm run --silent agent:test
+	npm run --silent agent:size
 
 fuzz-smoke: deps
 	./fuzz/run.sh smoke
