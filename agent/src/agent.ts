@@ -268,12 +268,17 @@ export function createAgent(cfg: Config, firstNav: NavigationType): Agent {
     },
   };
 
-  // Page lifecycle: end-of-view work and a flush whenever the page may be going away.
+  // Page lifecycle: end-of-view work and a flush whenever the page may be going away —
+  // once per hide (`pagehide` usually follows `visibilitychange`).
+  let hidden = false;
   const hide = () => {
+    if (hidden) return;
+    hidden = true;
     for (const fn of ends) fn(view, false);
     agent.flush(true);
   };
-  on(document, "visibilitychange", () => document.visibilityState === "hidden" && hide());
+  on(document, "visibilitychange", () => (document.visibilityState === "hidden" ? hide() : (hidden = false)));
   on(window, "pagehide", hide);
+  on(window, "pageshow", () => (hidden = false));
   return agent;
 }

@@ -9,7 +9,7 @@ import { cut, now, on, safe, selector } from "../util";
 
 const INTERACTIVE = "a,button,input,select,textarea,label,summary,[role],[onclick],[data-sl-name]";
 /** Clicks on these focus or edit instead of triggering something: never dead. */
-const NOT_DEAD = /^(input|textarea|select|option|label|video|audio)$/;
+const NOT_DEAD = /^(input|textarea|select|label)$/;
 
 /**
  * A readable name for the element: `data-sl-name`, `aria-label`, `title` or `alt`, else the
@@ -39,7 +39,8 @@ export function actions(core: Core): void {
     if (!p) return;
     pending = undefined;
     watcher?.disconnect();
-    const v = verdict(p.k, !NOT_DEAD.test(p.el.localName) && !(p.el as HTMLElement).isContentEditable);
+    // Dead only where a click promises something: interactive elements other than form fields.
+    const v = verdict(p.k, p.el.matches(INTERACTIVE) && !NOT_DEAD.test(p.el.localName) && !(p.el as HTMLElement).isContentEditable);
     core.emit(
       {
         kind: "action",

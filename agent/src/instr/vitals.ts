@@ -61,15 +61,14 @@ export function vitals(core: Core): void {
         shifts.push({ value: e.value, time: e.startTime, target: selector((e.sources || [])[0]?.node) });
     }
   });
-  observe(
-    "event",
-    (entries) => {
-      const v = core.view();
-      for (const e of entries as (PerformanceEventTiming & { interactionId: number })[])
-        if (e.interactionId && e.startTime >= v.start) addEntry(interactions, e, selector(e.target));
-    },
-    { durationThreshold: 40 },
-  );
+  // Interactions of 40 ms and more, plus the first input whatever its duration (as web-vitals).
+  const onEvents = (entries: PerformanceEntry[]) => {
+    const v = core.view();
+    for (const e of entries as (PerformanceEventTiming & { interactionId: number })[])
+      if (e.interactionId && e.startTime >= v.start) addEntry(interactions, e, selector(e.target));
+  };
+  observe("event", onEvents, { durationThreshold: 40 });
+  observe("first-input", onEvents);
 
   core.onEnd((v, final) => {
     if (!v.n) {
