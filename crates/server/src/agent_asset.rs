@@ -42,9 +42,11 @@ pub(crate) async fn agent_js(headers: HeaderMap) -> Response {
 
 /// `If-None-Match` lists the current ETag (or `*`).
 fn etag_matches(headers: &HeaderMap) -> bool {
-    headers.get_all(header::IF_NONE_MATCH).iter().filter_map(|value| value.to_str().ok()).any(|value| {
-        value.split(',').map(str::trim).any(|tag| tag == "*" || tag.trim_start_matches("W/") == ETAG)
-    })
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .any(|value| value.split(',').map(str::trim).any(|tag| tag == "*" || tag.trim_start_matches("W/") == ETAG))
 }
 
 /// `Accept-Encoding` names gzip without `q=0`.
