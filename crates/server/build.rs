@@ -48,9 +48,11 @@ fn build_agent(root: &Path, out_dir: &Path) -> Vec<u8> {
     for input in ["agent/src", "agent/scripts/build.mjs", "agent/package.json", "package-lock.json"] {
         println!("cargo::rerun-if-changed={}", root.join(input).display());
     }
-    if !root.join("node_modules/esbuild").is_dir() || !root.join("node_modules/web-vitals").is_dir() {
+    if let Some(missing) =
+        ["esbuild", "terser", "web-vitals"].iter().find(|name| !root.join("node_modules").join(name).is_dir())
+    {
         fail(&format!(
-            "the browser agent cannot be built: {} has no esbuild or web-vitals. Run `npm ci` at the repository root \
+            "the browser agent cannot be built: {} has no {missing}. Run `npm ci` at the repository root \
              (`make` does this for you), or set {PREBUILT_ENV} to a prebuilt agent.js",
             root.join("node_modules").display()
         ));
