@@ -28,6 +28,7 @@ export function network(core: Core): void {
   const begin = (method: string, url: string, size?: number): Req => {
     const abs = new URL(url, location.href).href;
     const trace = matchesTarget(abs, core.cfg.targets) ? ([hex(16), hex(8)] as [string, string]) : undefined;
+    core.signal("reaction");
     return { method: (method || "GET").toUpperCase(), url: abs, start: now(), trace, size };
   };
 
@@ -47,7 +48,6 @@ export function network(core: Core): void {
       span_id: r.trace?.[1],
     };
     core.emit(body);
-    core.signal("reaction");
   };
 
   const traceparent = (r: Req) => "00-" + r.trace![0] + "-" + r.trace![1] + "-01";

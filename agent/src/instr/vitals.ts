@@ -62,10 +62,12 @@ export function vitals(core: Core): void {
     }
   });
   // Interactions of 40 ms and more, plus the first input whatever its duration (as web-vitals).
+  // Entries arrive after the next paint, so the click that changed the route arrives once the
+  // new view has started: it counts for the new view, whose rendering it waited for.
   const onEvents = (entries: PerformanceEntry[]) => {
     const v = core.view();
     for (const e of entries as (PerformanceEventTiming & { interactionId: number })[])
-      if (e.interactionId && e.startTime >= v.start) addEntry(interactions, e, selector(e.target));
+      if (e.interactionId && e.startTime >= v.start - (v.n ? 1000 : 0)) addEntry(interactions, e, selector(e.target));
   };
   observe("event", onEvents, { durationThreshold: 40 });
   observe("first-input", onEvents);
