@@ -47,8 +47,9 @@ pub fn run(args: &EraseArgs) -> anyhow::Result<()> {
 }
 
 /// A running `sightline` holds the lock of the store's write-ahead log: say what to do
-/// rather than how opening failed. (Opening checks it again, holding the lock.)
-fn refuse_a_running_server(data_dir: &Path) -> anyhow::Result<()> {
+/// rather than how opening failed. (Opening checks it again, holding the lock.) Shared with
+/// `sightline sql`, which opens the store the same way.
+pub(crate) fn refuse_a_running_server(data_dir: &Path) -> anyhow::Result<()> {
     let store = data_dir.join("store");
     if !store.join("manifest.json").exists() && !store.join("wal").exists() {
         bail!("there is no store in {}: check --data-dir (or data_dir in the configuration)", data_dir.display());
@@ -59,7 +60,7 @@ fn refuse_a_running_server(data_dir: &Path) -> anyhow::Result<()> {
         Ok(()) => Ok(()),
         Err(std::fs::TryLockError::WouldBlock) => bail!(
             "the store in {} is in use by a running sightline: stop sightline first, or make sure no other \
-             `sightline erase` is running, then erase again",
+             `sightline erase` or `sightline sql` is running, then try again",
             store.display()
         ),
         Err(std::fs::TryLockError::Error(error)) => {

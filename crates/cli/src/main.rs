@@ -3,6 +3,7 @@
 mod config;
 mod erase;
 mod serve;
+mod sql;
 
 use clap::{Parser, Subcommand};
 
@@ -29,6 +30,8 @@ enum Command {
     CheckConfig(Overrides),
     /// Erase every stored event of one session or one user of a project (stop the server first).
     Erase(erase::EraseArgs),
+    /// Run one read-only SQL query over the stored events and print the rows (stop the server first).
+    Sql(sql::SqlArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -37,6 +40,7 @@ fn main() -> std::process::ExitCode {
         Command::Serve(overrides) => serve::run(&overrides),
         Command::CheckConfig(overrides) => serve::check_config(&overrides),
         Command::Erase(args) => erase::run(&args),
+        Command::Sql(args) => sql::run(&args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
