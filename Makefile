@@ -4,7 +4,8 @@
 CARGO ?= cargo
 SIGHTLINE_DATA_DIR ?= sightline-data
 
-.PHONY: run test deps build lint test-rust protocol protocol-check fuzz-smoke bench bench-server bench-smoke clean agent agent-test
+.PHONY: run test deps build lint test-rust protocol protocol-check fuzz-smoke bench bench-server bench-smoke clean agent agent-test \
+	agent-e2e chromium bench-agent bench-agent-size bench-agent-overhead
 
 ## Build the release binary and run Sightline with its data in ./sightline-data.
 run: build
@@ -12,7 +13,7 @@ run: build
 
 ## Everything CI runs: formatting, lints, unit/property/snapshot/integration tests,
 ## protocol drift check, a short fuzz run and the benchmarks in smoke mode.
-test: deps lint protocol-check agent-test test-rust fuzz-smoke bench-smoke
+test: deps lint protocol-check agent-test test-rust fuzz-smoke bench-smoke agent-e2e
 
 ## npm packages (uap-core regexes for the user-agent parser, TypeScript tooling).
 deps: node_modules/.package-lock.json
@@ -69,6 +70,29 @@ bench-smoke: deps
 	$(CARGO) run --locked -p sightline-bench --bin ingest-bench -- --smoke
 	$(CARGO) build --locked -p sightline-cli --bin sightline
 	$(CARGO) run --locked -p sightline-bench --bin ingest-server-bench -- --smoke --binary target/debug/sightline
+
+## Debian's Chromium for the browser tests and benchmarks, installed when missing (needs root).
+chromium:
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
+## The browser agent end to end: real Chromium, real pages on loopback, the real debug
+## server, read back with `sightline sql` (agent/e2e).
+agent-e2e: deps chromium
+	$(CARGO) build --locked -p sightline-cli --bin sightline
+	npx vitest run --config agent/e2e/vitest.config.ts
+
+## The agent's size table (peers bundled alike; installs bench/agent-size's own packages)
+## and its overhead in headless Chromium (no agent, Sightline, peers). RUNS=30 loads each.
+bench-agent: bench-agent-size bench-agent-overhead
+
+bench-agent-size: deps
+	cd bench/agent-size && npm ci --no-audit --no-fund
+	$(CARGO) build --locked -p sightline-cli --bin sightline
+	node bench/agent-size/run.mjs
+
+bench-agent-overhead: deps chromium
+	$(CARGO) build --locked -p sightline-cli --bin sightline
+	node bench/agent-overhead/run.mjs --runs $(or $(RUNS),30)
 
 clean:
 	$(CARGO) clean
