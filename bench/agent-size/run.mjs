@@ -3,7 +3,7 @@
 // Each peer's minimal "init + RUM" entry (entries/*.js) is bundled with the same esbuild
 // settings (bundle, minify, IIFE, browser platform, es2020), then measured raw, gzip -9 and
 // brotli -11, next to Sightline's /agent.js as the server serves it (GET from a real
-// `sightline serve`, or --agent FILE). Run with `make bench-agent-size`, which installs the
+// `sightline serve`, or --agent FILE) and Sightline's source bundled with the same settings. Run with `make bench-agent-size`, which installs the
 // peers (this folder's own package.json) first.
 //
 //   node bench/agent-size/run.mjs [--agent FILE] [--binary target/debug/sightline] [--json]
@@ -130,7 +130,13 @@ async function main() {
     agent = await servedAgent(binary);
   }
   const reference = { label: "Sightline /agent.js (as served)", ...sizes(agent) };
-  const rows = [reference];
+  // The same source through the peers' settings (the served file is also passed through terser).
+  const own = await build({
+    ...ESBUILD_SETTINGS,
+    entryPoints: [join(root, "agent/src/global.ts")],
+    define: { ...ESBUILD_SETTINGS.define, __AGENT_VERSION__: '"bench"' },
+  });
+  const rows = [reference, { label: "Sightline agent/src, the peers' esbuild settings", ...sizes(Buffer.from(own.outputFiles[0].contents)) }];
   const missing = readdirSync(join(here, "entries")).filter((file) => !PEERS.some(([, entry]) => entry === file));
   if (missing.length) throw new Error(`entries without a row: ${missing.join(", ")}`);
   for (const [label, entry] of PEERS) {
