@@ -5,7 +5,7 @@ CARGO ?= cargo
 SIGHTLINE_DATA_DIR ?= sightline-data
 
 .PHONY: run test deps build lint test-rust protocol protocol-check fuzz-smoke bench bench-server bench-smoke clean agent agent-test \
-	agent-e2e chromium bench-agent bench-agent-size bench-agent-overhead
+	agent-e2e chromium bench-agent bench-agent-size bench-agent-overhead bench-agent-smoke
 
 ## Build the release binary and run Sightline with its data in ./sightline-data.
 run: build
@@ -13,7 +13,7 @@ run: build
 
 ## Everything CI runs: formatting, lints, unit/property/snapshot/integration tests,
 ## protocol drift check, a short fuzz run and the benchmarks in smoke mode.
-test: deps lint protocol-check agent-test test-rust fuzz-smoke bench-smoke agent-e2e
+test: deps lint protocol-check agent-test test-rust fuzz-smoke bench-smoke agent-e2e bench-agent-smoke
 
 ## npm packages (uap-core regexes for the user-agent parser, TypeScript tooling).
 deps: node_modules/.package-lock.json
@@ -93,6 +93,13 @@ bench-agent-size: deps
 bench-agent-overhead: deps chromium
 	$(CARGO) build --locked -p sightline-cli --bin sightline
 	node bench/agent-overhead/run.mjs --runs $(or $(RUNS),30)
+
+## Both agent benchmarks, small, to prove they still work (peers that are not installed are
+## left out: web-vitals alone is always there).
+bench-agent-smoke: deps chromium
+	$(CARGO) build --locked -p sightline-cli --bin sightline
+	node bench/agent-size/run.mjs
+	node bench/agent-overhead/run.mjs --smoke
 
 clean:
 	$(CARGO) clean

@@ -5,8 +5,8 @@
 // (page.mjs) N times per variant, interleaved so that a slow moment of the machine hits every
 // variant alike: without an agent, with Sightline's agent (the real snippet and /agent.js
 // from a real `sightline serve`, beacons to it), and with peers bundled by esbuild like the
-// size table (web-vitals attribution alone always; @datadog/browser-rum-slim and
-// @sentry/browser when bench/agent-size's packages are installed). Each load is a fresh
+// size table (web-vitals attribution alone always — the version inside Sightline's agent;
+// @datadog/browser-rum-slim and @sentry/browser when bench/agent-size's packages are installed). Each load is a fresh
 // browser context: navigate, wait for the products, click "Add to cart" three times, scroll
 // to the bottom, hide the page (the agents send their final data), then read the renderer's
 // cumulative ScriptDuration and TaskDuration (CDP Performance.getMetrics) and the long
@@ -15,7 +15,7 @@
 //   node bench/agent-overhead/run.mjs [--runs 30] [--smoke] [--binary target/debug/sightline] [--json]
 
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { cpus, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -44,7 +44,8 @@ const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 
 /** Peers: label, entry in bench/agent-size/entries, and the package it needs. */
 const PEERS = [
-  ["web-vitals attribution alone", "web-vitals-attribution.js", "web-vitals"],
+  // The web-vitals inside Sightline's agent (the root's package), alone.
+  ["web-vitals attribution alone", "web-vitals-attribution.js", "web-vitals", { fromRoot: true }],
   ["@datadog/browser-rum-slim", "datadog-rum-slim.js", "@datadog/browser-rum-slim"],
   ["@sentry/browser + tracing", "sentry-tracing.js", "@sentry/browser"],
 ];
@@ -92,9 +93,10 @@ async function startSightline(dataDir) {
   };
 }
 
-async function bundlePeer(entry) {
+async function bundlePeer(entry, fromRoot) {
+  const file = join(root, "bench/agent-size/entries", entry);
   const result = await build({
-    entryPoints: [join(root, "bench/agent-size/entries", entry)],
+    ...(fromRoot ? { stdin: { contents: readFileSync(file, "utf8"), resolveDir: root } } : { entryPoints: [file] }),
     bundle: true,
     minify: true,
     format: "iife",
@@ -106,6 +108,16 @@ async function bundlePeer(entry) {
     logLevel: "silent",
   });
   return result.outputFiles[0].text;
+}
+
+/** The version esbuild resolves for `pkg` from bench/agent-size/entries. */
+function peerVersion(pkg, fromRoot) {
+  const dirs = [join(root, "node_modules", pkg)];
+  if (!fromRoot) dirs.unshift(join(root, "bench/agent-size/node_modules", pkg));
+  for (const dir of dirs) {
+    if (existsSync(join(dir, "package.json"))) return JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).version;
+  }
+  return "?";
 }
 
 function peerInstalled(pkg) {
@@ -250,13 +262,13 @@ async function main() {
     { label: "no agent", page: "none", agentUrlPart: undefined },
     { label: "Sightline /agent.js", page: "sightline", agentUrlPart: "/agent.js" },
   ];
-  for (const [label, entry, pkg] of PEERS) {
+  for (const [label, entry, pkg, { fromRoot = false } = {}] of PEERS) {
     if (!peerInstalled(pkg)) {
       console.error(`(skipping ${label}: run make bench-agent-size to install it)`);
       continue;
     }
-    peers[entry] = await bundlePeer(entry);
-    variants.push({ label, page: entry, agentUrlPart: `/peer/${entry}` });
+    peers[entry] = await bundlePeer(entry, fromRoot);
+    variants.push({ label: `${label} ${peerVersion(pkg, fromRoot)}`, page: entry, agentUrlPart: `/peer/${entry}` });
   }
   const pages = { none: "", sightline: sightlineTags(sightline.url, KEY) };
   for (const entry of Object.keys(peers)) pages[entry] = `<script async src="/peer/${entry}"></script>`;

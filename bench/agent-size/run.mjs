@@ -44,7 +44,7 @@ const PEERS = [
   ["@elastic/apm-rum", "elastic-apm-rum.js"],
   ["OpenTelemetry web (sdk-trace-web, fetch, document-load, OTLP)", "opentelemetry-web.js"],
   ["boomerang (RUM plugins)", "boomerang.js"],
-  ["web-vitals/attribution alone", "web-vitals-attribution.js"],
+  ["web-vitals {web-vitals} attribution alone", "web-vitals-attribution.js"],
 ];
 
 function args() {
@@ -62,6 +62,14 @@ export function sizes(bytes) {
     params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length },
   }).length;
   return { raw: bytes.length, gzip, brotli };
+}
+
+function peerVersion(name) {
+  try {
+    return JSON.parse(readFileSync(join(here, "node_modules", name, "package.json"), "utf8")).version;
+  } catch {
+    return "(not installed)";
+  }
 }
 
 async function bundle(entry) {
@@ -139,8 +147,22 @@ async function main() {
   const rows = [reference, { label: "Sightline agent/src, the peers' esbuild settings", ...sizes(Buffer.from(own.outputFiles[0].contents)) }];
   const missing = readdirSync(join(here, "entries")).filter((file) => !PEERS.some(([, entry]) => entry === file));
   if (missing.length) throw new Error(`entries without a row: ${missing.join(", ")}`);
+  // The web-vitals inside Sightline's agent (the root's), alone, for the share it takes.
+  const inside = await build({
+    ...ESBUILD_SETTINGS,
+    stdin: { contents: readFileSync(join(here, "entries/web-vitals-attribution.js"), "utf8"), resolveDir: root },
+  });
+  const insideVersion = JSON.parse(readFileSync(join(root, "node_modules/web-vitals/package.json"), "utf8")).version;
+  rows.push({ label: `web-vitals ${insideVersion} attribution alone (the one inside Sightline)`, ...sizes(Buffer.from(inside.outputFiles[0].contents)) });
+  const skipped = [];
   for (const [label, entry] of PEERS) {
-    rows.push({ label, ...sizes(await bundle(join("entries", entry))) });
+    try {
+      rows.push({ label: label.replace("{web-vitals}", peerVersion("web-vitals")), ...sizes(await bundle(join("entries", entry))) });
+    } catch (error) {
+      // A peer that is not installed (make bench-agent-size installs them all) is left out.
+      if (!/Could not resolve/.test(String(error.message))) throw error;
+      skipped.push(label);
+    }
   }
   if (options.json) {
     console.log(JSON.stringify(rows, null, 2));
@@ -148,6 +170,7 @@ async function main() {
   }
   console.log(`Browser agent size, ${new Date().toISOString().slice(0, 10)}: esbuild ${JSON.stringify({ minify: true, format: "iife", target: "es2020" })}, gzip -9, brotli -11`);
   console.log(table(rows, reference));
+  if (skipped.length) console.log(`Not installed, left out (make bench-agent-size installs them): ${skipped.join("; ")}`);
   const budget = 12 * 1024;
   const within = reference.gzip <= budget;
   console.log(`Sightline budget: ≤ 12 KiB gzip (aim 10): ${kib(reference.gzip)} KiB — ${within ? "within" : "OVER"} budget`);
