@@ -233,7 +233,8 @@ export async function startSite(routes: Record<string, Route> = {}): Promise<Sit
     response.setHeader("access-control-allow-headers", request.headers["access-control-request-headers"] ?? "*");
     response.setHeader("access-control-allow-methods", "GET, POST, PUT, DELETE");
     response.setHeader("timing-allow-origin", "*");
-    response.setHeader("cache-control", "no-store");
+    // Revalidated, not "no-store": a no-store page never enters the back/forward cache.
+    response.setHeader("cache-control", "no-cache");
     if (request.method === "OPTIONS") {
       response.writeHead(204).end();
       return;
@@ -270,9 +271,14 @@ export async function startSite(routes: Record<string, Route> = {}): Promise<Sit
 // ---------------------------------------------------------------------------------------------
 // The browser
 
-/** Debian's Chromium, headless. */
-export async function launchBrowser(): Promise<Browser> {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, timeout: 30_000 });
+/** Debian's Chromium, headless; `bfcache` keeps the back/forward cache Playwright turns off. */
+export async function launchBrowser(options: { bfcache?: boolean } = {}): Promise<Browser> {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    timeout: 30_000,
+    ignoreDefaultArgs: options.bfcache ? ["--disable-back-forward-cache"] : [],
+  });
   cleanups.push(() => browser.close());
   return browser;
 }

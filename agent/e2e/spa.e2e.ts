@@ -70,8 +70,7 @@ describe("a single-page application", () => {
     await sleep(200);
     const nothing = (await page.locator("#nothing").boundingBox())!;
     for (let i = 0; i < 4; i++) {
-      await page.mouse.click(nothing.x + 40 + i * 3, nothing.y + 20);
-      await sleep(60);
+      await page.mouse.click(nothing.x + 40 + i * 3, nothing.y + 20); // well within 1 s, same spot
     }
     await sleep(100);
     await page.click("#dead");
@@ -135,5 +134,38 @@ describe("a single-page application", () => {
     for (const target of ["Route A", "Route B"]) {
       expect(actions.find((a) => a.target === target)).toMatchObject({ rage: false, dead: false });
     }
+  });
+
+  it("makes a new view when the page is restored from the back/forward cache", async () => {
+    const cached = await launchBrowser({ bfcache: true });
+    const sightline = await startSightline();
+    const site = await startSite({
+      "/bf/a": pageHtml(
+        sightline.url,
+        {},
+        `<a id="next" href="/bf/b">Next page</a>
+         <script>addEventListener("pageshow", function (e) { if (e.persisted) window.restored = true; });</script>`,
+      ),
+      "/bf/b": "<!doctype html><title>b</title><p>Another page, without the agent.</p>",
+    });
+    const page = await (await cached.newContext()).newPage();
+    await page.goto(`${site.origin}/bf/a`);
+    await page.waitForFunction(() => (window as unknown as { sightline: { version?: string } }).sightline.version);
+    await page.click("#next");
+    await page.waitForURL(`${site.origin}/bf/b`);
+    await page.goBack({ waitUntil: "commit" }); // a restore fires no load event
+    await page.waitForFunction(() => (window as unknown as { restored?: boolean }).restored === true, undefined, { timeout: 5_000 });
+    await page.evaluate(() => (window as unknown as { sightline: { addEvent(name: string): void } }).sightline.addEvent("after_restore"));
+    await page.goto("about:blank");
+    await sightline.waitForEvents({ view: 2, custom: 1 });
+    await sightline.stop();
+
+    const views = await sightline.sql("SELECT view_id, navigation_type, page_url FROM view ORDER BY timestamp");
+    expect(views.map((v) => [v.navigation_type, v.page_url])).toEqual([
+      ["navigate", `${site.origin}/bf/a`],
+      ["back_forward_cache", `${site.origin}/bf/a`],
+    ]);
+    const custom = await sightline.sql("SELECT view_id FROM custom WHERE name = 'after_restore'");
+    expect(custom).toEqual([{ view_id: views[1].view_id }]);
   });
 });

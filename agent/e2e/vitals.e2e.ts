@@ -18,8 +18,14 @@ setTimeout(function () {
   document.body.insertBefore(banner, document.body.firstChild);
 }, 400);
 document.getElementById("slow").addEventListener("click", function slowHandler() { spin(150); });
+performance.mark("hero_requested");
+performance.measure("app_boot", { start: 0, duration: 12.5 });
 document.getElementById("boom").addEventListener("click", function () {
   setTimeout(function explode() { throw new TypeError("e2e boom: cart is undefined"); }, 0);
+  Promise.reject(new RangeError("e2e rejected: quantity out of range"));
+  var broken = document.createElement("img");
+  broken.src = "/missing.png";
+  document.body.appendChild(broken);
 });
 `;
 
@@ -51,7 +57,8 @@ describe("a page load", () => {
       "/hero.png": { headers: { "content-type": "image/png" }, body: noisePng(400, 200), delayMs: 300 },
     });
     const page = await (await browser.newContext()).newPage();
-    await page.goto(`${site.origin}/page`);
+    // Query strings are removed before sending (no allowlist here): the email never leaves.
+    await page.goto(`${site.origin}/page?email=jane%40example.com&utm_source=news`);
     await page.waitForFunction(() => (window as unknown as { __observed: Observed }).__observed.lcp?.url.endsWith("/hero.png"));
     await page.waitForSelector("#banner");
     await sleep(600); // the shift is not "recent input" of the clicks below
@@ -62,7 +69,7 @@ describe("a page load", () => {
     const observed = await page.evaluate(() => (window as unknown as { __observed: Observed }).__observed);
     // Leaving the page hides it: the agent reports its final values with sendBeacon.
     await page.goto("about:blank");
-    await sightline.waitForEvents({ vital: 5, error: 1, view: 1 });
+    await sightline.waitForEvents({ vital: 5, error: 3, view: 1, action: 2, custom: 2, long_animation_frame: 1 });
     await sightline.stop();
 
     const vitals = await sightline.sql(
@@ -117,8 +124,8 @@ describe("a page load", () => {
 
     // The uncaught error, with its stack through the page's script.
     const errors = await sightline.sql("SELECT error_type, message, stack, source, handled, source_url, line, column FROM error");
-    expect(errors).toHaveLength(1);
-    const [error] = errors;
+    expect(errors).toHaveLength(3);
+    const error = errors.find((e) => e.error_type === "TypeError")!;
     expect(error.error_type).toBe("TypeError");
     expect(error.message).toContain("e2e boom: cart is undefined");
     expect(error.stack).toMatch(/explode/);
@@ -126,6 +133,30 @@ describe("a page load", () => {
     expect(error.handled).toBe(false);
     expect(error.source_url).toBe(`${site.origin}/app.js`);
     expect(num(error.line)).toBeGreaterThan(0);
+    // The unhandled rejection and the image that failed to load (after the same click).
+    expect(errors.find((e) => e.error_type === "RangeError")).toMatchObject({
+      message: "e2e rejected: quantity out of range",
+      handled: false,
+    });
+    const resource = errors.find((e) => e.source === "resource")!;
+    expect(String(resource.message) + String(resource.source_url ?? "")).toContain("/missing.png");
+
+    // The click that threw is an error click; the slow one is not.
+    const actions = await sightline.sql("SELECT target, error, rage FROM action ORDER BY timestamp");
+    expect(actions).toEqual([
+      { target: "Slow button", error: false, rage: false },
+      { target: "Broken button", error: true, rage: false },
+    ]);
+
+    // User Timing, as custom events; the slow click's long animation frame, with its script.
+    const timings = await sightline.sql("SELECT name, value FROM custom WHERE name IN ('hero_requested', 'app_boot') ORDER BY name");
+    expect(timings).toEqual([
+      { name: "app_boot", value: 12.5 },
+      { name: "hero_requested", value: expect.any(Number) },
+    ]);
+    const frames = await sightline.sql("SELECT duration, scripts FROM long_animation_frame ORDER BY duration DESC");
+    expect(num(frames[0].duration)).toBeGreaterThanOrEqual(150);
+    expect(String(frames[0].scripts)).toContain(`${site.origin}/app.js`);
 
     // The page-load view, with navigation timing.
     const views = await sightline.sql("SELECT navigation_type, ttfb, load, page_url FROM view");
