@@ -5,7 +5,7 @@
 // afterAll) or, at the latest, when the test process exits.
 
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse, createServer } from "node:http";
 import { type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -287,16 +287,24 @@ export async function launchBrowser(options: { bfcache?: boolean } = {}): Promis
 // Pages
 
 /**
- * The loader snippet as the README documents it: a stub `sightline(...)` that queues calls,
- * and /agent.js from the Sightline server loaded asynchronously; then `init`. The agent sends
- * to the server it was loaded from unless `endpoint` says otherwise.
+ * The loader snippet exactly as docs/agent.md documents it (read from there, so that a broken
+ * documented snippet fails these tests), pointed at the Sightline server's /agent.js; then
+ * `init`. The agent sends to the server it was loaded from unless `endpoint` says otherwise.
  */
 export function snippet(sightlineUrl: string, options: Record<string, unknown>): string {
-  const agent = JSON.stringify(`${sightlineUrl}/agent.js`);
   return `<script>
-(function(w,d,u){w.sightline=w.sightline||function(){(w.sightline.q=w.sightline.q||[]).push(arguments)};var s=d.createElement("script");s.async=1;s.src=u;d.head.appendChild(s)})(window,document,${agent});
+${documentedLoader().replace("https://rum.example.com/agent.js", `${sightlineUrl}/agent.js`)}
 sightline("init", ${JSON.stringify({ projectKey: KEY, ...options })});
 </script>`;
+}
+
+let loader: string | undefined;
+function documentedLoader(): string {
+  if (loader) return loader;
+  const doc = readFileSync(join(ROOT, "docs/agent.md"), "utf8");
+  const line = doc.split("\n").find((l) => l.startsWith("!function(") && l.includes("https://rum.example.com/agent.js"));
+  if (!line) throw new Error("docs/agent.md no longer shows the loader snippet for https://rum.example.com/agent.js");
+  return (loader = line);
 }
 
 /**

@@ -1,10 +1,19 @@
-// Sightline's loader snippet, as the README documents it (the same as agent/e2e/harness.ts):
-// a stub that queues calls, /agent.js from the Sightline server loaded asynchronously, init.
+// Sightline's loader snippet exactly as docs/agent.md documents it (read from there, as the
+// end-to-end tests do), pointed at the server's /agent.js, then init.
+
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const doc = join(dirname(fileURLToPath(import.meta.url)), "../../docs/agent.md");
 
 export function sightlineTags(sightlineUrl, projectKey) {
-  const agent = JSON.stringify(`${sightlineUrl}/agent.js`);
+  const loader = readFileSync(doc, "utf8")
+    .split("\n")
+    .find((line) => line.startsWith("!function(") && line.includes("https://rum.example.com/agent.js"));
+  if (!loader) throw new Error("docs/agent.md no longer shows the loader snippet");
   return `<script>
-(function(w,d,u){w.sightline=w.sightline||function(){(w.sightline.q=w.sightline.q||[]).push(arguments)};var s=d.createElement("script");s.async=1;s.src=u;d.head.appendChild(s)})(window,document,${agent});
+${loader.replace("https://rum.example.com/agent.js", `${sightlineUrl}/agent.js`)}
 sightline("init", ${JSON.stringify({ projectKey })});
 </script>`;
 }
