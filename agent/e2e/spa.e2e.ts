@@ -168,4 +168,40 @@ describe("a single-page application", () => {
     const custom = await sightline.sql("SELECT view_id FROM custom WHERE name = 'after_restore'");
     expect(custom).toEqual([{ view_id: views[1].view_id }]);
   });
+
+  it("makes views for popstate (back) and hash routes, not for in-page anchors", async () => {
+    const sightline = await startSightline();
+    const site = await startSite({ "/spa/home": pageHtml(sightline.url, {}, BODY) });
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${site.origin}/spa/home`);
+    await page.waitForFunction(() => (window as unknown as { sightline: { version?: string } }).sightline.version);
+    await page.click("#to-a"); // pushState: /spa/a
+    await sleep(200);
+    await page.evaluate(() => history.back()); // popstate: /spa/home
+    await page.waitForFunction(() => location.pathname === "/spa/home");
+    await sleep(200);
+    await page.evaluate(() => (location.hash = "#section")); // an anchor: the same view
+    await sleep(200);
+    await page.evaluate(() => (location.hash = "#/cart")); // a hash route: a new view
+    await sleep(200);
+    await page.goto("about:blank");
+    await sightline.waitForEvents({ view: 4 });
+    await sleep(300);
+    await sightline.stop();
+
+    const views = await sightline.sql("SELECT navigation_type, page_url FROM view ORDER BY timestamp");
+    // Fragments are never stored (docs/protocol.md), so the hash route's view shows the path.
+    expect(views.map((v) => v.page_url)).toEqual([
+      `${site.origin}/spa/home`,
+      `${site.origin}/spa/a`,
+      `${site.origin}/spa/home`,
+      `${site.origin}/spa/home`,
+    ]);
+    expect(views.map((v) => v.navigation_type)).toEqual([
+      "navigate",
+      expect.stringMatching(SOFT),
+      expect.stringMatching(SOFT),
+      expect.stringMatching(SOFT),
+    ]);
+  });
 });
