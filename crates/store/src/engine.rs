@@ -23,6 +23,7 @@ mod erase;
 mod flush;
 mod maintenance;
 mod manifest;
+mod order;
 mod retention;
 mod rewrite;
 mod stats;
@@ -323,7 +324,7 @@ impl EmbeddedStore {
         let admitted: Vec<EventRecord> = records
             .into_iter()
             .filter(|record| {
-                let key = state.recent.key(&record.context.project, &record.event_id);
+                let key = state.recent.key(&record.context.project, &record.view_id, &record.event_id);
                 let new = state.recent.insert(key);
                 if new {
                     keys.push(key);
@@ -365,7 +366,7 @@ impl State {
     /// A replayed WAL record: in order by construction.
     fn replay(&mut self, lsn: Lsn, records: Vec<EventRecord>) {
         for record in &records {
-            let key = self.recent.key(&record.context.project, &record.event_id);
+            let key = self.recent.key(&record.context.project, &record.view_id, &record.event_id);
             self.recent.insert(key);
         }
         self.buffer.insert(lsn, records);

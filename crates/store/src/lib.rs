@@ -18,6 +18,8 @@ use sightline_protocol::EventRecord;
 
 /// Arrow, as the store's tables and batches use it (the same version).
 pub use datafusion::arrow;
+/// Parquet, as the store's data files use it (the same version).
+pub use datafusion::parquet;
 pub use engine::{
     CompactionOptions, CompactionReport, DataFile, EmbeddedStore, EmbeddedStoreOptions, EraseReport, EventTable,
     FlushReport, Manifest, OpenReport, PartitionKey, PartitionSnapshot, RetentionReport, Selector, StoreSnapshot,

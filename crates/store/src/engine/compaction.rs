@@ -3,31 +3,31 @@
 //! Every flush writes one file per partition, so a busy day collects many small files, each
 //! with its own footer, dictionaries and row groups. Once a partition has `min_files` files
 //! under half of `max_rows` rows each, they are merged in groups of at most `max_rows` rows
-//! (memory stays bounded: one group is read at a time). Merging
+//! (the merge streams, so memory does not grow with the group). Merging
 //!
-//! - keeps the first row of each event id and drops later ones: the dedup window of the
-//!   append path is bounded, so a retry that arrives after it has forgotten the id is stored
-//!   twice until its files are merged (exactly-once per group of merged files);
-//! - sorts the rows by `timestamp`, so that row groups and pages have narrow time ranges
-//!   (pruning). Sorting by `(session_id, timestamp)` was measured too: 1–11 % fewer bytes
-//!   per row on simulated traffic (vitals 60.1 against 65.0, docs/storage.md), not worth
-//!   losing the time pruning within a day's file.
+//! - keeps the first row of each event (project, view id, event id) and drops later ones:
+//!   the dedup window of the append path is bounded, so a retry that arrives after it has
+//!   forgotten the id is stored twice until its files are merged (exactly-once per group of
+//!   merged files); the row kept is the first in sort order, from the oldest file on ties;
+//! - keeps the rows in [`order`](super::order) (session, view, time): the sources are in
+//!   that order already, so the merge streams them one batch per file at a time.
 //!
 //! The merged file replaces its sources through [`rewrite`](super::rewrite): written, then
 //! one manifest save, then the sources deleted; a crash at any point leaves one of the two.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use datafusion::arrow::array::{Array, BooleanArray, RecordBatch, StringArray};
-use datafusion::arrow::compute::{
-    SortColumn, concat_batches, filter_record_batch, lexsort_to_indices, take_record_batch,
-};
+use datafusion::arrow::compute::filter_record_batch;
+use datafusion::arrow::error::ArrowError;
 
 use super::EmbeddedStore;
 use super::buffer::PartitionKey;
+use super::dedup::RecentIds;
 use super::flush::write_file;
 use super::manifest::{DataFile, TABLES_DIR};
+use super::order::Merge;
 use super::rewrite::{fresh_name, key_of, read_batches};
 use crate::StoreError;
 
@@ -36,8 +36,8 @@ use crate::StoreError;
 pub struct CompactionOptions {
     /// Merge once a partition has this many small files (at least 2).
     pub min_files: usize,
-    /// Rows of one merged file at most: a group is held in memory while it is merged. Files
-    /// of at least half this many rows are left as they are.
+    /// Rows of one merged file at most (the merge streams: this bounds the file, not the
+    /// memory). Files of at least half this many rows are left as they are.
     pub max_rows: u64,
 }
 
@@ -139,44 +139,52 @@ struct Merged {
     duplicates: u64,
 }
 
-/// Reads the files of one partition, drops repeated event ids, sorts by timestamp and writes
-/// the result as a new file of the partition. Blocking.
+/// Merges the files of one partition (each in [`order`](super::order) already) into a new file of the
+/// partition, dropping repeated events. Streams: memory holds one batch per source file,
+/// the set of event keys seen and the writer's current row group. Blocking.
 fn merge(tables_dir: &Path, files: &[DataFile]) -> Result<Merged, StoreError> {
     let key = key_of(&files[0]);
-    let schema = crate::columns::schema(key.kind);
-    let mut batches = Vec::new();
-    for file in files {
-        for batch in read_batches(tables_dir, file)? {
-            batches.push(batch?);
-        }
-    }
     let merge_error = |error: &dyn std::fmt::Display| StoreError::Write(format!("cannot merge files: {error}"));
-    let all = concat_batches(&schema, &batches).map_err(|error| merge_error(&error))?;
-    drop(batches);
-    let (unique, duplicates) = first_of_each_event_id(&all).map_err(|error| merge_error(&error))?;
-    drop(all);
-    let timestamps = unique.column_by_name("timestamp").ok_or_else(|| merge_error(&"no timestamp column"))?;
-    let order = lexsort_to_indices(&[SortColumn { values: timestamps.clone(), options: None }], None)
-        .map_err(|error| merge_error(&error))?;
-    let sorted = take_record_batch(&unique, &order).map_err(|error| merge_error(&error))?;
-    drop(unique);
+    let sources = files
+        .iter()
+        .map(|file| {
+            let batches = read_batches(tables_dir, file)?;
+            Ok(batches.map(|batch| batch.map_err(|error| ArrowError::ExternalError(Box::new(error)))))
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    let merged = Merge::new(sources).map_err(|error| merge_error(&error))?;
+    let mut seen = RecentIds::new(usize::MAX);
+    let mut duplicates = 0;
+    let unique = merged.map(|batch| {
+        let batch = batch.map_err(|error| merge_error(&error))?;
+        let (kept, dropped) = drop_seen_events(&key.project, &batch, &mut seen).map_err(|error| merge_error(&error))?;
+        duplicates += dropped;
+        Ok(kept)
+    });
     let name = fresh_name(tables_dir, &key, 'c');
-    let file = write_file(tables_dir, &key, &name, [Ok(sorted)])?;
+    let file = write_file(tables_dir, &key, &name, unique)?;
     Ok(Merged { file, duplicates })
 }
 
-/// The rows of `batch` whose event id no earlier row has, and how many were dropped.
-fn first_of_each_event_id(batch: &RecordBatch) -> Result<(RecordBatch, u64), String> {
-    let column = batch.column_by_name("event_id").ok_or("no event_id column")?;
-    let ids = column.as_any().downcast_ref::<StringArray>().ok_or("event ids are not strings")?;
-    let mut seen = HashSet::with_capacity(ids.len());
-    let keep: BooleanArray = (0..ids.len()).map(|row| Some(ids.is_null(row) || seen.insert(ids.value(row)))).collect();
-    let duplicates = (ids.len() - keep.true_count()) as u64;
-    if duplicates == 0 {
+/// The rows of `batch` whose event (view id and event id) `seen` does not know yet, which
+/// it then knows, and how many were dropped.
+fn drop_seen_events(project: &str, batch: &RecordBatch, seen: &mut RecentIds) -> Result<(RecordBatch, u64), String> {
+    let strings = |name: &str| {
+        batch
+            .column_by_name(name)
+            .and_then(|column| column.as_any().downcast_ref::<StringArray>())
+            .ok_or(format!("no text column {name}"))
+    };
+    let (views, ids) = (strings("view_id")?, strings("event_id")?);
+    let keep: BooleanArray = (0..ids.len())
+        .map(|row| Some(ids.is_null(row) || seen.insert(seen.key(project, views.value(row), ids.value(row)))))
+        .collect();
+    let dropped = (ids.len() - keep.true_count()) as u64;
+    if dropped == 0 {
         return Ok((batch.clone(), 0));
     }
     let kept = filter_record_batch(batch, &keep).map_err(|error| error.to_string())?;
-    Ok((kept, duplicates))
+    Ok((kept, dropped))
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! Event ids seen recently, so that an agent's or a proxy's retry is stored once.
 //!
-//! Two generations of 128-bit keys (a hash of project and event id): new ids go into the
+//! An event is known by its project, its view and its id (the agent numbers the events of a
+//! view; random ids work as well). Two generations of 128-bit keys (a hash of the three):
+//! new ids go into the
 //! current one; when it holds half the capacity, it becomes the previous one and the old
 //! previous one is forgotten. Memory stays under `capacity` keys (16 bytes each plus the
 //! table's overhead) and the last `capacity / 2` ids, at least, are always remembered —
@@ -16,7 +18,7 @@ use foldhash::fast::RandomState;
 /// Default number of ids remembered at most.
 pub const DEFAULT_CAPACITY: usize = 4_000_000;
 
-/// A key: two independent 64-bit hashes of project and event id.
+/// A key: two independent 64-bit hashes of project, view id and event id.
 type Key = u128;
 
 /// The recent ids.
@@ -40,12 +42,16 @@ impl RecentIds {
     }
 
     /// The key of an event.
-    pub fn key(&self, project: &str, event_id: &str) -> Key {
+    pub fn key(&self, project: &str, view_id: &str, event_id: &str) -> Key {
         let hash = |state: &RandomState| {
             let mut hasher = state.build_hasher();
-            hasher.write(project.as_bytes());
-            hasher.write_u8(0xff); // no project/id split can collide with another
-            hasher.write(event_id.as_bytes());
+            // Lengths first: no split of the same bytes into three parts can collide.
+            for part in [project, view_id, event_id] {
+                hasher.write_usize(part.len());
+            }
+            for part in [project, view_id, event_id] {
+                hasher.write(part.as_bytes());
+            }
             hasher.finish()
         };
         (u128::from(hash(&self.seeds.0)) << 64) | u128::from(hash(&self.seeds.1))
@@ -117,32 +123,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_id_is_stored_once_per_project() {
+    fn an_id_is_stored_once_per_project_and_view() {
         let mut ids = RecentIds::new(100);
-        let key = ids.key("shop", "e1");
+        let key = ids.key("shop", "v1", "0");
         assert!(ids.insert(key));
         assert!(!ids.insert(key));
-        assert!(ids.insert(ids.key("blog", "e1")), "another project's id is another event");
-        assert_ne!(ids.key("ab", "c"), ids.key("a", "bc"));
+        assert!(ids.insert(ids.key("blog", "v1", "0")), "another project's id is another event");
+        assert!(ids.insert(ids.key("shop", "v2", "0")), "another view's id is another event");
+        assert_ne!(ids.key("ab", "c", "d"), ids.key("a", "bc", "d"));
+        assert_ne!(ids.key("a", "bc", "d"), ids.key("a", "b", "cd"));
     }
 
     #[test]
     fn memory_is_bounded_and_the_latest_half_is_always_remembered() {
         let mut ids = RecentIds::new(1000);
         for i in 0..10_000 {
-            ids.insert(ids.key("shop", &i.to_string()));
+            ids.insert(ids.key("shop", "v", &i.to_string()));
             assert!(ids.len() <= 1000);
         }
         for i in 10_000 - 500..10_000 {
-            assert!(ids.contains(ids.key("shop", &i.to_string())), "{i} forgotten");
+            assert!(ids.contains(ids.key("shop", "v", &i.to_string())), "{i} forgotten");
         }
-        assert!(!ids.contains(ids.key("shop", "0")), "the oldest ids are forgotten");
+        assert!(!ids.contains(ids.key("shop", "v", "0")), "the oldest ids are forgotten");
     }
 
     #[test]
     fn removed_ids_can_come_again() {
         let mut ids = RecentIds::new(10);
-        let key = ids.key("shop", "e1");
+        let key = ids.key("shop", "v", "e1");
         ids.insert(key);
         ids.remove(key);
         assert!(ids.insert(key));

@@ -10,23 +10,35 @@ use std::path::Path;
 
 use super::buffer::{PartitionKey, PartitionSnapshot};
 use super::manifest::{DataFile, sync_dir};
+use super::order;
 use crate::StoreError;
 use datafusion::arrow::array::{RecordBatch, TimestampMillisecondArray};
 use datafusion::arrow::compute::{max, min};
+use datafusion::arrow::error::ArrowError;
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::basic::{Compression, ZstdLevel};
 use datafusion::parquet::file::properties::{EnabledStatistics, WriterProperties};
+use datafusion::parquet::schema::types::ColumnPath;
 
 /// zstd level of data files: 3 is zstd's default, a good size/speed balance.
 const ZSTD_LEVEL: i32 = 3;
 
-/// Writes `partition` as the file `<partition dir>/<name>.parquet` under `tables_dir`.
+/// Columns written without a dictionary: ids and times have nearly as many values as rows,
+/// and in session order equal neighbours already make zstd's work easy (measured: about
+/// 4 bytes per `vital` row less than with dictionaries).
+const PLAIN_COLUMNS: [&str; 5] = ["event_id", "session_id", "view_id", "timestamp", "received_at"];
+
+/// Writes `partition` as the file `<partition dir>/<name>.parquet` under `tables_dir`, its
+/// rows in [`order`](super::order).
 pub fn write_partition(
     tables_dir: &Path,
     partition: &PartitionSnapshot,
     name: &str,
 ) -> Result<Option<DataFile>, StoreError> {
-    write_file(tables_dir, &partition.key, name, partition.batches().into_iter().map(Ok))
+    let sort_error = |error: ArrowError| StoreError::Write(format!("cannot sort the rows of a flush: {error}"));
+    let batches = partition.batches();
+    let sorted = order::sorted(&batches).map_err(sort_error)?;
+    write_file(tables_dir, &partition.key, name, sorted.map(|batch| batch.map_err(sort_error)))
 }
 
 /// Writes `batches` (of the key's kind's schema) as the file `<partition dir>/<name>.parquet`
@@ -86,9 +98,12 @@ fn timestamp_range(batch: &RecordBatch) -> Option<(i64, i64)> {
 }
 
 pub(super) fn properties() -> WriterProperties {
-    WriterProperties::builder()
+    let builder = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::try_new(ZSTD_LEVEL).expect("a valid zstd level")))
-        .set_statistics_enabled(EnabledStatistics::Page)
+        .set_statistics_enabled(EnabledStatistics::Page);
+    PLAIN_COLUMNS
+        .iter()
+        .fold(builder, |builder, column| builder.set_column_dictionary_enabled(ColumnPath::from(*column), false))
         .build()
 }
 

@@ -86,15 +86,22 @@ async fn merges_the_files_of_a_partition_into_one_sorted_file_without_repeated_i
 
     let file = store.snapshot().files[0].clone();
     let batches = read_batches(&store.dir().join(TABLES_DIR), &file).expect("opens");
-    let mut timestamps = Vec::new();
+    let mut keys = Vec::new();
     for batch in batches {
         let batch = batch.expect("reads");
+        let text =
+            |name: &str| batch.column_by_name(name).unwrap().as_any().downcast_ref::<StringArray>().unwrap().clone();
+        let (sessions, views) = (text("session_id"), text("view_id"));
         let column = batch.column_by_name("timestamp").expect("timestamp");
         let column = column.as_any().downcast_ref::<TimestampMillisecondArray>().expect("timestamps");
-        timestamps.extend(column.values().iter().copied());
+        for row in 0..batch.num_rows() {
+            keys.push((sessions.value(row).to_owned(), views.value(row).to_owned(), column.value(row)));
+        }
     }
-    assert!(timestamps.is_sorted(), "sorted by timestamp: {timestamps:?}");
-    assert_eq!((file.min_timestamp_ms, file.max_timestamp_ms), (timestamps[0], timestamps[19]));
+    assert!(keys.is_sorted(), "sorted by session, view and time: {keys:?}");
+    let timestamps: Vec<i64> = keys.iter().map(|key| key.2).collect();
+    let (min, max) = (timestamps.iter().min().copied(), timestamps.iter().max().copied());
+    assert_eq!((Some(file.min_timestamp_ms), Some(file.max_timestamp_ms)), (min, max));
     assert_eq!(store.compact().await.expect("compacts"), CompactionReport::default(), "nothing left to merge");
 
     // The sources are deleted once no query can read them any more (here: at close).
