@@ -230,7 +230,9 @@ export interface Context {
    */
   user?: UserInfo | null | undefined;
   /**
-   * Id of the view (page load or SPA route) current when the batch was sent.
+   * Id of the view (page load or SPA route) current when the batch was sent, unique
+   * within the session (at most 64 characters). The Sightline agent derives it from the
+   * session id: `<session id>.<number of the view in the session>` (`0`, `1`, …).
    */
   view_id: string;
   /**
@@ -375,8 +377,10 @@ export interface UserInfo {
  */
 export interface EventCommon {
   /**
-   * Unique id chosen by the agent (at most 64 characters); the store keeps one
-   * event per id, so retries never double-count.
+   * Id chosen by the agent, unique within the event's view (at most 64 characters):
+   * the Sightline agent counts `0`, `1`, … per view; a random, globally unique id is
+   * just as valid. The store keeps one event per project, view and id, so retries
+   * never double-count.
    */
   id: string;
   /**

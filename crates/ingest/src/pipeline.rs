@@ -146,11 +146,13 @@ fn drop_reason(project: &Project, request: &RequestMeta<'_>, checked: &CheckedCo
     }
 }
 
-/// What one beacon has seen so far: ids, vitals per view, page locations. At most 500
-/// entries each, hashed with foldhash (randomly seeded, several times faster than SipHash).
+/// What one beacon has seen so far: event ids per view, vitals per view, page locations.
+/// At most 500 entries each, hashed with foldhash (randomly seeded, several times faster
+/// than SipHash).
 #[derive(Debug, Default)]
 struct BatchState {
-    event_ids: HashSet<String, RandomState>,
+    /// (view id, event id): an id is unique within its view only (agents count per view).
+    event_ids: HashSet<(String, String), RandomState>,
     vitals: HashSet<(String, VitalName), RandomState>,
     pages: HashMap<(String, Option<String>), Option<Arc<PageLocation>>, RandomState>,
 }
@@ -173,19 +175,20 @@ fn clean_event(
 ) -> Result<EventRecord, Reason> {
     let Event { id, t, ts, view_id, view_url, view_name, mut body } = event;
     let id = valid_id(id).ok_or(Reason::InvalidEvent)?;
-    if batch.event_ids.contains(&id) {
-        return Err(Reason::DuplicateEventId);
-    }
     let view_id = match view_id {
         Some(view_id) => Some(valid_id(view_id).ok_or(Reason::InvalidEvent)?).filter(|v| *v != shared.view_id),
         None => None,
     };
+    let view = view_id.as_deref().unwrap_or(&shared.view_id);
+    let key = (view.to_owned(), id);
+    if batch.event_ids.contains(&key) {
+        return Err(Reason::DuplicateEventId);
+    }
     if let EventBody::Vital(vital) = &body {
         // Range first: an invalid value must not take the place of a valid one.
         if !vital.name.accepts(vital.value) {
             return Err(Reason::VitalOutOfRange);
         }
-        let view = view_id.as_deref().unwrap_or(&shared.view_id);
         if !batch.vitals.insert((view.to_owned(), vital.name)) {
             return Err(Reason::DuplicateVital);
         }
@@ -215,9 +218,9 @@ fn clean_event(
     if time.corrected {
         cleaner.flags.set(QualityFlags::CLOCK_CORRECTED);
     }
-    batch.event_ids.insert(id.clone());
-    let parts =
-        EventParts { event_id: id, timestamp_ms: time.timestamp_ms, view_id, page, quality: cleaner.flags, body };
+    let event_id = key.1.clone();
+    batch.event_ids.insert(key);
+    let parts = EventParts { event_id, timestamp_ms: time.timestamp_ms, view_id, page, quality: cleaner.flags, body };
     Ok(shared.record(parts))
 }
 

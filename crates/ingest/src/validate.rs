@@ -1,15 +1,16 @@
 //! Validation of one event: strings trimmed to their limits (and marked), PII
-//! scrubbed, URLs sanitized, numbers range-checked, lists capped. An event whose
-//! essential value is unusable is dropped with a reason.
+//! scrubbed, URLs sanitized, numbers range-checked and rounded (milliseconds to 0.1 ms,
+//! CLS scores to 4 decimal places), lists capped. An event whose essential value is
+//! unusable is dropped with a reason.
 
 use sightline_protocol::limits::{
-    MAX_BYTES, MAX_DURATION_MS, MAX_LABEL_LEN, MAX_MESSAGE_LEN, MAX_NAME_LEN, MAX_SCRIPTS, MAX_SERVER_TIMINGS,
-    MAX_STACK_LEN, MAX_TIMELINE_MS, MAX_URL_LEN, MAX_VALUE_LEN,
+    CLS_DECIMALS, MAX_BYTES, MAX_CLS, MAX_DURATION_MS, MAX_LABEL_LEN, MAX_MESSAGE_LEN, MAX_NAME_LEN, MAX_SCRIPTS,
+    MAX_SERVER_TIMINGS, MAX_STACK_LEN, MAX_TIMELINE_MS, MAX_URL_LEN, MAX_VALUE_LEN, MS_DECIMALS,
 };
 use sightline_protocol::{
     ActionEvent, AttributeValue, Attributes, CustomEvent, ErrorEvent, EventBody, LongAnimationFrameEvent,
     NavigationTiming, QualityFlags, RequestEvent, ResourceEvent, ScriptAttribution, ViewEvent, VitalAttribution,
-    VitalEvent,
+    VitalEvent, VitalName,
 };
 
 use crate::cardinality::{CardinalityGuard, OTHER};
@@ -83,6 +84,9 @@ impl Cleaner<'_> {
         if !vital.name.accepts(vital.value) {
             return Err(Reason::VitalOutOfRange);
         }
+        // Rounded first, so the stored value and its rating agree.
+        let decimals = if vital.name == VitalName::Cls { CLS_DECIMALS } else { MS_DECIMALS };
+        vital.value = round_to(vital.value, decimals);
         vital.rating = Some(vital.name.rate(vital.value));
         if let Some(attribution) = &mut vital.attribution {
             self.vital_attribution(attribution);
@@ -119,7 +123,8 @@ impl Cleaner<'_> {
         }
         self.timeline(&mut attribution.interaction_time);
         self.timeline(&mut attribution.largest_shift_time);
-        self.bounded(&mut attribution.largest_shift_value, sightline_protocol::limits::MAX_CLS);
+        self.bounded(&mut attribution.largest_shift_value, MAX_CLS);
+        round_opt(&mut attribution.largest_shift_value, CLS_DECIMALS);
         self.scripts(&mut attribution.scripts);
     }
 
@@ -145,7 +150,7 @@ impl Cleaner<'_> {
     }
 
     fn request(&mut self, request: &mut RequestEvent) -> Result<(), Reason> {
-        required_duration(request.duration)?;
+        required_duration(&mut request.duration)?;
         request.method.make_ascii_uppercase();
         if request.method.is_empty()
             || request.method.len() > 16
@@ -164,7 +169,7 @@ impl Cleaner<'_> {
     }
 
     fn resource(&mut self, resource: &mut ResourceEvent) -> Result<(), Reason> {
-        required_duration(resource.duration)?;
+        required_duration(&mut resource.duration)?;
         self.url(&mut resource.url);
         self.opt_text(&mut resource.initiator, MAX_LABEL_LEN);
         self.timeline(&mut resource.start);
@@ -180,7 +185,7 @@ impl Cleaner<'_> {
     }
 
     fn long_animation_frame(&mut self, frame: &mut LongAnimationFrameEvent) -> Result<(), Reason> {
-        required_duration(frame.duration)?;
+        required_duration(&mut frame.duration)?;
         self.timeline(&mut frame.start);
         self.duration(&mut frame.blocking_duration);
         self.scripts(&mut frame.scripts);
@@ -324,14 +329,18 @@ impl Cleaner<'_> {
         }
     }
 
-    /// Removes an optional duration that is negative, not finite, or over 10 minutes.
+    /// Removes an optional duration that is negative, not finite, or over 10 minutes;
+    /// rounds the others to 0.1 ms.
     fn duration(&mut self, value: &mut Option<f64>) {
         self.bounded(value, MAX_DURATION_MS);
+        round_opt(value, MS_DECIMALS);
     }
 
-    /// Removes an optional time on the document's timeline that is negative, not finite, or over 24 h.
+    /// Removes an optional time on the document's timeline that is negative, not finite, or
+    /// over 24 h; rounds the others to 0.1 ms.
     fn timeline(&mut self, value: &mut Option<f64>) {
         self.bounded(value, MAX_TIMELINE_MS);
+        round_opt(value, MS_DECIMALS);
     }
 
     /// Removes an optional byte size that is negative, not finite, or over 4 GiB.
@@ -369,8 +378,27 @@ impl Cleaner<'_> {
 /// survives sanitizing is then trimmed to the stored limit.
 pub(crate) const MAX_URL_INPUT_LEN: usize = crate::normalize::url::MAX_URL_BYTES;
 
-fn required_duration(value: f64) -> Result<(), Reason> {
-    if value.is_finite() && (0.0..=MAX_DURATION_MS).contains(&value) { Ok(()) } else { Err(Reason::ValueOutOfRange) }
+/// Checks a required duration (out of range drops the event) and rounds it to 0.1 ms.
+fn required_duration(value: &mut f64) -> Result<(), Reason> {
+    if !(value.is_finite() && (0.0..=MAX_DURATION_MS).contains(value)) {
+        return Err(Reason::ValueOutOfRange);
+    }
+    *value = round_to(*value, MS_DECIMALS);
+    Ok(())
+}
+
+/// `value` rounded to `decimals` decimal places (half away from zero). Values are checked
+/// against their range first; rounding never takes one out of it, since the bounds are
+/// round numbers.
+fn round_to(value: f64, decimals: i32) -> f64 {
+    let scale = 10_f64.powi(decimals);
+    (value * scale).round() / scale
+}
+
+fn round_opt(value: &mut Option<f64>, decimals: i32) {
+    if let Some(value) = value {
+        *value = round_to(*value, decimals);
+    }
 }
 
 /// Trims `text` to at most `limit` bytes at a character boundary; true when it was longer.

@@ -12,8 +12,10 @@ use crate::attributes::Attributes;
 /// One event: fields every kind shares, plus the kind-specific body (tagged by `kind`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Event {
-    /// Unique id chosen by the agent (at most 64 characters); the store keeps one
-    /// event per id, so retries never double-count.
+    /// Id chosen by the agent, unique within the event's view (at most 64 characters):
+    /// the Sightline agent counts `0`, `1`, … per view; a random, globally unique id is
+    /// just as valid. The store keeps one event per project, view and id, so retries
+    /// never double-count.
     pub id: String,
     /// Time on the document's timeline, ms (`performance.now()`: since the document's
     /// navigation start, which for SPA route views is earlier than the view's start).

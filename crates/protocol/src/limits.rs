@@ -42,6 +42,12 @@ pub const MAX_CLIENT_HINT_BRANDS: usize = 8;
 pub const MAX_CLS: f64 = 100.0;
 /// Largest byte size accepted for transfer/body sizes: 4 GiB.
 pub const MAX_BYTES: f64 = 4.0 * 1024.0 * 1024.0 * 1024.0;
+/// Decimal places kept of millisecond values (durations, times on the document's
+/// timeline, ms vitals): 0.1 ms. Browsers coarsen their timers to at least that, and
+/// float noise such as `1424.4000000059605` costs bytes on disk.
+pub const MS_DECIMALS: i32 = 1;
+/// Decimal places kept of CLS scores (the `cls` vital, `largest_shift_value`).
+pub const CLS_DECIMALS: i32 = 4;
 
 /// How far in the future (ms, after drift correction) an event time may be before it is clamped.
 pub const MAX_FUTURE_SKEW_MS: i64 = 60_000;

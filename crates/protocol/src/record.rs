@@ -19,7 +19,8 @@ use crate::event::EventBody;
 /// can tell the records of one beacon apart by pointer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventRecord {
-    /// Agent-chosen event id (dedup key together with the project).
+    /// Agent-chosen event id, unique within its view: the dedup key is
+    /// (project, [`Self::view_id`], event id).
     pub event_id: String,
     /// Event time, epoch ms, corrected for device clock drift and clamped.
     pub timestamp_ms: i64,

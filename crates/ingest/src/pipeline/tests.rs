@@ -118,6 +118,25 @@ fn bad_events_are_dropped_alone_with_their_reasons() {
 }
 
 #[test]
+fn event_ids_are_unique_within_their_view_only() {
+    // Agents count events per view: the previous route's final vitals and the new
+    // route's first events both start at "0".
+    let body = beacon(&json!([
+        {"id": "0", "kind": "vital", "t": 1200.0, "name": "inp", "value": 120.0,
+         "view_id": "sess-1.0", "view_url": "https://shop.test/"},
+        {"id": "1", "kind": "vital", "t": 1200.0, "name": "cls", "value": 0.02, "view_id": "sess-1.0"},
+        {"id": "0", "kind": "view", "t": 1300.0, "navigation_type": "route_change"},
+        {"id": "1", "kind": "custom", "t": 1400.0, "name": "opened"},
+        {"id": "1", "kind": "custom", "t": 1500.0, "name": "same view, same id", "view_id": "view-1"},
+        {"id": "1", "kind": "custom", "t": 1600.0, "name": "same id again", "view_id": "sess-1.0"},
+    ]));
+    let batch = process(&project(|_| {}), CHROME_MAC, &body).expect("accepted");
+    let kept: Vec<(&str, &str)> = batch.records.iter().map(|r| (r.view_id.as_str(), r.event_id.as_str())).collect();
+    assert_eq!(kept, [("sess-1.0", "0"), ("sess-1.0", "1"), ("view-1", "0"), ("view-1", "1")]);
+    assert_eq!(batch.outcomes.get(Reason::DuplicateEventId), 2, "repeats within one view are still dropped");
+}
+
+#[test]
 fn ten_thousand_vitals_for_one_view_keep_one() {
     let events: Vec<Value> = (0..10_000).map(|i| lcp(&format!("v{i}"), 1000.0)).collect();
     let batch = process(&project(|_| {}), CHROME_MAC, &beacon(&Value::Array(events))).expect("accepted");

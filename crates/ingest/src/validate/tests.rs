@@ -173,3 +173,147 @@ fn secrets_and_pii_in_attributes_never_reach_storage() {
     assert_eq!(attributes.get("order_total"), Some(&AttributeValue::String("[card]".into())));
     assert_eq!(outcomes.get(Reason::PiiScrubbed), 4);
 }
+
+/// Cleans the event `raw` and returns its body as JSON.
+fn cleaned(raw: &serde_json::Value) -> serde_json::Value {
+    let mut event = sightline_protocol::parse_event(&raw.to_string()).expect("a valid event");
+    let (result, _, _) = with_cleaner(|c| c.body(&mut event.body));
+    assert_eq!(result, Ok(()), "{raw}");
+    serde_json::to_value(&event.body).expect("serializable")
+}
+
+/// Asserts the numbers at `pointers` of `value`.
+fn assert_numbers(value: &serde_json::Value, expected: &[(&str, f64)]) {
+    for (pointer, number) in expected {
+        assert_eq!(value.pointer(pointer).and_then(serde_json::Value::as_f64), Some(*number), "{pointer} in {value}");
+    }
+}
+
+#[test]
+fn milliseconds_are_rounded_to_a_tenth_and_cls_to_four_places() {
+    use serde_json::json;
+    // Float noise as browsers report it, and halves (rounded away from zero).
+    let view = cleaned(&json!({"id": "0", "kind": "view",
+        "timing": {"redirect": 0.0, "dns": 12.449_999, "ttfb": 262.500_000_3, "load": 2140.25,
+                   "dom_interactive": 1210.4 + 6e-9},
+        "transfer_size": 18432.7,
+        "server_timing": [{"name": "db", "duration": 53.200_000_1}]}));
+    assert_numbers(
+        &view,
+        &[
+            ("/timing/redirect", 0.0),
+            ("/timing/dns", 12.4),
+            ("/timing/ttfb", 262.5),
+            ("/timing/load", 2140.3),
+            ("/timing/dom_interactive", 1210.4),
+            ("/server_timing/0/duration", 53.2),
+            ("/transfer_size", 18432.7),
+        ],
+    );
+
+    for (name, value, rounded) in
+        [("lcp", 1424.4 + 6e-9, 1424.4), ("fcp", 980.04, 980.0), ("ttfb", 0.06, 0.1), ("inp", 208.249, 208.2)]
+    {
+        let vital = cleaned(&json!({"id": "0", "kind": "vital", "name": name, "value": value}));
+        assert_numbers(&vital, &[("/value", rounded)]);
+    }
+    let lcp = cleaned(&json!({"id": "0", "kind": "vital", "name": "lcp", "value": 2500.04,
+        "attribution": {"time_to_first_byte": 262.51, "resource_load_delay": 310.150_001,
+                        "element_render_delay": 433.099_999}}));
+    assert_numbers(
+        &lcp,
+        &[
+            ("/value", 2500.0),
+            ("/attribution/time_to_first_byte", 262.5),
+            ("/attribution/resource_load_delay", 310.2),
+            ("/attribution/element_render_delay", 433.1),
+        ],
+    );
+    assert_eq!(lcp["rating"], "good", "rated by the stored value");
+    let inp = cleaned(&json!({"id": "0", "kind": "vital", "name": "inp", "value": 208.2,
+        "attribution": {"interaction_time": 3390.06, "input_delay": 134.549, "processing_duration": 42.11,
+                        "presentation_delay": 31.6,
+                        "scripts": [{"duration": 118.249_999_9, "forced_style_and_layout_duration": 21.36}]}}));
+    assert_numbers(
+        &inp,
+        &[
+            ("/attribution/interaction_time", 3390.1),
+            ("/attribution/input_delay", 134.5),
+            ("/attribution/processing_duration", 42.1),
+            ("/attribution/presentation_delay", 31.6),
+            ("/attribution/scripts/0/duration", 118.2),
+            ("/attribution/scripts/0/forced_style_and_layout_duration", 21.4),
+        ],
+    );
+    let ttfb = cleaned(&json!({"id": "0", "kind": "vital", "name": "ttfb", "value": 262.5,
+        "attribution": {"waiting_duration": 1.049, "cache_duration": 0.000_1, "dns_duration": 12.35,
+                        "connection_duration": 41.2, "request_duration": 183.749}}));
+    assert_numbers(
+        &ttfb,
+        &[
+            ("/attribution/waiting_duration", 1.0),
+            ("/attribution/cache_duration", 0.0),
+            ("/attribution/connection_duration", 41.2),
+            ("/attribution/request_duration", 183.7),
+        ],
+    );
+
+    let cls = cleaned(&json!({"id": "0", "kind": "vital", "name": "cls", "value": 0.100_04,
+        "attribution": {"largest_shift_value": 0.112_149_9, "largest_shift_time": 2210.549}}));
+    assert_numbers(
+        &cls,
+        &[("/value", 0.1), ("/attribution/largest_shift_value", 0.1121), ("/attribution/largest_shift_time", 2210.5)],
+    );
+    assert_eq!(cls["rating"], "good", "0.10004 is stored, and rated, as 0.1");
+
+    let request = cleaned(&json!({"id": "0", "kind": "request", "method": "GET", "url": "/api",
+        "duration": 378.333_333, "start": 3002.1499, "response_size": 1873.5}));
+    assert_numbers(&request, &[("/duration", 378.3), ("/start", 3002.1), ("/response_size", 1873.5)]);
+
+    let resource = cleaned(&json!({"id": "0", "kind": "resource", "url": "/a.js",
+        "duration": 1406.8 + 1.2e-8, "start": 572.71, "dns": 18.26, "connect": 36.44, "tls": 22.05,
+        "ttfb": 212.5, "download": 1139.649, "transfer_size": 148_220.0}));
+    assert_numbers(
+        &resource,
+        &[
+            ("/duration", 1406.8),
+            ("/start", 572.7),
+            ("/dns", 18.3),
+            ("/connect", 36.4),
+            ("/tls", 22.1),
+            ("/download", 1139.6),
+            ("/transfer_size", 148_220.0),
+        ],
+    );
+
+    let frame = cleaned(&json!({"id": "0", "kind": "long_animation_frame", "duration": 143.649,
+        "start": 3380.87, "blocking_duration": 93.65,
+        "scripts": [{"duration": 118.21, "forced_style_and_layout_duration": 0.04}]}));
+    assert_numbers(
+        &frame,
+        &[
+            ("/duration", 143.6),
+            ("/start", 3380.9),
+            ("/blocking_duration", 93.7),
+            ("/scripts/0/duration", 118.2),
+            ("/scripts/0/forced_style_and_layout_duration", 0.0),
+        ],
+    );
+
+    let custom = cleaned(&json!({"id": "0", "kind": "custom", "name": "add_to_cart", "value": 49.95}));
+    assert_numbers(&custom, &[("/value", 49.95)]);
+}
+
+#[test]
+fn rounding_never_leaves_the_range() {
+    let mut body = EventBody::Request(RequestEvent {
+        method: "GET".into(),
+        duration: MAX_DURATION_MS,
+        start: Some(MAX_TIMELINE_MS - 0.01),
+        ..RequestEvent::default()
+    });
+    let (result, outcomes, _) = with_cleaner(|c| c.body(&mut body));
+    assert!(result.is_ok() && outcomes.is_empty());
+    let EventBody::Request(request) = body else { unreachable!("still a request") };
+    assert_eq!((request.duration, request.start), (MAX_DURATION_MS, Some(MAX_TIMELINE_MS)));
+}
