@@ -29,6 +29,7 @@ const FLUSH_MS = 5000;
 const MAX_QUEUE = 500;
 
 export interface View {
+  /** `<session id>.<view number in the session>`: 0, 1, … across the session's pages. */
   id: string;
   name?: string | undefined;
   /** The page URL, scrubbed. */
@@ -38,6 +39,8 @@ export interface View {
   nav: NavigationType;
   /** 0 for the page load, then 1, 2, … */
   n: number;
+  /** The next event id: events are numbered 0, 1, … per view (ids are unique within their view). */
+  e: number;
   /** Its `view` event, while it may still be relabelled (soft navigation). */
   ev?: Event | undefined;
 }
@@ -82,11 +85,21 @@ export function createAgent(cfg: Config, firstNav: NavigationType): Agent {
   const save = (force?: boolean) => {
     if (consent !== "granted" || (!force && session.last - savedAt < 5000)) return;
     savedAt = session.last;
+    // Never write back a view count another page of the session has moved past.
+    const stored = decodeSession(store.get("sl_s"));
+    if (stored?.id === session.id) session.v = Math.max(session.v, stored.v);
     store.set("sl_s", encodeSession(session));
   };
 
-  // Views.
-  let view: View = { id: rid(), url: scrub(location.href), start: 0, nav: firstNav, n: 0 };
+  // Views. The view count is saved before and after each view takes its number: the count
+  // other pages of the session saved is taken past, and the next page goes on from this one.
+  const viewId = () => {
+    save(true);
+    const id = session.id + "." + session.v++;
+    save(true);
+    return id;
+  };
+  let view: View = { id: viewId(), url: scrub(location.href), start: 0, nav: firstNav, n: 0, e: 0 };
   const starts: ((v: View) => void)[] = [];
   const ends: ((v: View, final: boolean) => void)[] = [];
   const listeners: Record<Signal, (() => void)[]> = { error: [], reaction: [] };
@@ -194,7 +207,7 @@ export function createAgent(cfg: Config, firstNav: NavigationType): Agent {
     view: () => view,
     emit(b, t = now(), v = view) {
       if (stopped || consent === "denied") return undefined;
-      let e = { ...b, id: rid(), t: r1(t), view_id: v.id, view_url: v.url, view_name: v.name } as Event;
+      let e = { ...b, id: "" + v.e++, t: r1(t), view_id: v.id, view_url: v.url, view_name: v.name } as Event;
       if (cfg.beforeSend) {
         try {
           const out = cfg.beforeSend(e);
@@ -234,7 +247,7 @@ export function createAgent(cfg: Config, firstNav: NavigationType): Agent {
       const prev = view;
       agent.signal("reaction");
       for (const fn of ends) fn(prev, true);
-      view = { id: rid(), name, url: scrub(location.href), start: now(), nav: navType, n: prev.n + 1 };
+      view = { id: viewId(), name, url: scrub(location.href), start: now(), nav: navType, n: prev.n + 1, e: 0 };
       // Events of the old view still queued keep their view_id stamps: they stay with their view.
       for (const fn of starts) fn(view);
       return view;

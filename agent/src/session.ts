@@ -1,5 +1,7 @@
 // Sessions: a random id that lasts until 30 minutes without activity or 4 hours in all.
-// The sampling decision is taken once, when the session starts, and stored with it.
+// The sampling decision is taken once, when the session starts, and stored with it, as is
+// the count of its views: view ids are `<session id>.<view number>` (see createAgent), so the
+// rows of one session share a prefix and compress to almost nothing on disk.
 
 import type { SamplingReason } from "./protocol.gen";
 
@@ -16,6 +18,8 @@ export interface Session {
   /** Epoch ms of the last activity. */
   last: number;
   sampled: Sampled;
+  /** Views started in the session (on every page of it): the next view's number. */
+  v: number;
 }
 
 /** Whether a stored session is still usable at `at` (epoch ms). */
@@ -31,17 +35,18 @@ export function resolveSession(
   newId: () => string,
 ): { session: Session; renewed: boolean } {
   if (isLive(stored, at)) return { session: { ...stored, last: at }, renewed: false };
-  return { session: { id: newId(), start: at, last: at, sampled: random() < rate ? "sampled" : 0 }, renewed: true };
+  return { session: { id: newId(), start: at, last: at, sampled: random() < rate ? "sampled" : 0, v: 0 }, renewed: true };
 }
 
-/** Stored as JSON `[id, start, last, sampled]`. */
-export const encodeSession = (s: Session): string => JSON.stringify([s.id, s.start, s.last, s.sampled]);
+/** Stored as JSON `[id, start, last, sampled, views]`. */
+export const encodeSession = (s: Session): string => JSON.stringify([s.id, s.start, s.last, s.sampled, s.v]);
 
 export function decodeSession(raw: string | null | undefined): Session | undefined {
   try {
-    const [id, start, last, sampled] = JSON.parse(raw || "0") as [string, number, number, Sampled];
+    const [id, start, last, sampled, v] = JSON.parse(raw || "0") as [string, number, number, Sampled, number];
     if (/^[0-9a-f]{8,64}$/.test(id) && start > 0 && last >= start && (sampled === 0 || typeof sampled === "string"))
-      return { id, start, last, sampled };
+      // Without a count (stored by an older agent, whose view ids were random): from 0.
+      return { id, start, last, sampled, v: v >>> 0 };
   } catch {
     // Unreadable: a new session.
   }
