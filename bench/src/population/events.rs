@@ -13,20 +13,21 @@ use super::world::{CLS_BUCKETS, ErrorKind, FRUSTRATION, INP, REQUEST_FAILURES, R
 const VIEW_STREAMS: u64 = 1 << 40;
 
 /// The events of view `index` of `session`, the `view` event first: all of them, or the
-/// first `upto` (a beacon may carry only the next view's `view` event). Their ids come from
-/// a stream of their own, so the first `upto` are the same either way.
+/// first `upto` (a beacon may carry only the next view's `view` event). Their ids are their
+/// positions in the view, as the agent counts them (unique within the view only),
+/// so the first `upto` are the same either way.
 pub fn view_events(session: &Session, index: usize, upto: usize) -> Vec<Value> {
     let view = &session.views[index];
+    // Two streams per view; the second gave random event ids once and is left unused.
     let mut rng = Rng::stream(session.seed, VIEW_STREAMS + 2 * index as u64);
-    let mut ids = Rng::stream(session.seed, VIEW_STREAMS + 2 * index as u64 + 1);
     let mut out = Events { session, view, bundle: bundle_url(session.release, "app"), events: Vec::new() };
     out.view(&mut rng);
     if upto > 1 {
         out.rest(&mut rng);
     }
     out.events.truncate(upto);
-    for event in &mut out.events {
-        event["id"] = Value::String(format!("01J{}", ids.hex(23).to_ascii_uppercase()));
+    for (position, event) in out.events.iter_mut().enumerate() {
+        event["id"] = Value::String(position.to_string());
     }
     out.events
 }

@@ -72,7 +72,8 @@ pub struct Session {
 /// One page of a session.
 #[derive(Debug)]
 pub struct View {
-    /// `view_id`.
+    /// `view_id`: the session id and the view's position in the session, as the agent
+    /// makes it (`<session id>.0`, `.1`, …).
     pub id: String,
     /// The page.
     pub route: Route,
@@ -267,8 +268,10 @@ impl Session {
             let start = t;
             let end = load.map_or(start + dwell, |load| (start + dwell).max(load.load.max(load.lcp) + 1_500.0));
             let counts = self.counts(rng, route, hard);
+            // Drawn where a random view id used to be, so the rest of the population stays as it was.
+            rng.hex(32);
             self.views.push(View {
-                id: rng.hex(32),
+                id: format!("{}.{position}", self.id),
                 route,
                 url: self.url(rng, route, position == 0),
                 name: (route == Route::Checkout).then_some("checkout"),

@@ -215,3 +215,30 @@ fn traffic_follows_the_local_day_and_countries_vary() {
     let mobile = all.iter().filter(|b| b.browser.mobile).count() as f64 / all.len() as f64;
     assert!((0.45..0.75).contains(&mobile), "mobile share {mobile:.2}");
 }
+
+#[test]
+fn ids_are_counted_as_the_agent_counts_them() {
+    let all: Vec<Value> = beacons(9, day(200)).iter().map(parse).collect();
+    let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut views_per_session: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for beacon in &all {
+        let context = &beacon["context"];
+        let session_id = context["session_id"].as_str().expect("session_id");
+        for event in beacon["events"].as_array().expect("events") {
+            let view_id = event.get("view_id").unwrap_or(&context["view_id"]).as_str().expect("view_id");
+            let (prefix, number) = view_id.rsplit_once('.').expect("<session id>.<view number>");
+            assert_eq!(prefix, session_id);
+            assert!(number.bytes().all(|b| b.is_ascii_digit()) && view_id.len() <= 64, "{view_id}");
+            let id = event["id"].as_str().expect("id");
+            assert!(id.len() <= 3 && id.bytes().all(|b| b.is_ascii_digit()), "{id}");
+            assert!(seen.insert((view_id.to_owned(), id.to_owned())), "{view_id} {id} twice");
+            views_per_session.entry(session_id.to_owned()).or_default().insert(number.to_owned());
+        }
+    }
+    // Every view number of a session from 0 up, none skipped.
+    for numbers in views_per_session.values() {
+        let expected: BTreeSet<String> = (0..numbers.len()).map(|n| n.to_string()).collect();
+        assert_eq!(*numbers, expected);
+    }
+    assert!(seen.iter().any(|(_, id)| id == "10"), "counted past 9");
+}
