@@ -4,7 +4,7 @@
 CARGO ?= cargo
 SIGHTLINE_DATA_DIR ?= sightline-data
 
-.PHONY: run test deps build lint test-rust protocol protocol-check fuzz-smoke bench bench-server bench-smoke clean agent agent-test \
+.PHONY: run test deps build lint test-rust protocol protocol-check fuzz-smoke bench bench-store bench-server bench-smoke clean agent agent-test \
 	agent-e2e chromium bench-agent bench-agent-size bench-agent-overhead bench-agent-smoke
 
 ## Build the release binary and run Sightline with its data in ./sightline-data.
@@ -66,8 +66,13 @@ bench-server: deps
 	$(CARGO) build --release --locked -p sightline-cli -p sightline-bench --bin sightline --bin ingest-server-bench
 	./target/release/ingest-server-bench --binary target/release/sightline $(ARGS)
 
+## The embedded store alone, in-process: CPU per event, memory, bytes on disk. ARGS=... adds flags.
+bench-store: deps
+	$(CARGO) run --release --locked -p sightline-bench --bin store-bench -- $(ARGS)
+
 bench-smoke: deps
 	$(CARGO) run --locked -p sightline-bench --bin ingest-bench -- --smoke
+	$(CARGO) run --locked -p sightline-bench --bin store-bench -- --smoke
 	$(CARGO) build --locked -p sightline-cli --bin sightline
 	$(CARGO) run --locked -p sightline-bench --bin ingest-server-bench -- --smoke --binary target/debug/sightline
 

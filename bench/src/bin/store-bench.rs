@@ -11,6 +11,8 @@
 //!
 //! `store-bench [--events N] [--tasks N] [--data-dir DIR] [--smoke]`
 
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

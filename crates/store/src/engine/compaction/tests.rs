@@ -89,8 +89,9 @@ async fn merges_the_files_of_a_partition_into_one_sorted_file_without_repeated_i
     let mut keys = Vec::new();
     for batch in batches {
         let batch = batch.expect("reads");
-        let text =
-            |name: &str| batch.column_by_name(name).unwrap().as_any().downcast_ref::<StringArray>().unwrap().clone();
+        let text = |name: &str| {
+            batch.column_by_name(name).expect("column").as_any().downcast_ref::<StringArray>().expect("text").clone()
+        };
         let (sessions, views) = (text("session_id"), text("view_id"));
         let column = batch.column_by_name("timestamp").expect("timestamp");
         let column = column.as_any().downcast_ref::<TimestampMillisecondArray>().expect("timestamps");
