@@ -36,6 +36,7 @@ const CEILING: &str = "serde Beacon (ceiling)";
 const PIPELINE_JSON: &str = "pipeline, json";
 const PIPELINE_GZIP: &str = "pipeline, gzip";
 const PIPELINE_POPULATION: &str = "pipeline, loadgen mix, json";
+const PIPELINE_POPULATION_GZIP: &str = "pipeline, loadgen mix, gzip";
 
 struct Options {
     plan: Plan,
@@ -131,6 +132,9 @@ fn main() -> ExitCode {
         }
     }
     let population_bytes = population.iter().map(|b| b.body.len()).sum::<usize>() as f64 / population.len() as f64;
+    let population_gzip: Vec<Vec<u8>> = population.iter().map(GeneratedBeacon::gzip).collect();
+    let population_gzip_bytes =
+        population_gzip.iter().map(Vec::len).sum::<usize>() as f64 / population_gzip.len() as f64;
 
     let pick = |i: usize| &samples[i % samples.len()];
     let mut cases = vec![
@@ -153,6 +157,12 @@ fn main() -> ExitCode {
             let beacon = &population[i % population.len()];
             pipeline.process(&project, &beacon.request(), &beacon.body).map_or(0, |batch| batch.records.len())
         }),
+        Case::new(PIPELINE_POPULATION_GZIP, |i| {
+            let beacon = &population[i % population.len()];
+            let gzip = &population_gzip[i % population_gzip.len()];
+            let Ok(body) = decompress(gzip, Encoding::Gzip, MAX_DECOMPRESSED) else { return 0 };
+            pipeline.process(&project, &beacon.request(), &body).map_or(0, |batch| batch.records.len())
+        }),
         Case::new(PIPELINE_GZIP, |i| {
             let sample = pick(i);
             let Ok(body) = decompress(&sample.gzip, Encoding::Gzip, MAX_DECOMPRESSED) else { return 0 };
@@ -169,7 +179,7 @@ fn main() -> ExitCode {
 
     print_header(&options, &samples, population_bytes);
     measure::run(options.plan, &mut cases);
-    print_results(&options, &samples, population_bytes, &cases);
+    print_results(&options, &samples, (population_bytes, population_gzip_bytes), &cases);
     ExitCode::SUCCESS
 }
 
@@ -207,7 +217,7 @@ fn print_header(options: &Options, samples: &[Sample], population_bytes: f64) {
     println!();
 }
 
-fn print_results(options: &Options, samples: &[Sample], population_bytes: f64, cases: &[Case<'_>]) {
+fn print_results(options: &Options, samples: &[Sample], population_bytes: (f64, f64), cases: &[Case<'_>]) {
     let per_round = options.plan.items_per_round;
     let events = EVENTS_PER_BEACON as f64;
     let avg = |bytes: fn(&Sample) -> usize| samples.iter().map(bytes).sum::<usize>() as f64 / samples.len() as f64;
@@ -220,7 +230,8 @@ fn print_results(options: &Options, samples: &[Sample], population_bytes: f64, c
     for case in cases {
         let rates = case.rates(per_round, events);
         let input_bytes = match case.name {
-            PIPELINE_POPULATION => population_bytes,
+            PIPELINE_POPULATION => population_bytes.0,
+            PIPELINE_POPULATION_GZIP => population_bytes.1,
             name if name.contains("gzip") => gzip_bytes,
             _ => json_bytes,
         };
@@ -242,7 +253,7 @@ fn print_results(options: &Options, samples: &[Sample], population_bytes: f64, c
         si(TARGET_EVENTS_PER_SEC)
     );
     if let Some(ceiling) = median_of.get(CEILING) {
-        for name in [PIPELINE_JSON, PIPELINE_GZIP, PIPELINE_POPULATION] {
+        for name in [PIPELINE_JSON, PIPELINE_GZIP, PIPELINE_POPULATION, PIPELINE_POPULATION_GZIP] {
             if let Some(pipeline) = median_of.get(name) {
                 println!(
                     "{name} ÷ parse ceiling: {:.2} (the pipeline does {:.1}x the work of a plain parse)",
@@ -252,7 +263,7 @@ fn print_results(options: &Options, samples: &[Sample], population_bytes: f64, c
             }
         }
     }
-    for name in [PIPELINE_JSON, PIPELINE_GZIP, PIPELINE_POPULATION] {
+    for name in [PIPELINE_JSON, PIPELINE_GZIP, PIPELINE_POPULATION, PIPELINE_POPULATION_GZIP] {
         if let Some(rate) = median_of.get(name) {
             let verdict = if *rate >= TARGET_EVENTS_PER_SEC { "meets" } else { "is below" };
             println!(
