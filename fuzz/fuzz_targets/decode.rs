@@ -147,10 +147,11 @@ impl Checker {
         self.that(records as u64 + dropped == sent, || {
             format!("{sent} events sent, {records} stored + {dropped} dropped: {:?}", batch.outcomes)
         });
+        // Event ids are unique within their view (docs/protocol.md).
         let mut ids = HashSet::new();
         for record in &batch.records {
-            let id = record.event_id.as_str();
-            self.that(ids.insert(id), || format!("event id {id:?} stored twice"));
+            let (view, id) = (record.view_id.as_str(), record.event_id.as_str());
+            self.that(ids.insert((view, id)), || format!("event id {id:?} of view {view:?} stored twice"));
             self.record(record);
         }
     }
