@@ -46,7 +46,7 @@ const INGEST_KEY: &str = "pk_ingest_server_bench";
 
 const USAGE: &str = "usage: ingest-server-bench [--binary target/release/sightline] [--data-dir DIR] [--keep]
                            [--rate 100000] [--duration 30s] [--half-duration 20s] [--concurrency 64]
-                           [--no-gzip] [--flush-interval 60s] [--seed 1] [--long] [--smoke]";
+                           [--no-gzip] [--live-generator] [--flush-interval 60s] [--seed 1] [--long] [--smoke]";
 
 #[derive(Debug, Clone)]
 struct Args {
@@ -58,6 +58,7 @@ struct Args {
     half_duration: Duration,
     concurrency: usize,
     gzip: bool,
+    pregenerate: bool,
     flush_interval: Option<String>,
     seed: u64,
     long: bool,
@@ -74,6 +75,7 @@ fn parse_args() -> Result<Args, String> {
         half_duration: Duration::from_secs(20),
         concurrency: 64,
         gzip: true,
+        pregenerate: true,
         flush_interval: None,
         seed: 1,
         long: false,
@@ -92,6 +94,7 @@ fn parse_args() -> Result<Args, String> {
             "--half-duration" => half_duration = Some(parse_duration(&flag, &value()?)?),
             "--concurrency" => concurrency = Some(number::<usize>(&flag, &value()?)?.max(1)),
             "--no-gzip" => args.gzip = false,
+            "--live-generator" => args.pregenerate = false,
             "--flush-interval" => {
                 let interval = value()?;
                 if interval.is_empty() || !interval.chars().all(|c| c.is_ascii_alphanumeric()) {
@@ -341,6 +344,7 @@ fn run_phase(
         concurrency: args.concurrency,
         gzip: args.gzip,
         timeout: Duration::from_secs(10),
+        pregenerate: args.pregenerate,
     };
     let (server_before, bench_before) = (server_process::cpu_ticks(Some(pid))?, server_process::cpu_ticks(None)?);
     let started = Instant::now();

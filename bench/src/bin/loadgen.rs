@@ -24,7 +24,7 @@ const BEACONS_PER_SESSION: f64 = 3.6;
 const EVENTS_PER_SESSION: f64 = 70.0;
 
 const USAGE: &str = "usage: loadgen --key KEY [--url URL] [--rate EVENTS/S | --beacon-rate BEACONS/S]
-               [--duration 30s] [--beacons N] [--concurrency 64] [--gzip] [--seed N]
+               [--duration 30s] [--beacons N] [--concurrency 64] [--gzip] [--pregenerate] [--seed N]
                [--events-per-beacon N] [--window 7d] [--now EPOCH_MS] [--sessions N]
                [--no-daily] [--no-sent-at] [--timeout 10s] [--progress] [--allow-errors]
        loadgen --out FILE|- [--beacons N] [population flags]      write JSON lines
@@ -39,6 +39,7 @@ struct Args {
     beacons: Option<u64>,
     concurrency: usize,
     gzip: bool,
+    pregenerate: bool,
     seed: u64,
     events_per_beacon: Option<usize>,
     window: Option<Duration>,
@@ -62,6 +63,7 @@ fn parse_args() -> Result<Args, String> {
         beacons: None,
         concurrency: 64,
         gzip: false,
+        pregenerate: false,
         seed: 1,
         events_per_beacon: None,
         window: None,
@@ -92,6 +94,7 @@ fn parse_args() -> Result<Args, String> {
             "--beacons" => args.beacons = Some(number(&flag, &value()?)?),
             "--concurrency" => args.concurrency = number::<usize>(&flag, &value()?)?.max(1),
             "--gzip" => args.gzip = true,
+            "--pregenerate" => args.pregenerate = true,
             "--seed" => args.seed = number(&flag, &value()?)?,
             "--events-per-beacon" => args.events_per_beacon = Some(number(&flag, &value()?)?),
             "--window" => args.window = Some(duration(&flag, &value()?)?),
@@ -257,6 +260,7 @@ fn post_all(args: &Args, options: PopulationOptions) -> Result<ExitCode, String>
         concurrency: args.concurrency,
         gzip: args.gzip,
         timeout: args.timeout,
+        pregenerate: args.pregenerate,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

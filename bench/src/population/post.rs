@@ -6,8 +6,9 @@
 //! lower rate. In-flight requests are bounded by `concurrency`: when all are busy the
 //! next beacon waits for one, and that wait counts in its latency.
 //!
-//! Beacons are generated (and gzipped) on a thread of their own, ahead of the schedule,
-//! and posted over HTTP/1.1 keep-alive connections (hyper's pooled client, at most one
+//! Beacons are generated (and gzipped) on a thread of their own, ahead of the schedule —
+//! or, with `pregenerate`, all of them before the clock starts, so that on a small machine
+//! the generator does not compete with the server for CPU during the run — and posted over HTTP/1.1 keep-alive connections (hyper's pooled client, at most one
 //! connection per in-flight request). The run stops at the duration (or after the number
 //! of beacons); requests still in flight then get their timeout to finish.
 
@@ -55,6 +56,9 @@ pub struct PostOptions {
     pub gzip: bool,
     /// Give up on a request after this long (counted as an error).
     pub timeout: Duration,
+    /// Generate (and compress) every beacon of the run before it starts, on all CPUs,
+    /// instead of on one thread during it. Needs memory for the whole run's bodies.
+    pub pregenerate: bool,
 }
 
 /// What a run did.
@@ -136,6 +140,13 @@ struct Prepared {
     events: usize,
 }
 
+impl Prepared {
+    fn new(beacon: &GeneratedBeacon, gzip: bool) -> Self {
+        let body = if gzip { beacon.gzip() } else { beacon.body.clone() };
+        Self { body: Bytes::from(body), headers: beacon.headers(), events: beacon.events }
+    }
+}
+
 /// What became of one request.
 struct Outcome {
     status: Result<u16, String>,
@@ -166,7 +177,17 @@ pub async fn run(
     let client: Client<HttpConnector, Full<Bytes>> =
         Client::builder(TokioExecutor::new()).pool_max_idle_per_host(concurrency).build(connector);
 
-    let mut queue = spawn_generator(beacons, options.gzip, options.max_beacons, concurrency * 4);
+    let limit = options.max_beacons.map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX));
+    let mut queue = if options.pregenerate {
+        let budget = RunBudget { rate: options.rate, duration: options.duration, beacons: limit };
+        let gzip = options.gzip;
+        let prepared = tokio::task::spawn_blocking(move || pregenerate(beacons, budget, gzip))
+            .await
+            .map_err(|error| format!("generating the beacons failed: {error}"))?;
+        spawn_feeder(prepared, concurrency * 4)
+    } else {
+        spawn_generator(beacons.take(limit), options.gzip, concurrency * 4)
+    };
     let in_flight = Arc::new(Semaphore::new(concurrency));
     let mut tasks = JoinSet::new();
     let mut report = Report::default();
@@ -301,20 +322,75 @@ async fn send(
 fn spawn_generator(
     beacons: impl Iterator<Item = GeneratedBeacon> + Send + 'static,
     gzip: bool,
-    max_beacons: Option<u64>,
     ahead: usize,
 ) -> mpsc::Receiver<Prepared> {
     let (sender, receiver) = mpsc::channel(ahead.max(1));
     std::thread::spawn(move || {
-        for beacon in beacons.take(max_beacons.map_or(usize::MAX, |n| n as usize)) {
-            let body = if gzip { beacon.gzip() } else { beacon.body.clone() };
-            let prepared = Prepared { body: Bytes::from(body), headers: beacon.headers(), events: beacon.events };
-            if sender.blocking_send(prepared).is_err() {
+        for beacon in beacons {
+            if sender.blocking_send(Prepared::new(&beacon, gzip)).is_err() {
                 return;
             }
         }
     });
     receiver
+}
+
+/// Hands beacons prepared before the run to it, a bounded queue ahead.
+fn spawn_feeder(prepared: Vec<Prepared>, ahead: usize) -> mpsc::Receiver<Prepared> {
+    let (sender, receiver) = mpsc::channel(ahead.max(1));
+    std::thread::spawn(move || {
+        for beacon in prepared {
+            if sender.blocking_send(beacon).is_err() {
+                return;
+            }
+        }
+    });
+    receiver
+}
+
+/// How many beacons a run can post at most.
+#[derive(Debug, Clone, Copy)]
+struct RunBudget {
+    rate: Rate,
+    duration: Duration,
+    beacons: usize,
+}
+
+impl RunBudget {
+    /// True when `beacons` beacons holding `events` events fill the run (a beacon's share
+    /// of the schedule is its events at an events rate, one slot at a beacons rate).
+    fn filled(&self, beacons: usize, events: usize) -> bool {
+        let seconds = self.duration.as_secs_f64();
+        beacons >= self.beacons
+            || match self.rate {
+                Rate::EventsPerSecond(rate) => events as f64 >= rate * seconds,
+                Rate::BeaconsPerSecond(rate) => beacons as f64 >= rate * seconds,
+            }
+    }
+}
+
+/// The run's beacons, generated in order on this thread and compressed on all CPUs.
+fn pregenerate(beacons: impl Iterator<Item = GeneratedBeacon>, budget: RunBudget, gzip: bool) -> Vec<Prepared> {
+    let mut generated = Vec::new();
+    let mut events = 0;
+    for beacon in beacons {
+        if budget.filled(generated.len(), events) {
+            break;
+        }
+        events += beacon.events;
+        generated.push(beacon);
+    }
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let chunk = generated.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = generated
+            .chunks(chunk)
+            .map(|beacons| {
+                scope.spawn(move || beacons.iter().map(|beacon| Prepared::new(beacon, gzip)).collect::<Vec<_>>())
+            })
+            .collect();
+        workers.into_iter().flat_map(|worker| worker.join().expect("preparing a beacon cannot panic")).collect()
+    })
 }
 
 #[cfg(test)]

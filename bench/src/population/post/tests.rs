@@ -71,6 +71,7 @@ fn options(addr: SocketAddr, key: &str, beacons: u64, gzip: bool) -> PostOptions
         concurrency: 16,
         gzip,
         timeout: Duration::from_secs(10),
+        pregenerate: false,
     }
 }
 
@@ -125,6 +126,27 @@ async fn the_schedule_is_open_loop_and_the_duration_is_a_hard_stop() {
     assert!(started.elapsed() < Duration::from_secs(3), "stopped at the duration");
     assert!((15..=25).contains(&report.sent), "about 50/s for 0.4 s: {}", report.sent);
     assert!(report.all_accepted(), "{report:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pregenerated_runs_post_the_same_beacons_and_stop_at_the_budget() {
+    let server = start_server().await;
+    let mut run_options = options(server.addr, KEY, 40, true);
+    run_options.pregenerate = true;
+    let report = run(&run_options, population(9), Arc::new(Progress::default())).await.expect("a valid run");
+    assert!(report.all_accepted(), "{report:?}");
+    assert_eq!(report.sent, 40, "the beacon limit holds");
+    let live_events: usize = population(9).take(40).map(|beacon| beacon.events).sum();
+    assert_eq!(report.events_stored, live_events as u64, "the same beacons as a live run");
+
+    // At 2 000 events/s for 0.5 s, about 1 000 events are prepared: no more than one beacon over.
+    run_options.max_beacons = None;
+    run_options.rate = Rate::EventsPerSecond(2_000.0);
+    run_options.duration = Duration::from_millis(500);
+    let largest = population(3).map(|beacon| beacon.events).max().expect("beacons");
+    let report = run(&run_options, population(3), Arc::new(Progress::default())).await.expect("a valid run");
+    assert!(report.all_accepted(), "{report:?}");
+    assert!((1_000..1_000 + largest as u64).contains(&report.events_sent), "{}", report.events_sent);
 }
 
 #[test]
