@@ -1,0 +1,38 @@
+//! The typed RUM query model, planned onto DataFusion.
+//!
+//! The HTTP API, the CLI, the dashboard and alerts ask their questions as a [`Query`]
+//! (serde types: the JSON body of `/api/v1/query`) and get a [`QueryResult`] back. How a
+//! question is answered, file by file:
+//!
+//! 1. [`model`]: what can be asked — a [`Metric`] (LCP, load time, page views, error
+//!    rate…), a [`Statistic`] (p75, mean, poor share…), [`Filter`]s on [`Dimension`]s, a
+//!    [`TimeRange`], buckets in a [`TimeZone`].
+//! 2. [`query`]: the shapes — single values, time series, breakdown, distribution — and
+//!    their validation (sizes, ranges, statistics that fit their metric).
+//! 3. `plan`: each shape becomes DataFusion SQL with bound parameters. A metric's rows
+//!    become *units* (`plan/units.rs`: the final value of each page view, each request,
+//!    each session…) weighted by the inverse sample rate, from sampled sessions only;
+//!    the statistics are aggregated per bucket and group (`plan.rs`).
+//! 4. `run`: [`execute`] validates, runs the statements (the top-N of a breakdown or a
+//!    grouped time series first, then `(other)`) and reads the batches into the result.
+//!
+//! Every statistic is exact (no sketches yet); `docs/query.md` defines each one.
+
+mod error;
+pub mod model;
+mod plan;
+pub mod query;
+pub mod result;
+mod run;
+mod udf;
+
+pub use error::QueryError;
+pub use model::{
+    BucketSize, Condition, Dimension, Filter, Metric, MetricKind, Rating, Statistic, TimeRange, TimeZone, Timestamp,
+};
+pub use query::{BreakdownQuery, DistributionQuery, Order, Query, Tile, TimeSeriesQuery, ValuesQuery};
+pub use result::{
+    BreakdownResult, BreakdownRow, DistributionResult, HistogramBucket, Point, QueryResult, Series, TileValue,
+    TimeSeriesResult, ValuesResult,
+};
+pub use run::{execute, histogram_buckets};

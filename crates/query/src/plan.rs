@@ -1,0 +1,179 @@
+//! Planning: a query's parts become DataFusion SQL statements with bound parameters.
+//!
+//! Every statement reads one table scan (two or three for the rates and joins), filtered
+//! by project and time range first so that the store prunes files and partitions, turns
+//! rows into units ([`units`]), optionally folds the groups past a top-N into `(other)`,
+//! and aggregates the statistics per bucket and group in one pass. Quantiles come from a
+//! window over the units sorted by value: the cumulative weight `cw` and the total `tw`
+//! of the unit's group; the q-quantile is the smallest value with `cw ≥ q · tw`.
+
+mod sql;
+mod units;
+
+use datafusion::common::ScalarValue;
+
+use self::sql::{Sql, float_literal};
+pub(crate) use self::units::{Bucketing, Scope};
+use crate::QueryError;
+use crate::model::{Dimension, Metric, Rating, Statistic};
+
+/// A statement ready to run.
+#[derive(Debug)]
+pub(crate) struct Statement {
+    pub(crate) text: String,
+    pub(crate) params: Vec<ScalarValue>,
+}
+
+/// What happens to groups past a top-N.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Fold<'a> {
+    /// Every group is its own.
+    None,
+    /// These groups are kept; every other unit is in one `(other)` group (`o` true).
+    Keep(&'a [Vec<Option<String>>]),
+    /// Only the units of none of these groups, in one row without group columns.
+    OnlyOther(&'a [Vec<Option<String>>]),
+}
+
+/// The column names of an aggregate's output.
+pub(crate) const COUNT: &str = "count";
+/// See [`COUNT`].
+pub(crate) const SAMPLES: &str = "samples";
+/// See [`COUNT`].
+pub(crate) const OTHER: &str = "o";
+/// See [`COUNT`].
+pub(crate) const BUCKET: &str = "b";
+
+/// The column of the i-th statistic.
+pub(crate) fn statistic_column(i: usize) -> String {
+    format!("s{i}")
+}
+
+/// The column of the i-th grouping dimension.
+pub(crate) fn group_column(i: usize) -> String {
+    format!("g{i}")
+}
+
+/// True when a unit belongs to one of `groups` (the grouping columns `g0`, `g1`…).
+fn kept(sql: &mut Sql, groups: &[Vec<Option<String>>], dims: usize) -> String {
+    let alternatives: Vec<String> = groups
+        .iter()
+        .map(|group| {
+            let parts: Vec<String> = (0..dims)
+                .map(|i| match group.get(i).cloned().flatten() {
+                    Some(value) => format!("g{i} IS NOT DISTINCT FROM {}", sql.text(&value)),
+                    None => format!("g{i} IS NULL"),
+                })
+                .collect();
+            format!("({})", parts.join(" AND "))
+        })
+        .collect();
+    if alternatives.is_empty() {
+        return "false".into();
+    }
+    format!("({})", alternatives.join(" OR "))
+}
+
+/// The SQL of one statistic over the (possibly ranked) units.
+fn statistic(sql: &mut Sql, metric: &Metric, statistic: &Statistic) -> String {
+    if let Some(q) = statistic.quantile() {
+        return format!("min(v) FILTER (WHERE cw >= {} * tw)", sql.float(q));
+    }
+    if let (Some(rating), Some(vital)) = (statistic.rating(), metric.vital()) {
+        let (good, poor) = vital.thresholds();
+        let (good, poor) = (float_literal(good), float_literal(poor));
+        let condition = match rating {
+            Rating::Good => format!("v <= {good}"),
+            Rating::NeedsImprovement => format!("v > {good} AND v <= {poor}"),
+            Rating::Poor => format!("v > {poor}"),
+        };
+        return format!("sum(CASE WHEN {condition} THEN w ELSE 0.0 END) / sum(w)");
+    }
+    match statistic {
+        Statistic::Mean | Statistic::Rate => "sum(w * v) / sum(w)".into(),
+        Statistic::Sum => "sum(w * v)".into(),
+        _ => "sum(w * n)".into(),
+    }
+}
+
+/// The statistics of `metric` per bucket and group.
+///
+/// Output columns: `b` (with `bucketing`), `g0`… (one per dimension, unless
+/// [`Fold::OnlyOther`]), `o` (with [`Fold::Keep`]), `count`, `samples`, `s0`… (one per
+/// statistic).
+pub(crate) fn aggregate(
+    metric: &Metric,
+    scope: &Scope<'_>,
+    bucketing: Option<&Bucketing<'_>>,
+    dims: &[Dimension],
+    fold: Fold<'_>,
+    statistics: &[Statistic],
+) -> Result<Statement, QueryError> {
+    let mut sql = Sql::default();
+    let with = units::units(&mut sql, metric, scope, bucketing, dims)?;
+
+    let mut keys: Vec<String> = Vec::new();
+    let mut folded_columns: Vec<String> = Vec::new();
+    if bucketing.is_some() {
+        keys.push(BUCKET.into());
+        folded_columns.push(BUCKET.into());
+    }
+    let mut condition = String::new();
+    match fold {
+        Fold::None => {
+            for i in 0..dims.len() {
+                keys.push(group_column(i));
+                folded_columns.push(group_column(i));
+            }
+        }
+        Fold::Keep(groups) => {
+            let kept = kept(&mut sql, groups, dims.len());
+            for i in 0..dims.len() {
+                keys.push(group_column(i));
+                folded_columns.push(format!("CASE WHEN coalesce({kept}, false) THEN g{i} END AS g{i}"));
+            }
+            keys.push(OTHER.into());
+            folded_columns.push(format!("NOT coalesce({kept}, false) AS {OTHER}"));
+        }
+        Fold::OnlyOther(groups) => {
+            condition = format!(" WHERE NOT coalesce({}, false)", kept(&mut sql, groups, dims.len()));
+        }
+    }
+    folded_columns.extend(["w", "v", "n"].map(String::from));
+    let folded = format!("folded AS (SELECT {} FROM units{condition})", folded_columns.join(", "));
+
+    let mut input = "folded";
+    let mut ranked = String::new();
+    if statistics.iter().any(|s| s.quantile().is_some()) {
+        let partition = if keys.is_empty() { String::new() } else { format!("PARTITION BY {} ", keys.join(", ")) };
+        ranked = format!(
+            ", ranked AS (SELECT *, \
+               sum(w) OVER ({partition}ORDER BY v ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cw, \
+               sum(w) OVER ({partition}) AS tw FROM folded)"
+        );
+        input = "ranked";
+    }
+
+    let mut selected = keys.clone();
+    selected.push(format!("sum(w * n) AS {COUNT}"));
+    selected.push(format!("count(*) AS {SAMPLES}"));
+    for (i, s) in statistics.iter().enumerate() {
+        selected.push(format!("{} AS {}", statistic(&mut sql, metric, s), statistic_column(i)));
+    }
+    let group_by = if keys.is_empty() { String::new() } else { format!(" GROUP BY {}", keys.join(", ")) };
+    let text = format!("{with}, {folded}{ranked} SELECT {} FROM {input}{group_by}", selected.join(", "));
+    Ok(Statement { text, params: sql.params })
+}
+
+/// The histogram of `metric`: output columns `i` (the bucket index, 0 to `buckets`),
+/// `count` and `samples`. Bucket `i` holds the values in `(i · width, (i + 1) · width]`
+/// (the first also everything below), the last (`i = buckets`) everything above.
+pub(crate) fn histogram(metric: &Metric, scope: &Scope<'_>, width: f64, buckets: u32) -> Result<Statement, QueryError> {
+    let mut sql = Sql::default();
+    let with = units::units(&mut sql, metric, scope, None, &[])?;
+    let index = format!("least(greatest(CAST(ceil(v / {}) AS BIGINT) - 1, 0), {buckets})", float_literal(width));
+    let text = format!(
+        "{with} SELECT i, sum(w * n) AS {COUNT}, count(*) AS {SAMPLES} FROM (SELECT {index} AS i, w, n FROM units) GROUP BY i"
+    );
+    Ok(Statement { text, params: sql.params })
+}

@@ -1,0 +1,268 @@
+//! The units of a metric: the rows a statistic is computed over, one per page view,
+//! request, session… with its weight, value, time bucket and group.
+//!
+//! The text built here is a `WITH` list ending in `units(b, g0, g1, w, v, n)`:
+//! `b` the bucket start (time series only), `g0`, `g1` the grouping dimensions' values,
+//! `w` the weight (1 / sample rate), `v` the value (1 for counts, 0 or 1 for rates) and
+//! `n` the multiplicity (an error the agent folded `n` times; 1 otherwise).
+
+use sightline_protocol::VitalName;
+
+use super::sql::{Sql, float_literal};
+use crate::QueryError;
+use crate::model::{BucketSize, Condition, Dimension, Filter, Metric, TimeRange, TimeZone};
+
+/// What every query reads: one project's events in a range, filtered.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Scope<'a> {
+    pub(crate) project: &'a str,
+    pub(crate) range: TimeRange,
+    pub(crate) filters: &'a [Filter],
+}
+
+/// Time buckets of a series.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Bucketing<'a> {
+    pub(crate) size: BucketSize,
+    pub(crate) zone: &'a TimeZone,
+}
+
+/// How a metric's rows become units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dedup {
+    /// Every row is a unit.
+    None,
+    /// The last row of each view (by timestamp, then received time, then event id).
+    LastPerView,
+    /// One unit per session (and bucket and group).
+    PerSession,
+}
+
+/// Where a metric's rows come from.
+#[derive(Debug)]
+struct Source {
+    table: &'static str,
+    conditions: Vec<String>,
+    value: String,
+    multiplicity: &'static str,
+    dedup: Dedup,
+    joins: Vec<String>,
+}
+
+impl Source {
+    fn new(table: &'static str, value: impl Into<String>, dedup: Dedup) -> Self {
+        Self { table, conditions: Vec::new(), value: value.into(), multiplicity: "1.0", dedup, joins: Vec::new() }
+    }
+
+    fn when(mut self, condition: impl Into<String>) -> Self {
+        self.conditions.push(condition.into());
+        self
+    }
+}
+
+/// The window a view's `navigation_type` is looked up in for events of other kinds: their
+/// view started at most a day before them (the intake clamps event times to a day).
+const VIEW_LOOKBACK_MS: i64 = 86_400_000;
+
+/// The project, time and sampling conditions of a table aliased `alias`: the project and
+/// time first, so that the store skips files and partitions.
+fn scan_conditions(alias: &str, project: &str, from: &str, to: &str) -> String {
+    format!(
+        "{alias}.project = {project} AND {alias}.\"timestamp\" >= {from} AND {alias}.\"timestamp\" < {to} \
+         AND {alias}.sampling_reason = 'sampled'"
+    )
+}
+
+/// Binds the scope's project and range, returning (project, from, to) placeholders.
+struct Bound {
+    project: String,
+    from: String,
+    to: String,
+}
+
+fn source(metric: &Metric, sql: &mut Sql, bound: &Bound) -> Source {
+    if let Some(vital) = metric.vital() {
+        return Source::new("vital", "e.\"value\"", Dedup::LastPerView)
+            .when(format!("e.\"name\" = '{}'", vital.as_str()));
+    }
+    if let Some(column) = metric.view_column() {
+        return Source::new("view", format!("e.\"{column}\""), Dedup::LastPerView)
+            .when(format!("e.\"{column}\" IS NOT NULL"));
+    }
+    match metric {
+        Metric::RequestDuration => Source::new("request", "e.duration", Dedup::None).when("e.duration IS NOT NULL"),
+        Metric::LongAnimationFrameDuration => {
+            Source::new("long_animation_frame", "e.duration", Dedup::None).when("e.duration IS NOT NULL")
+        }
+        Metric::Custom(name) => Source::new("custom", "e.\"value\"", Dedup::None)
+            .when(format!("e.\"name\" = {}", sql.text(name)))
+            .when("e.\"value\" IS NOT NULL"),
+        Metric::PageViews => Source::new("view", "1.0", Dedup::LastPerView),
+        Metric::Sessions => Source::new("view", "1.0", Dedup::PerSession),
+        Metric::Errors => Source {
+            multiplicity: "CAST(coalesce(e.\"count\", 1) AS DOUBLE)",
+            ..Source::new("error", "1.0", Dedup::None)
+        },
+        Metric::Requests => Source::new("request", "1.0", Dedup::None),
+        Metric::Actions => Source::new("action", "1.0", Dedup::None),
+        Metric::RageClicks => Source::new("action", "1.0", Dedup::None).when("e.rage"),
+        Metric::DeadClicks => Source::new("action", "1.0", Dedup::None).when("e.dead"),
+        Metric::ErrorRate => {
+            let errors = format!(
+                "LEFT JOIN (SELECT DISTINCT x.view_id FROM \"error\" x WHERE {}) err ON err.view_id = e.view_id",
+                scan_conditions("x", &bound.project, &bound.from, &bound.to)
+            );
+            let mut source =
+                Source::new("view", "CASE WHEN err.view_id IS NULL THEN 0.0 ELSE 1.0 END", Dedup::LastPerView);
+            source.joins.push(errors);
+            source
+        }
+        Metric::PoorVitalShare => {
+            let poor = [VitalName::Lcp, VitalName::Inp, VitalName::Cls]
+                .map(|vital| {
+                    format!("WHEN '{}' THEN x.\"value\" > {}", vital.as_str(), float_literal(vital.thresholds().1))
+                })
+                .join(" ");
+            let vitals = format!(
+                "LEFT JOIN (SELECT view_id, max(poor) AS poor FROM (\
+                   SELECT x.view_id, CASE WHEN (CASE x.\"name\" {poor} ELSE false END) THEN 1.0 ELSE 0.0 END AS poor, \
+                   row_number() OVER (PARTITION BY x.view_id, x.\"name\" ORDER BY x.\"timestamp\" DESC, x.received_at DESC, x.event_id DESC) AS rn \
+                   FROM vital x WHERE {} AND x.\"name\" IN ('lcp', 'inp', 'cls')\
+                 ) WHERE rn = 1 GROUP BY view_id) pv ON pv.view_id = e.view_id",
+                scan_conditions("x", &bound.project, &bound.from, &bound.to)
+            );
+            let mut source = Source::new("view", "coalesce(pv.poor, 0.0)", Dedup::LastPerView);
+            source.joins.push(vitals);
+            source
+        }
+        Metric::FailedRequestRate => Source::new(
+            "request",
+            "CASE WHEN e.failure IS NOT NULL OR coalesce(e.status, 0) = 0 OR e.status >= 400 THEN 1.0 ELSE 0.0 END",
+            Dedup::None,
+        ),
+        _ => unreachable_source(),
+    }
+}
+
+/// Every metric is handled above; a metric added to the enum without a source fails to
+/// plan rather than panicking.
+fn unreachable_source() -> Source {
+    Source::new("view", "NULL", Dedup::None).when("false")
+}
+
+/// The SQL of a dimension over the event row `e` (and the `nav` join).
+fn dimension(sql: &mut Sql, dimension: &Dimension, table: &str) -> String {
+    if let Some(column) = dimension.column() {
+        return format!("e.\"{column}\"");
+    }
+    match dimension {
+        Dimension::NavigationType if table == "view" => "e.navigation_type".into(),
+        Dimension::NavigationType => "nav.navigation_type".into(),
+        Dimension::UserAttribute(key) => format!("{}(e.user_attributes, {})", crate::udf::ATTRIBUTE, sql.text(key)),
+        Dimension::Attribute(key) => format!("{}(e.attributes, {})", crate::udf::ATTRIBUTE, sql.text(key)),
+        _ => "NULL".into(),
+    }
+}
+
+fn filter(sql: &mut Sql, filter: &Filter, table: &str) -> String {
+    let value = dimension(sql, &filter.dimension, table);
+    let list = |sql: &mut Sql, values: &[String]| values.iter().map(|v| sql.text(v)).collect::<Vec<_>>().join(", ");
+    match &filter.condition {
+        Condition::Eq(text) => format!("{value} = {}", sql.text(text)),
+        Condition::Ne(text) => format!("{value} IS DISTINCT FROM {}", sql.text(text)),
+        Condition::In(values) => format!("{value} IN ({})", list(sql, values)),
+        Condition::NotIn(values) => format!("({value} IS NULL OR {value} NOT IN ({}))", list(sql, values)),
+        Condition::Prefix(text) => format!("starts_with({value}, {})", sql.text(text)),
+    }
+}
+
+fn bucket(bucketing: &Bucketing<'_>) -> Result<String, QueryError> {
+    let unit = bucketing.size.trunc_unit();
+    if bucketing.zone.is_utc() {
+        return Ok(format!("date_trunc('{unit}', e.\"timestamp\")"));
+    }
+    let zone = bucketing.zone.checked("time_zone")?;
+    Ok(format!("date_trunc('{unit}', arrow_cast(e.\"timestamp\", 'Timestamp(Millisecond, Some(\"{zone}\"))'))"))
+}
+
+/// The `WITH` list ending in `units`, for `metric` in `scope`, bucketed and grouped by `dims`.
+pub(crate) fn units(
+    sql: &mut Sql,
+    metric: &Metric,
+    scope: &Scope<'_>,
+    bucketing: Option<&Bucketing<'_>>,
+    dims: &[Dimension],
+) -> Result<String, QueryError> {
+    let bound = Bound {
+        project: sql.text(scope.project),
+        from: sql.time(scope.range.from.ms()),
+        to: sql.time(scope.range.to.ms()),
+    };
+    let mut source = source(metric, sql, &bound);
+    let table = source.table;
+
+    let needs_nav = table != "view"
+        && (dims.contains(&Dimension::NavigationType)
+            || scope.filters.iter().any(|f| f.dimension == Dimension::NavigationType));
+    if needs_nav {
+        let from = sql.time(scope.range.from.ms().saturating_sub(VIEW_LOOKBACK_MS));
+        source.joins.push(format!(
+            "LEFT JOIN (SELECT x.view_id, max(x.navigation_type) AS navigation_type FROM \"view\" x WHERE {} GROUP BY x.view_id) nav \
+             ON nav.view_id = e.view_id",
+            scan_conditions("x", &bound.project, &from, &bound.to)
+        ));
+    }
+
+    let mut columns = vec![
+        "e.view_id AS view_id".to_owned(),
+        "e.session_id AS session_id".into(),
+        "e.event_id AS id".into(),
+        "e.\"timestamp\" AS t".into(),
+        "e.received_at AS r".into(),
+        "1.0 / e.sample_rate AS w".into(),
+        format!("{} AS v", source.value),
+        format!("{} AS n", source.multiplicity),
+    ];
+    let mut keys = Vec::new();
+    if let Some(bucketing) = bucketing {
+        columns.push(format!("{} AS b", bucket(bucketing)?));
+        keys.push("b".to_owned());
+    }
+    for (i, dim) in dims.iter().enumerate() {
+        columns.push(format!("{} AS g{i}", dimension(sql, dim, table)));
+        keys.push(format!("g{i}"));
+    }
+    let mut conditions = vec![scan_conditions("e", &bound.project, &bound.from, &bound.to)];
+    conditions.append(&mut source.conditions);
+    for f in scope.filters {
+        conditions.push(filter(sql, f, table));
+    }
+    let filtered = format!(
+        "filtered AS (SELECT {} FROM \"{table}\" e {} WHERE {})",
+        columns.join(", "),
+        source.joins.join(" "),
+        conditions.join(" AND ")
+    );
+
+    let mut unit_columns = keys.clone();
+    unit_columns.extend(["w", "v", "n"].map(String::from));
+    let units = match source.dedup {
+        Dedup::None => format!("units AS (SELECT {} FROM filtered)", unit_columns.join(", ")),
+        Dedup::LastPerView => format!(
+            "units AS (SELECT {} FROM (SELECT *, row_number() OVER (PARTITION BY view_id ORDER BY t DESC, r DESC, id DESC) AS rn \
+             FROM filtered) WHERE rn = 1)",
+            unit_columns.join(", ")
+        ),
+        Dedup::PerSession => {
+            let mut group = keys.clone();
+            group.push("session_id".into());
+            let selected = keys.iter().map(String::as_str).chain(["max(w) AS w", "1.0 AS v", "1.0 AS n"]);
+            format!(
+                "units AS (SELECT {} FROM filtered GROUP BY {})",
+                selected.collect::<Vec<_>>().join(", "),
+                group.join(", ")
+            )
+        }
+    };
+    Ok(format!("WITH {filtered}, {units}"))
+}

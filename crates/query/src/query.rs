@@ -1,0 +1,301 @@
+//! The shapes of a query: what is asked, as the JSON body of `/api/v1/query`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::QueryError;
+use crate::model::{
+    BucketSize, Dimension, Filter, MAX_BUCKETS, MAX_FILTERS, MAX_GROUPS, MAX_STATISTICS, Metric, MetricKind, Statistic,
+    TimeRange, TimeZone,
+};
+
+/// A question, tagged by its `shape`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "shape", rename_all = "snake_case")]
+pub enum Query {
+    /// Single values: several metric × statistic tiles over the whole range.
+    Values(ValuesQuery),
+    /// One metric per time bucket, optionally per group.
+    TimeSeries(TimeSeriesQuery),
+    /// One metric per group of one or two dimensions, top N and `(other)`.
+    Breakdown(BreakdownQuery),
+    /// A histogram of one metric's values over fixed buckets.
+    Distribution(DistributionQuery),
+}
+
+/// Several tiles at once: `{"shape": "values", "range": …, "filters": […], "tiles": [{"metric": "lcp", "statistic": "p75"}]}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValuesQuery {
+    /// The events read.
+    pub range: TimeRange,
+    /// Every filter must match (AND).
+    #[serde(default)]
+    pub filters: Vec<Filter>,
+    /// What to compute, 1 to 20 tiles.
+    pub tiles: Vec<Tile>,
+}
+
+/// One figure: a statistic of a metric.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tile {
+    /// What is measured.
+    pub metric: Metric,
+    /// How it is summarized.
+    pub statistic: Statistic,
+}
+
+/// A metric per time bucket (and per group, top `limit` groups by count and `(other)`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeSeriesQuery {
+    /// The events read.
+    pub range: TimeRange,
+    /// Every filter must match (AND).
+    #[serde(default)]
+    pub filters: Vec<Filter>,
+    /// What is measured.
+    pub metric: Metric,
+    /// The statistics per bucket, 1 to 20.
+    pub statistics: Vec<Statistic>,
+    /// Bucket width.
+    pub bucket: BucketSize,
+    /// The zone whose hours and days the buckets follow; UTC by default.
+    #[serde(default)]
+    pub time_zone: TimeZone,
+    /// One series per value of this dimension.
+    #[serde(default)]
+    pub group_by: Option<Dimension>,
+    /// With `group_by`: the most series before the rest is folded into `(other)`.
+    #[serde(default = "default_limit")]
+    pub limit: usize,
+}
+
+/// A metric per group of one or two dimensions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BreakdownQuery {
+    /// The events read.
+    pub range: TimeRange,
+    /// Every filter must match (AND).
+    #[serde(default)]
+    pub filters: Vec<Filter>,
+    /// What is measured.
+    pub metric: Metric,
+    /// The statistics per group, 1 to 20.
+    pub statistics: Vec<Statistic>,
+    /// One or two dimensions.
+    pub group_by: Vec<Dimension>,
+    /// The rows are sorted by this statistic (one of `statistics`, or `count`, the
+    /// default); the first `limit` are kept and the rest folded into `(other)`.
+    #[serde(default)]
+    pub sort_by: Option<Statistic>,
+    /// Sort order, `desc` by default.
+    #[serde(default)]
+    pub order: Order,
+    /// The most rows before `(other)`.
+    #[serde(default = "default_limit")]
+    pub limit: usize,
+}
+
+/// A histogram of one metric over its fixed buckets (see `docs/query.md`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DistributionQuery {
+    /// The events read.
+    pub range: TimeRange,
+    /// Every filter must match (AND).
+    #[serde(default)]
+    pub filters: Vec<Filter>,
+    /// What is measured: a value metric.
+    pub metric: Metric,
+}
+
+/// Sort order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Order {
+    /// Largest first.
+    #[default]
+    Desc,
+    /// Smallest first.
+    Asc,
+}
+
+fn default_limit() -> usize {
+    10
+}
+
+impl Query {
+    /// Checks everything the types cannot: sizes, ranges, that statistics fit metrics.
+    pub fn validate(&self) -> Result<(), QueryError> {
+        match self {
+            Self::Values(query) => query.validate(),
+            Self::TimeSeries(query) => query.validate(),
+            Self::Breakdown(query) => query.validate(),
+            Self::Distribution(query) => query.validate(),
+        }
+    }
+}
+
+fn validate_scope(range: &TimeRange, filters: &[Filter]) -> Result<(), QueryError> {
+    range.validate("range")?;
+    if filters.len() > MAX_FILTERS {
+        return Err(QueryError::invalid("filters", format!("at most {MAX_FILTERS} filters")));
+    }
+    for (i, filter) in filters.iter().enumerate() {
+        filter.validate(&format!("filters[{i}]"))?;
+    }
+    Ok(())
+}
+
+fn validate_statistics(metric: &Metric, statistics: &[Statistic]) -> Result<(), QueryError> {
+    metric.validate("metric")?;
+    if statistics.is_empty() || statistics.len() > MAX_STATISTICS {
+        return Err(QueryError::invalid("statistics", format!("takes 1 to {MAX_STATISTICS} statistics")));
+    }
+    for (i, statistic) in statistics.iter().enumerate() {
+        metric.check_statistic(statistic, &format!("statistics[{i}]"))?;
+    }
+    Ok(())
+}
+
+fn validate_limit(limit: usize) -> Result<(), QueryError> {
+    if !(1..=MAX_GROUPS).contains(&limit) {
+        return Err(QueryError::invalid("limit", format!("between 1 and {MAX_GROUPS}")));
+    }
+    Ok(())
+}
+
+impl ValuesQuery {
+    /// See [`Query::validate`].
+    pub fn validate(&self) -> Result<(), QueryError> {
+        validate_scope(&self.range, &self.filters)?;
+        if self.tiles.is_empty() || self.tiles.len() > MAX_STATISTICS {
+            return Err(QueryError::invalid("tiles", format!("takes 1 to {MAX_STATISTICS} tiles")));
+        }
+        for (i, tile) in self.tiles.iter().enumerate() {
+            tile.metric.validate(&format!("tiles[{i}].metric"))?;
+            tile.metric.check_statistic(&tile.statistic, &format!("tiles[{i}].statistic"))?;
+        }
+        Ok(())
+    }
+}
+
+impl TimeSeriesQuery {
+    /// See [`Query::validate`].
+    pub fn validate(&self) -> Result<(), QueryError> {
+        validate_scope(&self.range, &self.filters)?;
+        validate_statistics(&self.metric, &self.statistics)?;
+        self.time_zone.checked("time_zone")?;
+        let (span, width) = (self.range.span_ms(), self.bucket.ms());
+        let buckets = span / width + i64::from(span % width != 0);
+        if buckets > MAX_BUCKETS {
+            return Err(QueryError::invalid(
+                "bucket",
+                format!("{buckets} buckets of a {:?} over this range; at most {MAX_BUCKETS}", self.bucket)
+                    .to_lowercase(),
+            ));
+        }
+        if let Some(dimension) = &self.group_by {
+            dimension.validate("group_by")?;
+        }
+        validate_limit(self.limit)
+    }
+}
+
+impl BreakdownQuery {
+    /// See [`Query::validate`].
+    pub fn validate(&self) -> Result<(), QueryError> {
+        validate_scope(&self.range, &self.filters)?;
+        validate_statistics(&self.metric, &self.statistics)?;
+        if !(1..=2).contains(&self.group_by.len()) {
+            return Err(QueryError::invalid("group_by", "takes one or two dimensions"));
+        }
+        for (i, dimension) in self.group_by.iter().enumerate() {
+            dimension.validate(&format!("group_by[{i}]"))?;
+        }
+        if let Some(sort) = &self.sort_by
+            && *sort != Statistic::Count
+            && !self.statistics.contains(sort)
+        {
+            return Err(QueryError::invalid("sort_by", "sorts by `count` or one of `statistics`"));
+        }
+        validate_limit(self.limit)
+    }
+}
+
+impl DistributionQuery {
+    /// See [`Query::validate`].
+    pub fn validate(&self) -> Result<(), QueryError> {
+        validate_scope(&self.range, &self.filters)?;
+        self.metric.validate("metric")?;
+        if self.metric.kind() != MetricKind::Value {
+            return Err(QueryError::invalid(
+                "metric",
+                "a distribution is of a value metric (lcp, load, request_duration…)",
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(json: &str) -> Result<Query, String> {
+        let query: Query = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        query.validate().map_err(|e| e.to_string())?;
+        Ok(query)
+    }
+
+    const RANGE: &str = r#""range": {"from": "2026-01-01T00:00:00Z", "to": "2026-01-02T00:00:00Z"}"#;
+
+    #[test]
+    fn each_shape_reads_from_json() {
+        let values =
+            parse(&format!(r#"{{"shape": "values", {RANGE}, "tiles": [{{"metric": "lcp", "statistic": "p75"}}]}}"#));
+        assert!(values.is_ok(), "{values:?}");
+        let series = parse(&format!(
+            r#"{{"shape": "time_series", {RANGE}, "metric": "inp", "statistics": ["p75"], "bucket": "hour", "time_zone": "Europe/Berlin", "group_by": "country"}}"#
+        ));
+        assert!(matches!(series, Ok(Query::TimeSeries(TimeSeriesQuery { limit: 10, .. }))), "{series:?}");
+        let breakdown = parse(&format!(
+            r#"{{"shape": "breakdown", {RANGE}, "metric": "cls", "statistics": ["p75", "poor"], "group_by": ["route", "browser"], "sort_by": "poor", "limit": 5}}"#
+        ));
+        assert!(breakdown.is_ok(), "{breakdown:?}");
+        let distribution = parse(&format!(r#"{{"shape": "distribution", {RANGE}, "metric": "lcp"}}"#));
+        assert!(distribution.is_ok(), "{distribution:?}");
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        let error = |json: String| parse(&json).unwrap_err();
+        assert!(error(format!(r#"{{"shape": "values", {RANGE}, "tiles": [], "tile": 1}}"#)).contains("unknown field"));
+        assert_eq!(
+            error(format!(
+                r#"{{"shape": "values", {RANGE}, "tiles": [{{"metric": "page_views", "statistic": "p75"}}]}}"#
+            )),
+            "tiles[0].statistic: this metric takes count"
+        );
+        assert!(
+            error(format!(r#"{{"shape": "values", "tiles": [{{"metric": "lcp", "statistic": "p75"}}]}}"#))
+                .contains("missing field `range`")
+        );
+        assert!(
+            error(format!(r#"{{"shape": "time_series", "range": {{"from": 0, "to": 864000000}}, "metric": "lcp", "statistics": ["p75"], "bucket": "minute"}}"#))
+                .starts_with("bucket: 14400 buckets")
+        );
+        assert!(
+            error(format!(
+                r#"{{"shape": "breakdown", {RANGE}, "metric": "lcp", "statistics": ["p75"], "group_by": []}}"#
+            ))
+            .starts_with("group_by")
+        );
+        assert!(error(format!(r#"{{"shape": "breakdown", {RANGE}, "metric": "lcp", "statistics": ["p75"], "group_by": ["os"], "sort_by": "p90"}}"#)).starts_with("sort_by"));
+        assert!(error(format!(r#"{{"shape": "breakdown", {RANGE}, "metric": "lcp", "statistics": ["p75"], "group_by": ["os"], "limit": 0}}"#)).starts_with("limit"));
+        assert!(error(format!(r#"{{"shape": "distribution", {RANGE}, "metric": "errors"}}"#)).starts_with("metric"));
+        assert!(error(format!(r#"{{"shape": "pie", {RANGE}}}"#)).contains("unknown variant `pie`"));
+    }
+}

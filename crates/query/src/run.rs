@@ -1,0 +1,149 @@
+//! Running a query: validate, plan, execute on DataFusion, read the batches into the
+//! typed result of the query's shape.
+
+mod breakdown;
+mod distribution;
+mod series;
+mod values;
+
+use std::cmp::Ordering;
+
+use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type, TimeUnit, TimestampMillisecondType};
+use datafusion::common::ParamValues;
+use datafusion::execution::FunctionRegistry as _;
+use datafusion::prelude::SessionContext;
+
+pub use self::distribution::histogram_buckets;
+use crate::plan::{self, Statement};
+use crate::{Query, QueryError, QueryResult};
+
+/// Answers `query` over the event tables of `context` (one per event kind, as
+/// `sightline_store::session_context` registers them), for `project` only.
+///
+/// The query is validated first ([`Query::validate`]); an invalid one is
+/// [`QueryError::Invalid`] and reads nothing.
+pub async fn execute(context: &SessionContext, project: &str, query: &Query) -> Result<QueryResult, QueryError> {
+    query.validate()?;
+    let mut state = context.state();
+    for function in crate::udf::functions() {
+        state.register_udf(std::sync::Arc::new(function))?;
+    }
+    let context = SessionContext::new_with_state(state);
+    match query {
+        Query::Values(query) => values::run(&context, project, query).await.map(QueryResult::Values),
+        Query::TimeSeries(query) => series::run(&context, project, query).await.map(QueryResult::TimeSeries),
+        Query::Breakdown(query) => breakdown::run(&context, project, query).await.map(QueryResult::Breakdown),
+        Query::Distribution(query) => distribution::run(&context, project, query).await.map(QueryResult::Distribution),
+    }
+}
+
+async fn collect(context: &SessionContext, statement: Statement) -> Result<Vec<RecordBatch>, QueryError> {
+    let params = statement.params.into_iter().map(Into::into).collect();
+    let frame = context.sql(&statement.text).await?.with_param_values(ParamValues::List(params))?;
+    Ok(frame.collect().await?)
+}
+
+/// One row of an aggregate (see [`plan::aggregate`]).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Row {
+    pub(crate) bucket: Option<i64>,
+    pub(crate) group: Vec<Option<String>>,
+    pub(crate) other: bool,
+    pub(crate) count: f64,
+    pub(crate) samples: u64,
+    pub(crate) values: Vec<Option<f64>>,
+}
+
+fn column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a std::sync::Arc<dyn Array>, QueryError> {
+    batch.column_by_name(name).ok_or_else(|| QueryError::Engine(format!("column {name} missing from the result")))
+}
+
+fn floats(batch: &RecordBatch, name: &str) -> Result<Vec<Option<f64>>, QueryError> {
+    let array = cast(column(batch, name)?, &DataType::Float64)?;
+    Ok(array.as_primitive::<Float64Type>().iter().collect())
+}
+
+fn integers(batch: &RecordBatch, name: &str) -> Result<Vec<Option<i64>>, QueryError> {
+    let array = cast(column(batch, name)?, &DataType::Int64)?;
+    Ok(array.as_primitive::<Int64Type>().iter().collect())
+}
+
+fn texts(batch: &RecordBatch, name: &str) -> Result<Vec<Option<String>>, QueryError> {
+    let array = cast(column(batch, name)?, &DataType::Utf8)?;
+    Ok(array.as_string::<i32>().iter().map(|value| value.map(str::to_owned)).collect())
+}
+
+fn instants(batch: &RecordBatch, name: &str) -> Result<Vec<Option<i64>>, QueryError> {
+    let array = cast(column(batch, name)?, &DataType::Timestamp(TimeUnit::Millisecond, None))?;
+    Ok(array.as_primitive::<TimestampMillisecondType>().iter().collect())
+}
+
+/// Reads the rows of an aggregate with `groups` group columns and `statistics` statistic
+/// columns, a bucket column when `bucketed`, an `o` column when `folded`.
+pub(crate) async fn aggregate_rows(
+    context: &SessionContext,
+    statement: Statement,
+    shape: RowShape,
+) -> Result<Vec<Row>, QueryError> {
+    let batches = collect(context, statement).await?;
+    let mut rows = Vec::new();
+    for batch in &batches {
+        let buckets = if shape.bucketed { Some(instants(batch, plan::BUCKET)?) } else { None };
+        let groups: Vec<_> =
+            (0..shape.groups).map(|i| texts(batch, &plan::group_column(i))).collect::<Result<_, _>>()?;
+        let other = if shape.folded {
+            Some(
+                column(batch, plan::OTHER)?
+                    .as_boolean_opt()
+                    .cloned()
+                    .ok_or_else(|| QueryError::Engine("o is not boolean".into()))?,
+            )
+        } else {
+            None
+        };
+        let counts = floats(batch, plan::COUNT)?;
+        let samples = integers(batch, plan::SAMPLES)?;
+        let values: Vec<_> =
+            (0..shape.statistics).map(|i| floats(batch, &plan::statistic_column(i))).collect::<Result<_, _>>()?;
+        for row in 0..batch.num_rows() {
+            rows.push(Row {
+                bucket: buckets.as_ref().and_then(|b| b[row]),
+                group: groups.iter().map(|g| g[row].clone()).collect(),
+                other: other.as_ref().is_some_and(|o| o.is_valid(row) && o.value(row)),
+                count: counts[row].unwrap_or(0.0),
+                samples: samples[row].and_then(|n| u64::try_from(n).ok()).unwrap_or(0),
+                values: values.iter().map(|v| v[row].filter(|x| x.is_finite())).collect(),
+            });
+        }
+    }
+    Ok(rows)
+}
+
+/// Which columns an aggregate has.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RowShape {
+    pub(crate) bucketed: bool,
+    pub(crate) groups: usize,
+    pub(crate) folded: bool,
+    pub(crate) statistics: usize,
+}
+
+/// Orders group keys: missing values first, then by text.
+pub(crate) fn compare_groups(a: &[Option<String>], b: &[Option<String>]) -> Ordering {
+    a.cmp(b)
+}
+
+/// Orders two optional figures, `descending` or not, missing ones last either way.
+pub(crate) fn compare_values(a: Option<f64>, b: Option<f64>, descending: bool) -> Ordering {
+    match (a, b) {
+        (Some(a), Some(b)) => {
+            let order = a.total_cmp(&b);
+            if descending { order.reverse() } else { order }
+        }
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    }
+}

@@ -1,0 +1,64 @@
+//! Breakdown tables: every group's statistics, sorted; past the limit one more statement
+//! computes `(other)` over the units of the remaining groups (quantiles cannot be merged
+//! from the groups' own).
+
+use datafusion::prelude::SessionContext;
+
+use super::{RowShape, aggregate_rows, compare_groups, compare_values};
+use crate::plan::{self, Fold, Scope};
+use crate::query::{BreakdownQuery, Order};
+use crate::result::{BreakdownResult, BreakdownRow};
+use crate::{QueryError, Statistic};
+
+pub(super) async fn run(
+    context: &SessionContext,
+    project: &str,
+    query: &BreakdownQuery,
+) -> Result<BreakdownResult, QueryError> {
+    let scope = Scope { project, range: query.range, filters: &query.filters };
+    let dims = &query.group_by;
+    let statistics = &query.statistics;
+    let statement = plan::aggregate(&query.metric, &scope, None, dims, Fold::None, statistics)?;
+    let shape = RowShape { bucketed: false, groups: dims.len(), folded: false, statistics: statistics.len() };
+    let mut rows = aggregate_rows(context, statement, shape).await?;
+
+    let sort = query.sort_by.unwrap_or(Statistic::Count);
+    let sort_index = statistics.iter().position(|s| *s == sort);
+    let key = |row: &super::Row| match sort_index {
+        Some(i) if sort != Statistic::Count => row.values[i],
+        _ => Some(row.count),
+    };
+    let descending = query.order == Order::Desc;
+    rows.sort_by(|a, b| compare_values(key(a), key(b), descending).then_with(|| compare_groups(&a.group, &b.group)));
+    let groups = rows.len() as u64;
+
+    let mut other = None;
+    if rows.len() > query.limit {
+        rows.truncate(query.limit);
+        let kept: Vec<_> = rows.iter().map(|row| row.group.clone()).collect();
+        let statement = plan::aggregate(&query.metric, &scope, None, dims, Fold::OnlyOther(&kept), statistics)?;
+        let shape = RowShape { bucketed: false, groups: 0, folded: false, statistics: statistics.len() };
+        other = aggregate_rows(context, statement, shape).await?.into_iter().next();
+    }
+
+    let mut table: Vec<BreakdownRow> = rows
+        .into_iter()
+        .map(|row| BreakdownRow {
+            group: row.group,
+            other: false,
+            values: row.values,
+            count: row.count,
+            samples: row.samples,
+        })
+        .collect();
+    if let Some(row) = other {
+        table.push(BreakdownRow {
+            group: vec![None; dims.len()],
+            other: true,
+            values: row.values,
+            count: row.count,
+            samples: row.samples,
+        });
+    }
+    Ok(BreakdownResult { group_by: dims.clone(), statistics: statistics.clone(), rows: table, groups })
+}

@@ -1,0 +1,53 @@
+//! Single values: the tiles of one metric share a statement; metrics run concurrently.
+
+use datafusion::prelude::SessionContext;
+use futures_util::future::try_join_all;
+
+use super::{RowShape, aggregate_rows};
+use crate::plan::{self, Fold, Scope};
+use crate::query::ValuesQuery;
+use crate::result::{TileValue, ValuesResult};
+use crate::{Metric, QueryError, Statistic};
+
+pub(super) async fn run(
+    context: &SessionContext,
+    project: &str,
+    query: &ValuesQuery,
+) -> Result<ValuesResult, QueryError> {
+    let scope = Scope { project, range: query.range, filters: &query.filters };
+    // The distinct metrics in tile order, each with the statistics its tiles ask for.
+    let mut metrics: Vec<(&Metric, Vec<Statistic>)> = Vec::new();
+    for tile in &query.tiles {
+        match metrics.iter_mut().find(|(metric, _)| *metric == &tile.metric) {
+            Some((_, statistics)) => statistics.push(tile.statistic),
+            None => metrics.push((&tile.metric, vec![tile.statistic])),
+        }
+    }
+    let answers = try_join_all(metrics.iter().map(|(metric, statistics)| async move {
+        let statement = plan::aggregate(metric, &scope, None, &[], Fold::None, statistics)?;
+        let shape = RowShape { bucketed: false, groups: 0, folded: false, statistics: statistics.len() };
+        aggregate_rows(context, statement, shape).await
+    }))
+    .await?;
+
+    let mut values = Vec::with_capacity(query.tiles.len());
+    for tile in &query.tiles {
+        let index = metrics.iter().position(|(metric, _)| *metric == &tile.metric).unwrap_or_default();
+        let position = metrics[index].1.iter().position(|s| *s == tile.statistic).unwrap_or_default();
+        let row = answers[index].first();
+        let value = match (row, tile.statistic) {
+            (Some(row), Statistic::Count) => Some(row.count),
+            (Some(row), Statistic::Sum) => Some(row.values[position].unwrap_or(0.0)),
+            (None, Statistic::Count | Statistic::Sum) => Some(0.0),
+            (Some(row), _) => row.values[position],
+            (None, _) => None,
+        };
+        values.push(TileValue {
+            metric: tile.metric.clone(),
+            statistic: tile.statistic,
+            value,
+            samples: row.map_or(0, |row| row.samples),
+        });
+    }
+    Ok(ValuesResult { values })
+}

@@ -1,0 +1,98 @@
+//! The SQL functions the plans use besides DataFusion's own.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, StringArray, StringBuilder};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::{Result, exec_err};
+use datafusion::logical_expr::{
+    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature, Volatility,
+};
+
+/// `sightline_attribute(json, key)`: the value under `key` of an attribute map stored as
+/// JSON text (`user_attributes`, `attributes`), as text: a string as it is, a number as
+/// JSON writes it (`3.0`), a boolean as `true` or `false`; null when the map or the key
+/// is missing.
+pub(crate) const ATTRIBUTE: &str = "sightline_attribute";
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct AttributeUdf {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for AttributeUdf {
+    fn name(&self) -> &str {
+        ATTRIBUTE
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let [maps, keys] = arrays.as_slice() else {
+            return exec_err!("{ATTRIBUTE} takes two arguments");
+        };
+        let maps = text(maps)?;
+        let keys = text(keys)?;
+        let (maps, keys) = (as_strings(&maps)?, as_strings(&keys)?);
+        let mut out = StringBuilder::with_capacity(maps.len(), 0);
+        for row in 0..maps.len() {
+            let value = (!maps.is_null(row) && !keys.is_null(row))
+                .then(|| attribute(maps.value(row), keys.value(row)))
+                .flatten();
+            out.append_option(value);
+        }
+        Ok(ColumnarValue::Array(Arc::new(out.finish())))
+    }
+}
+
+fn text(array: &ArrayRef) -> Result<ArrayRef> {
+    Ok(cast(array, &DataType::Utf8)?)
+}
+
+fn as_strings(array: &ArrayRef) -> Result<&StringArray> {
+    match array.as_any().downcast_ref::<StringArray>() {
+        Some(strings) => Ok(strings),
+        None => exec_err!("{ATTRIBUTE} takes text"),
+    }
+}
+
+/// The value of `key` in the JSON object `map`, as text.
+pub(crate) fn attribute(map: &str, key: &str) -> Option<String> {
+    let serde_json::Value::Object(entries) = serde_json::from_str(map).ok()? else { return None };
+    match entries.get(key)? {
+        serde_json::Value::String(text) => Some(text.clone()),
+        serde_json::Value::Number(number) => Some(number.to_string()),
+        serde_json::Value::Bool(flag) => Some(flag.to_string()),
+        _ => None,
+    }
+}
+
+/// The functions, to register in a session.
+pub(crate) fn functions() -> Vec<ScalarUDF> {
+    let signature = Signature::new(TypeSignature::Exact(vec![DataType::Utf8, DataType::Utf8]), Volatility::Immutable);
+    vec![ScalarUDF::new_from_impl(AttributeUdf { signature })]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attributes_read_as_text() {
+        let map = r#"{"plan":"pro","seats":3.0,"beta":true,"quote":"it's"}"#;
+        assert_eq!(attribute(map, "plan").as_deref(), Some("pro"));
+        assert_eq!(attribute(map, "seats").as_deref(), Some("3.0"));
+        assert_eq!(attribute(map, "beta").as_deref(), Some("true"));
+        assert_eq!(attribute(map, "quote").as_deref(), Some("it's"));
+        assert_eq!(attribute(map, "missing"), None);
+        assert_eq!(attribute("not json", "plan"), None);
+    }
+}
