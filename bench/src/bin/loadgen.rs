@@ -260,16 +260,25 @@ fn post_all(args: &Args, options: PopulationOptions) -> Result<ExitCode, String>
         concurrency: args.concurrency,
         gzip: args.gzip,
         timeout: args.timeout,
-        pregenerate: args.pregenerate,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|error| format!("cannot start the runtime: {error}"))?;
+    let pregenerated = args.pregenerate.then(|| {
+        let started = Instant::now();
+        let pregenerated = post::pregenerate(&post_options, endless(args.seed, options));
+        let (beacons, events, took) = (pregenerated.beacons(), pregenerated.events(), started.elapsed());
+        eprintln!("loadgen: {beacons} beacons ({events} events) generated in {took:.1?}; posting…");
+        pregenerated
+    });
     let progress = Arc::new(Progress::default());
     let report = runtime.block_on(async {
         let ticker = args.progress.then(|| tokio::spawn(print_progress(Arc::clone(&progress))));
-        let report = post::run(&post_options, endless(args.seed, options), progress).await;
+        let report = match pregenerated {
+            Some(pregenerated) => post::run_pregenerated(&post_options, pregenerated, progress).await,
+            None => post::run(&post_options, endless(args.seed, options), progress).await,
+        };
         if let Some(ticker) = ticker {
             ticker.abort();
         }

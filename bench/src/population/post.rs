@@ -7,7 +7,7 @@
 //! next beacon waits for one, and that wait counts in its latency.
 //!
 //! Beacons are generated (and gzipped) on a thread of their own, ahead of the schedule —
-//! or, with `pregenerate`, all of them before the clock starts, so that on a small machine
+//! or, with [`pregenerate`] and [`run_pregenerated`], all of them before the clock starts, so that on a small machine
 //! the generator does not compete with the server for CPU during the run — and posted over HTTP/1.1 keep-alive connections (hyper's pooled client, at most one
 //! connection per in-flight request). The run stops at the duration (or after the number
 //! of beacons); requests still in flight then get their timeout to finish.
@@ -56,9 +56,6 @@ pub struct PostOptions {
     pub gzip: bool,
     /// Give up on a request after this long (counted as an error).
     pub timeout: Duration,
-    /// Generate (and compress) every beacon of the run before it starts, on all CPUs,
-    /// instead of on one thread during it. Needs memory for the whole run's bodies.
-    pub pregenerate: bool,
 }
 
 /// What a run did.
@@ -134,6 +131,7 @@ pub struct Progress {
 }
 
 /// A beacon ready to go: body and headers.
+#[derive(Debug)]
 struct Prepared {
     body: Bytes,
     headers: Vec<(&'static str, String)>,
@@ -155,39 +153,119 @@ struct Outcome {
     service: Duration,
 }
 
-/// Posts `beacons` as `options` say. `progress` is updated as the run goes; the caller may
-/// read it from another task (the binary prints it every second).
+/// Posts `beacons` as `options` say, generating them on a thread of their own as the run
+/// goes. `progress` is updated as the run goes; the caller may read it from another task
+/// (the binary prints it every second).
 pub async fn run(
     options: &PostOptions,
     beacons: impl Iterator<Item = GeneratedBeacon> + Send + 'static,
     progress: Arc<Progress>,
 ) -> Result<Report, String> {
-    let endpoint = format!("{}/ingest/v1/{}", options.url.trim_end_matches('/'), options.key);
-    let uri: hyper::Uri = endpoint.parse().map_err(|error| format!("invalid URL {endpoint:?}: {error}"))?;
-    if uri.scheme_str() != Some("http") {
-        return Err(format!("{endpoint}: only http:// URLs are supported"));
-    }
-    let per_second = match options.rate {
-        Rate::EventsPerSecond(rate) | Rate::BeaconsPerSecond(rate) if rate.is_finite() && rate > 0.0 => rate,
-        _ => return Err("the rate must be a positive number".into()),
-    };
-    let concurrency = options.concurrency.max(1);
-    let mut connector = HttpConnector::new();
-    connector.set_nodelay(true);
-    let client: Client<HttpConnector, Full<Bytes>> =
-        Client::builder(TokioExecutor::new()).pool_max_idle_per_host(concurrency).build(connector);
+    let client = Poster::new(options)?;
+    let queue = spawn_generator(beacons.take(beacon_limit(options)), options.gzip, client.concurrency * 4);
+    post_queue(options, &client, queue, progress).await
+}
 
-    let limit = options.max_beacons.map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX));
-    let mut queue = if options.pregenerate {
-        let budget = RunBudget { rate: options.rate, duration: options.duration, beacons: limit };
-        let gzip = options.gzip;
-        let prepared = tokio::task::spawn_blocking(move || pregenerate(beacons, budget, gzip))
-            .await
-            .map_err(|error| format!("generating the beacons failed: {error}"))?;
-        spawn_feeder(prepared, concurrency * 4)
-    } else {
-        spawn_generator(beacons.take(limit), options.gzip, concurrency * 4)
-    };
+/// Every beacon of a run, generated and compressed before it starts.
+#[derive(Debug)]
+pub struct Pregenerated {
+    beacons: Vec<Prepared>,
+    events: usize,
+}
+
+impl Pregenerated {
+    /// Beacons prepared.
+    pub fn beacons(&self) -> usize {
+        self.beacons.len()
+    }
+
+    /// Events in them.
+    pub fn events(&self) -> usize {
+        self.events
+    }
+}
+
+/// Generates (on this thread) and compresses (on all CPUs) as many of `beacons` as a run
+/// with `options` can post, so that the run itself spends no CPU on them: on a small
+/// machine the generator then does not compete with the server. Needs memory for the
+/// whole run's bodies.
+pub fn pregenerate(options: &PostOptions, beacons: impl Iterator<Item = GeneratedBeacon>) -> Pregenerated {
+    let budget = RunBudget { rate: options.rate, duration: options.duration, beacons: beacon_limit(options) };
+    let mut generated = Vec::new();
+    let mut events = 0;
+    for beacon in beacons {
+        if budget.filled(generated.len(), events) {
+            break;
+        }
+        events += beacon.events;
+        generated.push(beacon);
+    }
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let chunk = generated.len().div_ceil(threads).max(1);
+    let gzip = options.gzip;
+    let beacons = std::thread::scope(|scope| {
+        let workers: Vec<_> = generated
+            .chunks(chunk)
+            .map(|beacons| {
+                scope.spawn(move || beacons.iter().map(|beacon| Prepared::new(beacon, gzip)).collect::<Vec<_>>())
+            })
+            .collect();
+        workers.into_iter().flat_map(|worker| worker.join().expect("preparing a beacon cannot panic")).collect()
+    });
+    Pregenerated { beacons, events }
+}
+
+/// Posts beacons made by [`pregenerate`] as `options` say (the same options).
+pub async fn run_pregenerated(
+    options: &PostOptions,
+    pregenerated: Pregenerated,
+    progress: Arc<Progress>,
+) -> Result<Report, String> {
+    let client = Poster::new(options)?;
+    let queue = spawn_feeder(pregenerated.beacons, client.concurrency * 4);
+    post_queue(options, &client, queue, progress).await
+}
+
+fn beacon_limit(options: &PostOptions) -> usize {
+    options.max_beacons.map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX))
+}
+
+/// The HTTP client of a run and what it posts to.
+struct Poster {
+    uri: hyper::Uri,
+    per_second: f64,
+    concurrency: usize,
+    client: Client<HttpConnector, Full<Bytes>>,
+}
+
+impl Poster {
+    fn new(options: &PostOptions) -> Result<Self, String> {
+        let endpoint = format!("{}/ingest/v1/{}", options.url.trim_end_matches('/'), options.key);
+        let uri: hyper::Uri = endpoint.parse().map_err(|error| format!("invalid URL {endpoint:?}: {error}"))?;
+        if uri.scheme_str() != Some("http") {
+            return Err(format!("{endpoint}: only http:// URLs are supported"));
+        }
+        let per_second = match options.rate {
+            Rate::EventsPerSecond(rate) | Rate::BeaconsPerSecond(rate) if rate.is_finite() && rate > 0.0 => rate,
+            _ => return Err("the rate must be a positive number".into()),
+        };
+        let concurrency = options.concurrency.max(1);
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        let client = Client::builder(TokioExecutor::new()).pool_max_idle_per_host(concurrency).build(connector);
+        Ok(Self { uri, per_second, concurrency, client })
+    }
+}
+
+/// The open-loop schedule over the beacons `queue` hands over.
+async fn post_queue(
+    options: &PostOptions,
+    poster: &Poster,
+    mut queue: mpsc::Receiver<Prepared>,
+    progress: Arc<Progress>,
+) -> Result<Report, String> {
+    let Poster { uri, per_second, concurrency, client } = poster;
+    let (per_second, concurrency) = (*per_second, *concurrency);
     let in_flight = Arc::new(Semaphore::new(concurrency));
     let mut tasks = JoinSet::new();
     let mut report = Report::default();
@@ -214,7 +292,7 @@ pub async fn run(
         report.bytes_sent += beacon.body.len() as u64;
         progress.sent.fetch_add(1, Ordering::Relaxed);
         progress.events.fetch_add(beacon.events as u64, Ordering::Relaxed);
-        let request = build_request(&uri, beacon.body, &beacon.headers, options.gzip)?;
+        let request = build_request(uri, beacon.body, &beacon.headers, options.gzip)?;
         let (client, progress, timeout, scheduled) = (client.clone(), Arc::clone(&progress), options.timeout, due);
         tasks.spawn(async move {
             let status = match tokio::time::timeout(timeout, send(&client, request)).await {
@@ -367,30 +445,6 @@ impl RunBudget {
                 Rate::BeaconsPerSecond(rate) => beacons as f64 >= rate * seconds,
             }
     }
-}
-
-/// The run's beacons, generated in order on this thread and compressed on all CPUs.
-fn pregenerate(beacons: impl Iterator<Item = GeneratedBeacon>, budget: RunBudget, gzip: bool) -> Vec<Prepared> {
-    let mut generated = Vec::new();
-    let mut events = 0;
-    for beacon in beacons {
-        if budget.filled(generated.len(), events) {
-            break;
-        }
-        events += beacon.events;
-        generated.push(beacon);
-    }
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    let chunk = generated.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = generated
-            .chunks(chunk)
-            .map(|beacons| {
-                scope.spawn(move || beacons.iter().map(|beacon| Prepared::new(beacon, gzip)).collect::<Vec<_>>())
-            })
-            .collect();
-        workers.into_iter().flat_map(|worker| worker.join().expect("preparing a beacon cannot panic")).collect()
-    })
 }
 
 #[cfg(test)]

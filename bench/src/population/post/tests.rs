@@ -71,7 +71,6 @@ fn options(addr: SocketAddr, key: &str, beacons: u64, gzip: bool) -> PostOptions
         concurrency: 16,
         gzip,
         timeout: Duration::from_secs(10),
-        pregenerate: false,
     }
 }
 
@@ -132,8 +131,9 @@ async fn the_schedule_is_open_loop_and_the_duration_is_a_hard_stop() {
 async fn pregenerated_runs_post_the_same_beacons_and_stop_at_the_budget() {
     let server = start_server().await;
     let mut run_options = options(server.addr, KEY, 40, true);
-    run_options.pregenerate = true;
-    let report = run(&run_options, population(9), Arc::new(Progress::default())).await.expect("a valid run");
+    let pregenerated = pregenerate(&run_options, population(9));
+    assert_eq!(pregenerated.beacons(), 40);
+    let report = run_pregenerated(&run_options, pregenerated, Arc::new(Progress::default())).await.expect("a run");
     assert!(report.all_accepted(), "{report:?}");
     assert_eq!(report.sent, 40, "the beacon limit holds");
     let live_events: usize = population(9).take(40).map(|beacon| beacon.events).sum();
@@ -144,9 +144,13 @@ async fn pregenerated_runs_post_the_same_beacons_and_stop_at_the_budget() {
     run_options.rate = Rate::EventsPerSecond(2_000.0);
     run_options.duration = Duration::from_millis(500);
     let largest = population(3).map(|beacon| beacon.events).max().expect("beacons");
-    let report = run(&run_options, population(3), Arc::new(Progress::default())).await.expect("a valid run");
+    let pregenerated = pregenerate(&run_options, population(3));
+    assert!((1_000..1_000 + largest).contains(&pregenerated.events()), "{}", pregenerated.events());
+    let prepared_events = pregenerated.events() as u64;
+    let report = run_pregenerated(&run_options, pregenerated, Arc::new(Progress::default())).await.expect("a run");
     assert!(report.all_accepted(), "{report:?}");
-    assert!((1_000..1_000 + largest as u64).contains(&report.events_sent), "{}", report.events_sent);
+    // All are due within the duration; a loaded machine may still leave the last unsent.
+    assert!(report.events_sent > 0 && report.events_sent <= prepared_events, "{report:?}");
 }
 
 #[test]
