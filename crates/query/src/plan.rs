@@ -61,8 +61,9 @@ fn kept(sql: &mut Sql, groups: &[Vec<Option<String>>], dims: usize) -> String {
         .map(|group| {
             let parts: Vec<String> = (0..dims)
                 .map(|i| match group.get(i).cloned().flatten() {
-                    Some(value) => format!("g{i} IS NOT DISTINCT FROM {}", sql.text(&value)),
-                    None => format!("g{i} IS NULL"),
+                    // In parentheses: the SQL parser binds `IS NOT DISTINCT FROM` looser than `AND`.
+                    Some(value) => format!("(g{i} IS NOT DISTINCT FROM {})", sql.text(&value)),
+                    None => format!("(g{i} IS NULL)"),
                 })
                 .collect();
             format!("({})", parts.join(" AND "))

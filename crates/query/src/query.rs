@@ -271,7 +271,7 @@ mod tests {
 
     #[test]
     fn mistakes_are_named() {
-        let error = |json: String| parse(&json).unwrap_err();
+        let error = |json: String| parse(&json).expect_err("fails");
         assert!(error(format!(r#"{{"shape": "values", {RANGE}, "tiles": [], "tile": 1}}"#)).contains("unknown field"));
         assert_eq!(
             error(format!(
@@ -280,11 +280,11 @@ mod tests {
             "tiles[0].statistic: this metric takes count"
         );
         assert!(
-            error(format!(r#"{{"shape": "values", "tiles": [{{"metric": "lcp", "statistic": "p75"}}]}}"#))
+            error(r#"{"shape": "values", "tiles": [{"metric": "lcp", "statistic": "p75"}]}"#.into())
                 .contains("missing field `range`")
         );
         assert!(
-            error(format!(r#"{{"shape": "time_series", "range": {{"from": 0, "to": 864000000}}, "metric": "lcp", "statistics": ["p75"], "bucket": "minute"}}"#))
+            error(r#"{"shape": "time_series", "range": {"from": 0, "to": 864000000}, "metric": "lcp", "statistics": ["p75"], "bucket": "minute"}"#.into())
                 .starts_with("bucket: 14400 buckets")
         );
         assert!(

@@ -199,20 +199,20 @@ mod tests {
     #[test]
     fn filters_read_and_write_as_documented() {
         let json = r#"[{"dimension":"country","op":"eq","value":"NG"},{"dimension":{"user_attribute":"plan"},"op":"in","values":["pro","team"]}]"#;
-        let filters: Vec<Filter> = serde_json::from_str(json).unwrap();
+        let filters: Vec<Filter> = serde_json::from_str(json).expect("succeeds");
         assert_eq!(filters[0], Filter { dimension: Dimension::Country, condition: Condition::Eq("NG".into()) });
         assert_eq!(filters[1].dimension, Dimension::UserAttribute("plan".into()));
-        assert_eq!(serde_json::to_string(&filters).unwrap(), json);
+        assert_eq!(serde_json::to_string(&filters).expect("succeeds"), json);
     }
 
     #[test]
     fn malformed_filters_say_what_is_wrong() {
-        let error = |json: &str| serde_json::from_str::<Filter>(json).unwrap_err().to_string();
+        let error = |json: &str| serde_json::from_str::<Filter>(json).expect_err("fails").to_string();
         assert!(error(r#"{"dimension":"country","op":"in","value":"NG"}"#).contains("takes `values`"));
         assert!(error(r#"{"dimension":"country","op":"eq","values":["NG"]}"#).contains("takes `value`"));
         assert!(error(r#"{"dimension":"planet","op":"eq","value":"x"}"#).contains("unknown variant"));
         assert!(error(r#"{"dimension":"country","op":"eq","value":"x","extra":1}"#).contains("unknown field"));
-        let empty: Filter = serde_json::from_str(r#"{"dimension":"country","op":"in","values":[]}"#).unwrap();
+        let empty: Filter = serde_json::from_str(r#"{"dimension":"country","op":"in","values":[]}"#).expect("succeeds");
         assert!(empty.validate("filters[0]").is_err());
     }
 }

@@ -266,11 +266,14 @@ mod tests {
     #[test]
     fn metrics_and_statistics_are_strings_or_one_key_objects() {
         let metrics: Vec<Metric> =
-            serde_json::from_str(r#"["lcp", "nav_dns", "page_views", {"custom": "purchase"}]"#).unwrap();
+            serde_json::from_str(r#"["lcp", "nav_dns", "page_views", {"custom": "purchase"}]"#).expect("succeeds");
         assert_eq!(metrics, [Metric::Lcp, Metric::NavDns, Metric::PageViews, Metric::Custom("purchase".into())]);
-        assert_eq!(serde_json::to_string(&metrics).unwrap(), r#"["lcp","nav_dns","page_views",{"custom":"purchase"}]"#);
+        assert_eq!(
+            serde_json::to_string(&metrics).expect("succeeds"),
+            r#"["lcp","nav_dns","page_views",{"custom":"purchase"}]"#
+        );
         let statistics: Vec<Statistic> =
-            serde_json::from_str(r#"["p75", "needs_improvement", {"quantile": 0.999}]"#).unwrap();
+            serde_json::from_str(r#"["p75", "needs_improvement", {"quantile": 0.999}]"#).expect("succeeds");
         assert_eq!(statistics, [Statistic::P75, Statistic::NeedsImprovement, Statistic::Quantile(0.999)]);
         assert!(serde_json::from_str::<Metric>(r#""p75""#).is_err());
     }

@@ -206,11 +206,11 @@ mod tests {
 
     #[test]
     fn timestamps_read_rfc_3339_and_epoch_ms_and_write_utc() {
-        let parsed: Timestamp = serde_json::from_str("\"2026-01-01T10:00:00+02:00\"").unwrap();
+        let parsed: Timestamp = serde_json::from_str("\"2026-01-01T10:00:00+02:00\"").expect("succeeds");
         assert_eq!(parsed, Timestamp(1_767_254_400_000));
         assert_eq!(parsed.to_string(), "2026-01-01T08:00:00Z");
-        let ms: Timestamp = serde_json::from_str("1767268800250").unwrap();
-        assert_eq!(serde_json::to_string(&ms).unwrap(), "\"2026-01-01T12:00:00.250Z\"");
+        let ms: Timestamp = serde_json::from_str("1767268800250").expect("succeeds");
+        assert_eq!(serde_json::to_string(&ms).expect("succeeds"), "\"2026-01-01T12:00:00.250Z\"");
         assert_eq!(Timestamp(-1).to_string(), "1969-12-31T23:59:59.999Z");
         assert_eq!(Timestamp(951_782_400_000).to_string(), "2000-02-29T00:00:00Z");
         assert!(serde_json::from_str::<Timestamp>("\"yesterday\"").is_err());
@@ -221,7 +221,10 @@ mod tests {
     fn ranges_are_ordered_and_bounded() {
         let range = |from, to| TimeRange { from: Timestamp(from), to: Timestamp(to) };
         assert!(range(0, 1).validate("range").is_ok());
-        assert_eq!(range(5, 5).validate("range").unwrap_err().to_string(), "range.to: `to` must be after `from`");
+        assert_eq!(
+            range(5, 5).validate("range").expect_err("fails").to_string(),
+            "range.to: `to` must be after `from`"
+        );
         assert!(range(0, MAX_RANGE_MS).validate("range").is_ok());
         assert!(range(0, MAX_RANGE_MS + 1).validate("range").is_err());
     }

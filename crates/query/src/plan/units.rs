@@ -235,7 +235,8 @@ pub(crate) fn units(
     let mut conditions = vec![scan_conditions("e", &bound.project, &bound.from, &bound.to)];
     conditions.append(&mut source.conditions);
     for f in scope.filters {
-        conditions.push(filter(sql, f, table));
+        // In parentheses: the SQL parser binds `IS DISTINCT FROM` looser than `AND`.
+        conditions.push(format!("({})", filter(sql, f, table)));
     }
     let filtered = format!(
         "filtered AS (SELECT {} FROM \"{table}\" e {} WHERE {})",
