@@ -147,3 +147,6 @@ pub(crate) fn compare_values(a: Option<f64>, b: Option<f64>, descending: bool) -
         (None, None) => Ordering::Equal,
     }
 }
+
+#[cfg(test)]
+mod tests;
