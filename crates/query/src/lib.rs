@@ -35,4 +35,4 @@ pub use result::{
     BreakdownResult, BreakdownRow, DistributionResult, HistogramBucket, Point, QueryResult, Series, TileValue,
     TimeSeriesResult, ValuesResult,
 };
-pub use run::{execute, histogram_buckets};
+pub use run::{HistogramBuckets, execute, histogram_buckets};

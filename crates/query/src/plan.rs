@@ -16,6 +16,7 @@ use self::sql::{Sql, float_literal};
 pub(crate) use self::units::{Bucketing, Scope};
 use crate::QueryError;
 use crate::model::{Dimension, Metric, Rating, Statistic};
+use crate::run::HistogramBuckets;
 
 /// A statement ready to run.
 #[derive(Debug)]
@@ -167,12 +168,12 @@ pub(crate) fn aggregate(
 }
 
 /// The histogram of `metric`: output columns `i` (the bucket index, 0 to `buckets`),
-/// `count` and `samples`. Bucket `i` holds the values in `(i · width, (i + 1) · width]`
-/// (the first also everything below), the last (`i = buckets`) everything above.
-pub(crate) fn histogram(metric: &Metric, scope: &Scope<'_>, width: f64, buckets: u32) -> Result<Statement, QueryError> {
+/// `count` and `samples`, by [`HistogramBuckets::index`].
+pub(crate) fn histogram(metric: &Metric, scope: &Scope<'_>, spec: &HistogramBuckets) -> Result<Statement, QueryError> {
     let mut sql = Sql::default();
     let with = units::units(&mut sql, metric, scope, None, &[])?;
-    let index = format!("least(greatest(CAST(ceil(v / {}) AS BIGINT) - 1, 0), {buckets})", float_literal(width));
+    let (scale, width) = (float_literal(spec.scale), float_literal((spec.width * spec.scale).round()));
+    let index = format!("least(greatest(CAST(ceil(round(v * {scale}) / {width}) AS BIGINT) - 1, 0), {})", spec.buckets);
     let text = format!(
         "{with} SELECT i, sum(w * n) AS {COUNT}, count(*) AS {SAMPLES} FROM (SELECT {index} AS i, w, n FROM units) GROUP BY i"
     );

@@ -15,7 +15,7 @@ use datafusion::common::ParamValues;
 use datafusion::execution::FunctionRegistry as _;
 use datafusion::prelude::SessionContext;
 
-pub use self::distribution::histogram_buckets;
+pub use self::distribution::{HistogramBuckets, histogram_buckets};
 use crate::plan::{self, Statement};
 use crate::{Query, QueryError, QueryResult};
 

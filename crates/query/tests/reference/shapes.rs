@@ -281,11 +281,16 @@ async fn distributions_match_over_the_fixed_buckets() {
     for metric in [Metric::Lcp, Metric::Cls, Metric::Inp, Metric::RequestDuration, Metric::Custom("purchase".into())] {
         let query = DistributionQuery { range, filters: Vec::new(), metric: metric.clone() };
         let QueryResult::Distribution(result) = fixture.run(Query::Distribution(query)).await else { panic!() };
-        let (width, regular) = histogram_buckets(&metric);
+        let spec = histogram_buckets(&metric);
+        let regular = spec.buckets;
         assert_eq!(result.buckets.len(), regular as usize + 1);
+        // Bucket i holds (i·width, (i+1)·width] at the stored precision: integer arithmetic.
+        let scale = spec.scale.round() as i64;
+        let width = (spec.width * spec.scale).round() as i64;
         let mut expected = vec![(0.0, 0u64); regular as usize + 1];
         for unit in fixture.oracle(range, &[]).units(&metric, &[]) {
-            let index = ((unit.v / width).ceil() as i64 - 1).clamp(0, i64::from(regular)) as usize;
+            let units = (unit.v * scale as f64).round() as i64;
+            let index = ((units + width - 1).div_euclid(width) - 1).clamp(0, i64::from(regular)) as usize;
             expected[index].0 += unit.w;
             expected[index].1 += 1;
             if let (Some(vital), Some(rating)) = (metric.vital(), result.buckets[index].rating) {
