@@ -105,6 +105,8 @@ fn all_metrics() -> Vec<Metric> {
         RageClicks,
         DeadClicks,
         ErrorRate,
+        SessionErrorRate,
+        BounceRate,
         PoorVitalShare,
         FailedRequestRate,
     ]
@@ -126,7 +128,7 @@ fn expected(
     units: &[Unit],
     key: impl Fn(&Unit) -> Vec<Option<String>>,
 ) -> Option<f64> {
-    if *metric == Metric::Sessions {
+    if matches!(metric, Metric::Sessions | Metric::SessionErrorRate | Metric::BounceRate) {
         return oracle::statistic(metric, statistic, &oracle::sessions(units, key));
     }
     oracle::statistic(metric, statistic, units)

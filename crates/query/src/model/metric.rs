@@ -65,6 +65,10 @@ pub enum Metric {
     DeadClicks,
     /// Share of page views with at least one error.
     ErrorRate,
+    /// Share of sessions with at least one error.
+    SessionErrorRate,
+    /// Share of sessions with a single page view (bounces).
+    BounceRate,
     /// Share of page views whose final LCP, INP or CLS is poor.
     PoorVitalShare,
     /// Share of requests that failed: no response (`failure` set, no status) or a status ≥ 400.
@@ -94,7 +98,11 @@ impl Metric {
             | Self::Actions
             | Self::RageClicks
             | Self::DeadClicks => MetricKind::Count,
-            Self::ErrorRate | Self::PoorVitalShare | Self::FailedRequestRate => MetricKind::Rate,
+            Self::ErrorRate
+            | Self::SessionErrorRate
+            | Self::BounceRate
+            | Self::PoorVitalShare
+            | Self::FailedRequestRate => MetricKind::Rate,
             _ => MetricKind::Value,
         }
     }

@@ -117,6 +117,26 @@ fn source(metric: &Metric, sql: &mut Sql, bound: &Bound) -> Source {
             source.joins.push(errors);
             source
         }
+        Metric::SessionErrorRate => {
+            let errors = format!(
+                "LEFT JOIN (SELECT DISTINCT x.session_id FROM \"error\" x WHERE {}) err ON err.session_id = e.session_id",
+                scan_conditions("x", &bound.project, &bound.from, &bound.to)
+            );
+            let mut source =
+                Source::new("view", "CASE WHEN err.session_id IS NULL THEN 0.0 ELSE 1.0 END", Dedup::PerSession);
+            source.joins.push(errors);
+            source
+        }
+        Metric::BounceRate => {
+            let views = format!(
+                "LEFT JOIN (SELECT x.session_id, count(DISTINCT x.view_id) AS views FROM \"view\" x WHERE {} \
+                 GROUP BY x.session_id) sv ON sv.session_id = e.session_id",
+                scan_conditions("x", &bound.project, &bound.from, &bound.to)
+            );
+            let mut source = Source::new("view", "CASE WHEN sv.views = 1 THEN 1.0 ELSE 0.0 END", Dedup::PerSession);
+            source.joins.push(views);
+            source
+        }
         Metric::PoorVitalShare => {
             let poor = [VitalName::Lcp, VitalName::Inp, VitalName::Cls]
                 .map(|vital| {
@@ -257,7 +277,7 @@ pub(crate) fn units(
         Dedup::PerSession => {
             let mut group = keys.clone();
             group.push("session_id".into());
-            let selected = keys.iter().map(String::as_str).chain(["max(w) AS w", "1.0 AS v", "1.0 AS n"]);
+            let selected = keys.iter().map(String::as_str).chain(["max(w) AS w", "max(v) AS v", "1.0 AS n"]);
             format!(
                 "units AS (SELECT {} FROM filtered GROUP BY {})",
                 selected.collect::<Vec<_>>().join(", "),

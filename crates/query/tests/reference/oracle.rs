@@ -252,6 +252,34 @@ impl Oracle<'_> {
                     .map(|r| unit(r, f64::from(u8::from(with_errors.contains(r.view_id.as_str()))), 1.0))
                     .collect()
             }
+            Metric::SessionErrorRate | Metric::BounceRate => {
+                // One unit per view here; `sessions` below makes it one per session.
+                let mut errors: BTreeSet<&str> = BTreeSet::new();
+                let mut views_of: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+                for r in self.records.iter().filter(|r| self.in_scope(r, self.from)) {
+                    match kind(r) {
+                        "error" => {
+                            errors.insert(r.context.session_id.as_str());
+                        }
+                        "view" => {
+                            views_of.entry(r.context.session_id.as_str()).or_default().insert(r.view_id.as_str());
+                        }
+                        _ => {}
+                    }
+                }
+                views()
+                    .into_iter()
+                    .map(|r| {
+                        let session = r.context.session_id.as_str();
+                        let yes = if *metric == Metric::SessionErrorRate {
+                            errors.contains(session)
+                        } else {
+                            views_of.get(session).is_some_and(|views| views.len() == 1)
+                        };
+                        unit(r, f64::from(u8::from(yes)), 1.0)
+                    })
+                    .collect()
+            }
             Metric::PoorVitalShare => {
                 let finals = self.final_vitals();
                 views()
@@ -290,11 +318,12 @@ fn last_per_view(rows: Vec<&EventRecord>) -> Vec<&EventRecord> {
     views.into_values().filter_map(last).collect()
 }
 
-/// Sessions: one unit per distinct (key, session), weight of the session.
+/// Sessions: one unit per distinct (key, session), weight of the session, the largest value.
 pub fn sessions(units: &[Unit], key: impl Fn(&Unit) -> Vec<Option<String>>) -> Vec<Unit> {
     let mut seen: BTreeMap<(Vec<Option<String>>, String), Unit> = BTreeMap::new();
     for unit in units {
-        seen.entry((key(unit), unit.session.clone())).or_insert_with(|| unit.clone());
+        let entry = seen.entry((key(unit), unit.session.clone())).or_insert_with(|| unit.clone());
+        entry.v = entry.v.max(unit.v);
     }
     seen.into_values().collect()
 }

@@ -105,6 +105,8 @@ async fn breakdowns_match_with_top_n_and_other() {
             ..base(Metric::RequestDuration, vec![P90], vec![Dimension::Route])
         },
         base(Metric::Errors, vec![Count], vec![Dimension::UserAttribute("seats".into())]),
+        BreakdownQuery { limit: 3, ..base(Metric::BounceRate, vec![Rate, Count], vec![Dimension::Route]) },
+        base(Metric::SessionErrorRate, vec![Rate, Sum], vec![Dimension::Release]),
     ];
     for query in queries {
         check_breakdown(&fixture, query).await;
@@ -208,6 +210,15 @@ async fn time_series_match_per_bucket_and_group() {
             },
             0,
         ),
+        (
+            TimeSeriesQuery {
+                group_by: Some(Dimension::Country),
+                limit: 3,
+                ..base(Metric::SessionErrorRate, vec![Rate, Count], BucketSize::Hour, "-03:00")
+            },
+            -3 * HOUR_MS,
+        ),
+        (base(Metric::BounceRate, vec![Rate], BucketSize::Day, "UTC"), 0),
         (
             TimeSeriesQuery {
                 range: range(BASE_MS + 10 * HOUR_MS, BASE_MS + 12 * HOUR_MS),
