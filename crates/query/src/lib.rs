@@ -30,9 +30,9 @@ pub use error::QueryError;
 pub use model::{
     BucketSize, Condition, Dimension, Filter, Metric, MetricKind, Rating, Statistic, TimeRange, TimeZone, Timestamp,
 };
-pub use query::{BreakdownQuery, DistributionQuery, Order, Query, Tile, TimeSeriesQuery, ValuesQuery};
+pub use query::{Baseline, BreakdownQuery, DistributionQuery, Order, Query, Tile, TimeSeriesQuery, ValuesQuery};
 pub use result::{
-    BreakdownResult, BreakdownRow, DistributionResult, HistogramBucket, Point, QueryResult, Series, TileValue,
-    TimeSeriesResult, ValuesResult,
+    BreakdownResult, BreakdownRow, Comparison, Direction, DistributionResult, HistogramBucket, Point, QueryResult,
+    Series, TileValue, TimeSeriesResult, ValuesResult,
 };
 pub use run::{HistogramBuckets, execute, histogram_buckets};

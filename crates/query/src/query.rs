@@ -33,6 +33,22 @@ pub struct ValuesQuery {
     pub filters: Vec<Filter>,
     /// What to compute, 1 to 20 tiles.
     pub tiles: Vec<Tile>,
+    /// Also compute every tile over a baseline and compare.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compare: Option<Baseline>,
+}
+
+/// What values are compared with: the same tiles over another range (the previous week),
+/// with other filters (the previous release), or both. What is not given is the query's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Baseline {
+    /// The baseline's range instead of the query's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range: Option<TimeRange>,
+    /// The baseline's filters instead of the query's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filters: Option<Vec<Filter>>,
 }
 
 /// One figure: a statistic of a metric.
@@ -177,6 +193,21 @@ impl ValuesQuery {
         for (i, tile) in self.tiles.iter().enumerate() {
             tile.metric.validate(&format!("tiles[{i}].metric"))?;
             tile.metric.check_statistic(&tile.statistic, &format!("tiles[{i}].statistic"))?;
+        }
+        if let Some(baseline) = &self.compare {
+            if baseline.range.is_none() && baseline.filters.is_none() {
+                return Err(QueryError::invalid("compare", "a baseline has a `range`, `filters` or both"));
+            }
+            if let Some(range) = &baseline.range {
+                range.validate("compare.range")?;
+            }
+            let filters = baseline.filters.as_deref().unwrap_or_default();
+            if filters.len() > MAX_FILTERS {
+                return Err(QueryError::invalid("compare.filters", format!("at most {MAX_FILTERS} filters")));
+            }
+            for (i, filter) in filters.iter().enumerate() {
+                filter.validate(&format!("compare.filters[{i}]"))?;
+            }
         }
         Ok(())
     }

@@ -36,6 +36,65 @@ pub struct TileValue {
     pub value: Option<f64>,
     /// The stored units it was computed from (views, requests, sessions…), unweighted.
     pub samples: u64,
+    /// With a baseline: how the value compares with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<Comparison>,
+}
+
+/// A tile's value against its baseline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    /// The baseline's value.
+    pub baseline: Option<f64>,
+    /// The baseline's stored units.
+    pub baseline_samples: u64,
+    /// `value − baseline`; null when either is.
+    pub difference: Option<f64>,
+    /// `difference / |baseline|`; null when the baseline is 0 or null.
+    pub relative: Option<f64>,
+    /// Which way the value moved; null when either is null.
+    pub direction: Option<Direction>,
+    /// Whether the move is an improvement, for figures where lower or higher is better
+    /// (latencies, error rates and poor shares lower, good shares higher); null when the
+    /// value did not move or the figure has no better side (page views, custom values).
+    pub improved: Option<bool>,
+}
+
+/// Which way a value moved from its baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Larger than the baseline.
+    Up,
+    /// Smaller than the baseline.
+    Down,
+    /// Equal.
+    Unchanged,
+}
+
+impl Comparison {
+    /// Compares `value` of `metric`'s `statistic` with `baseline`.
+    pub fn of(
+        metric: &Metric,
+        statistic: &Statistic,
+        value: Option<f64>,
+        baseline: Option<f64>,
+        baseline_samples: u64,
+    ) -> Self {
+        let difference = value.zip(baseline).map(|(value, baseline)| value - baseline);
+        let relative = difference.zip(baseline.filter(|b| *b != 0.0)).map(|(d, b)| d / b.abs());
+        let direction = difference.map(|d| match d.partial_cmp(&0.0) {
+            Some(std::cmp::Ordering::Greater) => Direction::Up,
+            Some(std::cmp::Ordering::Less) => Direction::Down,
+            _ => Direction::Unchanged,
+        });
+        let improved = match (direction, metric.lower_is_better(statistic)) {
+            (Some(Direction::Up), Some(lower)) => Some(!lower),
+            (Some(Direction::Down), Some(lower)) => Some(lower),
+            _ => None,
+        };
+        Self { baseline, baseline_samples, difference, relative, direction, improved }
+    }
 }
 
 /// A time series: one series per group (one in all without `group_by`).

@@ -68,7 +68,7 @@ impl Fixture {
     ) -> Vec<Option<f64>> {
         let tiles = statistics.iter().map(|s| Tile { metric: metric.clone(), statistic: *s }).collect();
         let QueryResult::Values(result) =
-            self.run(Query::Values(ValuesQuery { range, filters: filters.to_vec(), tiles })).await
+            self.run(Query::Values(ValuesQuery { range, filters: filters.to_vec(), tiles, compare: None })).await
         else {
             panic!("a values query answers values")
         };

@@ -135,6 +135,22 @@ impl Metric {
         })
     }
 
+    /// Whether a lower `statistic` of this metric is better (`Some(true)`), a higher one
+    /// (`Some(false)`), or neither (`None`: page views, custom values, sums of durations).
+    pub fn lower_is_better(&self, statistic: &Statistic) -> Option<bool> {
+        match (self.kind(), statistic) {
+            (_, Statistic::Good) => Some(false),
+            (_, Statistic::NeedsImprovement | Statistic::Poor) => Some(true),
+            (MetricKind::Value, Statistic::Count | Statistic::Sum) => None,
+            (MetricKind::Value, _) => (!matches!(self, Self::Custom(_))).then_some(true),
+            (MetricKind::Count, _) => {
+                matches!(self, Self::Errors | Self::RageClicks | Self::DeadClicks).then_some(true)
+            }
+            (MetricKind::Rate, Statistic::Rate) => Some(true),
+            (MetricKind::Rate, _) => None,
+        }
+    }
+
     /// Checks a custom event name (the rest is fixed by the enum).
     pub fn validate(&self, field: &str) -> Result<(), QueryError> {
         if let Self::Custom(name) = self

@@ -5,8 +5,8 @@ use futures_util::future::try_join_all;
 
 use super::{RowShape, aggregate_rows};
 use crate::plan::{self, Fold, Scope};
-use crate::query::ValuesQuery;
-use crate::result::{TileValue, ValuesResult};
+use crate::query::{Tile, ValuesQuery};
+use crate::result::{Comparison, TileValue, ValuesResult};
 use crate::{Metric, QueryError, Statistic};
 
 pub(super) async fn run(
@@ -15,23 +15,43 @@ pub(super) async fn run(
     query: &ValuesQuery,
 ) -> Result<ValuesResult, QueryError> {
     let scope = Scope { project, range: query.range, filters: &query.filters };
+    let current = tiles(context, &scope, &query.tiles);
+    let Some(baseline) = &query.compare else {
+        let values = current.await?;
+        return Ok(ValuesResult { values });
+    };
+    let baseline_scope = Scope {
+        project,
+        range: baseline.range.unwrap_or(query.range),
+        filters: baseline.filters.as_deref().unwrap_or(&query.filters),
+    };
+    let (mut values, baselines) = futures_util::try_join!(current, tiles(context, &baseline_scope, &query.tiles))?;
+    for (value, baseline) in values.iter_mut().zip(baselines) {
+        value.comparison =
+            Some(Comparison::of(&value.metric, &value.statistic, value.value, baseline.value, baseline.samples));
+    }
+    Ok(ValuesResult { values })
+}
+
+/// The tiles' values over `scope`.
+async fn tiles(context: &SessionContext, scope: &Scope<'_>, tiles: &[Tile]) -> Result<Vec<TileValue>, QueryError> {
     // The distinct metrics in tile order, each with the statistics its tiles ask for.
     let mut metrics: Vec<(&Metric, Vec<Statistic>)> = Vec::new();
-    for tile in &query.tiles {
+    for tile in tiles {
         match metrics.iter_mut().find(|(metric, _)| *metric == &tile.metric) {
             Some((_, statistics)) => statistics.push(tile.statistic),
             None => metrics.push((&tile.metric, vec![tile.statistic])),
         }
     }
     let answers = try_join_all(metrics.iter().map(|(metric, statistics)| async move {
-        let statement = plan::aggregate(metric, &scope, None, &[], Fold::None, statistics)?;
+        let statement = plan::aggregate(metric, scope, None, &[], Fold::None, statistics)?;
         let shape = RowShape { bucketed: false, groups: 0, folded: false, statistics: statistics.len() };
         aggregate_rows(context, statement, shape).await
     }))
     .await?;
 
-    let mut values = Vec::with_capacity(query.tiles.len());
-    for tile in &query.tiles {
+    let mut values = Vec::with_capacity(tiles.len());
+    for tile in tiles {
         let index = metrics.iter().position(|(metric, _)| *metric == &tile.metric).unwrap_or_default();
         let position = metrics[index].1.iter().position(|s| *s == tile.statistic).unwrap_or_default();
         let row = answers[index].first();
@@ -47,7 +67,8 @@ pub(super) async fn run(
             statistic: tile.statistic,
             value,
             samples: row.map_or(0, |row| row.samples),
+            comparison: None,
         });
     }
-    Ok(ValuesResult { values })
+    Ok(values)
 }

@@ -147,6 +147,7 @@ async fn the_final_value_is_the_last_by_time_then_by_receipt_and_days_follow_the
         range,
         filters: Vec::new(),
         tiles: vec![sightline_query::Tile { metric: Metric::Inp, statistic: Statistic::Mean }],
+        compare: None,
     });
     let QueryResult::Values(values) = execute(&context, "shop", &query).await.expect("runs") else { panic!() };
     assert_eq!(values.values[0].value, Some(250.0), "the report received last among the latest wins");
@@ -188,6 +189,7 @@ async fn other_projects_stay_invisible_and_invalid_queries_read_nothing() {
             range,
             filters: Vec::new(),
             tiles: vec![sightline_query::Tile { metric, statistic }],
+            compare: None,
         })
     };
     let QueryResult::Values(views) =
@@ -208,4 +210,82 @@ async fn other_projects_stay_invisible_and_invalid_queries_read_nothing() {
 
     let error = execute(&fixture.context, "shop", &query(Metric::PageViews, Statistic::P75)).await.expect_err("fails");
     assert!(matches!(&error, QueryError::Invalid { field, .. } if field == "tiles[0].statistic"), "{error}");
+}
+
+#[tokio::test]
+async fn values_compare_with_another_period_or_release() {
+    let fixture = fixture().await;
+    let day = |n: i64| range(BASE_MS + n * DAY_MS, BASE_MS + (n + 1) * DAY_MS);
+    let release = |name: &str| vec![Filter { dimension: Dimension::Release, condition: Condition::Eq(name.into()) }];
+    let tiles: Vec<sightline_query::Tile> = [
+        (Metric::Lcp, Statistic::P75),
+        (Metric::Lcp, Statistic::Good),
+        (Metric::PageViews, Statistic::Count),
+        (Metric::ErrorRate, Statistic::Rate),
+        (Metric::Custom("purchase".into()), Statistic::Mean),
+        (Metric::Inp, Statistic::Poor),
+    ]
+    .into_iter()
+    .map(|(metric, statistic)| sightline_query::Tile { metric, statistic })
+    .collect();
+    let cases = [
+        (day(1), Vec::new(), sightline_query::Baseline { range: Some(day(0)), filters: None }, day(0), Vec::new()),
+        (
+            all_days(),
+            release("2.4.1"),
+            sightline_query::Baseline { range: None, filters: Some(release("2.4.0")) },
+            all_days(),
+            release("2.4.0"),
+        ),
+    ];
+    for (range, filters, baseline, baseline_range, baseline_filters) in cases {
+        let query = Query::Values(sightline_query::ValuesQuery {
+            range,
+            filters: filters.clone(),
+            tiles: tiles.clone(),
+            compare: Some(baseline),
+        });
+        let QueryResult::Values(result) = execute(&fixture.context, "shop", &query).await.expect("runs") else {
+            panic!()
+        };
+        let mut moved = 0;
+        for (tile, value) in tiles.iter().zip(&result.values) {
+            let now = expected(
+                &tile.metric,
+                &tile.statistic,
+                &fixture.oracle(range, &filters).units(&tile.metric, &[]),
+                |_| Vec::new(),
+            );
+            let before = expected(
+                &tile.metric,
+                &tile.statistic,
+                &fixture.oracle(baseline_range, &baseline_filters).units(&tile.metric, &[]),
+                |_| Vec::new(),
+            );
+            let comparison = value.comparison.as_ref().expect("a comparison");
+            assert!(
+                close(value.value, now) && close(comparison.baseline, before),
+                "{tile:?}: {value:?}, expected {now:?} against {before:?}"
+            );
+            let (now, before) = (now.expect("a value"), before.expect("a baseline"));
+            assert!(close(comparison.difference, Some(now - before)), "{tile:?}");
+            let direction = if now > before {
+                sightline_query::Direction::Up
+            } else if now < before {
+                sightline_query::Direction::Down
+            } else {
+                sightline_query::Direction::Unchanged
+            };
+            assert_eq!(comparison.direction, Some(direction), "{tile:?}");
+            // Higher is better only for the good share; page views and custom values have no side.
+            let expected_improved = match (&tile.metric, tile.statistic, direction) {
+                (_, _, sightline_query::Direction::Unchanged) | (Metric::PageViews | Metric::Custom(_), _, _) => None,
+                (_, Statistic::Good, direction) => Some(direction == sightline_query::Direction::Up),
+                (_, _, direction) => Some(direction == sightline_query::Direction::Down),
+            };
+            assert_eq!(comparison.improved, expected_improved, "{tile:?}");
+            moved += usize::from(direction != sightline_query::Direction::Unchanged);
+        }
+        assert!(moved >= 4, "the data should move most figures");
+    }
 }
