@@ -53,29 +53,6 @@ pub enum Dimension {
 }
 
 impl Dimension {
-    /// The common column holding the dimension, for the plain ones.
-    pub(crate) fn column(&self) -> Option<&'static str> {
-        Some(match self {
-            Self::Route => "route",
-            Self::Host => "host",
-            Self::Path => "path",
-            Self::Country => "country",
-            Self::Region => "region",
-            Self::City => "city",
-            Self::Browser => "browser",
-            Self::BrowserVersion => "browser_version",
-            Self::Os => "os",
-            Self::OsVersion => "os_version",
-            Self::DeviceClass => "device_class",
-            Self::EffectiveType => "effective_type",
-            Self::ConnectionType => "connection_type",
-            Self::Release => "release",
-            Self::Environment => "environment",
-            Self::ReferrerHost => "referrer_host",
-            Self::NavigationType | Self::UserAttribute(_) | Self::Attribute(_) => return None,
-        })
-    }
-
     /// Checks an attribute key.
     pub fn validate(&self, field: &str) -> Result<(), QueryError> {
         if let Self::UserAttribute(key) | Self::Attribute(key) = self

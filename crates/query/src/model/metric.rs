@@ -119,22 +119,6 @@ impl Metric {
         }
     }
 
-    /// The `view` column of a navigation-timing metric.
-    pub(crate) fn view_column(&self) -> Option<&'static str> {
-        Some(match self {
-            Self::NavRedirect => "redirect",
-            Self::NavDns => "dns",
-            Self::NavConnect => "connect",
-            Self::NavTls => "tls",
-            Self::NavRequest => "request",
-            Self::NavResponse => "response",
-            Self::DomInteractive => "dom_interactive",
-            Self::DomContentLoaded => "dom_content_loaded",
-            Self::Load => "load",
-            _ => return None,
-        })
-    }
-
     /// Whether a lower `statistic` of this metric is better (`Some(true)`), a higher one
     /// (`Some(false)`), or neither (`None`: page views, custom values, sums of durations).
     pub fn lower_is_better(&self, statistic: &Statistic) -> Option<bool> {

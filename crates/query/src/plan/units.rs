@@ -80,16 +80,32 @@ struct Bound {
     to: String,
 }
 
+/// A vital's final value per view.
+fn vital(name: VitalName) -> Source {
+    Source::new("vital", "e.\"value\"", Dedup::LastPerView).when(format!("e.\"name\" = '{}'", name.as_str()))
+}
+
+/// A navigation-timing column of the view's last `view` event.
+fn timing(column: &str) -> Source {
+    Source::new("view", format!("e.\"{column}\""), Dedup::LastPerView).when(format!("e.\"{column}\" IS NOT NULL"))
+}
+
 fn source(metric: &Metric, sql: &mut Sql, bound: &Bound) -> Source {
-    if let Some(vital) = metric.vital() {
-        return Source::new("vital", "e.\"value\"", Dedup::LastPerView)
-            .when(format!("e.\"name\" = '{}'", vital.as_str()));
-    }
-    if let Some(column) = metric.view_column() {
-        return Source::new("view", format!("e.\"{column}\""), Dedup::LastPerView)
-            .when(format!("e.\"{column}\" IS NOT NULL"));
-    }
     match metric {
+        Metric::Lcp => vital(VitalName::Lcp),
+        Metric::Inp => vital(VitalName::Inp),
+        Metric::Cls => vital(VitalName::Cls),
+        Metric::Fcp => vital(VitalName::Fcp),
+        Metric::Ttfb => vital(VitalName::Ttfb),
+        Metric::NavRedirect => timing("redirect"),
+        Metric::NavDns => timing("dns"),
+        Metric::NavConnect => timing("connect"),
+        Metric::NavTls => timing("tls"),
+        Metric::NavRequest => timing("request"),
+        Metric::NavResponse => timing("response"),
+        Metric::DomInteractive => timing("dom_interactive"),
+        Metric::DomContentLoaded => timing("dom_content_loaded"),
+        Metric::Load => timing("load"),
         Metric::RequestDuration => Source::new("request", "e.duration", Dedup::None).when("e.duration IS NOT NULL"),
         Metric::LongAnimationFrameDuration => {
             Source::new("long_animation_frame", "e.duration", Dedup::None).when("e.duration IS NOT NULL")
@@ -160,28 +176,36 @@ fn source(metric: &Metric, sql: &mut Sql, bound: &Bound) -> Source {
             "CASE WHEN e.failure IS NOT NULL OR coalesce(e.status, 0) = 0 OR e.status >= 400 THEN 1.0 ELSE 0.0 END",
             Dedup::None,
         ),
-        _ => unreachable_source(),
     }
-}
-
-/// Every metric is handled above; a metric added to the enum without a source fails to
-/// plan rather than panicking.
-fn unreachable_source() -> Source {
-    Source::new("view", "NULL", Dedup::None).when("false")
 }
 
 /// The SQL of a dimension over the event row `e` (and the `nav` join).
 fn dimension(sql: &mut Sql, dimension: &Dimension, table: &str) -> String {
-    if let Some(column) = dimension.column() {
-        return format!("e.\"{column}\"");
-    }
-    match dimension {
-        Dimension::NavigationType if table == "view" => "e.navigation_type".into(),
-        Dimension::NavigationType => "nav.navigation_type".into(),
-        Dimension::UserAttribute(key) => format!("{}(e.user_attributes, {})", crate::udf::ATTRIBUTE, sql.text(key)),
-        Dimension::Attribute(key) => format!("{}(e.attributes, {})", crate::udf::ATTRIBUTE, sql.text(key)),
-        _ => "NULL".into(),
-    }
+    let column = match dimension {
+        Dimension::Route => "route",
+        Dimension::Host => "host",
+        Dimension::Path => "path",
+        Dimension::Country => "country",
+        Dimension::Region => "region",
+        Dimension::City => "city",
+        Dimension::Browser => "browser",
+        Dimension::BrowserVersion => "browser_version",
+        Dimension::Os => "os",
+        Dimension::OsVersion => "os_version",
+        Dimension::DeviceClass => "device_class",
+        Dimension::EffectiveType => "effective_type",
+        Dimension::ConnectionType => "connection_type",
+        Dimension::Release => "release",
+        Dimension::Environment => "environment",
+        Dimension::ReferrerHost => "referrer_host",
+        Dimension::NavigationType if table == "view" => "navigation_type",
+        Dimension::NavigationType => return "nav.navigation_type".into(),
+        Dimension::UserAttribute(key) => {
+            return format!("{}(e.user_attributes, {})", crate::udf::ATTRIBUTE, sql.text(key));
+        }
+        Dimension::Attribute(key) => return format!("{}(e.attributes, {})", crate::udf::ATTRIBUTE, sql.text(key)),
+    };
+    format!("e.\"{column}\"")
 }
 
 fn filter(sql: &mut Sql, filter: &Filter, table: &str) -> String {
