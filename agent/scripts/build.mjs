@@ -57,7 +57,10 @@ const minified = await minify(iife.outputFiles[0].text, {
   mangle: { toplevel: true },
   format: { comments: false },
 });
-const code = Buffer.from(minified.code);
+// V8's explicit compile hint: compile every function with the script, on the thread that
+// streams it in (async scripts are streamed off the main thread), instead of each function on
+// the main thread the first time it runs — nearly all of them run during a page load.
+const code = Buffer.from("//# allFunctionsCalledOnLoad\n" + minified.code);
 mkdirSync(outDir, { recursive: true });
 writeFileSync(join(outDir, "agent.js"), code);
 

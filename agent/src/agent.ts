@@ -82,24 +82,26 @@ export function createAgent(cfg: Config, firstNav: NavigationType): Agent {
   let session: Session = resolveSession(decodeSession(store.get("sl_s")), Date.now(), cfg.rate, Math.random, rid).session;
   let gate: Gate = { sampled: session.sampled, buffer: [] };
   let savedAt = 0;
-  const save = (force?: boolean) => {
+  /** Saves the session; `fresh`: the stored one was just read, no need to read it again. */
+  const save = (force?: boolean, fresh?: boolean) => {
     if (consent !== "granted" || (!force && session.last - savedAt < 5000)) return;
     savedAt = session.last;
     // Never write back a view count another page of the session has moved past.
-    const stored = decodeSession(store.get("sl_s"));
+    const stored = fresh ? undefined : decodeSession(store.get("sl_s"));
     if (stored?.id === session.id) session.v = Math.max(session.v, stored.v);
     store.set("sl_s", encodeSession(session));
   };
 
   // Views. The view count is saved before and after each view takes its number: the count
   // other pages of the session saved is taken past, and the next page goes on from this one.
-  const viewId = () => {
-    save(true);
+  // The page load's view takes the count read just above: one read and one write at start.
+  const viewId = (first?: boolean) => {
+    first || save(true);
     const id = session.id + "." + session.v++;
-    save(true);
+    save(true, first);
     return id;
   };
-  let view: View = { id: viewId(), url: scrub(location.href), start: 0, nav: firstNav, n: 0, e: 0 };
+  let view: View = { id: viewId(true), url: scrub(location.href), start: 0, nav: firstNav, n: 0, e: 0 };
   const starts: ((v: View) => void)[] = [];
   const ends: ((v: View, final: boolean) => void)[] = [];
   const listeners: Record<Signal, (() => void)[]> = { error: [], reaction: [] };

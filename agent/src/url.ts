@@ -25,14 +25,8 @@ export function site(host: string): string {
   return labels.slice(-n).join(".");
 }
 
-/** Host of a URL, or "" when it has none. */
-export function hostOf(raw: string, base?: string): string {
-  try {
-    return new URL(raw, base).host;
-  } catch {
-    return "";
-  }
-}
+/** Host (and port) of an absolute URL as the browser reports it, or "": no URL object, it runs per resource. */
+export const hostOf = (raw: string): string => /^\w+:\/\/(?:[^/?#@]*@)?([^/?#]*)/.exec(raw)?.[1] || "";
 
 /**
  * The route of a URL for view detection: the path, plus the fragment when it is a

@@ -40,6 +40,8 @@ export function safe<A extends unknown[], R>(fn: (...args: A) => R): (...args: A
 export const on = (target: EventTarget, type: string, fn: (e: any) => void): void =>
   target.addEventListener(type, safe(fn), { capture: true, passive: true });
 
+let types: readonly string[] | undefined;
+
 /** A PerformanceObserver for one entry type when the browser knows it; returns the observer. */
 export function observe(
   type: string,
@@ -47,7 +49,7 @@ export function observe(
   opts: PerformanceObserverInit & { durationThreshold?: number } = {},
 ): PerformanceObserver | undefined {
   try {
-    if (!PerformanceObserver.supportedEntryTypes.includes(type)) return undefined;
+    if (!(types ||= PerformanceObserver.supportedEntryTypes).includes(type)) return undefined;
     const o = new PerformanceObserver(safe((list: PerformanceObserverEntryList) => fn(list.getEntries())));
     o.observe({ type, buffered: true, ...opts });
     return o;
@@ -75,4 +77,4 @@ export function selector(node: Node | null | undefined): string | undefined {
 }
 
 /** UTF-8 length of a string. */
-export const utf8Length = (s: string): number => new TextEncoder().encode(s).length;
+export const utf8Length = (s: string): number => (/[^\0-\x7f]/.test(s) ? new TextEncoder().encode(s).length : s.length);

@@ -75,7 +75,7 @@ export function perf(core: Core): void {
     for (const r of entries as Res[]) {
       if (/^(fetch|xmlhttprequest|beacon)$/.test(r.initiatorType) || r.name.startsWith(core.cfg.ingest)) continue;
       const host = hostOf(r.name);
-      addResource(summary, r, host && site(host.split(":")[0]!) !== pageSite ? host : "");
+      addResource(summary, r, host && host !== location.host && site(host.split(":")[0]!) !== pageSite ? host : "");
     }
   });
 

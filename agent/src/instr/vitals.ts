@@ -2,15 +2,16 @@
 //
 // - LCP, FCP, TTFB of the page load: web-vitals (attribution build), once; after a
 //   back/forward-cache restore, web-vitals' values for the restored view.
-// - CLS: web-vitals for the page-load view (its latest value, sent when that view ends or the
-//   page is hidden); for later views (SPA routes, bfcache restores) the same definition
-//   (largest session window) over the layout shifts of the view.
+// - CLS: per view, for every view, the web-vitals definition (largest session window) over the
+//   layout shifts of the view, sent when it ends or the page is hidden, with the largest shift.
+//   (web-vitals' onCLS measured the page load alone, re-attributed on every shift, and cost
+//   main-thread time and size that this computation, needed for later views anyway, does not.)
 // - INP: per view, for every view, from the event-timing entries of its interactions (the
 //   web-vitals definition: worst interaction, 98th percentile past 50), with its sub-parts
 //   and the scripts of the long animation frames that overlapped it. web-vitals' INP covers
 //   the whole page only, and carrying both would cost 1.6 KiB of the size budget.
 
-import { onCLS, onFCP, onLCP, onTTFB, type MetricWithAttribution } from "web-vitals/attribution";
+import { onFCP, onLCP, onTTFB, type MetricWithAttribution } from "web-vitals/attribution";
 import type { Core, View } from "../agent";
 import type { VitalEventBody } from "../protocol.gen";
 import { r1, observe, selector } from "../util";
@@ -19,8 +20,7 @@ import { recentFrames } from "./perf";
 
 export function vitals(core: Core): void {
   const first = core.view();
-  // Latest CLS of the page-load view, and what was last sent for each view and vital.
-  let pageCls: VitalEventBody | undefined;
+  // What was last sent for each view and vital.
   const sent: Record<string, number> = {};
 
   const send = (v: View, body: VitalEventBody) => {
@@ -32,18 +32,12 @@ export function vitals(core: Core): void {
 
   const report = (m: MetricWithAttribution) => {
     const v = core.view();
-    const body = fromWebVitals(m, core.scrub);
-    const restored = m.navigationType === "back-forward-cache";
-    // CLS: the page-load view only; later views have their own computation below.
-    if (m.name === "CLS") {
-      if (v === first && !restored) pageCls = body;
-    } else if (!restored) send(first, body);
-    else if (v.nav === "back_forward_cache") send(v, body);
+    if (m.navigationType !== "back-forward-cache") send(first, fromWebVitals(m, core.scrub));
+    else if (v.nav === "back_forward_cache") send(v, fromWebVitals(m, core.scrub));
   };
   onLCP(report);
   onFCP(report);
   onTTFB(report);
-  onCLS(report, { reportAllChanges: true });
 
   let shifts: Shift[] = [];
   let interactions = new Map<number, Interaction>();
@@ -57,7 +51,7 @@ export function vitals(core: Core): void {
   observe("layout-shift", (entries) => {
     const v = core.view();
     for (const e of entries as (PerformanceEntry & { value: number; hadRecentInput: boolean; sources?: { node?: Node | null }[] })[]) {
-      if (v.n && !e.hadRecentInput && e.startTime >= v.start)
+      if (!e.hadRecentInput && e.startTime >= v.start && shifts.length < 500)
         shifts.push({ value: e.value, time: e.startTime, target: selector((e.sources || [])[0]?.node) });
     }
   });
@@ -72,22 +66,17 @@ export function vitals(core: Core): void {
   observe("event", onEvents, { durationThreshold: 40 });
   observe("first-input", onEvents);
 
-  core.onEnd((v, final) => {
-    if (!v.n) {
-      if (pageCls) send(v, pageCls);
-      else if (final) send(v, { kind: "vital", name: "cls", value: 0, rating: "good" });
-    } else {
-      const c = cls(shifts);
-      send(v, {
-        kind: "vital",
-        name: "cls",
-        value: Math.round(c.value * 1e4) / 1e4,
-        rating: rate("cls", c.value),
-        attribution: c.largest
-          ? { largest_shift_target: c.largest.target, largest_shift_value: c.largest.value, largest_shift_time: r1(c.largest.time) }
-          : undefined,
-      });
-    }
+  core.onEnd((v) => {
+    const c = cls(shifts);
+    send(v, {
+      kind: "vital",
+      name: "cls",
+      value: Math.round(c.value * 1e4) / 1e4,
+      rating: rate("cls", c.value),
+      attribution: c.largest
+        ? { largest_shift_target: c.largest.target, largest_shift_value: c.largest.value, largest_shift_time: r1(c.largest.time) }
+        : undefined,
+    });
     const worst = inp([...interactions.values()], count() - countAtStart);
     if (!worst) return;
     const end = worst.start + worst.duration;
