@@ -13,27 +13,27 @@
 // animation frames the page observed (with script attribution).
 //
 //   node bench/agent-overhead/run.mjs [--runs 30] [--warm] [--smoke] [--binary target/debug/sightline] [--json]
+//                                     [--agent FILE]... [--no-peers]
 //
 // --warm: returning visits instead — each variant keeps one browser context, so the scripts
 // come from the HTTP cache with V8's code cache (three unmeasured visits first).
+// --agent FILE (repeatable): one more variant each, the real snippet loading FILE in place of
+// the server's /agent.js (same origin, same headers) — to compare builds of the agent in one run.
+// --no-peers: no peer variants, not even web-vitals alone.
 
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
 import { build } from "esbuild";
 import { chromium } from "playwright-core";
 
-import { APP, STYLES, page, products, svg } from "./page.mjs";
 import { sightlineTags } from "./snippet.mjs";
+import { KEY, newContext, startSightline, startSite, visit } from "./visit.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
-const KEY = "pk_bench_0123456789";
 
 const argv = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -46,6 +46,7 @@ const WARM = argv.includes("--warm");
 const RUNS = Number(option("--runs", SMOKE ? 3 : 30));
 const BINARY = resolve(root, option("--binary", "target/debug/sightline"));
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const AGENT_FILES = argv.flatMap((arg, at) => (arg === "--agent" ? [resolve(argv[at + 1])] : []));
 
 /** Peers: label, entry in bench/agent-size/entries, and the package it needs. */
 const PEERS = [
@@ -54,49 +55,6 @@ const PEERS = [
   ["@datadog/browser-rum-slim", "datadog-rum-slim.js", "@datadog/browser-rum-slim"],
   ["@sentry/browser + tracing", "sentry-tracing.js", "@sentry/browser"],
 ];
-
-const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
-
-async function startSightline(dataDir) {
-  const config = join(dataDir, "sightline.toml");
-  writeFileSync(
-    config,
-    [
-      'listen = "127.0.0.1:0"',
-      `data_dir = ${JSON.stringify(join(dataDir, "data"))}`,
-      'log_level = "warn"',
-      "[intake]",
-      "per_ip_rate_limit_per_second = 0",
-      "[[projects]]",
-      'id = "bench"',
-      `ingest_key = "${KEY}"`,
-      "drop_bots = false",
-      "rate_limit_per_second = 0",
-      "",
-    ].join("\n"),
-  );
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("SIGHTLINE_")));
-  const server = spawn(BINARY, ["serve", "--config", config], { env, stdio: ["ignore", "pipe", "inherit"] });
-  const url = await new Promise((found, fail) => {
-    const timer = setTimeout(() => fail(new Error("sightline did not start within 20 s")), 20_000);
-    server.once("exit", (code) => fail(new Error(`sightline exited with ${code}`)));
-    createInterface({ input: server.stdout }).on("line", (line) => {
-      const match = /listening on (http:\/\/\S+)/.exec(line);
-      if (match) {
-        clearTimeout(timer);
-        found(match[1]);
-      }
-    });
-  });
-  return {
-    url,
-    stop: async () => {
-      if (server.exitCode !== null) return;
-      server.kill("SIGTERM");
-      await new Promise((done) => server.once("exit", done));
-    },
-  };
-}
 
 async function bundlePeer(entry, fromRoot) {
   const file = join(root, "bench/agent-size/entries", entry);
@@ -129,76 +87,15 @@ function peerInstalled(pkg) {
   return [join(root, "bench/agent-size/node_modules", pkg), join(root, "node_modules", pkg)].some(existsSync);
 }
 
-async function startSite(scripts) {
-  const catalogue = JSON.stringify(products());
-  let cart = 0;
-  const server = createServer((request, response) => {
-    const path = (request.url ?? "/").split("?")[0];
-    const send = (type, body) => response.writeHead(200, { "content-type": type, "cache-control": "no-store" }).end(body);
-    if (path.startsWith("/page/")) return send("text/html; charset=utf-8", page(scripts.pages[path.slice(6)] ?? ""));
-    if (path === "/styles.css") return send("text/css", STYLES);
-    if (path === "/app.js") return send("text/javascript", APP);
-    if (path === "/api/products") return send("application/json", catalogue);
-    if (path === "/api/cart") return send("application/json", JSON.stringify({ items: ++cart }));
-    if (path.startsWith("/img/")) return send("image/svg+xml", svg(path.slice(5, -4)));
-    if (path.startsWith("/peer/")) {
-      // Cached like Sightline's /agent.js (max-age=300), so that warm visits compare alike.
-      const headers = { "content-type": "text/javascript", "cache-control": "public, max-age=300" };
-      return response.writeHead(200, headers).end(scripts.peers[path.slice(6)] ?? "");
-    }
-    response.writeHead(404).end();
-  });
-  await new Promise((listening) => server.listen(0, "127.0.0.1", listening));
-  return { origin: `http://127.0.0.1:${server.address().port}`, close: () => server.close() };
-}
-
-/** Collects long animation frames (and long tasks) from the start of the page. */
-const OBSERVE_LONG_FRAMES = `
-window.__long = { frames: [], tasks: 0 };
-try {
-  new PerformanceObserver(function (list) {
-    list.getEntries().forEach(function (e) {
-      window.__long.frames.push({ duration: e.duration, blocking: e.blockingDuration,
-        scripts: e.scripts.map(function (s) { return { url: s.sourceURL, duration: s.duration }; }) });
-    });
-  }).observe({ type: "long-animation-frame", buffered: true });
-  new PerformanceObserver(function (list) { window.__long.tasks += list.getEntries().length; })
-    .observe({ type: "longtask", buffered: true });
-} catch (e) {}
-`;
-
-async function newContext(browser) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  // Peers send to their vendors' hosts: answer for them at once, off the main thread.
-  await context.route(/^https?:\/\/(?!127\.0\.0\.1)/, (route) => route.fulfill({ status: 204, body: "" }));
-  await context.addInitScript(OBSERVE_LONG_FRAMES);
-  return context;
-}
-
 /** One visit: in a fresh context (cold), or in a new tab of the variant's context (warm). */
-async function load(browser, url, agentUrlPart, warmContext) {
-  const context = warmContext ?? (await newContext(browser));
+async function load(browser, variant) {
+  const { url, agentUrlPart, context: warmContext, route } = variant;
+  const context = warmContext ?? (await newContext(browser, route));
   const tab = await context.newPage();
   const cdp = await context.newCDPSession(tab);
   // Thread CPU time, not wall time: a busy machine slows every variant alike without inflating it.
   await cdp.send("Performance.enable", { timeDomain: "threadTicks" });
-  await tab.goto(url, { waitUntil: "load", timeout: 30_000 });
-  await tab.waitForSelector("body[data-ready]", { timeout: 10_000 });
-  await sleep(300);
-  for (let i = 0; i < 3; i++) {
-    await tab.click(`#grid article:nth-child(${i + 1}) button.add`);
-    await sleep(100);
-  }
-  await tab.mouse.wheel(0, 4000);
-  await sleep(300);
-  // Hide the page as a tab switch does: the agents flush their final data now.
-  await tab.evaluate(() => {
-    Object.defineProperty(document, "visibilityState", { value: "hidden", configurable: true });
-    Object.defineProperty(document, "hidden", { value: true, configurable: true });
-    document.dispatchEvent(new Event("visibilitychange"));
-    window.dispatchEvent(new PageTransitionEvent("pagehide", { persisted: false }));
-  });
-  await sleep(300);
+  await visit(tab, url);
   const { metrics } = await cdp.send("Performance.getMetrics");
   const long = await tab.evaluate(() => window.__long);
   await (warmContext ? tab.close() : context.close());
@@ -271,13 +168,22 @@ function table(results, runs) {
 async function main() {
   if (!existsSync(BINARY)) throw new Error(`${BINARY} is missing: cargo build -p sightline-cli`);
   const dataDir = mkdtempSync(join(tmpdir(), "sightline-overhead-"));
-  const sightline = await startSightline(dataDir);
+  const sightline = await startSightline(BINARY, dataDir);
   const peers = {};
   const variants = [
     { label: "no agent", page: "none", agentUrlPart: undefined },
     { label: "Sightline /agent.js", page: "sightline", agentUrlPart: "/agent.js" },
   ];
-  for (const [label, entry, pkg, { fromRoot = false } = {}] of PEERS) {
+  const pages = { none: "", sightline: sightlineTags(sightline.url, KEY) };
+  AGENT_FILES.forEach((file, n) => {
+    const path = `/agent.js?file=${n}`;
+    pages[`file${n}`] = sightlineTags(sightline.url, KEY, path);
+    const body = readFileSync(file);
+    const headers = { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=300" };
+    const route = [`${sightline.url}${path}`, (r) => r.fulfill({ status: 200, headers, body })];
+    variants.push({ label: `agent ${file.replace(`${root}/`, "")}`, page: `file${n}`, agentUrlPart: path, route });
+  });
+  for (const [label, entry, pkg, { fromRoot = false } = {}] of argv.includes("--no-peers") ? [] : PEERS) {
     if (!peerInstalled(pkg)) {
       console.error(`(skipping ${label}: run make bench-agent-size to install it)`);
       continue;
@@ -285,23 +191,23 @@ async function main() {
     peers[entry] = await bundlePeer(entry, fromRoot);
     variants.push({ label: `${label} ${peerVersion(pkg, fromRoot)}`, page: entry, agentUrlPart: `/peer/${entry}` });
   }
-  const pages = { none: "", sightline: sightlineTags(sightline.url, KEY) };
   for (const entry of Object.keys(peers)) pages[entry] = `<script async src="/peer/${entry}"></script>`;
   const site = await startSite({ pages, peers });
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true });
   try {
     for (const variant of variants) {
+      variant.url = `${site.origin}/page/${variant.page}`;
       variant.loads = [];
-      variant.context = WARM ? await newContext(browser) : undefined;
+      variant.context = WARM ? await newContext(browser, variant.route) : undefined;
     }
     // One warm-up load per variant (not counted): compile caches, the server's first answers.
     // (Warm: three, so that the scripts are cached and their code cache is made.)
     for (let i = 0; i < (WARM ? 3 : 1); i++) {
-      for (const variant of variants) await load(browser, `${site.origin}/page/${variant.page}`, variant.agentUrlPart, variant.context);
+      for (const variant of variants) await load(browser, variant);
     }
     for (let run = 0; run < RUNS; run++) {
       for (const variant of variants) {
-        variant.loads.push(await load(browser, `${site.origin}/page/${variant.page}`, variant.agentUrlPart, variant.context));
+        variant.loads.push(await load(browser, variant));
       }
       if (!SMOKE && (run + 1) % 10 === 0) console.error(`  ${run + 1}/${RUNS} loads per variant`);
     }
@@ -312,7 +218,7 @@ async function main() {
     rmSync(dataDir, { recursive: true, force: true });
   }
   if (argv.includes("--json")) {
-    console.log(JSON.stringify(variants.map(({ context, ...variant }) => variant), null, 2));
+    console.log(JSON.stringify(variants.map(({ context, route, ...variant }) => variant), null, 2));
     return;
   }
   const version = (await chromium.launch({ executablePath: CHROMIUM }).then(async (b) => [b.version(), await b.close()]))[0];
