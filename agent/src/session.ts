@@ -42,8 +42,10 @@ export function resolveSession(
 export const encodeSession = (s: Session): string => JSON.stringify([s.id, s.start, s.last, s.sampled, s.v]);
 
 export function decodeSession(raw: string | null | undefined): Session | undefined {
+  // Nothing stored (every first page of a session): no parse, no exception to throw and catch.
+  if (!raw) return undefined;
   try {
-    const [id, start, last, sampled, v] = JSON.parse(raw || "0") as [string, number, number, Sampled, number];
+    const [id, start, last, sampled, v] = JSON.parse(raw) as [string, number, number, Sampled, number];
     if (/^[0-9a-f]{8,64}$/.test(id) && start > 0 && last >= start && (sampled === 0 || typeof sampled === "string"))
       // Without a count (stored by an older agent, whose view ids were random): from 0.
       return { id, start, last, sampled, v: v >>> 0 };

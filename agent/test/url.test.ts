@@ -21,6 +21,24 @@ describe("scrubUrl", () => {
     expect(scrubUrl("blob:https://a.example/uuid")).toBe("blob:");
   });
 
+  it("gives what the URL parser gives, also when it skips parsing", () => {
+    for (const u of [
+      "https://shop.example.com/",
+      "https://shop.example.com/a/b-c_d~e.html",
+      "http://127.0.0.1:8080/x/",
+      "http://a.example:80/x",
+      "https://a.example:443/x",
+      "https://a.example",
+      "https://A.example/x",
+      "https://a.example/x/../y",
+      "https://a.example/caf\u00e9",
+      "https://a.example/a%20b",
+      "https://a.example/x?",
+      "https://user@a.example/x",
+    ])
+      expect(scrubUrl(u)).toBe(new URL(u).origin + new URL(u).pathname);
+  });
+
   it("keeps ports and cuts absurd URLs", () => {
     expect(scrubUrl("http://127.0.0.1:8080/x?y=1")).toBe("http://127.0.0.1:8080/x");
     expect(scrubUrl("https://a.example/" + "x".repeat(5000)).length).toBe(2048);

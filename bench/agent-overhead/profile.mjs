@@ -43,7 +43,8 @@ async function agentSource() {
     write: false,
     logLevel: "warning",
   });
-  return out.outputFiles[0].text;
+  // The compile hint the production build puts first (agent/scripts/build.mjs).
+  return "//# allFunctionsCalledOnLoad\n" + out.outputFiles[0].text;
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), "sightline-profile-"));
