@@ -1,5 +1,6 @@
-// Delivery: a batch still queued when the tab closes arrives; the server's 429 with
-// Retry-After is obeyed; consent `pending` sends nothing until it is granted.
+// Delivery: the errors the loader snippet kept before the agent loaded arrive; a batch still
+// queued when the tab closes arrives; the server's 429 with Retry-After is obeyed; consent
+// `pending` sends nothing until it is granted.
 
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -34,6 +35,33 @@ function recordBeacons(page: Page) {
 }
 
 describe("delivery", () => {
+  it("reports the errors the snippet kept from before the agent loaded, once", async () => {
+    const sightline = await startSightline();
+    // Right after the snippet, long before /agent.js can have arrived: an uncaught error, an
+    // unhandled rejection and an image that fails to load.
+    const early = `<script>(function early() { null.boom(); })();</script>
+<script>Promise.reject(new Error("early rejection"));</script>`;
+    const site = await startSite({
+      "/page": pageHtml(sightline.url, {}, '<img src="/missing.png" alt="">', early),
+      "/missing.png": { status: 404, body: "" },
+    });
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${site.origin}/page`);
+    await agentReady(page);
+    expect(await page.evaluate(() => (window as unknown as { sightline: { e?: unknown } }).sightline.e)).toBeUndefined();
+    await page.close({ runBeforeUnload: true });
+    await sightline.waitForEvents({ error: 3 });
+    await sightline.stop();
+    const rows = await sightline.sql("SELECT error_type, message, source, stack FROM error ORDER BY source");
+    expect(rows.map((r) => [r.source, r.error_type])).toEqual([
+      ["promise", "Error"],
+      ["resource", "ResourceError"],
+      ["unhandled", "TypeError"],
+    ]);
+    expect(rows[0]!.message).toBe("early rejection");
+    expect(String(rows[2]!.stack)).toMatch(/early/);
+  });
+
   it("delivers the queued batch when the tab is closed", async () => {
     const sightline = await startSightline();
     const site = await startSite({ "/page": pageHtml(sightline.url, {}, "<p>closing soon</p>") });

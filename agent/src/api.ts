@@ -45,7 +45,8 @@ const doNotTrack = (): boolean => {
   return n.doNotTrack === "1" || (window as Window & { doNotTrack?: string }).doNotTrack === "1" || n.globalPrivacyControl === true;
 };
 
-export function createApi(defaultEndpoint: () => string): SightlineApi {
+/** `pageErrors`: the page's error events the loader snippet kept before the agent ran (global.ts). */
+export function createApi(defaultEndpoint: () => string, pageErrors?: Event[]): SightlineApi {
   let agent: Agent | undefined;
   let started = false;
   const early: Call[] = [];
@@ -83,7 +84,7 @@ export function createApi(defaultEndpoint: () => string): SightlineApi {
       started = true;
       if (cfg.dnt && doNotTrack()) return false;
       const a = (agent = createAgent(cfg, pageNavType()));
-      for (const instrument of [views, vitals, perf, errors, network, actions]) safe(instrument)(a);
+      for (const instrument of [views, vitals, perf, errors, network, actions]) safe(instrument)(a, pageErrors);
       replay(early.splice(0), api as unknown as Record<string, unknown>);
       return true;
     },

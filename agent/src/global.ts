@@ -5,7 +5,8 @@
 import { createApi, type SightlineApi } from "./api";
 import { replay, type Call } from "./snippet";
 
-type Global = ((method: string, ...args: unknown[]) => unknown) & Partial<SightlineApi> & { q?: Call[]; __sl?: true };
+/** The snippet's stub: `q` the queued calls, `e` the page's error events before the agent ran. */
+type Global = ((method: string, ...args: unknown[]) => unknown) & Partial<SightlineApi> & { q?: Call[]; e?: Event[]; __sl?: true };
 
 (() => {
   try {
@@ -15,7 +16,7 @@ type Global = ((method: string, ...args: unknown[]) => unknown) & Partial<Sightl
     // The collector that served this script is the default endpoint.
     const src = (document.currentScript as HTMLScriptElement | null)?.src;
     const origin = src ? new URL(src).origin : location.origin;
-    const api = createApi(() => origin);
+    const api = createApi(() => origin, existing && existing.e);
     const g = function (method: string, ...args: unknown[]) {
       const f = (api as unknown as Record<string, unknown>)[method];
       return typeof f === "function" ? f(...args) : undefined;
