@@ -278,9 +278,24 @@ pub(crate) fn units(
     }
     let mut conditions = vec![scan_conditions("e", &bound.project, &bound.from, &bound.to)];
     conditions.append(&mut source.conditions);
+    // A view's final row is chosen among all its rows, and then filtered: a filter on what
+    // can change within a view (the network, the user's attributes) must not pick an
+    // earlier report. The page and the navigation type are the view's own: those filters
+    // apply at the scan, where they prune.
+    let mut after_dedup = Vec::new();
     for f in scope.filters {
         // In parentheses: the SQL parser binds `IS DISTINCT FROM` looser than `AND`.
-        conditions.push(format!("({})", filter(sql, f, table)));
+        let condition = format!("({})", filter(sql, f, table));
+        let per_view =
+            matches!(f.dimension, Dimension::Route | Dimension::Host | Dimension::Path | Dimension::NavigationType);
+        if source.dedup == Dedup::LastPerView && !per_view {
+            after_dedup.push(condition);
+        } else {
+            conditions.push(condition);
+        }
+    }
+    if !after_dedup.is_empty() {
+        columns.push(format!("coalesce({}, false) AS keep", after_dedup.join(" AND ")));
     }
     let filtered = format!(
         "filtered AS (SELECT {} FROM \"{table}\" e {} WHERE {})",
@@ -295,8 +310,9 @@ pub(crate) fn units(
         Dedup::None => format!("units AS (SELECT {} FROM filtered)", unit_columns.join(", ")),
         Dedup::LastPerView => format!(
             "units AS (SELECT {} FROM (SELECT *, row_number() OVER (PARTITION BY view_id ORDER BY t DESC, r DESC, id DESC) AS rn \
-             FROM filtered) WHERE rn = 1)",
-            unit_columns.join(", ")
+             FROM filtered) WHERE rn = 1{})",
+            unit_columns.join(", "),
+            if after_dedup.is_empty() { "" } else { " AND keep" }
         ),
         Dedup::PerSession => {
             let mut group = keys.clone();

@@ -157,7 +157,20 @@ struct ViewWriter<'a> {
 
 impl ViewWriter<'_> {
     fn push(&mut self, timestamp_ms: i64, received_at_ms: i64, body: EventBody) {
-        let context = Arc::new(RecordContext { received_at_ms, ..self.plan.context.clone() });
+        self.push_with(timestamp_ms, received_at_ms, body, |_| {});
+    }
+
+    /// Pushes an event whose beacon's context differs (the network changed, say).
+    fn push_with(
+        &mut self,
+        timestamp_ms: i64,
+        received_at_ms: i64,
+        body: EventBody,
+        change: impl Fn(&mut RecordContext),
+    ) {
+        let mut context = RecordContext { received_at_ms, ..self.plan.context.clone() };
+        change(&mut context);
+        let context = Arc::new(context);
         self.records.push(EventRecord {
             event_id: self.next_id.to_string(),
             timestamp_ms,
@@ -229,7 +242,13 @@ fn view_events(rng: &mut Rng, plan: &SessionPlan, number: usize, records: &mut V
         let at = t0 + 7_000 * (report as i64 + 1);
         // The last two reports of three share a timestamp: received time decides.
         let at = if report == 2 { at - 7_000 } else { at };
-        view.push(at, at + 2_000 + report as i64, vital(VitalName::Inp, inp));
+        // The network may change between reports: a filter on it must see the final one's.
+        let network = (report > 0 && rng.chance(0.4)).then(|| rng.pick(&["4g", "3g", "2g"]).to_string());
+        view.push_with(at, at + 2_000 + report as i64, vital(VitalName::Inp, inp), |context| {
+            if let Some(network) = &network {
+                context.network.effective_type.clone_from(network);
+            }
+        });
         inp = (inp + rng.value(-50.0, 300.0, 8.0)).max(8.0);
     }
 

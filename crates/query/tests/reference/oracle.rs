@@ -154,12 +154,18 @@ impl Oracle<'_> {
         };
         let rows: Vec<&EventRecord> =
             self.records.iter().filter(|r| self.in_scope(r, self.from) && self.passes(r, &navigation)).collect();
-        let views = || last_per_view(rows.iter().copied().filter(|r| kind(r) == "view").collect());
+        // A view's final row is chosen among all its rows in scope, and then filtered.
+        let scoped: Vec<&EventRecord> = self.records.iter().filter(|r| self.in_scope(r, self.from)).collect();
+        let final_rows = |keep: &dyn Fn(&EventRecord) -> bool| -> Vec<&EventRecord> {
+            last_per_view(scoped.iter().copied().filter(|r| keep(r)).collect())
+                .into_iter()
+                .filter(|r| self.passes(r, &navigation))
+                .collect()
+        };
+        let views = || final_rows(&|r| kind(r) == "view");
 
         if let Some(name) = metric.vital() {
-            let reports =
-                rows.iter().copied().filter(|r| matches!(&r.body, EventBody::Vital(v) if v.name == name)).collect();
-            return last_per_view(reports)
+            return final_rows(&|r| matches!(&r.body, EventBody::Vital(v) if v.name == name))
                 .into_iter()
                 .map(|r| match &r.body {
                     EventBody::Vital(v) => unit(r, v.value, 1.0),
@@ -192,7 +198,7 @@ impl Oracle<'_> {
             | Metric::NavResponse
             | Metric::DomInteractive
             | Metric::DomContentLoaded
-            | Metric::Load => last_per_view(rows.iter().copied().filter(|r| timing(r).is_some()).collect())
+            | Metric::Load => final_rows(&|r| timing(r).is_some())
                 .into_iter()
                 .map(|r| unit(r, timing(r).unwrap_or_default(), 1.0))
                 .collect(),

@@ -93,6 +93,7 @@ async fn breakdowns_match_with_top_n_and_other() {
             ..base(Metric::Lcp, vec![P75, P95, Good], vec![Dimension::Browser, Dimension::DeviceClass])
         },
         base(Metric::Inp, vec![P75, Mean], vec![Dimension::NavigationType]),
+        base(Metric::Inp, vec![P75, Count], vec![Dimension::EffectiveType]),
         BreakdownQuery {
             limit: 2,
             ..base(Metric::ErrorRate, vec![Rate, Sum], vec![Dimension::UserAttribute("plan".into())])
