@@ -141,8 +141,46 @@ async fn the_final_value_is_the_last_by_time_then_by_receipt_and_days_follow_the
         record("v3", dst_day - 1_800_000, dst_day, "0", view()),
     ];
     store.append(records).await.expect("appends");
+    // LCP 100 (weight 1), 200 (weight 8: sample rate 1/8), 300 (weight 1), 4100 (weight 2,
+    // from a session kept for an error: left out). W = 10.
+    let lcp = |view: &str, value: f64, rate: f64, reason: SamplingReason| {
+        let mut record = record(
+            view,
+            dst_day + 60_000,
+            dst_day + 60_000,
+            "9",
+            EventBody::Vital(VitalEvent { name: VitalName::Lcp, value, rating: None, attribution: None }),
+        );
+        let mut context = (*record.context).clone();
+        (context.sample_rate, context.sampling_reason) = (rate, reason);
+        record.context = Arc::new(context);
+        record
+    };
+    let weighted = vec![
+        lcp("w1", 100.0, 1.0, SamplingReason::Sampled),
+        lcp("w2", 200.0, 0.125, SamplingReason::Sampled),
+        lcp("w3", 300.0, 1.0, SamplingReason::Sampled),
+        lcp("w4", 4100.0, 0.5, SamplingReason::KeptForError),
+    ];
+    store.append(weighted).await.expect("appends");
     let context = session_context(&store).expect("registers");
     let range = range(dst_day - DAY_MS, dst_day + 2 * DAY_MS);
+    let statistics = [0.1, 0.11, 0.9, 0.91].map(Statistic::Quantile).into_iter().chain([
+        Statistic::Mean,
+        Statistic::Count,
+        Statistic::Good,
+        Statistic::Poor,
+    ]);
+    let tiles = statistics.map(|statistic| sightline_query::Tile { metric: Metric::Lcp, statistic }).collect();
+    let query = Query::Values(sightline_query::ValuesQuery { range, filters: Vec::new(), tiles, compare: None });
+    let QueryResult::Values(values) = execute(&context, "shop", &query).await.expect("runs") else { panic!() };
+    let figures: Vec<_> = values.values.iter().map(|v| v.value).collect();
+    // Cumulative weights 1, 9, 10: q·W = 1 → 100; 1.1 → 200; 9 → 200; 9.1 → 300.
+    let mean = (100.0 + 8.0 * 200.0 + 300.0) / 10.0;
+    assert_eq!(
+        figures,
+        [Some(100.0), Some(200.0), Some(200.0), Some(300.0), Some(mean), Some(10.0), Some(1.0), Some(0.0)]
+    );
     let query = Query::Values(sightline_query::ValuesQuery {
         range,
         filters: Vec::new(),
