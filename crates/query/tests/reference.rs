@@ -23,8 +23,8 @@ use sightline_store::{EmbeddedStore, session_context};
 use self::data::{BASE_MS, DAY_MS};
 use self::oracle::{Oracle, Unit};
 
-/// Sessions of the population: about 3 500 views and 40 000 events.
-const SESSIONS: usize = 1_200;
+/// Sessions of the population: about 2 000 views and 25 000 events.
+const SESSIONS: usize = 800;
 
 struct Fixture {
     _dir: tempfile::TempDir,
