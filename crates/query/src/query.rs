@@ -1,5 +1,6 @@
 //! The shapes of a query: what is asked, as the JSON body of `/api/v1/query`.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::QueryError;
@@ -9,7 +10,7 @@ use crate::model::{
 };
 
 /// A question, tagged by its `shape`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "shape", rename_all = "snake_case")]
 pub enum Query {
     /// Single values: several metric × statistic tiles over the whole range.
@@ -23,7 +24,7 @@ pub enum Query {
 }
 
 /// Several tiles at once: `{"shape": "values", "range": …, "filters": […], "tiles": [{"metric": "lcp", "statistic": "p75"}]}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ValuesQuery {
     /// The events read.
@@ -40,7 +41,7 @@ pub struct ValuesQuery {
 
 /// What values are compared with: the same tiles over another range (the previous week),
 /// with other filters (the previous release), or both. What is not given is the query's.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Baseline {
     /// The baseline's range instead of the query's.
@@ -52,7 +53,7 @@ pub struct Baseline {
 }
 
 /// One figure: a statistic of a metric.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Tile {
     /// What is measured.
@@ -62,7 +63,7 @@ pub struct Tile {
 }
 
 /// A metric per time bucket (and per group, top `limit` groups by count and `(other)`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TimeSeriesQuery {
     /// The events read.
@@ -88,7 +89,7 @@ pub struct TimeSeriesQuery {
 }
 
 /// A metric per group of one or two dimensions.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BreakdownQuery {
     /// The events read.
@@ -115,7 +116,7 @@ pub struct BreakdownQuery {
 }
 
 /// A histogram of one metric over its fixed buckets (see `docs/query.md`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DistributionQuery {
     /// The events read.
@@ -128,7 +129,7 @@ pub struct DistributionQuery {
 }
 
 /// Sort order.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Order {
     /// Largest first.
@@ -298,6 +299,20 @@ mod tests {
         assert!(breakdown.is_ok(), "{breakdown:?}");
         let distribution = parse(&format!(r#"{{"shape": "distribution", {RANGE}, "metric": "lcp"}}"#));
         assert!(distribution.is_ok(), "{distribution:?}");
+    }
+
+    #[test]
+    fn queries_and_answers_have_json_schemas_for_the_api_document() {
+        let query = serde_json::to_string(&schemars::schema_for!(Query)).expect("serializes");
+        for needle in
+            ["\"time_series\"", "\"quantile\"", "\"user_attribute\"", "\"not_in\"", "\"op\"", "date-time", "\"compare\""]
+        {
+            assert!(query.contains(needle), "{needle} missing from the query schema");
+        }
+        let answer = serde_json::to_string(&schemars::schema_for!(crate::QueryResult)).expect("serializes");
+        for needle in ["\"samples\"", "\"improved\"", "\"other\"", "\"needs_improvement\""] {
+            assert!(answer.contains(needle), "{needle} missing from the answer schema");
+        }
     }
 
     #[test]

@@ -1,11 +1,12 @@
 //! The answers, typed: the JSON bodies the API returns.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Dimension, Metric, Rating, Statistic, Timestamp};
 
 /// An answer, tagged by the `shape` of its query.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "shape", rename_all = "snake_case")]
 pub enum QueryResult {
     /// See [`ValuesResult`].
@@ -19,14 +20,14 @@ pub enum QueryResult {
 }
 
 /// One value per tile, in the order of the tiles.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ValuesResult {
     /// The tiles' values.
     pub values: Vec<TileValue>,
 }
 
 /// One tile's value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct TileValue {
     /// The tile's metric.
     pub metric: Metric,
@@ -42,7 +43,7 @@ pub struct TileValue {
 }
 
 /// A tile's value against its baseline.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Comparison {
     /// The baseline's value.
     pub baseline: Option<f64>,
@@ -61,7 +62,7 @@ pub struct Comparison {
 }
 
 /// Which way a value moved from its baseline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     /// Larger than the baseline.
@@ -98,7 +99,7 @@ impl Comparison {
 }
 
 /// A time series: one series per group (one in all without `group_by`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct TimeSeriesResult {
     /// The statistics of each point's `values`, in order.
     pub statistics: Vec<Statistic>,
@@ -110,7 +111,7 @@ pub struct TimeSeriesResult {
 }
 
 /// The points of one group.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Series {
     /// The group's value (null: events without a value); absent without `group_by` and
     /// for `(other)`.
@@ -124,7 +125,7 @@ pub struct Series {
 }
 
 /// One bucket of a series.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Point {
     /// The bucket's start.
     pub time: Timestamp,
@@ -137,7 +138,7 @@ pub struct Point {
 }
 
 /// A breakdown table.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct BreakdownResult {
     /// The grouping dimensions, the columns of each row's `group`.
     pub group_by: Vec<Dimension>,
@@ -150,7 +151,7 @@ pub struct BreakdownResult {
 }
 
 /// One row of a breakdown.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct BreakdownRow {
     /// One value per grouping dimension (null: events without a value); all null for `(other)`.
     pub group: Vec<Option<String>>,
@@ -166,7 +167,7 @@ pub struct BreakdownRow {
 }
 
 /// A histogram.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct DistributionResult {
     /// The metric.
     pub metric: Metric,
@@ -180,7 +181,7 @@ pub struct DistributionResult {
 
 /// One bucket of a histogram: values in `(from, to]` (the first bucket includes `from`;
 /// the last has no `to`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct HistogramBucket {
     /// Lower bound.
     pub from: f64,

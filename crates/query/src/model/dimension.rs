@@ -1,5 +1,6 @@
 //! Dimensions (what events are filtered and grouped by) and filters.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::QueryError;
@@ -8,7 +9,7 @@ use crate::model::{MAX_FILTER_VALUES, MAX_VALUE_BYTES};
 /// A property of the page view, client, location, network, release or user that events
 /// are filtered and grouped by. In JSON a string (`"country"`), or an object for an
 /// attribute: `{"user_attribute": "plan"}`, `{"attribute": "experiment"}`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Dimension {
     /// Page route (`/products/:id`).
@@ -70,7 +71,7 @@ impl Dimension {
 ///
 /// An event without a value for the dimension never matches `eq`, `in` or `prefix`, and
 /// always matches `ne` and `not_in`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(try_from = "FilterJson", into = "FilterJson")]
 pub struct Filter {
     /// What is compared.
@@ -95,7 +96,7 @@ pub enum Condition {
 }
 
 /// The comparison's name in JSON.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 enum FilterOp {
     Eq,
@@ -106,7 +107,7 @@ enum FilterOp {
 }
 
 /// A filter as written in JSON.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct FilterJson {
     dimension: Dimension,

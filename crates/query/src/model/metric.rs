@@ -1,5 +1,6 @@
 //! What is measured: metrics, the statistics over them, and which go together.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sightline_protocol::VitalName;
 
@@ -12,7 +13,7 @@ use crate::QueryError;
 /// statistic is computed over the units in the range that pass the filters, each unit
 /// weighted by the inverse of its session's sample rate, and only units of sessions that
 /// were sampled (`sampling_reason = 'sampled'`) count. `docs/query.md` defines each one.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Metric {
     /// Largest Contentful Paint, ms: the final value per page view.
@@ -172,7 +173,7 @@ impl Metric {
 }
 
 /// A rating by the Core Web Vitals thresholds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Rating {
     /// At most the first threshold.
@@ -200,7 +201,7 @@ impl Rating {
 
 /// A statistic over a metric's units. In JSON a string (`"p75"`, `"mean"`, `"poor"`) or
 /// `{"quantile": 0.999}` for any other quantile.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Statistic {
     /// The median.

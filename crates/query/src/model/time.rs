@@ -5,6 +5,7 @@ use std::str::FromStr as _;
 
 use datafusion::arrow::array::timezone::Tz;
 use datafusion::arrow::compute::kernels::cast_utils::string_to_timestamp_nanos;
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -74,6 +75,19 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
     (year, month, day)
 }
 
+impl JsonSchema for Timestamp {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Timestamp".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "An instant: an RFC 3339 time (any offset; answers are in UTC), or epoch milliseconds.",
+            "oneOf": [{"type": "string", "format": "date-time"}, {"type": "integer"}]
+        })
+    }
+}
+
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)
@@ -104,7 +118,7 @@ impl<'de> Deserialize<'de> for Timestamp {
 
 /// The events a query reads: `from` ≤ timestamp < `to`. Both are required; the span is at
 /// most [`MAX_RANGE_MS`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TimeRange {
     /// First instant included.
@@ -132,7 +146,7 @@ impl TimeRange {
 }
 
 /// The width of a time series' buckets, in the query's time zone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum BucketSize {
     /// One minute.
@@ -165,7 +179,7 @@ impl BucketSize {
 
 /// A time zone for bucketing: `UTC`, a fixed offset (`+05:30`, `-08:00`) or an IANA name
 /// (`Europe/Berlin`, daylight saving included).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(transparent)]
 pub struct TimeZone(pub String);
 
