@@ -7,8 +7,9 @@
 //! 1. [`model`]: what can be asked — a [`Metric`] (LCP, load time, page views, error
 //!    rate…), a [`Statistic`] (p75, mean, poor share…), [`Filter`]s on [`Dimension`]s, a
 //!    [`TimeRange`], buckets in a [`TimeZone`].
-//! 2. [`query`]: the shapes — single values, time series, breakdown, distribution — and
-//!    their validation (sizes, ranges, statistics that fit their metric).
+//! 2. [`query`]: the shapes — single values (optionally compared with a baseline period or
+//!    release), time series, breakdown, distribution — and their validation (sizes, ranges,
+//!    statistics that fit their metric). [`result`]: the typed answers.
 //! 3. `plan`: each shape becomes DataFusion SQL with bound parameters. A metric's rows
 //!    become *units* (`plan/units.rs`: the final value of each page view, each request,
 //!    each session…) weighted by the inverse sample rate, from sampled sessions only;
