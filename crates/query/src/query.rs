@@ -304,9 +304,15 @@ mod tests {
     #[test]
     fn queries_and_answers_have_json_schemas_for_the_api_document() {
         let query = serde_json::to_string(&schemars::schema_for!(Query)).expect("serializes");
-        for needle in
-            ["\"time_series\"", "\"quantile\"", "\"user_attribute\"", "\"not_in\"", "\"op\"", "date-time", "\"compare\""]
-        {
+        for needle in [
+            "\"time_series\"",
+            "\"quantile\"",
+            "\"user_attribute\"",
+            "\"not_in\"",
+            "\"op\"",
+            "date-time",
+            "\"compare\"",
+        ] {
             assert!(query.contains(needle), "{needle} missing from the query schema");
         }
         let answer = serde_json::to_string(&schemars::schema_for!(crate::QueryResult)).expect("serializes");
