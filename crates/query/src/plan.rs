@@ -112,7 +112,60 @@ pub(crate) fn aggregate(
     statistics: &[Statistic],
 ) -> Result<Statement, QueryError> {
     let mut sql = Sql::default();
-    let with = units::units(&mut sql, metric, scope, bucketing, dims)?;
+    let (with, select) = aggregate_parts(&mut sql, metric, scope, bucketing, dims, fold, statistics)?;
+    Ok(Statement { text: format!("{with} {select}"), params: sql.params })
+}
+
+/// How [`top_groups`] ranks.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Top {
+    /// The statistic sorted by (its index), or `None` for `count`.
+    pub(crate) by: Option<usize>,
+    /// Largest first.
+    pub(crate) descending: bool,
+    /// Rows kept.
+    pub(crate) limit: usize,
+}
+
+/// The column of [`top_groups`] holding how many groups there were before the limit.
+pub(crate) const GROUPS: &str = "total_groups";
+
+/// The first `top.limit` groups of [`aggregate`] (no buckets, no folding) in order: by the
+/// ranking figure (missing ones last), then by the groups' values (missing first), with
+/// the number of groups before the limit in every row's `total_groups`. Only those rows
+/// leave the engine, whatever the number of groups.
+pub(crate) fn top_groups(
+    metric: &Metric,
+    scope: &Scope<'_>,
+    dims: &[Dimension],
+    statistics: &[Statistic],
+    top: Top,
+) -> Result<Statement, QueryError> {
+    let mut sql = Sql::default();
+    let (with, select) = aggregate_parts(&mut sql, metric, scope, None, dims, Fold::None, statistics)?;
+    let figure = top.by.map_or_else(|| COUNT.to_owned(), statistic_column);
+    let direction = if top.descending { "DESC" } else { "ASC" };
+    let mut order = vec![format!("{figure} {direction} NULLS LAST")];
+    order.extend((0..dims.len()).map(|i| format!("{} ASC NULLS FIRST", group_column(i))));
+    let text = format!(
+        "{with}, agg AS ({select}) SELECT *, count(*) OVER () AS {GROUPS} FROM agg ORDER BY {} LIMIT {}",
+        order.join(", "),
+        top.limit
+    );
+    Ok(Statement { text, params: sql.params })
+}
+
+/// The `WITH` list and the final `SELECT` of [`aggregate`].
+fn aggregate_parts(
+    sql: &mut Sql,
+    metric: &Metric,
+    scope: &Scope<'_>,
+    bucketing: Option<&Bucketing<'_>>,
+    dims: &[Dimension],
+    fold: Fold<'_>,
+    statistics: &[Statistic],
+) -> Result<(String, String), QueryError> {
+    let with = units::units(sql, metric, scope, bucketing, dims)?;
 
     let mut keys: Vec<String> = Vec::new();
     let mut folded_columns: Vec<String> = Vec::new();
@@ -129,7 +182,7 @@ pub(crate) fn aggregate(
             }
         }
         Fold::Keep(groups) => {
-            let kept = kept(&mut sql, groups, dims.len());
+            let kept = kept(sql, groups, dims.len());
             for i in 0..dims.len() {
                 keys.push(group_column(i));
                 folded_columns.push(format!("CASE WHEN coalesce({kept}, false) THEN g{i} END AS g{i}"));
@@ -138,7 +191,7 @@ pub(crate) fn aggregate(
             folded_columns.push(format!("NOT coalesce({kept}, false) AS {OTHER}"));
         }
         Fold::OnlyOther(groups) => {
-            condition = format!(" WHERE NOT coalesce({}, false)", kept(&mut sql, groups, dims.len()));
+            condition = format!(" WHERE NOT coalesce({}, false)", kept(sql, groups, dims.len()));
         }
     }
     folded_columns.extend(["w", "v", "n"].map(String::from));
@@ -160,11 +213,10 @@ pub(crate) fn aggregate(
     selected.push(format!("sum(w * n) AS {COUNT}"));
     selected.push(format!("count(*) AS {SAMPLES}"));
     for (i, s) in statistics.iter().enumerate() {
-        selected.push(format!("{} AS {}", statistic(&mut sql, metric, s), statistic_column(i)));
+        selected.push(format!("{} AS {}", statistic(sql, metric, s), statistic_column(i)));
     }
     let group_by = if keys.is_empty() { String::new() } else { format!(" GROUP BY {}", keys.join(", ")) };
-    let text = format!("{with}, {folded}{ranked} SELECT {} FROM {input}{group_by}", selected.join(", "));
-    Ok(Statement { text, params: sql.params })
+    Ok((format!("{with}, {folded}{ranked}"), format!("SELECT {} FROM {input}{group_by}", selected.join(", "))))
 }
 
 /// The histogram of `metric`: output columns `i` (the bucket index, 0 to `buckets`),

@@ -54,6 +54,8 @@ pub(crate) struct Row {
     pub(crate) count: f64,
     pub(crate) samples: u64,
     pub(crate) values: Vec<Option<f64>>,
+    /// Groups before the limit, for [`plan::top_groups`]; 0 otherwise.
+    pub(crate) total_groups: u64,
 }
 
 fn column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a std::sync::Arc<dyn Array>, QueryError> {
@@ -103,6 +105,7 @@ pub(crate) async fn aggregate_rows(
         } else {
             None
         };
+        let totals = if shape.ranked { Some(integers(batch, plan::GROUPS)?) } else { None };
         let counts = floats(batch, plan::COUNT)?;
         let samples = integers(batch, plan::SAMPLES)?;
         let values: Vec<_> =
@@ -115,6 +118,7 @@ pub(crate) async fn aggregate_rows(
                 count: counts[row].unwrap_or(0.0),
                 samples: samples[row].and_then(|n| u64::try_from(n).ok()).unwrap_or(0),
                 values: values.iter().map(|v| v[row].filter(|x| x.is_finite())).collect(),
+                total_groups: totals.as_ref().and_then(|t| t[row]).and_then(|n| u64::try_from(n).ok()).unwrap_or(0),
             });
         }
     }
@@ -128,6 +132,8 @@ pub(crate) struct RowShape {
     pub(crate) groups: usize,
     pub(crate) folded: bool,
     pub(crate) statistics: usize,
+    /// A [`plan::top_groups`] statement, with its `total_groups` column.
+    pub(crate) ranked: bool,
 }
 
 /// Orders group keys: missing values first, then by text.

@@ -5,7 +5,7 @@
 use datafusion::prelude::SessionContext;
 
 use super::{RowShape, aggregate_rows, compare_groups, compare_values};
-use crate::plan::{self, Fold, Scope};
+use crate::plan::{self, Fold, Scope, Top};
 use crate::query::{BreakdownQuery, Order};
 use crate::result::{BreakdownResult, BreakdownRow};
 use crate::{QueryError, Statistic};
@@ -18,26 +18,27 @@ pub(super) async fn run(
     let scope = Scope { project, range: query.range, filters: &query.filters };
     let dims = &query.group_by;
     let statistics = &query.statistics;
-    let statement = plan::aggregate(&query.metric, &scope, None, dims, Fold::None, statistics)?;
-    let shape = RowShape { bucketed: false, groups: dims.len(), folded: false, statistics: statistics.len() };
-    let mut rows = aggregate_rows(context, statement, shape).await?;
-
     let sort = query.sort_by.unwrap_or(Statistic::Count);
-    let sort_index = statistics.iter().position(|s| *s == sort);
-    let key = |row: &super::Row| match sort_index {
-        Some(i) if sort != Statistic::Count => row.values[i],
-        _ => Some(row.count),
-    };
+    let sort_index = statistics.iter().position(|s| *s == sort).filter(|_| sort != Statistic::Count);
     let descending = query.order == Order::Desc;
+    let top = Top { by: sort_index, descending, limit: query.limit };
+    let statement = plan::top_groups(&query.metric, &scope, dims, statistics, top)?;
+    let shape =
+        RowShape { bucketed: false, groups: dims.len(), folded: false, statistics: statistics.len(), ranked: true };
+    let mut rows = aggregate_rows(context, statement, shape).await?;
+    // The engine sorted already; the same order again keeps the answer's order defined here.
+    let key = |row: &super::Row| match sort_index {
+        Some(i) => row.values[i],
+        None => Some(row.count),
+    };
     rows.sort_by(|a, b| compare_values(key(a), key(b), descending).then_with(|| compare_groups(&a.group, &b.group)));
-    let groups = rows.len() as u64;
+    let groups = rows.first().map_or(0, |row| row.total_groups);
 
     let mut other = None;
-    if rows.len() > query.limit {
-        rows.truncate(query.limit);
+    if groups > rows.len() as u64 {
         let kept: Vec<_> = rows.iter().map(|row| row.group.clone()).collect();
         let statement = plan::aggregate(&query.metric, &scope, None, dims, Fold::OnlyOther(&kept), statistics)?;
-        let shape = RowShape { bucketed: false, groups: 0, folded: false, statistics: statistics.len() };
+        let shape = RowShape { bucketed: false, groups: 0, folded: false, statistics: statistics.len(), ranked: false };
         other = aggregate_rows(context, statement, shape).await?.into_iter().next();
     }
 

@@ -4,7 +4,7 @@
 use datafusion::prelude::SessionContext;
 
 use super::{Row, RowShape, aggregate_rows, compare_groups, compare_values};
-use crate::plan::{self, Bucketing, Fold, Scope};
+use crate::plan::{self, Bucketing, Fold, Scope, Top};
 use crate::query::TimeSeriesQuery;
 use crate::result::{Point, Series, TimeSeriesResult};
 use crate::{QueryError, Statistic, Timestamp};
@@ -20,20 +20,22 @@ pub(super) async fn run(
     let mut top: Vec<Vec<Option<String>>> = Vec::new();
     let mut folded = false;
     if !dims.is_empty() {
-        let statement = plan::aggregate(&query.metric, &scope, None, &dims, Fold::None, &[Statistic::Count])?;
-        let shape = RowShape { bucketed: false, groups: 1, folded: false, statistics: 1 };
+        let ranking = Top { by: None, descending: true, limit: query.limit };
+        let statement = plan::top_groups(&query.metric, &scope, &dims, &[Statistic::Count], ranking)?;
+        let shape = RowShape { bucketed: false, groups: 1, folded: false, statistics: 1, ranked: true };
         let mut groups = aggregate_rows(context, statement, shape).await?;
         groups.sort_by(|a, b| {
             compare_values(Some(a.count), Some(b.count), true).then_with(|| compare_groups(&a.group, &b.group))
         });
-        folded = groups.len() > query.limit;
+        folded = groups.first().is_some_and(|row| row.total_groups > query.limit as u64);
         top = groups.into_iter().take(query.limit).map(|row| row.group).collect();
     }
 
     let bucketing = Bucketing { size: query.bucket, zone: &query.time_zone };
     let fold = if folded { Fold::Keep(&top) } else { Fold::None };
     let statement = plan::aggregate(&query.metric, &scope, Some(&bucketing), &dims, fold, &query.statistics)?;
-    let shape = RowShape { bucketed: true, groups: dims.len(), folded, statistics: query.statistics.len() };
+    let shape =
+        RowShape { bucketed: true, groups: dims.len(), folded, statistics: query.statistics.len(), ranked: false };
     let rows = aggregate_rows(context, statement, shape).await?;
 
     let mut series: Vec<Series> = if dims.is_empty() {

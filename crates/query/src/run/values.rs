@@ -45,7 +45,7 @@ async fn tiles(context: &SessionContext, scope: &Scope<'_>, tiles: &[Tile]) -> R
     }
     let answers = try_join_all(metrics.iter().map(|(metric, statistics)| async move {
         let statement = plan::aggregate(metric, scope, None, &[], Fold::None, statistics)?;
-        let shape = RowShape { bucketed: false, groups: 0, folded: false, statistics: statistics.len() };
+        let shape = RowShape { bucketed: false, groups: 0, folded: false, statistics: statistics.len(), ranked: false };
         aggregate_rows(context, statement, shape).await
     }))
     .await?;
