@@ -32,8 +32,10 @@ export const emptySummary = <R extends ResourceLike>(): Summary<R> => ({
 export function addResource<R extends ResourceLike>(s: Summary<R>, r: R, host: string, keep = 5): void {
   s.count++;
   s.bytes += r.transferSize || 0;
-  s.slowest.push(r);
-  s.slowest.sort((a, b) => b.duration - a.duration);
+  // Inserted in place (after its equals), not pushed and sorted: this runs per resource.
+  let i = s.slowest.length;
+  while (i && s.slowest[i - 1]!.duration < r.duration) i--;
+  if (i < keep) s.slowest.splice(i, 0, r);
   if (s.slowest.length > keep) s.slowest.pop();
   if (r.renderBlockingStatus === "blocking" && s.blocking.length < keep) s.blocking.push(r);
   if (host) {

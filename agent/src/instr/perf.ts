@@ -72,10 +72,11 @@ export function perf(core: Core): void {
   observe("measure", userTiming);
 
   observe("resource", (entries) => {
+    const pageHost = location.host;
     for (const r of entries as Res[]) {
       if (/^(fetch|xmlhttprequest|beacon)$/.test(r.initiatorType) || r.name.startsWith(core.cfg.ingest)) continue;
       const host = hostOf(r.name);
-      addResource(summary, r, host && host !== location.host && site(host.split(":")[0]!) !== pageSite ? host : "");
+      addResource(summary, r, host && host !== pageHost && site(host.split(":")[0]!) !== pageSite ? host : "");
     }
   });
 
