@@ -25,6 +25,7 @@ mod plan;
 pub mod query;
 pub mod result;
 mod run;
+pub mod sql;
 mod udf;
 
 pub use error::QueryError;
@@ -37,3 +38,4 @@ pub use result::{
     Series, TileValue, TimeSeriesResult, ValuesResult,
 };
 pub use run::{HistogramBuckets, execute, histogram_buckets};
+pub use sql::{SqlColumn, SqlLimits, SqlResult, execute_sql};

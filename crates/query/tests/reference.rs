@@ -10,6 +10,8 @@ mod oracle;
 mod semantics;
 #[path = "reference/shapes.rs"]
 mod shapes;
+#[path = "reference/sql.rs"]
+mod sql;
 
 use std::sync::Arc;
 
@@ -50,6 +52,10 @@ fn all_days() -> TimeRange {
 }
 
 impl Fixture {
+    fn dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
     fn oracle<'a>(&'a self, range: TimeRange, filters: &'a [Filter]) -> Oracle<'a> {
         Oracle { records: &self.records, project: "shop", from: range.from.ms(), to: range.to.ms(), filters }
     }
