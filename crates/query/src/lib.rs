@@ -20,6 +20,7 @@
 //! Every statistic is exact (no sketches yet); `docs/query.md` defines each one.
 
 mod error;
+pub mod fingerprint;
 pub mod model;
 mod plan;
 pub mod query;

@@ -60,8 +60,53 @@ fn text(array: &ArrayRef) -> Result<ArrayRef> {
 fn as_strings(array: &ArrayRef) -> Result<&StringArray> {
     match array.as_any().downcast_ref::<StringArray>() {
         Some(strings) => Ok(strings),
-        None => exec_err!("{ATTRIBUTE} takes text"),
+        None => exec_err!("{ATTRIBUTE} and {FINGERPRINT} take text"),
     }
+}
+
+/// `sightline_fingerprint(error_type, message, stack)`: the error group of an error, 16
+/// hex digits (see [`crate::fingerprint`]); any argument may be null.
+pub(crate) const FINGERPRINT: &str = "sightline_fingerprint";
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct FingerprintUdf {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for FingerprintUdf {
+    fn name(&self) -> &str {
+        FINGERPRINT
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let [types, messages, stacks] = arrays.as_slice() else {
+            return exec_err!("{FINGERPRINT} takes three arguments");
+        };
+        let (types, messages, stacks) = (text(types)?, text(messages)?, text(stacks)?);
+        let (types, messages, stacks) = (as_strings(&types)?, as_strings(&messages)?, as_strings(&stacks)?);
+        let mut out = StringBuilder::with_capacity(types.len(), types.len() * 16);
+        for row in 0..types.len() {
+            out.append_value(crate::fingerprint::fingerprint(
+                value(types, row),
+                value(messages, row),
+                value(stacks, row),
+            ));
+        }
+        Ok(ColumnarValue::Array(Arc::new(out.finish())))
+    }
+}
+
+fn value(strings: &StringArray, row: usize) -> Option<&str> {
+    (!strings.is_null(row)).then(|| strings.value(row))
 }
 
 /// The value of `key` in the JSON object `map`, as text.
@@ -78,7 +123,11 @@ pub(crate) fn attribute(map: &str, key: &str) -> Option<String> {
 /// The functions, to register in a session.
 pub(crate) fn functions() -> Vec<ScalarUDF> {
     let signature = Signature::new(TypeSignature::Exact(vec![DataType::Utf8, DataType::Utf8]), Volatility::Immutable);
-    vec![ScalarUDF::new_from_impl(AttributeUdf { signature })]
+    let three = Signature::new(TypeSignature::Exact(vec![DataType::Utf8; 3]), Volatility::Immutable);
+    vec![
+        ScalarUDF::new_from_impl(AttributeUdf { signature }),
+        ScalarUDF::new_from_impl(FingerprintUdf { signature: three }),
+    ]
 }
 
 #[cfg(test)]
