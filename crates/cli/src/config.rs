@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, bail};
 use serde::{Deserialize, Serialize};
 use sightline_ingest::ProjectConfig;
-use sightline_server::IntakeConfig;
+use sightline_server::{ApiConfig, IntakeConfig};
 
 pub use self::store::StoreConfig;
 
@@ -24,6 +24,8 @@ pub const KNOWN_ENV: &[&str] = &[
     "SIGHTLINE_LOG_FORMAT",
     "SIGHTLINE_GEOIP_DB",
     "SIGHTLINE_UAP_REGEXES",
+    "SIGHTLINE_TOKEN",
+    "SIGHTLINE_URL",
 ];
 
 /// The whole configuration file.
@@ -44,6 +46,8 @@ pub struct Config {
     pub intake: IntakeConfig,
     /// The embedded store: flushes, write-ahead log, dedup.
     pub store: StoreConfig,
+    /// The query API: time limit, body size, queries at once, threads.
+    pub api: ApiConfig,
     /// Projects; when empty a `default` project is created with a key kept in the data directory.
     pub projects: Vec<ProjectConfig>,
 }
@@ -58,6 +62,7 @@ impl Default for Config {
             geoip_db: None,
             intake: IntakeConfig::default(),
             store: StoreConfig::default(),
+            api: ApiConfig::default(),
             projects: Vec::new(),
         }
     }
@@ -145,6 +150,7 @@ impl Config {
     pub fn validate(&self) -> anyhow::Result<()> {
         self.intake.validate().map_err(anyhow::Error::msg)?;
         self.store.validate()?;
+        self.api.validate().map_err(anyhow::Error::msg)?;
         // Building the registry checks each project, its route patterns, and that ids and keys are unique.
         sightline_server::ProjectRegistry::new(self.projects.clone()).map_err(anyhow::Error::msg)?;
         Ok(())

@@ -2,8 +2,11 @@
 
 mod config;
 mod erase;
+mod query;
 mod serve;
 mod sql;
+mod table;
+mod token;
 
 use clap::{Parser, Subcommand};
 
@@ -32,6 +35,10 @@ enum Command {
     Erase(erase::EraseArgs),
     /// Run one read-only SQL query over the stored events and print the rows (stop the server first).
     Sql(sql::SqlArgs),
+    /// Ask a running server a query (`/api/v1/query`) and print the answer as a table or JSON.
+    Query(Box<query::QueryArgs>),
+    /// Create, list and revoke the API tokens that read through `/api/v1`.
+    Token(token::TokenArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -41,6 +48,8 @@ fn main() -> std::process::ExitCode {
         Command::CheckConfig(overrides) => serve::check_config(&overrides),
         Command::Erase(args) => erase::run(&args),
         Command::Sql(args) => sql::run(&args),
+        Command::Query(args) => query::run(&args),
+        Command::Token(args) => token::run(&args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -9,8 +9,9 @@ use rand::Rng as _;
 use sightline_ingest::enrich::Enricher;
 use sightline_ingest::enrich::geo::GeoDatabase;
 use sightline_ingest::{Pipeline, ProjectConfig};
-use sightline_server::{AppState, Metrics, ProjectRegistry};
-use sightline_store::{EmbeddedStore, OpenReport, Store};
+use sightline_server::api::tokens::TokenFile;
+use sightline_server::{Api, AppState, Metrics, ProjectRegistry};
+use sightline_store::{EmbeddedStore, OpenReport, Store, Tables};
 use tracing_subscriber::EnvFilter;
 
 use crate::config::{Config, LogFormat, Overrides};
@@ -50,13 +51,19 @@ async fn serve(mut config: Config) -> anyhow::Result<()> {
     store.set_retention(config.projects.iter().map(|project| (project.id.clone(), project.retention_days)).collect());
     store.start_maintenance(config.store.maintenance());
     let metrics = Arc::new(Metrics::new());
-    let state = Arc::new(AppState::new(
-        config.intake.clone(),
-        projects,
-        Pipeline::new(Enricher::new(geo)),
-        Arc::clone(&store) as Arc<dyn Store>,
-        Arc::clone(&metrics),
-    ));
+    let tables: Arc<dyn Tables> = Arc::new(Arc::clone(&store));
+    let api = Api::new(config.api.clone(), tables, TokenFile::path(&config.data_dir))
+        .context("cannot start the query runtime")?;
+    let state = Arc::new(
+        AppState::new(
+            config.intake.clone(),
+            projects,
+            Pipeline::new(Enricher::new(geo)),
+            Arc::clone(&store) as Arc<dyn Store>,
+            Arc::clone(&metrics),
+        )
+        .with_api(api),
+    );
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}: is another process using it?", config.listen))?;

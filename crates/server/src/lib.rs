@@ -16,9 +16,13 @@
 //! 6. Every refusal maps to a status in [`error`]; every outcome is counted in
 //!    [`metrics`] and exported at `/metrics`.
 //!
+//! Queries take another path, under `/api/v1` ([`api`]): a bearer token settles the
+//! project, and the query runs on a runtime of its own, never on the intake's threads.
+//!
 //! Handlers stay thin: policy lives in `sightline-ingest`, durability in `sightline-store`.
 
 mod agent_asset;
+pub mod api;
 pub mod config;
 pub mod error;
 mod health;
@@ -37,6 +41,7 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
 
+pub use api::{Api, ApiConfig};
 pub use config::IntakeConfig;
 pub use metrics::Metrics;
 pub use state::{AppState, ProjectRegistry};
@@ -49,6 +54,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
+        .nest("/api/v1", api::routes())
         .layer(middleware::from_fn_with_state(Arc::clone(&state), observe))
         .with_state(state)
 }

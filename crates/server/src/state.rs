@@ -8,6 +8,7 @@ use sightline_ingest::{Pipeline, Project, ProjectConfig};
 use sightline_store::{Store, StoreHealth};
 use tokio::sync::Semaphore;
 
+use crate::api::Api;
 use crate::config::IntakeConfig;
 use crate::metrics::Metrics;
 use crate::rate_limit::{ClientRateLimiter, TokenBucket};
@@ -60,6 +61,17 @@ impl ProjectRegistry {
         (config.enabled && origin_ok).then(|| Arc::clone(entry))
     }
 
+    /// Whether `key` is some project's ingest key (enabled or not), so that the API can
+    /// tell a caller who sent one that it never reads.
+    pub fn is_ingest_key(&self, key: &str) -> bool {
+        self.by_key.contains_key(key)
+    }
+
+    /// Whether a project with this id is configured.
+    pub fn has_project(&self, id: &str) -> bool {
+        self.iter().any(|config| config.id == id)
+    }
+
     /// Every project.
     pub fn iter(&self) -> impl Iterator<Item = &ProjectConfig> {
         self.by_key.values().map(|entry| &entry.project.config)
@@ -85,6 +97,8 @@ pub struct AppState {
     pub beacons_in_flight: Semaphore,
     /// One permit per beacon being decompressed and cleaned (`intake.max_parallel_processing`).
     pub processing: Arc<Semaphore>,
+    /// The query API; without it `/api/v1` answers 503.
+    pub api: Option<Api>,
 }
 
 impl AppState {
@@ -100,7 +114,14 @@ impl AppState {
         let beacons_in_flight = Semaphore::new(permits(intake.max_concurrent_beacons));
         let processing = Arc::new(Semaphore::new(permits(intake.max_parallel_processing)));
         metrics.watch_store(Arc::clone(&store));
-        Self { intake, projects, pipeline, store, metrics, ip_limiter, beacons_in_flight, processing }
+        Self { intake, projects, pipeline, store, metrics, ip_limiter, beacons_in_flight, processing, api: None }
+    }
+
+    /// The state with the query API.
+    #[must_use]
+    pub fn with_api(mut self, api: Api) -> Self {
+        self.api = Some(api);
+        self
     }
 
     /// The store's health, also published as the `store_writable` gauge: the one place

@@ -12,7 +12,10 @@ pub mod wal;
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
+
+use datafusion::prelude::SessionContext;
 
 use sightline_protocol::EventRecord;
 
@@ -42,6 +45,9 @@ pub enum StoreError {
     /// The store is shutting down and takes no more writes.
     #[error("storage is closed")]
     Closed,
+    /// The store's tables could not be read.
+    #[error("storage read failed: {0}")]
+    Read(String),
     /// The store could not be opened.
     #[error("cannot open storage at {path}: {message}")]
     Open {
@@ -50,6 +56,21 @@ pub enum StoreError {
         /// What went wrong.
         message: String,
     },
+}
+
+/// Where queries read: the store's events as a DataFusion session holding one table per
+/// event kind (`view`, `vital`, `error`, …). A session is cheap to make (no I/O), so the
+/// API makes one per query. A seam of its own rather than a method of [`Store`], so
+/// that a store that cannot be read (a test double) need not pretend to.
+pub trait Tables: Send + Sync + std::fmt::Debug + 'static {
+    /// A new session over the store's tables as of now.
+    fn session_context(&self) -> Result<SessionContext, StoreError>;
+}
+
+impl Tables for Arc<EmbeddedStore> {
+    fn session_context(&self) -> Result<SessionContext, StoreError> {
+        session_context(self).map_err(|error| StoreError::Read(error.to_string()))
+    }
 }
 
 /// Whether the store can take writes right now.

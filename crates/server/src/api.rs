@@ -1,0 +1,115 @@
+//! The query API under `/api/v1`, for the CLI, scripts and the dashboard.
+//!
+//! The path of a query through this module:
+//!
+//! 1. [`auth`] reads the bearer token, checks its SHA-256 against the token file
+//!    ([`tokens::TokenStore`], reloaded when the file changes) and settles the one
+//!    project the request reads: the token's own, or with an every-project token the
+//!    `project` parameter. An ingest key is refused by name (it never reads).
+//! 2. [`handlers::query`] reads the body through a size cap, parses a
+//!    [`sightline_query::Query`] (any shape the query crate knows), takes one of
+//!    `api.max_concurrent_queries` permits (503 when none is free) and hands it to
+//!    [`executor::QueryExecutor`]: its own small runtime, so DataFusion's CPU work never
+//!    runs on the threads that accept beacons, under `api.query_timeout_secs` (504).
+//! 3. `sightline_query::execute` validates and answers over the store's tables
+//!    ([`sightline_store::Tables`]); the answer is the `QueryResult` as JSON.
+//! 4. Every refusal is an [`error::ApiError`]: one code, one status, one human message,
+//!    as `{"error": {"code", "message"}}`. [`openapi`] describes all of it.
+
+pub mod auth;
+pub mod error;
+pub mod executor;
+mod handlers;
+pub mod openapi;
+pub mod tokens;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+use sightline_store::Tables;
+use tokio::sync::Semaphore;
+
+use crate::state::AppState;
+
+/// Query API settings (`[api]` in the config file).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApiConfig {
+    /// Longest a query may run before it is cancelled (504), seconds.
+    pub query_timeout_secs: u64,
+    /// Largest query body accepted, bytes (413 past it).
+    pub max_body_bytes: usize,
+    /// Queries running at once, at most; past it, `503 overloaded` with `Retry-After`.
+    pub max_concurrent_queries: usize,
+    /// Threads of the query runtime, apart from the intake's.
+    pub query_threads: usize,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self {
+            query_timeout_secs: 30,
+            max_body_bytes: 64 * 1024,
+            max_concurrent_queries: 4,
+            query_threads: std::thread::available_parallelism().map_or(1, |cpus| (cpus.get() / 2).max(1)),
+        }
+    }
+}
+
+impl ApiConfig {
+    /// Checks the values; the error says what to fix.
+    pub fn validate(&self) -> Result<(), String> {
+        if !(1..=3600).contains(&self.query_timeout_secs) {
+            return Err("api.query_timeout_secs must be between 1 and 3600".into());
+        }
+        if !(1024..=16 * 1024 * 1024).contains(&self.max_body_bytes) {
+            return Err("api.max_body_bytes must be between 1024 and 16777216".into());
+        }
+        if self.max_concurrent_queries == 0 || self.query_threads == 0 {
+            return Err("api.max_concurrent_queries and api.query_threads must be at least 1".into());
+        }
+        Ok(())
+    }
+
+    /// The time limit of one query.
+    pub fn query_timeout(&self) -> Duration {
+        Duration::from_secs(self.query_timeout_secs)
+    }
+}
+
+/// What the API needs besides the shared state.
+#[derive(Debug)]
+pub struct Api {
+    /// Its settings.
+    pub config: ApiConfig,
+    /// Where queries read.
+    pub tables: Arc<dyn Tables>,
+    /// Who may read.
+    pub tokens: tokens::TokenStore,
+    /// Where queries run.
+    pub executor: executor::QueryExecutor,
+    /// One permit per running query.
+    pub running: Semaphore,
+}
+
+impl Api {
+    /// The API over `tables`, with the tokens of `token_file` (`<data_dir>/tokens.json`).
+    pub fn new(config: ApiConfig, tables: Arc<dyn Tables>, token_file: PathBuf) -> std::io::Result<Self> {
+        let executor = executor::QueryExecutor::new(config.query_threads)?;
+        let running = Semaphore::new(crate::state::permits(config.max_concurrent_queries));
+        Ok(Self { config, tables, tokens: tokens::TokenStore::new(token_file), executor, running })
+    }
+}
+
+/// The routes, nested under `/api/v1`.
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/query", post(handlers::query))
+        .route("/projects", get(handlers::projects))
+        .route("/openapi.json", get(handlers::openapi))
+        .fallback(handlers::not_found)
+}

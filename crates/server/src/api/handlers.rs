@@ -1,0 +1,128 @@
+//! The API's handlers: thin, each reads its input, asks [`super::auth`] and answers.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query as Params, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use sightline_query::{Query, QueryError, QueryResult};
+
+use super::error::ApiError;
+use super::executor::Interrupted;
+use super::{Api, auth};
+use crate::state::AppState;
+
+/// The query string of `/api/v1/query` and `/api/v1/projects`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectParam {
+    /// The project to read, for a token that reads every project.
+    project: Option<String>,
+}
+
+/// `POST /api/v1/query`: a [`Query`] in, its [`QueryResult`] out.
+pub async fn query(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    params: Result<Params<ProjectParam>, QueryRejection>,
+    body: Body,
+) -> Result<Json<QueryResult>, ApiError> {
+    let grant = auth::grant(&state, &headers)?;
+    let params = params.map_err(|rejection| ApiError::InvalidRequest(rejection.body_text()))?;
+    let project = auth::project(&state, &grant, params.project.as_deref())?;
+    let api = state.api.as_ref().ok_or(ApiError::StoreUnavailable)?;
+    let bytes = read_body(api, &headers, body).await?;
+    let query: Query = serde_json::from_slice(&bytes)
+        .map_err(|error| ApiError::InvalidQuery(format!("the body is not a valid query: {error}")))?;
+    // Refused before it takes a permit or a thread: an invalid query reads nothing.
+    query.validate().map_err(|error| ApiError::InvalidQuery(error.to_string()))?;
+    let _permit = api.running.try_acquire().map_err(|_| ApiError::Overloaded)?;
+    let tables = Arc::clone(&api.tables);
+    let limit = api.config.query_timeout();
+    let started = std::time::Instant::now();
+    let answer = api
+        .executor
+        .run(limit, async move {
+            let context = tables.session_context().map_err(|error| {
+                tracing::error!(%error, "the store's tables cannot be read");
+                ApiError::StoreUnavailable
+            })?;
+            sightline_query::execute(&context, &project, &query).await.map_err(|error| match error {
+                QueryError::Invalid { .. } => ApiError::InvalidQuery(error.to_string()),
+                other => {
+                    tracing::error!(error = %other, code = other.code(), "query failed");
+                    ApiError::Internal
+                }
+            })
+        })
+        .await;
+    let elapsed_ms = started.elapsed().as_millis();
+    match answer {
+        Ok(Ok(result)) => {
+            tracing::debug!(token = %grant.name, elapsed_ms, "query answered");
+            Ok(Json(result))
+        }
+        Ok(Err(error)) => Err(error),
+        Err(Interrupted::TimedOut) => {
+            tracing::warn!(token = %grant.name, elapsed_ms, "query cancelled at its time limit");
+            Err(ApiError::Timeout(api.config.query_timeout_secs))
+        }
+        Err(Interrupted::Failed) => Err(ApiError::Internal),
+    }
+}
+
+/// The body, at most `api.max_body_bytes`: a declared length over it is refused unread.
+async fn read_body(api: &Api, headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
+    let limit = api.config.max_body_bytes;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return Err(ApiError::PayloadTooLarge(limit));
+    }
+    axum::body::to_bytes(body, limit).await.map_err(|_| ApiError::PayloadTooLarge(limit))
+}
+
+/// The projects a token reads.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct ProjectList {
+    /// The projects, by id.
+    pub projects: Vec<ProjectInfo>,
+}
+
+/// One project.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct ProjectInfo {
+    /// The id queries name.
+    pub id: String,
+    /// Its display name.
+    pub name: String,
+}
+
+/// `GET /api/v1/projects`: the projects the token can read.
+pub async fn projects(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Result<Json<ProjectList>, ApiError> {
+    let grant = auth::grant(&state, &headers)?;
+    let mut projects: Vec<ProjectInfo> = state
+        .projects
+        .iter()
+        .filter(|config| grant.project.as_ref().is_none_or(|own| *own == config.id))
+        .map(|config| ProjectInfo { id: config.id.clone(), name: config.name.clone() })
+        .collect();
+    projects.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(Json(ProjectList { projects }))
+}
+
+/// `GET /api/v1/openapi.json`: the API's description, public.
+pub async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], super::openapi::document_text()).into_response()
+}
+
+/// Any other path under `/api/v1`.
+pub async fn not_found() -> ApiError {
+    ApiError::NotFound
+}

@@ -1,0 +1,194 @@
+//! The API's OpenAPI 3.1 document, built from the types themselves: the request and
+//! answer schemas are the query crate's JSON Schemas (2020-12, which OpenAPI 3.1 uses
+//! as is), so a new query shape appears here without an edit. `docs/openapi.json` is a
+//! committed copy, checked against this by `make openapi-check` and by a test.
+
+use std::sync::OnceLock;
+
+use schemars::generate::SchemaSettings;
+use serde_json::{Value, json};
+use sightline_query::{Query, QueryResult};
+
+use super::handlers::ProjectList;
+
+/// Every error code, for the error schema.
+const ERROR_CODES: &[&str] = &[
+    "unauthorized",
+    "ingest_key_cannot_read",
+    "forbidden",
+    "unknown_project",
+    "not_found",
+    "payload_too_large",
+    "invalid_query",
+    "invalid_request",
+    "overloaded",
+    "store_unavailable",
+    "query_timeout",
+    "internal_error",
+];
+
+/// The document as pretty JSON text with a final newline, built once.
+pub fn document_text() -> &'static str {
+    static TEXT: OnceLock<String> = OnceLock::new();
+    TEXT.get_or_init(|| {
+        let mut text = serde_json::to_string_pretty(&document()).unwrap_or_default();
+        text.push('\n');
+        text
+    })
+}
+
+/// The document.
+pub fn document() -> Value {
+    let mut settings = SchemaSettings::draft2020_12();
+    settings.definitions_path = "/components/schemas".into();
+    settings.meta_schema = None;
+    let mut generator = settings.into_generator();
+    let query = generator.subschema_for::<Query>();
+    let answer = generator.subschema_for::<QueryResult>();
+    let projects = generator.subschema_for::<ProjectList>();
+    let mut schemas = generator.take_definitions(true);
+    schemas.insert("Error".into(), error_schema());
+
+    let project_param = json!({
+        "name": "project",
+        "in": "query",
+        "required": false,
+        "description": "The project to read. Required with a token for every project; with a project's \
+                        token it may only name that project (403 otherwise).",
+        "schema": {"type": "string"}
+    });
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Sightline API",
+            "version": "1",
+            "description": "Query the Real User Monitoring data of one project. Every request but this \
+                            document carries `Authorization: Bearer <token>` (create one with \
+                            `sightline token create`); a project's ingest key never reads. Details: docs/api.md.",
+            "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"}
+        },
+        "security": [{"bearer": []}],
+        "paths": {
+            "/api/v1/query": {
+                "post": {
+                    "operationId": "query",
+                    "summary": "Answer a query",
+                    "description": "One question in the typed query model (`shape` tells which), answered over \
+                                    the token's project. Definitions of every metric and statistic: docs/query.md.",
+                    "parameters": [project_param],
+                    "requestBody": {
+                        "required": true,
+                        "content": {"application/json": {"schema": query}}
+                    },
+                    "responses": responses(json!({
+                        "200": {"description": "The answer, of the query's shape.", "content": {"application/json": {"schema": answer}}},
+                        "400": error_response("The body is not a valid query, or the query asks for too much (range, groups, buckets), or `project` is missing."),
+                        "401": error_response("No token, an unknown or revoked token, or an ingest key."),
+                        "403": error_response("The token may not read this project."),
+                        "404": error_response("The project does not exist."),
+                        "413": error_response("The body is larger than the API's limit."),
+                        "503": error_response("Too many queries are running (retry after `Retry-After` seconds), or the store cannot answer."),
+                        "504": error_response("The query ran past its time limit and was cancelled.")
+                    }))
+                }
+            },
+            "/api/v1/projects": {
+                "get": {
+                    "operationId": "projects",
+                    "summary": "The projects the token can read",
+                    "responses": responses(json!({
+                        "200": {"description": "The projects.", "content": {"application/json": {"schema": projects}}},
+                        "401": error_response("No token, an unknown or revoked token, or an ingest key.")
+                    }))
+                }
+            },
+            "/api/v1/openapi.json": {
+                "get": {
+                    "operationId": "openapi",
+                    "summary": "This document",
+                    "security": [],
+                    "responses": {"200": {"description": "The OpenAPI document.", "content": {"application/json": {}}}}
+                }
+            }
+        },
+        "components": {
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An API token: `slt_` and 64 hex digits, made by `sightline token create`."
+                }
+            },
+            "schemas": schemas
+        }
+    })
+}
+
+fn responses(mut specific: Value) -> Value {
+    if let Some(map) = specific.as_object_mut() {
+        map.insert("500".into(), error_response("The query failed inside the server (details in its log)."));
+    }
+    specific
+}
+
+fn error_response(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    })
+}
+
+fn error_schema() -> Value {
+    json!({
+        "description": "Every error answer: a stable code and a message for people.",
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {"type": "string", "enum": ERROR_CODES, "description": "Stable, machine-readable."},
+                    "message": {"type": "string", "description": "What is wrong and what to do, in words."}
+                }
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_reference_resolves_and_every_error_code_is_listed() {
+        let text = document_text();
+        let document: Value = serde_json::from_str(text).expect("valid JSON");
+        let schemas = document["components"]["schemas"].as_object().expect("schemas");
+        for name in ["Query", "QueryResult", "ProjectList", "Error"] {
+            assert!(schemas.contains_key(name), "{name} missing");
+        }
+        for reference in text.split("\"$ref\": \"").skip(1) {
+            let target = reference.split('"').next().unwrap_or_default();
+            let name = target.strip_prefix("#/components/schemas/").expect("local component reference");
+            assert!(schemas.contains_key(name), "dangling reference {target}");
+        }
+        use super::super::error::ApiError;
+        for error in [
+            ApiError::Unauthorized(String::new()),
+            ApiError::IngestKey,
+            ApiError::Forbidden(String::new()),
+            ApiError::UnknownProject(String::new()),
+            ApiError::NotFound,
+            ApiError::PayloadTooLarge(1),
+            ApiError::InvalidQuery(String::new()),
+            ApiError::InvalidRequest(String::new()),
+            ApiError::Overloaded,
+            ApiError::StoreUnavailable,
+            ApiError::Timeout(1),
+            ApiError::Internal,
+        ] {
+            assert!(ERROR_CODES.contains(&error.code()), "{} not in the document", error.code());
+        }
+    }
+}
