@@ -4,7 +4,7 @@
 CARGO ?= cargo
 SIGHTLINE_DATA_DIR ?= sightline-data
 
-.PHONY: run test deps build lint test-rust protocol protocol-check fuzz-smoke bench bench-store bench-server bench-smoke clean agent agent-test \
+.PHONY: run test deps build lint test-rust protocol protocol-check openapi openapi-check fuzz-smoke bench bench-store bench-server bench-smoke clean agent agent-test \
 	agent-e2e chromium bench-agent bench-agent-size bench-agent-overhead bench-agent-smoke
 
 ## Build the release binary and run Sightline with its data in ./sightline-data.
@@ -13,7 +13,7 @@ run: build
 
 ## Everything CI runs: formatting, lints, unit/property/snapshot/integration tests,
 ## protocol drift check, a short fuzz run and the benchmarks in smoke mode.
-test: deps lint protocol-check agent-test test-rust fuzz-smoke bench-smoke agent-e2e bench-agent-smoke
+test: deps lint protocol-check openapi-check agent-test test-rust fuzz-smoke bench-smoke agent-e2e bench-agent-smoke
 
 ## npm packages (uap-core regexes for the user-agent parser, TypeScript tooling).
 deps: node_modules/.package-lock.json
@@ -42,6 +42,15 @@ protocol-check: deps
 	$(CARGO) run -q --locked -p sightline-protocol --example export-schema | cmp -s - crates/protocol/beacon.schema.json \
 		|| (echo "crates/protocol/beacon.schema.json is stale: run 'make protocol' and commit the result" && exit 1)
 	npm run --silent protocol:check
+
+## Regenerate docs/openapi.json, the query API's OpenAPI document, from the Rust types.
+openapi: deps
+	$(CARGO) run -q --locked -p sightline-server --example openapi > docs/openapi.json
+
+## Fail when the committed OpenAPI document drifts from the one the server serves.
+openapi-check: deps
+	$(CARGO) run -q --locked -p sightline-server --example openapi | cmp -s - docs/openapi.json \
+		|| (echo "docs/openapi.json is stale: run 'make openapi' and commit the result" && exit 1)
 
 ## The browser agent: agent/dist/agent.js (what /agent.js serves) and the ESM package + types.
 agent: deps
