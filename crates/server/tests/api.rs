@@ -1,0 +1,346 @@
+//! The query API against the real server on a loopback port: the real router and accept
+//! loop, the real `EmbeddedStore` in a temporary data directory, tokens in its
+//! `tokens.json`, beacons through the real intake, queries over HTTP.
+
+mod support;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use datafusion::prelude::SessionContext;
+use serde_json::{Value, json};
+use sightline_ingest::enrich::Enricher;
+use sightline_ingest::{Pipeline, ProjectConfig};
+use sightline_server::api::tokens::TokenFile;
+use sightline_server::{Api, ApiConfig, AppState, IntakeConfig, Metrics, ProjectRegistry};
+use sightline_store::{EmbeddedStore, EmbeddedStoreOptions, Store, StoreError, Tables};
+use support::http::{self, Response, request_bytes};
+use support::{BLOG_KEY, Beacon, CHROME_UA, SHOP_KEY, ServerOptions, event, now_ms};
+use tempfile::TempDir;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+/// The server, its data directory and a token of each kind.
+struct ApiServer {
+    addr: SocketAddr,
+    dir: TempDir,
+    shop_token: String,
+    blog_token: String,
+    all_token: String,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl Drop for ApiServer {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}
+
+fn projects() -> Vec<ProjectConfig> {
+    ServerOptions::default().projects
+}
+
+/// Starts the server with `config`; queries read `tables`, or the store when none.
+async fn start(config: ApiConfig, tables: Option<Arc<dyn Tables>>) -> ApiServer {
+    let dir = tempfile::tempdir().expect("data directory");
+    let mut file = TokenFile::default();
+    let now = SystemTime::now();
+    let shop_token = file.create("shop-reader", Some("shop"), now).expect("token");
+    let blog_token = file.create("blog-reader", Some("blog"), now).expect("token");
+    let all_token = file.create("admin", None, now).expect("token");
+    file.save(&TokenFile::path(dir.path())).expect("token file");
+
+    let (store, _) = EmbeddedStore::open(dir.path(), &EmbeddedStoreOptions::default()).expect("store");
+    let store = Arc::new(store);
+    let tables = tables.unwrap_or_else(|| Arc::new(Arc::clone(&store)) as Arc<dyn Tables>);
+    let api = Api::new(config, tables, TokenFile::path(dir.path())).expect("api");
+    let intake = IntakeConfig { header_timeout_secs: 5, body_timeout_secs: 5, ..IntakeConfig::default() };
+    let metrics = Arc::new(Metrics::new());
+    let state = AppState::new(
+        intake.clone(),
+        ProjectRegistry::new(projects()).expect("projects"),
+        Pipeline::new(Enricher::new(None)),
+        store as Arc<dyn Store>,
+        Arc::clone(&metrics),
+    )
+    .with_api(api);
+    let router = sightline_server::router(Arc::new(state));
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("loopback port");
+    let addr = listener.local_addr().expect("address");
+    let (shutdown, stop) = oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let stopped = async {
+            let _ = stop.await;
+        };
+        sightline_server::listener::serve(listener, router, &intake, metrics, stopped).await
+    });
+    ApiServer { addr, dir, shop_token, blog_token, all_token, shutdown: Some(shutdown) }
+}
+
+impl ApiServer {
+    async fn post_query(&self, token: Option<&str>, path: &str, body: &[u8]) -> Response {
+        let bearer = token.map(|token| format!("Bearer {token}"));
+        let mut headers = vec![("Content-Type", "application/json")];
+        if let Some(bearer) = &bearer {
+            headers.push(("Authorization", bearer.as_str()));
+        }
+        http::send(self.addr, &request_bytes("POST", path, &headers, body)).await
+    }
+
+    async fn query(&self, token: &str, query: &Value) -> Response {
+        self.post_query(Some(token), "/api/v1/query", query.to_string().as_bytes()).await
+    }
+
+    async fn get(&self, token: Option<&str>, path: &str) -> Response {
+        let bearer = token.map(|token| format!("Bearer {token}"));
+        let headers: Vec<(&str, &str)> = bearer.iter().map(|b| ("Authorization", b.as_str())).collect();
+        http::send(self.addr, &request_bytes("GET", path, &headers, b"")).await
+    }
+
+    /// A page view with an LCP of `lcp` ms, through the real intake.
+    async fn ingest_view(&self, key: &str, lcp: f64) {
+        let (origin, url) = if key == BLOG_KEY {
+            (support::BLOG_ORIGIN, format!("https://{}/posts/1", support::BLOG_HOST))
+        } else {
+            (support::SHOP_ORIGIN, format!("https://{}/products/1", support::SHOP_HOST))
+        };
+        let beacon = Beacon::on(&url).with_events([event::view(), event::vital("lcp", lcp)]);
+        let headers = [("Content-Type", "application/json"), ("User-Agent", CHROME_UA), ("Origin", origin)];
+        let answer =
+            http::send(self.addr, &request_bytes("POST", &format!("/ingest/v1/{key}"), &headers, &beacon.to_bytes()))
+                .await;
+        assert_eq!(answer.status, 202, "{}", answer.text());
+    }
+}
+
+/// Page views and p75 LCP over the last hour (and the next minute).
+fn views_query() -> Value {
+    let now = now_ms() as i64;
+    json!({
+        "shape": "values",
+        "range": {"from": now - 3_600_000, "to": now + 60_000},
+        "tiles": [{"metric": "page_views", "statistic": "count"}, {"metric": "lcp", "statistic": "p75"}]
+    })
+}
+
+fn tile(answer: &Value, index: usize) -> f64 {
+    answer["values"][index]["value"].as_f64().unwrap_or_else(|| panic!("no value {index} in {answer}"))
+}
+
+#[tokio::test]
+async fn a_token_reads_its_own_project_and_never_another() {
+    let server = start(ApiConfig::default(), None).await;
+    for lcp in [1000.0, 2000.0, 3000.0] {
+        server.ingest_view(SHOP_KEY, lcp).await;
+    }
+    server.ingest_view(BLOG_KEY, 9000.0).await;
+
+    let shop = server.query(&server.shop_token, &views_query()).await;
+    assert_eq!(shop.status, 200, "{}", shop.text());
+    let shop = shop.json();
+    assert_eq!(shop["shape"], "values");
+    assert_eq!(tile(&shop, 0), 3.0, "{shop}");
+    assert_eq!(tile(&shop, 1), 3000.0, "p75 of 1, 2 and 3 s: {shop}");
+
+    let blog = server.query(&server.blog_token, &views_query()).await.json();
+    assert_eq!((tile(&blog, 0), tile(&blog, 1)), (1.0, 9000.0), "{blog}");
+
+    // A project's token naming another project is refused, not quietly narrowed.
+    let body = views_query().to_string();
+    let crossing = server.post_query(Some(&server.shop_token), "/api/v1/query?project=blog", body.as_bytes()).await;
+    crossing.assert_error(403, "forbidden");
+    let own = server.post_query(Some(&server.shop_token), "/api/v1/query?project=shop", body.as_bytes()).await;
+    assert_eq!(tile(&own.json(), 0), 3.0);
+
+    // A token for every project must name one, and then reads exactly that one.
+    server
+        .post_query(Some(&server.all_token), "/api/v1/query", body.as_bytes())
+        .await
+        .assert_error(400, "invalid_request");
+    let named = server.post_query(Some(&server.all_token), "/api/v1/query?project=blog", body.as_bytes()).await;
+    assert_eq!(tile(&named.json(), 0), 1.0);
+    let unknown = server.post_query(Some(&server.all_token), "/api/v1/query?project=nope", body.as_bytes()).await;
+    unknown.assert_error(404, "unknown_project");
+
+    // Every shape goes through: a breakdown by browser and a time series by hour.
+    let now = now_ms() as i64;
+    let range = json!({"from": now - 3_600_000, "to": now + 60_000});
+    let breakdown = server
+        .query(
+            &server.shop_token,
+            &json!({"shape": "breakdown", "range": range, "metric": "lcp", "statistics": ["p75"], "group_by": ["browser"]}),
+        )
+        .await;
+    assert_eq!(breakdown.status, 200, "{}", breakdown.text());
+    let breakdown = breakdown.json();
+    assert_eq!(breakdown["rows"][0]["group"], json!(["Chrome"]), "{breakdown}");
+    assert_eq!(breakdown["rows"][0]["samples"], 3);
+    let series = server
+        .query(
+            &server.shop_token,
+            &json!({"shape": "time_series", "range": range, "metric": "page_views", "statistics": ["count"], "bucket": "hour"}),
+        )
+        .await
+        .json();
+    let points = series["series"][0]["points"].as_array().expect("points");
+    let total: f64 = points.iter().map(|point| point["values"][0].as_f64().unwrap_or(0.0)).sum();
+    assert_eq!(total, 3.0, "{series}");
+}
+
+#[tokio::test]
+async fn missing_bad_and_ingest_keys_are_refused() {
+    let server = start(ApiConfig::default(), None).await;
+    let body = views_query().to_string();
+    let none = server.post_query(None, "/api/v1/query", body.as_bytes()).await;
+    none.assert_error(401, "unauthorized");
+    assert_eq!(none.header("www-authenticate"), Some("Bearer"));
+    let wrong = format!("slt_{}", "0".repeat(64));
+    server.post_query(Some(&wrong), "/api/v1/query", body.as_bytes()).await.assert_error(401, "unauthorized");
+    let ingest = server.post_query(Some(SHOP_KEY), "/api/v1/query", body.as_bytes()).await;
+    ingest.assert_error(401, "ingest_key_cannot_read");
+    assert!(ingest.json()["error"]["message"].as_str().is_some_and(|m| m.contains("ingest key")), "{}", ingest.text());
+    let basic = http::send(
+        server.addr,
+        &request_bytes("POST", "/api/v1/query", &[("Authorization", "Basic dXNlcjpwYXNz")], body.as_bytes()),
+    )
+    .await;
+    basic.assert_error(401, "unauthorized");
+    server.get(Some(SHOP_KEY), "/api/v1/projects").await.assert_error(401, "ingest_key_cannot_read");
+    server.get(None, "/api/v1/projects").await.assert_error(401, "unauthorized");
+}
+
+#[tokio::test]
+async fn bodies_queries_and_ranges_are_bounded() {
+    let config = ApiConfig { max_body_bytes: 2048, ..ApiConfig::default() };
+    let server = start(config, None).await;
+    let token = server.shop_token.clone();
+    let mut large = views_query();
+    large["filters"] = json!([{"dimension": "route", "op": "eq", "value": "x".repeat(4000)}]);
+    server.query(&token, &large).await.assert_error(413, "payload_too_large");
+
+    let not_json = server.post_query(Some(&token), "/api/v1/query", b"{\"shape\": ").await;
+    not_json.assert_error(400, "invalid_query");
+    let unknown_shape = server.query(&token, &json!({"shape": "everything"})).await;
+    unknown_shape.assert_error(400, "invalid_query");
+    assert!(unknown_shape.json()["error"]["message"].as_str().is_some_and(|m| m.contains("everything")));
+
+    let mut too_long = views_query();
+    too_long["range"] = json!({"from": "2025-01-01T00:00:00Z", "to": "2026-06-01T00:00:00Z"});
+    let refused = server.query(&token, &too_long).await;
+    refused.assert_error(400, "invalid_query");
+    let message = refused.json()["error"]["message"].as_str().unwrap_or_default().to_owned();
+    assert!(message.contains("range") && message.contains("400 days"), "{message}");
+
+    let mut bad_statistic = views_query();
+    bad_statistic["tiles"] = json!([{"metric": "page_views", "statistic": "p75"}]);
+    server.query(&token, &bad_statistic).await.assert_error(400, "invalid_query");
+
+    let elsewhere = server.get(Some(&token), "/api/v1/nothing-here").await;
+    elsewhere.assert_error(404, "not_found");
+}
+
+/// Tables whose session takes `delay` to make, as a query over a huge store would take to run.
+#[derive(Debug)]
+struct SlowTables {
+    delay: Duration,
+}
+
+impl Tables for SlowTables {
+    fn session_context(&self) -> Result<SessionContext, StoreError> {
+        std::thread::sleep(self.delay);
+        Err(StoreError::Read("too slow".into()))
+    }
+}
+
+#[tokio::test]
+async fn a_slow_query_is_cancelled_at_its_limit_while_beacons_still_flow() {
+    let config =
+        ApiConfig { query_timeout_secs: 1, max_concurrent_queries: 1, query_threads: 1, ..ApiConfig::default() };
+    let server = Arc::new(start(config, Some(Arc::new(SlowTables { delay: Duration::from_secs(3) }))).await);
+    let slow = {
+        let server = Arc::clone(&server);
+        tokio::spawn(async move {
+            let started = Instant::now();
+            let answer = server.query(&server.shop_token, &views_query()).await;
+            (answer, started.elapsed())
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The one query slot is taken: the next query is told to come back.
+    let busy = server.query(&server.shop_token, &views_query()).await;
+    busy.assert_error(503, "overloaded");
+    assert_eq!(busy.header("retry-after"), Some("1"));
+    // The intake does not share the query runtime: a beacon is stored meanwhile.
+    let started = Instant::now();
+    server.ingest_view(SHOP_KEY, 1500.0).await;
+    assert!(started.elapsed() < Duration::from_secs(1), "the intake waited {:?}", started.elapsed());
+
+    let (answer, elapsed) = slow.await.expect("the query task");
+    answer.assert_error(504, "query_timeout");
+    assert!(elapsed < Duration::from_millis(2500), "answered after {elapsed:?}, not at the 1 s limit");
+}
+
+#[tokio::test]
+async fn a_store_that_cannot_answer_is_a_503() {
+    let server = start(ApiConfig::default(), Some(Arc::new(SlowTables { delay: Duration::ZERO }))).await;
+    server.query(&server.shop_token, &views_query()).await.assert_error(503, "store_unavailable");
+}
+
+#[tokio::test]
+async fn projects_are_the_ones_the_token_reads() {
+    let server = start(ApiConfig::default(), None).await;
+    let shop = server.get(Some(&server.shop_token), "/api/v1/projects").await;
+    assert_eq!(shop.status, 200, "{}", shop.text());
+    assert_eq!(shop.json(), json!({"projects": [{"id": "shop", "name": "Web shop"}]}));
+    let all = server.get(Some(&server.all_token), "/api/v1/projects").await.json();
+    let ids: Vec<&str> = all["projects"].as_array().expect("list").iter().filter_map(|p| p["id"].as_str()).collect();
+    assert_eq!(ids, ["blog", "off", "shop"]);
+}
+
+#[tokio::test]
+async fn the_served_openapi_document_is_the_committed_one() {
+    let server = start(ApiConfig::default(), None).await;
+    let served = server.get(None, "/api/v1/openapi.json").await;
+    assert_eq!(served.status, 200);
+    assert_eq!(served.header("content-type"), Some("application/json"));
+    let committed = include_str!("../../../docs/openapi.json");
+    assert!(
+        served.text() == committed,
+        "docs/openapi.json differs from the served document: run `make openapi` and commit it"
+    );
+    let document = served.json();
+    assert_eq!(document["openapi"], "3.1.0");
+    for path in ["/api/v1/query", "/api/v1/projects", "/api/v1/openapi.json"] {
+        assert!(document["paths"].get(path).is_some(), "{path} is not described");
+    }
+    assert_eq!(document["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+}
+
+#[tokio::test]
+async fn tokens_created_and_revoked_while_running_count_within_seconds() {
+    let server = start(ApiConfig::default(), None).await;
+    let path = TokenFile::path(server.dir.path());
+    // The server has read the file once already.
+    server.get(Some(&server.shop_token), "/api/v1/projects").await;
+    let mut file = TokenFile::load(&path).expect("load");
+    let fresh = file.create("late", Some("blog"), SystemTime::now()).expect("token");
+    file.save(&path).expect("save");
+    support::eventually(Duration::from_secs(5), "the new token is accepted", || {
+        let server = &server;
+        let fresh = fresh.clone();
+        async move { server.get(Some(&fresh), "/api/v1/projects").await.status == 200 }
+    })
+    .await;
+    let mut file = TokenFile::load(&path).expect("load");
+    assert!(file.revoke("late"));
+    file.save(&path).expect("save");
+    support::eventually(Duration::from_secs(5), "the revoked token is refused", || {
+        let server = &server;
+        let fresh = fresh.clone();
+        async move { server.get(Some(&fresh), "/api/v1/projects").await.status == 401 }
+    })
+    .await;
+}
