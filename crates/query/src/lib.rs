@@ -33,10 +33,15 @@ pub use error::QueryError;
 pub use model::{
     BucketSize, Condition, Dimension, Filter, Metric, MetricKind, Rating, Statistic, TimeRange, TimeZone, Timestamp,
 };
-pub use query::{Baseline, BreakdownQuery, DistributionQuery, Order, Query, Tile, TimeSeriesQuery, ValuesQuery};
+pub use query::{
+    Baseline, BreakdownQuery, DistributionQuery, ErrorGroupQuery, ErrorGroupSort, ErrorGroupsQuery, ListQuery,
+    ListSort, Order, Query, SessionTimelineQuery, Tile, TimeSeriesQuery, ValuesQuery,
+};
 pub use result::{
-    BreakdownResult, BreakdownRow, Comparison, Direction, DistributionResult, HistogramBucket, Point, QueryResult,
-    Series, TileValue, TimeSeriesResult, ValuesResult,
+    BreakdownResult, BreakdownRow, Comparison, Direction, DistributionResult, ErrorGroup, ErrorGroupResult,
+    ErrorGroupsResult, ErrorPoint, ErrorRow, ErrorSample, HistogramBucket, ListResult, Point, QueryResult, RequestRow,
+    Series, SessionInfo, SessionRow, SessionTimelineResult, TileValue, TimeSeriesResult, TimelineDetail, TimelineEvent,
+    ValuesResult, ViewRow,
 };
 pub use run::{HistogramBuckets, execute, histogram_buckets};
 pub use sql::{SqlColumn, SqlLimits, SqlResult, execute_sql};

@@ -7,6 +7,7 @@
 //! window over the units sorted by value: the cumulative weight `cw` and the total `tw`
 //! of the unit's group; the q-quantile is the smallest value with `cw ≥ q · tw`.
 
+pub(crate) mod diagnostics;
 mod sql;
 mod units;
 

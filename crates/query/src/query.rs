@@ -3,6 +3,13 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+mod diagnostics;
+
+pub(crate) use self::diagnostics::ListKind;
+pub use self::diagnostics::{
+    ErrorGroupQuery, ErrorGroupSort, ErrorGroupsQuery, ListQuery, ListSort, MAX_ROWS, MAX_SAMPLES, MAX_TIMELINE_EVENTS,
+    SessionTimelineQuery,
+};
 use crate::QueryError;
 use crate::model::{
     BucketSize, Dimension, Filter, MAX_BUCKETS, MAX_FILTERS, MAX_GROUPS, MAX_STATISTICS, Metric, MetricKind, Statistic,
@@ -21,6 +28,20 @@ pub enum Query {
     Breakdown(BreakdownQuery),
     /// A histogram of one metric's values over fixed buckets.
     Distribution(DistributionQuery),
+    /// A page of sessions.
+    SessionList(ListQuery),
+    /// A page of page views.
+    ViewList(ListQuery),
+    /// A page of errors.
+    ErrorList(ListQuery),
+    /// A page of requests.
+    RequestList(ListQuery),
+    /// One session's events in time order, with its context.
+    SessionTimeline(SessionTimelineQuery),
+    /// Errors grouped by fingerprint.
+    ErrorGroups(ErrorGroupsQuery),
+    /// One error group: its figures, count over time and latest events.
+    ErrorGroup(ErrorGroupQuery),
 }
 
 /// Several tiles at once: `{"shape": "values", "range": …, "filters": […], "tiles": [{"metric": "lcp", "statistic": "p75"}]}`.
@@ -151,6 +172,13 @@ impl Query {
             Self::TimeSeries(query) => query.validate(),
             Self::Breakdown(query) => query.validate(),
             Self::Distribution(query) => query.validate(),
+            Self::SessionList(query) => query.validate(ListKind::Sessions),
+            Self::ViewList(query) => query.validate(ListKind::Views),
+            Self::ErrorList(query) => query.validate(ListKind::Errors),
+            Self::RequestList(query) => query.validate(ListKind::Requests),
+            Self::SessionTimeline(query) => query.validate(),
+            Self::ErrorGroups(query) => query.validate(),
+            Self::ErrorGroup(query) => query.validate(),
         }
     }
 }

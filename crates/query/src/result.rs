@@ -3,6 +3,12 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+mod diagnostics;
+
+pub use self::diagnostics::{
+    ErrorGroup, ErrorGroupResult, ErrorGroupsResult, ErrorPoint, ErrorRow, ErrorSample, ListResult, RequestRow,
+    SessionInfo, SessionRow, SessionTimelineResult, TimelineDetail, TimelineEvent, ViewRow,
+};
 use crate::model::{Dimension, Metric, Rating, Statistic, Timestamp};
 
 /// An answer, tagged by the `shape` of its query.
@@ -17,6 +23,20 @@ pub enum QueryResult {
     Breakdown(BreakdownResult),
     /// See [`DistributionResult`].
     Distribution(DistributionResult),
+    /// A page of sessions.
+    SessionList(ListResult<SessionRow>),
+    /// A page of views.
+    ViewList(ListResult<ViewRow>),
+    /// A page of errors.
+    ErrorList(ListResult<ErrorRow>),
+    /// A page of requests.
+    RequestList(ListResult<RequestRow>),
+    /// See [`SessionTimelineResult`].
+    SessionTimeline(SessionTimelineResult),
+    /// See [`ErrorGroupsResult`].
+    ErrorGroups(ErrorGroupsResult),
+    /// See [`ErrorGroupResult`].
+    ErrorGroup(ErrorGroupResult),
 }
 
 /// One value per tile, in the order of the tiles.

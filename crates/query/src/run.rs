@@ -3,7 +3,10 @@
 
 mod breakdown;
 mod distribution;
+mod errors;
+mod lists;
 mod series;
+mod timeline;
 mod values;
 
 use std::cmp::Ordering;
@@ -36,6 +39,15 @@ pub async fn execute(context: &SessionContext, project: &str, query: &Query) -> 
         Query::TimeSeries(query) => series::run(&context, project, query).await.map(QueryResult::TimeSeries),
         Query::Breakdown(query) => breakdown::run(&context, project, query).await.map(QueryResult::Breakdown),
         Query::Distribution(query) => distribution::run(&context, project, query).await.map(QueryResult::Distribution),
+        Query::SessionList(query) => lists::sessions(&context, project, query).await.map(QueryResult::SessionList),
+        Query::ViewList(query) => lists::views(&context, project, query).await.map(QueryResult::ViewList),
+        Query::ErrorList(query) => lists::errors(&context, project, query).await.map(QueryResult::ErrorList),
+        Query::RequestList(query) => lists::requests(&context, project, query).await.map(QueryResult::RequestList),
+        Query::SessionTimeline(query) => {
+            timeline::run(&context, project, query).await.map(QueryResult::SessionTimeline)
+        }
+        Query::ErrorGroups(query) => errors::groups(&context, project, query).await.map(QueryResult::ErrorGroups),
+        Query::ErrorGroup(query) => errors::group(&context, project, query).await.map(QueryResult::ErrorGroup),
     }
 }
 

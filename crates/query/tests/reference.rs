@@ -4,6 +4,8 @@
 
 #[path = "reference/data.rs"]
 mod data;
+#[path = "reference/diagnostics.rs"]
+mod diagnostics;
 #[path = "reference/oracle.rs"]
 mod oracle;
 #[path = "reference/semantics.rs"]

@@ -62,7 +62,7 @@ impl Source {
 
 /// The window a view's `navigation_type` is looked up in for events of other kinds: their
 /// view started at most a day before them (the intake clamps event times to a day).
-const VIEW_LOOKBACK_MS: i64 = 86_400_000;
+pub(super) const VIEW_LOOKBACK_MS: i64 = 86_400_000;
 
 /// The project, time and sampling conditions of a table aliased `alias`: the project and
 /// time first, so that the store skips files and partitions.
@@ -180,7 +180,7 @@ fn source(metric: &Metric, sql: &mut Sql, bound: &Bound) -> Source {
 }
 
 /// The SQL of a dimension over the event row `e` (and the `nav` join).
-fn dimension(sql: &mut Sql, dimension: &Dimension, table: &str) -> String {
+pub(super) fn dimension(sql: &mut Sql, dimension: &Dimension, table: &str) -> String {
     let column = match dimension {
         Dimension::Route => "route",
         Dimension::Host => "host",
@@ -208,7 +208,7 @@ fn dimension(sql: &mut Sql, dimension: &Dimension, table: &str) -> String {
     format!("e.\"{column}\"")
 }
 
-fn filter(sql: &mut Sql, filter: &Filter, table: &str) -> String {
+pub(super) fn filter(sql: &mut Sql, filter: &Filter, table: &str) -> String {
     let value = dimension(sql, &filter.dimension, table);
     let list = |sql: &mut Sql, values: &[String]| values.iter().map(|v| sql.text(v)).collect::<Vec<_>>().join(", ");
     match &filter.condition {
@@ -220,7 +220,7 @@ fn filter(sql: &mut Sql, filter: &Filter, table: &str) -> String {
     }
 }
 
-fn bucket(bucketing: &Bucketing<'_>) -> Result<String, QueryError> {
+pub(super) fn bucket(bucketing: &Bucketing<'_>) -> Result<String, QueryError> {
     let unit = bucketing.size.trunc_unit();
     if bucketing.zone.is_utc() {
         return Ok(format!("date_trunc('{unit}', e.\"timestamp\")"));

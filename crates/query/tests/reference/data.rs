@@ -69,6 +69,27 @@ fn page(host: &str, (path, route): (&str, &str)) -> Arc<PageLocation> {
     })
 }
 
+/// Errors: two messages and two stack formats of one bug (Chrome and Firefox, two builds),
+/// another bug, a message with ids, and a bare message.
+const ERRORS: [(Option<&str>, &str, Option<&str>); 6] = [
+    (
+        Some("TypeError"),
+        "Cannot read properties of undefined (reading 'id')",
+        Some(
+            "TypeError: x\n    at renderCart (https://shop.test/js/main.HASH.js:2:14512)\n    at https://shop.test/js/main.HASH.js:9:3",
+        ),
+    ),
+    (
+        Some("TypeError"),
+        "Cannot read properties of undefined (reading 'sku')",
+        Some("renderCart@https://shop.test/js/main.HASH.js:2:100\n@https://shop.test/js/main.HASH.js:9:7"),
+    ),
+    (Some("TypeError"), "x.map is not a function", Some("    at list (https://shop.test/js/list.js:1:1)")),
+    (Some("Error"), "Request 4411 failed", None),
+    (Some("Error"), "Request 97 failed", None),
+    (None, "boom", None),
+];
+
 struct SessionPlan {
     project: &'static str,
     id: String,
@@ -130,7 +151,8 @@ fn session(rng: &mut Rng, project: &'static str, n: usize) -> SessionPlan {
         },
         release: Some(rng.pick(&["2.3.2", "2.4.0", "2.4.1"]).to_string()),
         environment: Some(rng.pick(&["production", "production", "staging"]).to_string()),
-        user_id: None,
+        // From the session's number, not the generator: a third of the sessions have no user.
+        user_id: (!n.is_multiple_of(3)).then(|| format!("u{}", n % 97)),
         user_attributes,
         attributes,
         consent: None,
@@ -252,12 +274,20 @@ fn view_events(rng: &mut Rng, plan: &SessionPlan, number: usize, records: &mut V
         inp = (inp + rng.value(-50.0, 300.0, 8.0)).max(8.0);
     }
 
-    for _ in 0..rng.below(3).saturating_sub(1) {
+    for e in 0..rng.below(3).saturating_sub(1) {
         let count = if rng.chance(0.3) { 3 } else { 1 };
+        // Chosen from the time, not the generator, so that the rest of the population stays.
+        let (error_type, message, stack) = ERRORS[(t0 as usize / 7 + e as usize) % ERRORS.len()];
         view.push(
             t0 + 3_000,
             received,
-            EventBody::Error(ErrorEvent { message: "boom".into(), count, ..ErrorEvent::default() }),
+            EventBody::Error(ErrorEvent {
+                error_type: error_type.map(Into::into),
+                message: message.into(),
+                stack: stack.map(|stack| stack.replace("HASH", if t0 % 2 == 0 { "3f9a1c2e" } else { "81be02a4" })),
+                count,
+                ..ErrorEvent::default()
+            }),
         );
     }
     for r in 0..rng.below(4) {

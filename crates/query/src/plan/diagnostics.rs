@@ -1,0 +1,316 @@
+//! The statements of the diagnostic shapes: lists, timelines, error groups. They read
+//! every stored session (sampled or kept for an error, a poor vital or another reason)
+//! and weigh nothing: they show what was stored.
+
+use super::Statement;
+use super::sql::Sql;
+use super::units::{Bucketing, Scope, VIEW_LOOKBACK_MS, bucket, filter};
+use crate::QueryError;
+use crate::model::Dimension;
+use crate::query::{ErrorGroupSort, ListKind, ListSort, Order};
+
+/// The bound project and range of a diagnostic read.
+pub(crate) struct Bounds {
+    pub(crate) project: String,
+    pub(crate) from: String,
+    pub(crate) to: String,
+}
+
+impl Bounds {
+    pub(crate) fn bind(sql: &mut Sql, scope: &Scope<'_>) -> Self {
+        Self {
+            project: sql.text(scope.project),
+            from: sql.time(scope.range.from.ms()),
+            to: sql.time(scope.range.to.ms()),
+        }
+    }
+
+    /// `"table" alias WHERE` the project and range (no filters).
+    pub(crate) fn plain(&self, table: &str, alias: &str) -> String {
+        format!(
+            "\"{table}\" {alias} WHERE {alias}.project = {} AND {alias}.\"timestamp\" >= {} AND {alias}.\"timestamp\" < {}",
+            self.project, self.from, self.to
+        )
+    }
+}
+
+/// `"table" e [navigation join] WHERE` the project, range and the scope's filters.
+pub(crate) fn scan(sql: &mut Sql, table: &str, scope: &Scope<'_>, bounds: &Bounds) -> String {
+    let mut joins = String::new();
+    if table != "view" && scope.filters.iter().any(|f| f.dimension == Dimension::NavigationType) {
+        let back = sql.time(scope.range.from.ms().saturating_sub(VIEW_LOOKBACK_MS));
+        joins = format!(
+            " LEFT JOIN (SELECT x.view_id, max(x.navigation_type) AS navigation_type FROM \"view\" x \
+             WHERE x.project = {} AND x.\"timestamp\" >= {back} AND x.\"timestamp\" < {} GROUP BY x.view_id) nav \
+             ON nav.view_id = e.view_id",
+            bounds.project, bounds.to
+        );
+    }
+    let mut conditions = vec![format!(
+        "e.project = {} AND e.\"timestamp\" >= {} AND e.\"timestamp\" < {}",
+        bounds.project, bounds.from, bounds.to
+    )];
+    for f in scope.filters {
+        // In parentheses: the SQL parser binds `IS DISTINCT FROM` looser than `AND`.
+        conditions.push(format!("({})", filter(sql, f, table)));
+    }
+    format!("\"{table}\" e{joins} WHERE {}", conditions.join(" AND "))
+}
+
+/// Epoch milliseconds of a timestamp column, as a double (exact below 2^53).
+fn ms(column: &str) -> String {
+    format!("CAST(CAST({column} AS BIGINT) AS DOUBLE)")
+}
+
+/// A unique text per event: its view and event id (length-prefixed, so that no two pairs
+/// make the same text).
+const EVENT_ID: &str = "CAST(length(e.view_id) AS VARCHAR) || ':' || e.view_id || '/' || e.event_id";
+
+/// Where a list page starts: after the row with sort value `k` and id `id`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct After {
+    pub(crate) k: f64,
+    pub(crate) id: String,
+}
+
+/// One page of a list: the `base` rows of `kind` with their sort value `k` and unique
+/// `id`, after `after`, sorted by (`k`, `id`), `limit + 1` rows (the extra one says that
+/// there is a next page).
+pub(crate) fn list(
+    kind: ListKind,
+    scope: &Scope<'_>,
+    sort: ListSort,
+    order: Order,
+    limit: usize,
+    after: Option<&After>,
+) -> Result<Statement, QueryError> {
+    let mut sql = Sql::default();
+    let bounds = Bounds::bind(&mut sql, scope);
+    let (with, k) = match kind {
+        ListKind::Sessions => (
+            sessions(&mut sql, scope, &bounds),
+            match sort {
+                ListSort::Duration => format!("{} - {}", ms("end_t"), ms("start")),
+                ListSort::Views => "CAST(views AS DOUBLE)".into(),
+                ListSort::Errors => "errors".into(),
+                _ => ms("start"),
+            },
+        ),
+        ListKind::Views => (
+            views(&mut sql, scope, &bounds),
+            match sort {
+                ListSort::Lcp => "lcp".into(),
+                ListSort::Inp => "inp".into(),
+                ListSort::Cls => "cls".into(),
+                ListSort::Load => "load_ms".into(),
+                _ => ms("start"),
+            },
+        ),
+        ListKind::Errors => {
+            let scan = scan(&mut sql, "error", scope, &bounds);
+            let base = format!(
+                "base AS (SELECT e.\"timestamp\" AS t, e.event_id, e.session_id, e.view_id, e.route, e.error_type, \
+                 e.message, e.stack, e.\"source\" AS error_source, coalesce(e.\"count\", 1) AS n, {EVENT_ID} AS id FROM {scan})"
+            );
+            (base, ms("t"))
+        }
+        ListKind::Requests => {
+            let scan = scan(&mut sql, "request", scope, &bounds);
+            let base = format!(
+                "base AS (SELECT e.\"timestamp\" AS t, e.event_id, e.session_id, e.view_id, e.method, e.url, e.status, \
+                 e.duration, e.failure, e.trace_id, {EVENT_ID} AS id FROM {scan})"
+            );
+            (base, if sort == ListSort::Duration { "duration".into() } else { ms("t") })
+        }
+    };
+    let (direction, before) = match order {
+        Order::Desc => ("DESC", "<"),
+        Order::Asc => ("ASC", ">"),
+    };
+    let mut condition = "k IS NOT NULL".to_owned();
+    if let Some(after) = after {
+        let (k, id) = (sql.float(after.k), sql.text(&after.id));
+        condition.push_str(&format!(" AND (k {before} {k} OR (k = {k} AND id {before} {id}))"));
+    }
+    let text = format!(
+        "WITH {with}, keyed AS (SELECT *, {k} AS k FROM base) \
+         SELECT * FROM keyed WHERE {condition} ORDER BY k {direction}, id {direction} LIMIT {}",
+        limit + 1
+    );
+    Ok(Statement { text, params: sql.params })
+}
+
+/// Sessions with a page view in the scope: `base(session_id, start, end_t, views, errors,
+/// user_id, country, browser, os, device_class, release, sampling_reason, id)`.
+fn sessions(sql: &mut Sql, scope: &Scope<'_>, bounds: &Bounds) -> String {
+    let scan = scan(sql, "view", scope, bounds);
+    let activity = |table: &str, n: &str| {
+        format!(
+            "SELECT x.session_id, x.\"timestamp\" AS t, {n} AS n FROM {} AND x.session_id IN (SELECT session_id FROM s)",
+            bounds.plain(table, "x")
+        )
+    };
+    format!(
+        "v AS (SELECT e.session_id, e.view_id, e.\"timestamp\" AS t, e.user_id, e.country, e.browser, e.os, \
+           e.device_class, e.\"release\", e.sampling_reason FROM {scan}), \
+         s AS (SELECT session_id, min(t) AS start, max(t) AS last_view, count(DISTINCT view_id) AS views, \
+           max(user_id) AS user_id, max(country) AS country, max(browser) AS browser, max(os) AS os, \
+           max(device_class) AS device_class, max(\"release\") AS \"release\", max(sampling_reason) AS sampling_reason \
+           FROM v GROUP BY session_id), \
+         act AS (SELECT session_id, max(t) AS last_t, sum(n) AS errors FROM ({} UNION ALL {} UNION ALL {}) GROUP BY session_id), \
+         base AS (SELECT s.*, coalesce(act.errors, 0.0) AS errors, \
+           CASE WHEN act.last_t > s.last_view THEN act.last_t ELSE s.last_view END AS end_t, s.session_id AS id \
+           FROM s LEFT JOIN act ON act.session_id = s.session_id)",
+        activity("error", "CAST(coalesce(x.\"count\", 1) AS DOUBLE)"),
+        activity("action", "0.0"),
+        activity("request", "0.0"),
+    )
+}
+
+/// Views with a view event in the scope, from their latest view event, with their final
+/// LCP, INP and CLS: `base(view_id, session_id, route, page_url, navigation_type, load_ms,
+/// start, lcp, inp, cls, id)`.
+fn views(sql: &mut Sql, scope: &Scope<'_>, bounds: &Bounds) -> String {
+    let scan = scan(sql, "view", scope, bounds);
+    let vital = |name: &str| format!("max(CASE WHEN name = '{name}' THEN val END) AS {name}");
+    format!(
+        "v AS (SELECT e.view_id, e.session_id, e.route, e.page_url, e.navigation_type, e.\"load\" AS load_ms, \
+           e.\"timestamp\" AS t, e.received_at AS r, e.event_id FROM {scan}), \
+         lv AS (SELECT view_id, session_id, route, page_url, navigation_type, load_ms, start FROM (SELECT *, \
+           row_number() OVER (PARTITION BY view_id ORDER BY t DESC, r DESC, event_id DESC) AS rn, \
+           min(t) OVER (PARTITION BY view_id) AS start FROM v) WHERE rn = 1), \
+         fv AS (SELECT view_id, {}, {}, {} FROM (SELECT x.view_id, x.\"name\" AS name, x.\"value\" AS val, \
+           row_number() OVER (PARTITION BY x.view_id, x.\"name\" ORDER BY x.\"timestamp\" DESC, x.received_at DESC, x.event_id DESC) AS rn \
+           FROM {} AND x.\"name\" IN ('lcp', 'inp', 'cls') AND x.view_id IN (SELECT view_id FROM lv)) WHERE rn = 1 GROUP BY view_id), \
+         base AS (SELECT lv.*, fv.lcp, fv.inp, fv.cls, lv.view_id AS id FROM lv LEFT JOIN fv ON fv.view_id = lv.view_id)",
+        vital("lcp"),
+        vital("inp"),
+        vital("cls"),
+        bounds.plain("vital", "x"),
+    )
+}
+
+/// The errors of the scope with their fingerprint: `errs(fp, …)`, optionally of one group.
+fn errors(sql: &mut Sql, scope: &Scope<'_>, bounds: &Bounds, fingerprint: Option<&str>) -> String {
+    let scan = scan(sql, "error", scope, bounds);
+    let one = fingerprint.map(|fp| format!(" WHERE fp = {}", sql.text(fp))).unwrap_or_default();
+    format!(
+        "all_errs AS (SELECT {}(e.error_type, e.message, e.stack) AS fp, e.error_type, e.message, e.session_id, \
+           e.view_id, e.event_id, e.user_id, e.\"timestamp\" AS t, e.\"release\", e.route, e.browser, \
+           CAST(coalesce(e.\"count\", 1) AS DOUBLE) AS n FROM {scan}), \
+         errs AS (SELECT * FROM all_errs{one})",
+        crate::udf::FINGERPRINT
+    )
+}
+
+/// Error groups: `fp, error_type, message, count, events, sessions, users, first_seen,
+/// last_seen, releases, top_route, top_browser, total_groups`, sorted, `limit` rows.
+pub(crate) fn error_groups(
+    scope: &Scope<'_>,
+    fingerprint: Option<&str>,
+    sort: ErrorGroupSort,
+    limit: usize,
+) -> Statement {
+    let mut sql = Sql::default();
+    let bounds = Bounds::bind(&mut sql, scope);
+    let errs = errors(&mut sql, scope, &bounds, fingerprint);
+    let top = |column: &str| {
+        format!(
+            "top_{column} AS (SELECT fp, {column} FROM (SELECT fp, {column}, row_number() OVER \
+               (PARTITION BY fp ORDER BY c DESC, {column} ASC NULLS LAST) AS rn \
+               FROM (SELECT fp, {column}, sum(n) AS c FROM errs GROUP BY fp, {column})) WHERE rn = 1)"
+        )
+    };
+    let sort = match sort {
+        ErrorGroupSort::Count => "g.\"count\"",
+        ErrorGroupSort::Sessions => "g.sessions",
+        ErrorGroupSort::Users => "g.users",
+        ErrorGroupSort::LastSeen => "g.last_seen",
+    };
+    let text = format!(
+        "WITH {errs}, \
+         g AS (SELECT fp, max(error_type) AS error_type, min(message) AS message, sum(n) AS \"count\", count(*) AS events, \
+           count(DISTINCT session_id) AS sessions, count(DISTINCT user_id) AS users, min(t) AS first_seen, \
+           max(t) AS last_seen, array_agg(DISTINCT \"release\") AS releases FROM errs GROUP BY fp), \
+         {}, {} \
+         SELECT g.*, top_route.route AS top_route, top_browser.browser AS top_browser, count(*) OVER () AS total_groups \
+         FROM g LEFT JOIN top_route ON top_route.fp = g.fp LEFT JOIN top_browser ON top_browser.fp = g.fp \
+         ORDER BY {sort} DESC, g.fp ASC LIMIT {limit}",
+        top("route"),
+        top("browser"),
+    );
+    Statement { text, params: sql.params }
+}
+
+/// One group's occurrences per bucket: `b, count, events`.
+pub(crate) fn error_series(
+    scope: &Scope<'_>,
+    fingerprint: &str,
+    bucketing: &Bucketing<'_>,
+) -> Result<Statement, QueryError> {
+    let mut sql = Sql::default();
+    let bounds = Bounds::bind(&mut sql, scope);
+    let errs = errors(&mut sql, scope, &bounds, Some(fingerprint));
+    // `bucket` reads `e."timestamp"`.
+    let b = bucket(bucketing)?;
+    let text = format!(
+        "WITH {errs} SELECT {b} AS b, sum(e.n) AS \"count\", count(*) AS events \
+         FROM (SELECT t AS \"timestamp\", n FROM errs) e GROUP BY 1 ORDER BY 1"
+    );
+    Ok(Statement { text, params: sql.params })
+}
+
+/// One group's latest `samples` events with their stack.
+pub(crate) fn error_samples(scope: &Scope<'_>, fingerprint: &str, samples: usize) -> Statement {
+    let mut sql = Sql::default();
+    let bounds = Bounds::bind(&mut sql, scope);
+    let scan = scan(&mut sql, "error", scope, &bounds);
+    let fp = sql.text(fingerprint);
+    let text = format!(
+        "SELECT * FROM (SELECT {}(e.error_type, e.message, e.stack) AS fp, e.\"timestamp\" AS t, e.event_id, \
+           e.session_id, e.view_id, e.route, e.page_url, e.message, e.stack, e.source_url, e.line, e.\"column\", \
+           e.browser, e.os, e.\"release\", e.user_id, {EVENT_ID} AS id FROM {scan}) \
+         WHERE fp = {fp} ORDER BY t DESC, id DESC LIMIT {samples}",
+        crate::udf::FINGERPRINT
+    );
+    Statement { text, params: sql.params }
+}
+
+/// The events of one session in the range, from `table`, with `columns` (over `e`), in
+/// time order, at most `limit`; vitals and views keep their final report per view (and
+/// name), views at their first report's time.
+pub(crate) fn timeline(scope: &Scope<'_>, session: &str, table: &str, columns: &str, limit: usize) -> Statement {
+    let mut sql = Sql::default();
+    let bounds = Bounds::bind(&mut sql, scope);
+    let session = sql.text(session);
+    let from = format!("{} AND e.session_id = {session}", bounds.plain(table, "e"));
+    let common = "e.\"timestamp\" AS t, e.received_at AS r, e.event_id, e.view_id, e.route";
+    let text = match table {
+        "view" | "vital" => {
+            let partition = if table == "vital" { "e.view_id, e.\"name\"" } else { "e.view_id" };
+            format!(
+                "SELECT * FROM (SELECT {common}, {columns}, \
+                   row_number() OVER (PARTITION BY {partition} ORDER BY e.\"timestamp\" DESC, e.received_at DESC, e.event_id DESC) AS rn, \
+                   min(e.\"timestamp\") OVER (PARTITION BY {partition}) AS first_t FROM {from}) \
+                 WHERE rn = 1 ORDER BY {}, event_id LIMIT {limit}",
+                if table == "view" { "first_t" } else { "t" }
+            )
+        }
+        _ => format!("SELECT {common}, {columns} FROM {from} ORDER BY t, view_id, event_id LIMIT {limit}"),
+    };
+    Statement { text, params: sql.params }
+}
+
+/// The context of one session: its latest view event in the range.
+pub(crate) fn session_context(scope: &Scope<'_>, session: &str) -> Statement {
+    let mut sql = Sql::default();
+    let bounds = Bounds::bind(&mut sql, scope);
+    let session = sql.text(session);
+    let text = format!(
+        "SELECT e.browser, e.browser_version, e.os, e.os_version, e.device_class, e.device_model, e.country, e.region, \
+           e.city, e.\"release\", e.environment, e.user_id, e.sampling_reason, e.sample_rate \
+         FROM {} AND e.session_id = {session} ORDER BY e.\"timestamp\" DESC, e.received_at DESC, e.event_id DESC LIMIT 1",
+        bounds.plain("view", "e")
+    );
+    Statement { text, params: sql.params }
+}

@@ -1,0 +1,231 @@
+//! Lists, a page at a time: keyset pagination on (sort value, unique id), never an
+//! offset, so that rows inserted between two pages neither repeat nor hide a row that
+//! was already there. The cursor is the last row's key, opaque to the client (hex of a
+//! small JSON object) and tied to the list's sort and order.
+
+use datafusion::arrow::array::RecordBatch;
+use datafusion::prelude::SessionContext;
+use serde::{Deserialize, Serialize};
+
+use super::{collect, floats, instants, integers, texts};
+use crate::fingerprint::fingerprint;
+use crate::plan::Scope;
+use crate::plan::diagnostics::{self, After};
+use crate::query::{ListKind, ListQuery, Order};
+use crate::result::{ErrorRow, ListResult, RequestRow, SessionRow, ViewRow};
+use crate::{QueryError, Timestamp};
+
+/// The key of the last row of a page, and what it is a key of.
+#[derive(Debug, Serialize, Deserialize)]
+struct Cursor {
+    sort: String,
+    order: String,
+    k: f64,
+    id: String,
+}
+
+fn order_name(order: Order) -> &'static str {
+    match order {
+        Order::Desc => "desc",
+        Order::Asc => "asc",
+    }
+}
+
+fn encode(query: &ListQuery, after: After) -> String {
+    let cursor =
+        Cursor { sort: query.sort_by.as_str().into(), order: order_name(query.order).into(), k: after.k, id: after.id };
+    let json = serde_json::to_vec(&cursor).unwrap_or_default();
+    json.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn decode(query: &ListQuery, text: &str) -> Result<After, QueryError> {
+    let invalid = || QueryError::invalid("cursor", "not a cursor of this list: pass a `next_cursor` as it came");
+    if !text.len().is_multiple_of(2) {
+        return Err(invalid());
+    }
+    let bytes = (0..text.len())
+        .step_by(2)
+        .map(|i| text.get(i..i + 2).and_then(|hex| u8::from_str_radix(hex, 16).ok()))
+        .collect::<Option<Vec<u8>>>()
+        .ok_or_else(invalid)?;
+    let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+    if cursor.sort != query.sort_by.as_str() || cursor.order != order_name(query.order) {
+        return Err(QueryError::invalid(
+            "cursor",
+            "this cursor belongs to another sort or order: start again without a cursor",
+        ));
+    }
+    Ok(After { k: cursor.k, id: cursor.id })
+}
+
+/// One page of `kind`: its rows and the key of each.
+async fn page(
+    context: &SessionContext,
+    project: &str,
+    kind: ListKind,
+    query: &ListQuery,
+) -> Result<(Vec<RecordBatch>, Vec<After>), QueryError> {
+    let after = query.cursor.as_deref().map(|text| decode(query, text)).transpose()?;
+    let scope = Scope { project, range: query.range, filters: &query.filters };
+    let statement = diagnostics::list(kind, &scope, query.sort_by, query.order, query.limit, after.as_ref())?;
+    let batches = collect(context, statement).await?;
+    let mut keys = Vec::new();
+    for batch in &batches {
+        let (k, id) = (floats(batch, "k")?, texts(batch, "id")?);
+        keys.extend(
+            k.into_iter().zip(id).map(|(k, id)| After { k: k.unwrap_or_default(), id: id.unwrap_or_default() }),
+        );
+    }
+    Ok((batches, keys))
+}
+
+/// The rows past the limit are dropped, and the last row kept makes the next cursor.
+fn finish<T>(query: &ListQuery, mut rows: Vec<T>, mut keys: Vec<After>) -> ListResult<T> {
+    if rows.len() <= query.limit {
+        return ListResult { rows, next_cursor: None };
+    }
+    rows.truncate(query.limit);
+    keys.truncate(query.limit);
+    let next_cursor = keys.pop().map(|after| encode(query, after));
+    ListResult { rows, next_cursor }
+}
+
+pub(super) fn time(value: Option<i64>) -> Timestamp {
+    Timestamp(value.unwrap_or_default())
+}
+
+pub(super) fn count(value: Option<i64>) -> u64 {
+    value.and_then(|n| u64::try_from(n).ok()).unwrap_or(0)
+}
+
+pub(super) async fn sessions(
+    context: &SessionContext,
+    project: &str,
+    query: &ListQuery,
+) -> Result<ListResult<SessionRow>, QueryError> {
+    let (batches, keys) = page(context, project, ListKind::Sessions, query).await?;
+    let mut rows = Vec::new();
+    for batch in &batches {
+        let ids = texts(batch, "session_id")?;
+        let (start, end) = (instants(batch, "start")?, instants(batch, "end_t")?);
+        let (views, errors) = (integers(batch, "views")?, integers(batch, "errors")?);
+        let [user, country, browser, os, device, release, reason] =
+            ["user_id", "country", "browser", "os", "device_class", "release", "sampling_reason"]
+                .map(|name| texts(batch, name));
+        let (user, country, browser, os, device, release, reason) =
+            (user?, country?, browser?, os?, device?, release?, reason?);
+        for i in 0..batch.num_rows() {
+            rows.push(SessionRow {
+                session_id: ids[i].clone().unwrap_or_default(),
+                start: time(start[i]),
+                end: time(end[i]),
+                views: count(views[i]),
+                errors: count(errors[i]),
+                user_id: user[i].clone(),
+                country: country[i].clone(),
+                browser: browser[i].clone(),
+                os: os[i].clone(),
+                device_class: device[i].clone(),
+                release: release[i].clone(),
+                sampling_reason: reason[i].clone(),
+            });
+        }
+    }
+    Ok(finish(query, rows, keys))
+}
+
+pub(super) async fn views(
+    context: &SessionContext,
+    project: &str,
+    query: &ListQuery,
+) -> Result<ListResult<ViewRow>, QueryError> {
+    let (batches, keys) = page(context, project, ListKind::Views, query).await?;
+    let mut rows = Vec::new();
+    for batch in &batches {
+        let [view, session, route, url, navigation] =
+            ["view_id", "session_id", "route", "page_url", "navigation_type"].map(|name| texts(batch, name));
+        let (view, session, route, url, navigation) = (view?, session?, route?, url?, navigation?);
+        let start = instants(batch, "start")?;
+        let [lcp, inp, cls, load] = ["lcp", "inp", "cls", "load_ms"].map(|name| floats(batch, name));
+        let (lcp, inp, cls, load) = (lcp?, inp?, cls?, load?);
+        for i in 0..batch.num_rows() {
+            rows.push(ViewRow {
+                view_id: view[i].clone().unwrap_or_default(),
+                session_id: session[i].clone().unwrap_or_default(),
+                route: route[i].clone(),
+                url: url[i].clone(),
+                start: time(start[i]),
+                navigation_type: navigation[i].clone(),
+                lcp: lcp[i],
+                inp: inp[i],
+                cls: cls[i],
+                load: load[i],
+            });
+        }
+    }
+    Ok(finish(query, rows, keys))
+}
+
+pub(super) async fn errors(
+    context: &SessionContext,
+    project: &str,
+    query: &ListQuery,
+) -> Result<ListResult<ErrorRow>, QueryError> {
+    let (batches, keys) = page(context, project, ListKind::Errors, query).await?;
+    let mut rows = Vec::new();
+    for batch in &batches {
+        let [event, session, view, route, kind, message, stack, source] =
+            ["event_id", "session_id", "view_id", "route", "error_type", "message", "stack", "error_source"]
+                .map(|name| texts(batch, name));
+        let (event, session, view, route, kind, message, stack, source) =
+            (event?, session?, view?, route?, kind?, message?, stack?, source?);
+        let (t, n) = (instants(batch, "t")?, integers(batch, "n")?);
+        for i in 0..batch.num_rows() {
+            rows.push(ErrorRow {
+                time: time(t[i]),
+                event_id: event[i].clone().unwrap_or_default(),
+                session_id: session[i].clone().unwrap_or_default(),
+                view_id: view[i].clone().unwrap_or_default(),
+                route: route[i].clone(),
+                fingerprint: fingerprint(kind[i].as_deref(), message[i].as_deref(), stack[i].as_deref()),
+                error_type: kind[i].clone(),
+                message: message[i].clone(),
+                source: source[i].clone(),
+                count: count(n[i]),
+            });
+        }
+    }
+    Ok(finish(query, rows, keys))
+}
+
+pub(super) async fn requests(
+    context: &SessionContext,
+    project: &str,
+    query: &ListQuery,
+) -> Result<ListResult<RequestRow>, QueryError> {
+    let (batches, keys) = page(context, project, ListKind::Requests, query).await?;
+    let mut rows = Vec::new();
+    for batch in &batches {
+        let [event, session, view, method, url, failure, trace] =
+            ["event_id", "session_id", "view_id", "method", "url", "failure", "trace_id"]
+                .map(|name| texts(batch, name));
+        let (event, session, view, method, url, failure, trace) =
+            (event?, session?, view?, method?, url?, failure?, trace?);
+        let (t, status, duration) = (instants(batch, "t")?, integers(batch, "status")?, floats(batch, "duration")?);
+        for i in 0..batch.num_rows() {
+            rows.push(RequestRow {
+                time: time(t[i]),
+                event_id: event[i].clone().unwrap_or_default(),
+                session_id: session[i].clone().unwrap_or_default(),
+                view_id: view[i].clone().unwrap_or_default(),
+                method: method[i].clone(),
+                url: url[i].clone(),
+                status: status[i].and_then(|s| u32::try_from(s).ok()),
+                duration: duration[i],
+                failure: failure[i].clone(),
+                trace_id: trace[i].clone(),
+            });
+        }
+    }
+    Ok(finish(query, rows, keys))
+}
