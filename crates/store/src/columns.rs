@@ -91,6 +91,28 @@ impl BatchBuilder {
         }
     }
 
+    /// An empty builder with exactly the room `records` need, measured in a first pass
+    /// over them (records of another kind are left out of the measure).
+    pub fn for_records<'a>(kind: EventKind, records: impl IntoIterator<Item = &'a EventRecord>) -> Self {
+        let mut context_json = ContextJson::default();
+        let mut common_bytes = [0; CommonColumns::SPECS.len()];
+        let mut body_bytes = vec![0; kind_specs(kind).len()];
+        let mut rows = 0;
+        for record in records.into_iter().filter(|record| record.body.kind() == kind) {
+            CommonColumns::measure(&context_json.row(record), &mut common_bytes);
+            KindColumns::measure(&record.body, &mut body_bytes);
+            rows += 1;
+        }
+        Self {
+            kind,
+            schema: schema(kind),
+            common: CommonColumns::with_capacity(rows, &common_bytes),
+            body: KindColumns::with_capacity(kind, rows, &body_bytes),
+            context_json,
+            rows: 0,
+        }
+    }
+
     /// The kind of the records it takes.
     pub fn kind(&self) -> EventKind {
         self.kind
@@ -129,12 +151,14 @@ impl BatchBuilder {
     }
 }
 
-/// The batch of `records`, all of `kind`.
-pub fn record_batch<'a>(
-    kind: EventKind,
-    records: impl IntoIterator<Item = &'a EventRecord>,
-) -> Result<RecordBatch, KindMismatch> {
-    let mut builder = BatchBuilder::new(kind);
+/// The batch of `records`, all of `kind`; its buffers are sized exactly, in a first pass.
+pub fn record_batch<'a, I>(kind: EventKind, records: I) -> Result<RecordBatch, KindMismatch>
+where
+    I: IntoIterator<Item = &'a EventRecord>,
+    I::IntoIter: Clone,
+{
+    let records = records.into_iter();
+    let mut builder = BatchBuilder::for_records(kind, records.clone());
     for record in records {
         builder.push(record)?;
     }
@@ -166,6 +190,35 @@ impl KindColumns {
             EventKind::LongAnimationFrame => Self::LongAnimationFrame(LongAnimationFrameColumns::new()),
             EventKind::Action => Self::Action(ActionColumns::new()),
             EventKind::Custom => Self::Custom(CustomColumns::new()),
+        }
+    }
+
+    fn with_capacity(kind: EventKind, rows: usize, bytes: &[usize]) -> Self {
+        match kind {
+            EventKind::View => Self::View(ViewColumns::with_capacity(rows, bytes)),
+            EventKind::Vital => Self::Vital(VitalColumns::with_capacity(rows, bytes)),
+            EventKind::Error => Self::Error(ErrorColumns::with_capacity(rows, bytes)),
+            EventKind::Request => Self::Request(RequestColumns::with_capacity(rows, bytes)),
+            EventKind::Resource => Self::Resource(ResourceColumns::with_capacity(rows, bytes)),
+            EventKind::LongAnimationFrame => {
+                Self::LongAnimationFrame(LongAnimationFrameColumns::with_capacity(rows, bytes))
+            }
+            EventKind::Action => Self::Action(ActionColumns::with_capacity(rows, bytes)),
+            EventKind::Custom => Self::Custom(CustomColumns::with_capacity(rows, bytes)),
+        }
+    }
+
+    /// Adds the text bytes of `body`'s own columns to `bytes`.
+    fn measure(body: &EventBody, bytes: &mut [usize]) {
+        match body {
+            EventBody::View(event) => ViewColumns::measure(event, bytes),
+            EventBody::Vital(event) => VitalColumns::measure(event, bytes),
+            EventBody::Error(event) => ErrorColumns::measure(event, bytes),
+            EventBody::Request(event) => RequestColumns::measure(event, bytes),
+            EventBody::Resource(event) => ResourceColumns::measure(event, bytes),
+            EventBody::LongAnimationFrame(event) => LongAnimationFrameColumns::measure(event, bytes),
+            EventBody::Action(event) => ActionColumns::measure(event, bytes),
+            EventBody::Custom(event) => CustomColumns::measure(event, bytes),
         }
     }
 

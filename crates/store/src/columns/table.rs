@@ -11,8 +11,10 @@ use datafusion::arrow::datatypes::{DataType, Field, TimeUnit};
 use serde::Serialize;
 use sightline_protocol::Attributes;
 
-/// Rows a fresh builder makes room for.
+/// Rows a builder makes room for when it is not told how many will come.
 const INITIAL_ROWS: usize = 1024;
+/// Text bytes per row it then makes room for.
+const INITIAL_TEXT_BYTES_PER_ROW: usize = 16;
 
 /// The storage type of a column, as the docs name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,8 +89,17 @@ impl ColumnSpec {
 pub(crate) trait Column {
     /// The storage type it builds.
     const TYPE: ColumnType;
-    /// An empty builder.
-    fn new() -> Self;
+    /// An empty builder with room for `rows` rows and, for text, `text_bytes` bytes: a
+    /// batch built with the room it needs never regrows its buffers (each regrowth copies
+    /// the column and touches fresh memory).
+    fn with_capacity(rows: usize, text_bytes: usize) -> Self;
+    /// An empty builder for an unknown number of rows.
+    fn new() -> Self
+    where
+        Self: Sized,
+    {
+        Self::with_capacity(INITIAL_ROWS, INITIAL_ROWS * INITIAL_TEXT_BYTES_PER_ROW)
+    }
     /// The array of the rows appended so far; the builder starts over.
     fn finish(&mut self) -> ArrayRef;
 }
@@ -97,6 +108,10 @@ pub(crate) trait Column {
 pub(crate) trait Put<V> {
     /// Appends `value` (or a null).
     fn put(&mut self, value: V);
+    /// The text bytes `value` takes in the column (zero for numbers).
+    fn text_bytes(_value: &V) -> usize {
+        0
+    }
 }
 
 /// A text column.
@@ -105,8 +120,8 @@ pub(crate) struct Text(StringBuilder);
 
 impl Column for Text {
     const TYPE: ColumnType = ColumnType::Text;
-    fn new() -> Self {
-        Self(StringBuilder::with_capacity(INITIAL_ROWS, INITIAL_ROWS * 16))
+    fn with_capacity(rows: usize, text_bytes: usize) -> Self {
+        Self(StringBuilder::with_capacity(rows, text_bytes))
     }
     fn finish(&mut self) -> ArrayRef {
         Arc::new(self.0.finish())
@@ -117,11 +132,17 @@ impl Put<&str> for Text {
     fn put(&mut self, value: &str) {
         self.0.append_value(value);
     }
+    fn text_bytes(value: &&str) -> usize {
+        value.len()
+    }
 }
 
 impl Put<Option<&str>> for Text {
     fn put(&mut self, value: Option<&str>) {
         self.0.append_option(value);
+    }
+    fn text_bytes(value: &Option<&str>) -> usize {
+        value.map_or(0, str::len)
     }
 }
 
@@ -143,8 +164,8 @@ impl Json {
 
 impl Column for Json {
     const TYPE: ColumnType = ColumnType::Json;
-    fn new() -> Self {
-        Self { builder: StringBuilder::with_capacity(INITIAL_ROWS, INITIAL_ROWS * 16), scratch: Vec::new() }
+    fn with_capacity(rows: usize, text_bytes: usize) -> Self {
+        Self { builder: StringBuilder::with_capacity(rows, text_bytes), scratch: Vec::new() }
     }
     fn finish(&mut self) -> ArrayRef {
         Arc::new(self.builder.finish())
@@ -155,6 +176,9 @@ impl Column for Json {
 impl Put<Option<&str>> for Json {
     fn put(&mut self, value: Option<&str>) {
         self.builder.append_option(value);
+    }
+    fn text_bytes(value: &Option<&str>) -> usize {
+        value.map_or(0, str::len)
     }
 }
 
@@ -192,8 +216,8 @@ pub(crate) struct Float(Float64Builder);
 
 impl Column for Float {
     const TYPE: ColumnType = ColumnType::Float;
-    fn new() -> Self {
-        Self(Float64Builder::with_capacity(INITIAL_ROWS))
+    fn with_capacity(rows: usize, _text_bytes: usize) -> Self {
+        Self(Float64Builder::with_capacity(rows))
     }
     fn finish(&mut self) -> ArrayRef {
         Arc::new(self.0.finish())
@@ -218,8 +242,8 @@ pub(crate) struct UInt(UInt32Builder);
 
 impl Column for UInt {
     const TYPE: ColumnType = ColumnType::UInt;
-    fn new() -> Self {
-        Self(UInt32Builder::with_capacity(INITIAL_ROWS))
+    fn with_capacity(rows: usize, _text_bytes: usize) -> Self {
+        Self(UInt32Builder::with_capacity(rows))
     }
     fn finish(&mut self) -> ArrayRef {
         Arc::new(self.0.finish())
@@ -244,8 +268,8 @@ pub(crate) struct Bool(BooleanBuilder);
 
 impl Column for Bool {
     const TYPE: ColumnType = ColumnType::Bool;
-    fn new() -> Self {
-        Self(BooleanBuilder::with_capacity(INITIAL_ROWS))
+    fn with_capacity(rows: usize, _text_bytes: usize) -> Self {
+        Self(BooleanBuilder::with_capacity(rows))
     }
     fn finish(&mut self) -> ArrayRef {
         Arc::new(self.0.finish())
@@ -270,8 +294,8 @@ pub(crate) struct Time(TimestampMillisecondBuilder);
 
 impl Column for Time {
     const TYPE: ColumnType = ColumnType::Time;
-    fn new() -> Self {
-        Self(TimestampMillisecondBuilder::with_capacity(INITIAL_ROWS).with_timezone("UTC"))
+    fn with_capacity(rows: usize, _text_bytes: usize) -> Self {
+        Self(TimestampMillisecondBuilder::with_capacity(rows).with_timezone("UTC"))
     }
     fn finish(&mut self) -> ArrayRef {
         Arc::new(self.0.finish())
@@ -301,7 +325,8 @@ impl Put<i64> for Time {
 /// The column type is one of the builders of this module, `(not_null)` marks a column
 /// that always has a value, `in "unit"` names the unit. The closure maps a `&Row` to a
 /// value the builder can [`Put`]. The struct gets `SPECS` (the schema, in order),
-/// `new`, `push` (one row) and `finish` (the arrays, in `SPECS` order).
+/// `new`, `measure` (the text bytes of one row, per column), `with_capacity` (room for
+/// measured rows), `push` (one row) and `finish` (the arrays, in `SPECS` order).
 macro_rules! columns {
     (
         $(#[$meta:meta])*
@@ -333,6 +358,26 @@ macro_rules! columns {
             /// Empty builders.
             $vis fn new() -> Self {
                 Self { $($column: <$crate::columns::table::$builder as $crate::columns::table::Column>::new(),)+ }
+            }
+
+            /// Adds the text bytes of `row`'s values to `bytes`, one slot per column in `SPECS` order.
+            $vis fn measure(row: &$row, bytes: &mut [usize]) {
+                let mut slots = bytes.iter_mut();
+                $(if let Some(slot) = slots.next() {
+                    let $arg = row;
+                    *slot += <$crate::columns::table::$builder as $crate::columns::table::Put<_>>::text_bytes(&$value);
+                })+
+            }
+
+            /// Empty builders with room for `rows` rows whose text bytes per column `measure` added up.
+            $vis fn with_capacity(rows: usize, bytes: &[usize]) -> Self {
+                let mut bytes = bytes.iter().copied();
+                Self {
+                    $($column: <$crate::columns::table::$builder as $crate::columns::table::Column>::with_capacity(
+                        rows,
+                        bytes.next().unwrap_or(0),
+                    ),)+
+                }
             }
 
             /// Appends one row.

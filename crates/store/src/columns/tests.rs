@@ -443,3 +443,33 @@ fn enum_columns_hold_the_wire_names() {
         assert_eq!(failure_str(failure), wire(serde_json::json!(failure)));
     }
 }
+
+#[test]
+fn a_batch_of_known_records_is_built_without_regrowing_its_text_buffers() {
+    let shared = full_context();
+    for kind in EventKind::ALL {
+        let records: Vec<_> = (0..300).map(|n| record(fixtures::full_body(kind), n, &shared)).collect();
+        let batch = record_batch(kind, &records).expect("same kind");
+        assert_eq!(batch.num_rows(), 300);
+        for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
+            if field.data_type() != &DataType::Utf8 || column.null_count() == column.len() {
+                continue;
+            }
+            let data = column.to_data();
+            let (offsets, values) = (&data.buffers()[0], &data.buffers()[1]);
+            // Capacities are rounded up to 64 bytes; a regrown buffer is up to twice its length.
+            assert!(offsets.capacity() <= (301 * 4usize).next_multiple_of(64), "{kind:?} {}", field.name());
+            // Lists and objects are serialized as they are appended: their size is not measured.
+            let serialized_here = matches!(field.name().as_str(), "server_timing" | "scripts" | "event_attributes");
+            if !serialized_here {
+                assert!(
+                    values.capacity() <= values.len().next_multiple_of(64),
+                    "{kind:?} {}: {} for {}",
+                    field.name(),
+                    values.capacity(),
+                    values.len()
+                );
+            }
+        }
+    }
+}
