@@ -72,7 +72,7 @@ fn series(answer: &Value) -> Option<String> {
         header.push(label(&answer["group_by"]).to_uppercase());
     }
     header.extend(statistics);
-    header.extend(["COUNT".to_owned(), "SAMPLES".to_owned()]);
+    header.extend(["UNITS".to_owned(), "SAMPLES".to_owned()]);
     Some(render(&header.iter().map(String::as_str).collect::<Vec<_>>(), &rows))
 }
 
@@ -81,7 +81,7 @@ fn breakdown(answer: &Value) -> Option<String> {
     let mut header: Vec<String> =
         answer["group_by"].as_array()?.iter().map(|dimension| label(dimension).to_uppercase()).collect();
     header.extend(statistics);
-    header.extend(["COUNT".to_owned(), "SAMPLES".to_owned()]);
+    header.extend(["UNITS".to_owned(), "SAMPLES".to_owned()]);
     let mut rows = Vec::new();
     for row in answer["rows"].as_array()? {
         let other = row["other"].as_bool().unwrap_or(false);
@@ -113,7 +113,7 @@ fn distribution(answer: &Value) -> Option<String> {
             ]
         })
         .collect::<Vec<_>>();
-    Some(render(&["FROM", "TO", "COUNT", "SHARE", "RATING"], &rows))
+    Some(render(&["FROM", "TO", "UNITS", "SHARE", "RATING"], &rows))
 }
 
 fn titles(statistics: &Value) -> Option<Vec<String>> {
@@ -181,7 +181,7 @@ mod tests {
             "rows": [{"group": ["DE"], "values": [1200.0], "count": 4.0, "samples": 4},
                      {"group": [null], "other": true, "values": [900.0], "count": 2.0, "samples": 2}]});
         let text = table(&breakdown).expect("table");
-        assert!(text.contains("COUNTRY   P75  COUNT  SAMPLES"), "{text}");
+        assert!(text.contains("COUNTRY   P75  UNITS  SAMPLES"), "{text}");
         assert!(text.contains("(other)   900      2        2"), "{text}");
         assert!(text.ends_with("(3 groups in all)\n"), "{text}");
         let unknown = json!({"shape": "session_timeline", "events": []});
