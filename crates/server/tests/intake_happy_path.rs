@@ -5,7 +5,7 @@
 mod support;
 
 use sightline_protocol::{DeviceClass, EventBody, EventKind, QualityFlags, Rating};
-use support::{Beacon, CHROME_UA, SHOP_KEY, SHOP_ORIGIN, TestServer, deflate, gzip, ingest_path};
+use support::{Beacon, CHROME_UA, SHOP_KEY, SHOP_ORIGIN, TestServer, deflate, event, gzip, ingest_path};
 
 #[tokio::test]
 async fn a_json_beacon_is_stored_enriched_and_answered_with_counts() {
@@ -88,6 +88,33 @@ async fn gzip_and_deflate_bodies_announced_by_content_encoding_are_accepted() {
         assert_eq!(response.accepted_dropped(), (10, 0), "{encoding}");
         assert_eq!(server.records_with_ids(&beacon.event_ids()).len(), 10, "{encoding}");
     }
+}
+
+#[tokio::test]
+async fn a_small_gzip_body_that_inflates_past_the_inline_limit_is_still_accepted_whole() {
+    // Under 8 KiB compressed, over 32 KiB of JSON: inflated on the worker up to its limit,
+    // then processed again from the start in the blocking pool.
+    let server = TestServer::start_default().await;
+    let events = (0..300).map(|n| event::custom(&format!("step-{n}")));
+    let beacon = Beacon::realistic().with_events(events);
+    let (json, body) = (beacon.to_bytes(), gzip(&beacon.to_bytes()));
+    assert!(json.len() > 32 * 1024 && body.len() < 8 * 1024, "{} JSON, {} gzip", json.len(), body.len());
+
+    let response = server
+        .post(
+            &ingest_path(SHOP_KEY),
+            &[
+                ("Content-Type", "application/json"),
+                ("Content-Encoding", "gzip"),
+                ("User-Agent", CHROME_UA),
+                ("Origin", SHOP_ORIGIN),
+            ],
+            &body,
+        )
+        .await;
+
+    assert_eq!(response.accepted_dropped(), (310, 0));
+    assert_eq!(server.records_with_ids(&beacon.event_ids()).len(), 310);
 }
 
 #[tokio::test]
