@@ -63,7 +63,8 @@ pub fn decompress(
         Encoding::Gzip => Box::new(GzDecoder::new(body)),
         Encoding::Deflate => Box::new(ZlibDecoder::new(body)),
     };
-    let mut output = Vec::with_capacity(body.len().saturating_mul(4).min(max_decompressed));
+    // Beacon JSON compresses 4–8 times: room for 8 spares most regrowth copies.
+    let mut output = Vec::with_capacity(body.len().saturating_mul(8).min(max_decompressed));
     let limit = u64::try_from(max_decompressed).unwrap_or(u64::MAX).saturating_add(1);
     reader.take(limit).read_to_end(&mut output).map_err(|error| {
         Rejection::new(
