@@ -8,7 +8,8 @@
 //!    rate…), a [`Statistic`] (p75, mean, poor share…), [`Filter`]s on [`Dimension`]s, a
 //!    [`TimeRange`], buckets in a [`TimeZone`].
 //! 2. [`query`]: the shapes — single values (optionally compared with a baseline period or
-//!    release), time series, breakdown, distribution — and their validation (sizes, ranges,
+//!    release), time series, breakdown, distribution, lists, a session's timeline, error
+//!    groups — and their validation (sizes, ranges,
 //!    statistics that fit their metric). [`result`]: the typed answers.
 //! 3. `plan`: each shape becomes DataFusion SQL with bound parameters. A metric's rows
 //!    become *units* (`plan/units.rs`: the final value of each page view, each request,
@@ -16,6 +17,12 @@
 //!    the statistics are aggregated per bucket and group (`plan.rs`).
 //! 4. `run`: [`execute`] validates, runs the statements (the top-N of a breakdown or a
 //!    grouped time series first, then `(other)`) and reads the batches into the result.
+//!
+//! The diagnostic shapes — lists with cursors, a session's timeline, error groups by
+//! [`fingerprint`] — read every stored event, unweighted (`plan/diagnostics.rs`,
+//! `run/lists.rs`, `run/timeline.rs`, `run/errors.rs`). Power users' SQL goes through
+//! [`execute_sql`] ([`sql`]): one read-only statement over views restricted to the
+//! project, with a time and a row limit.
 //!
 //! Every statistic is exact (no sketches yet); `docs/query.md` defines each one.
 

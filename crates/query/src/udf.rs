@@ -1,5 +1,6 @@
 //! The SQL functions the plans use besides DataFusion's own.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, StringArray, StringBuilder};
@@ -94,16 +95,19 @@ impl ScalarUDFImpl for FingerprintUdf {
         let (types, messages, stacks) = (text(types)?, text(messages)?, text(stacks)?);
         let (types, messages, stacks) = (as_strings(&types)?, as_strings(&messages)?, as_strings(&stacks)?);
         let mut out = StringBuilder::with_capacity(types.len(), types.len() * 16);
+        // Errors repeat: each distinct error of the batch is fingerprinted once.
+        let mut known: HashMap<ErrorKey<'_>, String> = HashMap::new();
         for row in 0..types.len() {
-            out.append_value(crate::fingerprint::fingerprint(
-                value(types, row),
-                value(messages, row),
-                value(stacks, row),
-            ));
+            let key = (value(types, row), value(messages, row), value(stacks, row));
+            let fingerprint = known.entry(key).or_insert_with(|| crate::fingerprint::fingerprint(key.0, key.1, key.2));
+            out.append_value(fingerprint);
         }
         Ok(ColumnarValue::Array(Arc::new(out.finish())))
     }
 }
+
+/// An error's type, message and stack.
+type ErrorKey<'a> = (Option<&'a str>, Option<&'a str>, Option<&'a str>);
 
 fn value(strings: &StringArray, row: usize) -> Option<&str> {
     (!strings.is_null(row)).then(|| strings.value(row))

@@ -19,5 +19,9 @@ fn the_examples_of_the_docs_parse() {
             panic!("this example of docs/query.md is neither a query, an answer nor a filter ({error}):\n{block}");
         }
     }
-    assert_eq!((queries, answers), (5, 5), "one query and one answer per shape, and a comparison");
+    assert_eq!(
+        (queries, answers),
+        (10, 10),
+        "one query and one answer per statistics shape and a comparison, two lists, a timeline, error groups and a group"
+    );
 }
