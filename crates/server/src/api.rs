@@ -13,6 +13,8 @@
 //!    runs on the threads that accept beacons, under `api.query_timeout_secs` (504).
 //! 3. `sightline_query::execute` validates and answers over the store's tables
 //!    ([`sightline_store::Tables`]); the answer is the `QueryResult` as JSON.
+//!    `POST /api/v1/sql` takes the same path with one read-only SQL statement, run by
+//!    `sightline_query::execute_sql` over views of the tables that hold the project only.
 //! 4. Every refusal is an [`error::ApiError`]: one code, one status, one human message,
 //!    as `{"error": {"code", "message"}}`. [`openapi`] describes all of it.
 
@@ -47,6 +49,8 @@ pub struct ApiConfig {
     pub max_concurrent_queries: usize,
     /// Threads of the query runtime, apart from the intake's.
     pub query_threads: usize,
+    /// Rows a SQL statement (`/api/v1/sql`) answers at most; the answer says when it was cut.
+    pub sql_max_rows: usize,
 }
 
 impl Default for ApiConfig {
@@ -56,6 +60,7 @@ impl Default for ApiConfig {
             max_body_bytes: 64 * 1024,
             max_concurrent_queries: 4,
             query_threads: std::thread::available_parallelism().map_or(1, |cpus| (cpus.get() / 2).max(1)),
+            sql_max_rows: 10_000,
         }
     }
 }
@@ -68,6 +73,9 @@ impl ApiConfig {
         }
         if !(1024..=16 * 1024 * 1024).contains(&self.max_body_bytes) {
             return Err("api.max_body_bytes must be between 1024 and 16777216".into());
+        }
+        if !(1..=1_000_000).contains(&self.sql_max_rows) {
+            return Err("api.sql_max_rows must be between 1 and 1000000".into());
         }
         if self.max_concurrent_queries == 0 || self.query_threads == 0 {
             return Err("api.max_concurrent_queries and api.query_threads must be at least 1".into());
@@ -109,6 +117,7 @@ impl Api {
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/query", post(handlers::query))
+        .route("/sql", post(handlers::sql))
         .route("/projects", get(handlers::projects))
         .route("/openapi.json", get(handlers::openapi))
         .fallback(handlers::not_found)

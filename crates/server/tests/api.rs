@@ -344,3 +344,44 @@ async fn tokens_created_and_revoked_while_running_count_within_seconds() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn sql_reads_the_tokens_project_only_and_never_writes() {
+    let server = start(ApiConfig { sql_max_rows: 2, ..ApiConfig::default() }, None).await;
+    for lcp in [1000.0, 2000.0, 3000.0] {
+        server.ingest_view(SHOP_KEY, lcp).await;
+    }
+    server.ingest_view(BLOG_KEY, 9000.0).await;
+    let sql = |text: &str| json!({"sql": text}).to_string();
+    let count = "SELECT count(*) AS n, max(value) AS top FROM vital WHERE name = 'lcp'";
+
+    let shop = server.post_query(Some(&server.shop_token), "/api/v1/sql", sql(count).as_bytes()).await;
+    assert_eq!(shop.status, 200, "{}", shop.text());
+    let shop = shop.json();
+    assert_eq!(shop["rows"], json!([[3, 3000.0]]), "{shop}");
+    assert_eq!(shop["columns"][0]["name"], "n");
+    let blog = server.post_query(Some(&server.all_token), "/api/v1/sql?project=blog", sql(count).as_bytes()).await;
+    assert_eq!(blog.json()["rows"], json!([[1, 9000.0]]));
+    let crossing = server.post_query(Some(&server.shop_token), "/api/v1/sql?project=blog", sql(count).as_bytes()).await;
+    crossing.assert_error(403, "forbidden");
+
+    // More rows than the server's limit: cut, and said so; a client may ask for fewer.
+    let all =
+        server.post_query(Some(&server.shop_token), "/api/v1/sql", sql("SELECT value FROM vital").as_bytes()).await;
+    let all = all.json();
+    assert_eq!((all["rows"].as_array().map(Vec::len), &all["truncated"]), (Some(2), &json!(true)), "{all}");
+    let one = json!({"sql": "SELECT value FROM vital", "max_rows": 1}).to_string();
+    let one = server.post_query(Some(&server.shop_token), "/api/v1/sql", one.as_bytes()).await.json();
+    assert_eq!(one["rows"].as_array().map(Vec::len), Some(1));
+
+    for refused in ["DELETE FROM vital", "SELECT 1; SELECT 2", "SELECT * FROM nowhere"] {
+        let answer = server.post_query(Some(&server.shop_token), "/api/v1/sql", sql(refused).as_bytes()).await;
+        answer.assert_error(400, "invalid_query");
+    }
+    server
+        .post_query(Some(SHOP_KEY), "/api/v1/sql", sql(count).as_bytes())
+        .await
+        .assert_error(401, "ingest_key_cannot_read");
+    let after = server.post_query(Some(&server.shop_token), "/api/v1/sql", sql(count).as_bytes()).await.json();
+    assert_eq!(after["rows"], json!([[3, 3000.0]]), "nothing was deleted");
+}

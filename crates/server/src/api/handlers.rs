@@ -9,7 +9,7 @@ use axum::extract::{Query as Params, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use sightline_query::{Query, QueryError, QueryResult};
+use sightline_query::{Query, QueryError, QueryResult, SqlLimits, SqlResult};
 
 use super::error::ApiError;
 use super::executor::Interrupted;
@@ -51,13 +51,7 @@ pub async fn query(
                 tracing::error!(%error, "the store's tables cannot be read");
                 ApiError::StoreUnavailable
             })?;
-            sightline_query::execute(&context, &project, &query).await.map_err(|error| match error {
-                QueryError::Invalid { .. } => ApiError::InvalidQuery(error.to_string()),
-                other => {
-                    tracing::error!(error = %other, code = other.code(), "query failed");
-                    ApiError::Internal
-                }
-            })
+            sightline_query::execute(&context, &project, &query).await.map_err(query_error)
         })
         .await;
     let elapsed_ms = started.elapsed().as_millis();
@@ -72,6 +66,65 @@ pub async fn query(
             Err(ApiError::Timeout(api.config.query_timeout_secs))
         }
         Err(Interrupted::Failed) => Err(ApiError::Internal),
+    }
+}
+
+/// The body of `POST /api/v1/sql`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SqlRequest {
+    /// One read-only statement (`SELECT …` or `WITH … SELECT …`, DataFusion SQL) over the
+    /// event tables `view`, `vital`, `error`, `request`, `resource`, `long_animation_frame`,
+    /// `action` and `custom`, which hold the request's project only.
+    pub sql: String,
+    /// At most this many rows (and never more than the server's `api.sql_max_rows`).
+    #[serde(default)]
+    pub max_rows: Option<usize>,
+}
+
+/// `POST /api/v1/sql`: one read-only SQL statement over the project's events.
+pub async fn sql(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    params: Result<Params<ProjectParam>, QueryRejection>,
+    body: Body,
+) -> Result<Json<SqlResult>, ApiError> {
+    let grant = auth::grant(&state, &headers)?;
+    let params = params.map_err(|rejection| ApiError::InvalidRequest(rejection.body_text()))?;
+    let project = auth::project(&state, &grant, params.project.as_deref())?;
+    let api = state.api.as_ref().ok_or(ApiError::StoreUnavailable)?;
+    let bytes = read_body(api, &headers, body).await?;
+    let request: SqlRequest = serde_json::from_slice(&bytes)
+        .map_err(|error| ApiError::InvalidQuery(format!("the body is not {{\"sql\": \"SELECT …\"}}: {error}")))?;
+    let max_rows = request.max_rows.unwrap_or(api.config.sql_max_rows).min(api.config.sql_max_rows);
+    // The engine's own limit is a little longer, so that the API's (504) is the one that fires.
+    let limits = SqlLimits { timeout: api.config.query_timeout() + std::time::Duration::from_secs(1), max_rows };
+    let _permit = api.running.try_acquire().map_err(|_| ApiError::Overloaded)?;
+    let tables = Arc::clone(&api.tables);
+    let answer = api
+        .executor
+        .run(api.config.query_timeout(), async move {
+            let context = tables.session_context().map_err(|error| {
+                tracing::error!(%error, "the store's tables cannot be read");
+                ApiError::StoreUnavailable
+            })?;
+            sightline_query::execute_sql(&context, &project, &request.sql, limits).await.map_err(query_error)
+        })
+        .await;
+    match answer {
+        Ok(result) => result.map(Json),
+        Err(Interrupted::TimedOut) => Err(ApiError::Timeout(api.config.query_timeout_secs)),
+        Err(Interrupted::Failed) => Err(ApiError::Internal),
+    }
+}
+
+fn query_error(error: QueryError) -> ApiError {
+    match error {
+        QueryError::Invalid { .. } => ApiError::InvalidQuery(error.to_string()),
+        other => {
+            tracing::error!(error = %other, code = other.code(), "query failed");
+            ApiError::Internal
+        }
     }
 }
 

@@ -9,7 +9,9 @@ use schemars::generate::SchemaSettings;
 use serde_json::{Value, json};
 use sightline_query::{Query, QueryResult};
 
-use super::handlers::ProjectList;
+use sightline_query::SqlResult;
+
+use super::handlers::{ProjectList, SqlRequest};
 
 /// Every error code, for the error schema.
 const ERROR_CODES: &[&str] = &[
@@ -46,6 +48,8 @@ pub fn document() -> Value {
     let query = generator.subschema_for::<Query>();
     let answer = generator.subschema_for::<QueryResult>();
     let projects = generator.subschema_for::<ProjectList>();
+    let sql_request = generator.subschema_for::<SqlRequest>();
+    let sql_answer = generator.subschema_for::<SqlResult>();
     let mut schemas = generator.take_definitions(true);
     schemas.insert("Error".into(), error_schema());
 
@@ -75,7 +79,7 @@ pub fn document() -> Value {
                     "summary": "Answer a query",
                     "description": "One question in the typed query model (`shape` tells which), answered over \
                                     the token's project. Definitions of every metric and statistic: docs/query.md.",
-                    "parameters": [project_param],
+                    "parameters": [&project_param],
                     "requestBody": {
                         "required": true,
                         "content": {"application/json": {"schema": query}}
@@ -89,6 +93,30 @@ pub fn document() -> Value {
                         "413": error_response("The body is larger than the API's limit."),
                         "503": error_response("Too many queries are running (retry after `Retry-After` seconds), or the store cannot answer."),
                         "504": error_response("The query ran past its time limit and was cancelled.")
+                    }))
+                }
+            },
+            "/api/v1/sql": {
+                "post": {
+                    "operationId": "sql",
+                    "summary": "Run one read-only SQL statement",
+                    "description": "One `SELECT` (or `WITH … SELECT`) in DataFusion SQL over the event tables, which \
+                                    hold the token's project only; at most `api.sql_max_rows` rows (`truncated` \
+                                    says when there were more). Columns: docs/storage-columns.md.",
+                    "parameters": [&project_param],
+                    "requestBody": {
+                        "required": true,
+                        "content": {"application/json": {"schema": sql_request}}
+                    },
+                    "responses": responses(json!({
+                        "200": {"description": "The columns and rows.", "content": {"application/json": {"schema": sql_answer}}},
+                        "400": error_response("Not one read-only statement, or it does not parse or plan (unknown table or column)."),
+                        "401": error_response("No token, an unknown or revoked token, or an ingest key."),
+                        "403": error_response("The token may not read this project."),
+                        "404": error_response("The project does not exist."),
+                        "413": error_response("The body is larger than the API's limit."),
+                        "503": error_response("Too many queries are running (retry after `Retry-After` seconds), or the store cannot answer."),
+                        "504": error_response("The statement ran past its time limit and was cancelled.")
                     }))
                 }
             },
@@ -165,7 +193,7 @@ mod tests {
         let text = document_text();
         let document: Value = serde_json::from_str(text).expect("valid JSON");
         let schemas = document["components"]["schemas"].as_object().expect("schemas");
-        for name in ["Query", "QueryResult", "ProjectList", "Error"] {
+        for name in ["Query", "QueryResult", "ProjectList", "SqlRequest", "SqlResult", "Error"] {
             assert!(schemas.contains_key(name), "{name} missing");
         }
         for reference in text.split("\"$ref\": \"").skip(1) {
