@@ -1,5 +1,5 @@
-//! `sightline query`: posts one query to a running server's `/api/v1/query` and prints the
-//! answer as a table or JSON. The query is given whole (`--query-json`, `--query-file`,
+//! `sightline query`: posts one query to a running server's `/api/v1/query` (or, with
+//! `--sql`, one statement to `/api/v1/sql`) and prints the answer as a table or JSON. The query is given whole (`--query-json`, `--query-file`,
 //! standard input) or built from flags for the common cases ([`flags`]); the server
 //! checks it either way, and its errors are printed as their message.
 
@@ -44,6 +44,10 @@ pub struct QueryArgs {
     /// A file holding the query as JSON; `-` reads standard input.
     #[arg(long, value_name = "FILE", conflicts_with = "metric")]
     query_file: Option<PathBuf>,
+    /// One read-only SQL statement over the project's event tables (`/api/v1/sql`), instead
+    /// of a typed query.
+    #[arg(long, value_name = "SELECT", conflicts_with_all = ["query_json", "query_file", "metric"])]
+    sql: Option<String>,
     /// The query built from flags.
     #[command(flatten)]
     flags: flags::QueryFlags,
@@ -63,14 +67,17 @@ enum Format {
 
 /// Builds the query, sends it and prints the answer.
 pub fn run(args: &QueryArgs) -> anyhow::Result<()> {
-    let body = query_body(args)?;
+    let (endpoint, body) = match &args.sql {
+        Some(sql) => ("sql", serde_json::to_vec(&serde_json::json!({ "sql": sql }))?),
+        None => ("query", query_body(args)?),
+    };
     let base = match &args.url {
         Some(url) => url.clone(),
         None => default_url(args)?,
     };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let (status, answer) = runtime
-        .block_on(async { tokio::time::timeout(CLIENT_TIMEOUT, post(&base, args, body)).await })
+        .block_on(async { tokio::time::timeout(CLIENT_TIMEOUT, post(&base, endpoint, args, body)).await })
         .context("the server did not answer in time")??;
     if status != 200 {
         bail!("{}", server_error(status, &answer));
@@ -124,14 +131,14 @@ fn default_url(args: &QueryArgs) -> anyhow::Result<Url> {
     Ok(Url::parse(&format!("http://{address}"))?)
 }
 
-async fn post(base: &Url, args: &QueryArgs, body: Vec<u8>) -> anyhow::Result<(u16, Bytes)> {
+async fn post(base: &Url, endpoint: &str, args: &QueryArgs, body: Vec<u8>) -> anyhow::Result<(u16, Bytes)> {
     if base.scheme() != "http" {
         bail!("--url must be an http:// address (for https, put the query in a file and use curl; see docs/api.md)");
     }
     let host = base.host_str().context("--url has no host")?;
     let port = base.port_or_known_default().unwrap_or(80);
     let mut target = base.clone();
-    target.set_path(&format!("{}/api/v1/query", base.path().trim_end_matches('/')));
+    target.set_path(&format!("{}/api/v1/{endpoint}", base.path().trim_end_matches('/')));
     target.set_query(None);
     if let Some(project) = &args.project {
         target.query_pairs_mut().append_pair("project", project);

@@ -153,6 +153,14 @@ fn a_token_made_by_the_cli_reads_the_project_through_sightline_query() {
     let answer: Value = serde_json::from_str(&stdout(&piped)).expect("JSON");
     assert_eq!(answer["rows"][0]["group"], json!(["Chrome"]), "{answer}");
 
+    // SQL over the project's tables, through /api/v1/sql.
+    let sql = stdout(&query(&address, &secret, &["--sql", "SELECT count(*) AS n, max(value) AS top FROM vital"]));
+    assert_eq!(sql.lines().next().map(|l| l.split_whitespace().collect::<Vec<_>>()), Some(vec!["n", "top"]), "{sql}");
+    assert!(sql.lines().any(|line| line.split_whitespace().collect::<Vec<_>>() == ["3", "3000"]), "{sql}");
+    assert!(sql.contains("(1 row)"), "{sql}");
+    let write = failure(&query(&address, &secret, &["--sql", "DELETE FROM vital"]));
+    assert!(write.contains("400"), "{write}");
+
     // The server's refusals, as their message.
     let bad = failure(&query(&address, &format!("slt_{}", "0".repeat(64)), &["--metric", "lcp"]));
     assert!(bad.contains("401") && bad.contains("unknown or revoked API token"), "{bad}");

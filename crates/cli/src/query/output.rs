@@ -13,6 +13,7 @@ pub fn table(answer: &Value) -> anyhow::Result<String> {
         Some("time_series") => series(answer),
         Some("breakdown") => breakdown(answer),
         Some("distribution") => distribution(answer),
+        None if answer.get("columns").is_some() => sql(answer),
         _ => None,
     };
     match text {
@@ -114,6 +115,37 @@ fn distribution(answer: &Value) -> Option<String> {
         })
         .collect::<Vec<_>>();
     Some(render(&["FROM", "TO", "UNITS", "SHARE", "RATING"], &rows))
+}
+
+/// The answer of `/api/v1/sql`: its columns and rows, and a note when it was cut.
+fn sql(answer: &Value) -> Option<String> {
+    let header: Vec<&str> = answer["columns"].as_array()?.iter().filter_map(|column| column["name"].as_str()).collect();
+    let rows = answer["rows"]
+        .as_array()?
+        .iter()
+        .map(|row| {
+            row.as_array()
+                .map(|cells| {
+                    cells
+                        .iter()
+                        .map(|cell| match cell {
+                            Value::String(text) => text.clone(),
+                            Value::Null => "-".to_owned(),
+                            Value::Number(_) => number(cell),
+                            other => other.to_string(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+        .collect::<Vec<Vec<String>>>();
+    let mut text = render(&header, &rows);
+    let count = rows.len();
+    text.push_str(&format!("({count} row{})\n", if count == 1 { "" } else { "s" }));
+    if answer["truncated"].as_bool() == Some(true) {
+        text.push_str("(more rows were left out: the server's api.sql_max_rows)\n");
+    }
+    Some(text)
 }
 
 fn titles(statistics: &Value) -> Option<Vec<String>> {
