@@ -340,11 +340,22 @@ mod tests {
             "\"op\"",
             "date-time",
             "\"compare\"",
+            "\"session_timeline\"",
+            "\"error_groups\"",
+            "\"cursor\"",
         ] {
             assert!(query.contains(needle), "{needle} missing from the query schema");
         }
         let answer = serde_json::to_string(&schemars::schema_for!(crate::QueryResult)).expect("serializes");
-        for needle in ["\"samples\"", "\"improved\"", "\"other\"", "\"needs_improvement\""] {
+        for needle in [
+            "\"samples\"",
+            "\"improved\"",
+            "\"other\"",
+            "\"needs_improvement\"",
+            "\"next_cursor\"",
+            "\"long_animation_frame\"",
+            "\"top_route\"",
+        ] {
             assert!(answer.contains(needle), "{needle} missing from the answer schema");
         }
     }
@@ -377,5 +388,38 @@ mod tests {
         assert!(error(format!(r#"{{"shape": "breakdown", {RANGE}, "metric": "lcp", "statistics": ["p75"], "group_by": ["os"], "limit": 0}}"#)).starts_with("limit"));
         assert!(error(format!(r#"{{"shape": "distribution", {RANGE}, "metric": "errors"}}"#)).starts_with("metric"));
         assert!(error(format!(r#"{{"shape": "pie", {RANGE}}}"#)).contains("unknown variant `pie`"));
+    }
+
+    #[test]
+    fn diagnostic_shapes_read_from_json_and_name_their_mistakes() {
+        for json in [
+            format!(r#"{{"shape": "session_list", {RANGE}, "sort_by": "errors", "limit": 20}}"#),
+            format!(r#"{{"shape": "view_list", {RANGE}, "sort_by": "inp", "order": "asc"}}"#),
+            format!(r#"{{"shape": "error_list", {RANGE}, "cursor": "7b7d"}}"#),
+            format!(r#"{{"shape": "request_list", {RANGE}, "sort_by": "duration"}}"#),
+            format!(r#"{{"shape": "session_timeline", {RANGE}, "session_id": "s1"}}"#),
+            format!(r#"{{"shape": "error_groups", {RANGE}, "sort_by": "last_seen"}}"#),
+            format!(r#"{{"shape": "error_group", {RANGE}, "fingerprint": "a35822fc09af111f", "bucket": "hour"}}"#),
+        ] {
+            assert!(parse(&json).is_ok(), "{json}: {:?}", parse(&json));
+        }
+        let error = |json: String| parse(&json).expect_err("fails");
+        assert_eq!(
+            error(format!(r#"{{"shape": "error_list", {RANGE}, "sort_by": "lcp"}}"#)),
+            "sort_by: this list sorts by time"
+        );
+        assert!(error(format!(r#"{{"shape": "view_list", {RANGE}, "sort_by": "errors"}}"#)).starts_with("sort_by"));
+        assert!(error(format!(r#"{{"shape": "session_list", {RANGE}, "limit": 1001}}"#)).starts_with("limit"));
+        assert!(
+            error(format!(r#"{{"shape": "session_timeline", {RANGE}, "session_id": ""}}"#)).starts_with("session_id")
+        );
+        assert!(
+            error(format!(r#"{{"shape": "error_group", {RANGE}, "fingerprint": "xyz", "bucket": "day"}}"#))
+                .starts_with("fingerprint")
+        );
+        assert!(error(format!(r#"{{"shape": "error_group", {RANGE}, "fingerprint": "a35822fc09af111f", "bucket": "day", "samples": 101}}"#)).starts_with("samples"));
+        assert!(
+            error(format!(r#"{{"shape": "error_groups", {RANGE}, "sort_by": "pain"}}"#)).contains("unknown variant")
+        );
     }
 }

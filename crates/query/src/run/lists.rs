@@ -18,6 +18,7 @@ use crate::{QueryError, Timestamp};
 /// The key of the last row of a page, and what it is a key of.
 #[derive(Debug, Serialize, Deserialize)]
 struct Cursor {
+    list: String,
     sort: String,
     order: String,
     k: f64,
@@ -31,14 +32,28 @@ fn order_name(order: Order) -> &'static str {
     }
 }
 
-fn encode(query: &ListQuery, after: After) -> String {
-    let cursor =
-        Cursor { sort: query.sort_by.as_str().into(), order: order_name(query.order).into(), k: after.k, id: after.id };
+fn list_name(kind: ListKind) -> &'static str {
+    match kind {
+        ListKind::Sessions => "sessions",
+        ListKind::Views => "views",
+        ListKind::Errors => "errors",
+        ListKind::Requests => "requests",
+    }
+}
+
+fn encode(kind: ListKind, query: &ListQuery, after: After) -> String {
+    let cursor = Cursor {
+        list: list_name(kind).into(),
+        sort: query.sort_by.as_str().into(),
+        order: order_name(query.order).into(),
+        k: after.k,
+        id: after.id,
+    };
     let json = serde_json::to_vec(&cursor).unwrap_or_default();
     json.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn decode(query: &ListQuery, text: &str) -> Result<After, QueryError> {
+fn decode(kind: ListKind, query: &ListQuery, text: &str) -> Result<After, QueryError> {
     let invalid = || QueryError::invalid("cursor", "not a cursor of this list: pass a `next_cursor` as it came");
     if !text.len().is_multiple_of(2) {
         return Err(invalid());
@@ -49,6 +64,9 @@ fn decode(query: &ListQuery, text: &str) -> Result<After, QueryError> {
         .collect::<Option<Vec<u8>>>()
         .ok_or_else(invalid)?;
     let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+    if cursor.list != list_name(kind) || !cursor.k.is_finite() {
+        return Err(invalid());
+    }
     if cursor.sort != query.sort_by.as_str() || cursor.order != order_name(query.order) {
         return Err(QueryError::invalid(
             "cursor",
@@ -65,7 +83,7 @@ async fn page(
     kind: ListKind,
     query: &ListQuery,
 ) -> Result<(Vec<RecordBatch>, Vec<After>), QueryError> {
-    let after = query.cursor.as_deref().map(|text| decode(query, text)).transpose()?;
+    let after = query.cursor.as_deref().map(|text| decode(kind, query, text)).transpose()?;
     let scope = Scope { project, range: query.range, filters: &query.filters };
     let statement = diagnostics::list(kind, &scope, query.sort_by, query.order, query.limit, after.as_ref())?;
     let batches = collect(context, statement).await?;
@@ -80,13 +98,13 @@ async fn page(
 }
 
 /// The rows past the limit are dropped, and the last row kept makes the next cursor.
-fn finish<T>(query: &ListQuery, mut rows: Vec<T>, mut keys: Vec<After>) -> ListResult<T> {
+fn finish<T>(kind: ListKind, query: &ListQuery, mut rows: Vec<T>, mut keys: Vec<After>) -> ListResult<T> {
     if rows.len() <= query.limit {
         return ListResult { rows, next_cursor: None };
     }
     rows.truncate(query.limit);
     keys.truncate(query.limit);
-    let next_cursor = keys.pop().map(|after| encode(query, after));
+    let next_cursor = keys.pop().map(|after| encode(kind, query, after));
     ListResult { rows, next_cursor }
 }
 
@@ -131,7 +149,7 @@ pub(super) async fn sessions(
             });
         }
     }
-    Ok(finish(query, rows, keys))
+    Ok(finish(ListKind::Sessions, query, rows, keys))
 }
 
 pub(super) async fn views(
@@ -163,7 +181,7 @@ pub(super) async fn views(
             });
         }
     }
-    Ok(finish(query, rows, keys))
+    Ok(finish(ListKind::Views, query, rows, keys))
 }
 
 pub(super) async fn errors(
@@ -195,7 +213,7 @@ pub(super) async fn errors(
             });
         }
     }
-    Ok(finish(query, rows, keys))
+    Ok(finish(ListKind::Errors, query, rows, keys))
 }
 
 pub(super) async fn requests(
@@ -227,5 +245,5 @@ pub(super) async fn requests(
             });
         }
     }
-    Ok(finish(query, rows, keys))
+    Ok(finish(ListKind::Requests, query, rows, keys))
 }

@@ -450,3 +450,26 @@ async fn a_session_timeline_has_every_event_in_order() {
     assert_eq!(context.browser.as_deref(), Some(records[0].context.client.browser.as_str()));
     assert_eq!(context.user_id, records[0].context.user_id);
 }
+
+#[tokio::test]
+async fn a_cursor_belongs_to_its_list_sort_and_order() {
+    let fixture = fixture().await;
+    let query = list(all_days(), &[], ListSort::Time, Order::Desc, 5);
+    let page = errors_list(fixture.run(Query::ErrorList(query.clone())).await);
+    let cursor = page.next_cursor.expect("more than one page");
+    let refuse = |query: Query| {
+        let fixture = &fixture;
+        async move {
+            let error = sightline_query::execute(&fixture.context, "shop", &query).await.expect_err("refused");
+            assert!(error.to_string().starts_with("cursor: "), "{error}");
+        }
+    };
+    let with =
+        |cursor: &str, sort, order| ListQuery { cursor: Some(cursor.into()), sort_by: sort, order, ..query.clone() };
+    refuse(Query::RequestList(with(&cursor, ListSort::Time, Order::Desc))).await;
+    refuse(Query::ErrorList(with(&cursor, ListSort::Time, Order::Asc))).await;
+    refuse(Query::ErrorList(with("not a cursor", ListSort::Time, Order::Desc))).await;
+    refuse(Query::ErrorList(with(&cursor[..cursor.len() - 2], ListSort::Time, Order::Desc))).await;
+    let next = errors_list(fixture.run(Query::ErrorList(with(&cursor, ListSort::Time, Order::Desc))).await);
+    assert!(next.rows[0].time <= page.rows[4].time);
+}
