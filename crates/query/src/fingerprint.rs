@@ -283,4 +283,30 @@ global code@https://shop.test/app.js:5:1";
         assert_eq!(fingerprint(None, Some("boom 1"), None), fingerprint(None, Some("boom 2"), None));
         assert_eq!(fingerprint(None, None, None), fingerprint(None, Some(""), Some("")));
     }
+
+    proptest::proptest! {
+        /// Any text is a message and a stack: nothing panics, and the fingerprint has 16 hex digits.
+        #[test]
+        fn any_text_has_a_fingerprint(error_type in ".{0,20}", message in ".{0,80}", stack in "(.{0,60}\\n){0,8}") {
+            let fp = fingerprint(Some(&error_type), Some(&message), Some(&stack));
+            proptest::prop_assert!(fp.len() == 16 && fp.bytes().all(|b| b.is_ascii_hexdigit()));
+        }
+
+        /// Numbers never split a group: any digit of a message may change.
+        #[test]
+        fn digits_do_not_matter(message in "[ a-z0-9.:'/-]{0,60}", digit in 0u8..10) {
+            let other: String = message
+                .chars()
+                .map(|c| if c.is_ascii_digit() { char::from(b'0' + digit) } else { c })
+                .collect();
+            proptest::prop_assert_eq!(normalize_message(&message), normalize_message(&other));
+        }
+
+        /// Normalizing twice is normalizing once.
+        #[test]
+        fn normalizing_is_idempotent(message in ".{0,80}") {
+            let once = normalize_message(&message);
+            proptest::prop_assert_eq!(normalize_message(&once), once);
+        }
+    }
 }
