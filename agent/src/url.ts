@@ -4,8 +4,15 @@
 /** Reduces `raw` (absolute, or relative to `base`) to what may be sent. */
 export function scrubUrl(raw: string, allow: readonly string[] = [], base?: string): string {
   // Already what the URL parser would give (the browser's own URLs mostly are): no query, no
-  // fragment, no credentials, a lowercase host, a path without dot segments or escapes.
-  if (/^https?:\/\/[a-z\d.-]+(:(?!80\/|443\/)[1-9]\d*)?\/[\w\-~:@!$&'()*+,;=/]*$/.test(raw) && !raw.includes("/.")) return raw.slice(0, 2048);
+  // fragment, no credentials, a lowercase host name (its last label starting with a letter:
+  // never read as IPv4) or a dotted IPv4 without leading zeros (one above 255 is no URL: the
+  // parser's fallback below gives the same), no default port, a path without dot segments or
+  // escapes.
+  if (
+    /^https?:\/\/(([a-z\d-]+\.)*[a-z][a-z\d-]*|((?!0\d)\d+\.){3}(?!0\d)\d+)(:(?!80\/|443\/)[1-9]\d*)?\/[\w\-~:@!$&'()*+,;=/]*$/.test(raw) &&
+    !raw.includes("/.")
+  )
+    return raw.slice(0, 2048);
   let u: URL;
   try {
     u = new URL(raw, base);

@@ -35,8 +35,20 @@ describe("scrubUrl", () => {
       "https://a.example/a%20b",
       "https://a.example/x?",
       "https://user@a.example/x",
+      "http://127.0.0.1/x",
+      "http://127.000.0.1/x",
+      "http://0x7f.1/x",
+      "http://2130706433/x",
+      "http://1.2.3/x",
+      "http://a.0xfg/x",
+      "http://a.example./x",
+      "http://a.b2/x",
+      "http://a.2b/x",
     ])
       expect(scrubUrl(u)).toBe(new URL(u).origin + new URL(u).pathname);
+    // Not URLs at all: the same answer as the parser's fallback.
+    for (const u of ["http://256.1.1.1/x", "http://1.1.1.4294967296/x", "http://a.0x1f/x"])
+      expect(scrubUrl(u)).toBe(u);
   });
 
   it("keeps ports and cuts absurd URLs", () => {
