@@ -88,3 +88,44 @@ async fn scans_read_only_the_files_of_the_project_and_range() {
         }
     }
 }
+
+#[tokio::test]
+async fn diagnostic_scans_read_only_the_files_of_the_project_and_range() {
+    use crate::plan::diagnostics;
+    use crate::query::{ErrorGroupSort, ListKind, ListSort, Order};
+
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let (store, _) = EmbeddedStore::open(dir.path(), &Default::default()).expect("opens");
+    let store = Arc::new(store);
+    let records =
+        (0..3).map(|day| view("shop", BASE_MS + day * DAY_MS + 3_600_000)).chain([view("other", BASE_MS + DAY_MS)]);
+    store.append(records.collect()).await.expect("appends");
+    store.flush().await.expect("flushes");
+    let context = session_context(&store).expect("registers");
+    let mut state = context.state();
+    for function in crate::udf::functions() {
+        datafusion::execution::FunctionRegistry::register_udf(&mut state, Arc::new(function)).expect("registers");
+    }
+    let context = datafusion::prelude::SessionContext::new_with_state(state);
+
+    let range = TimeRange { from: Timestamp(BASE_MS + DAY_MS), to: Timestamp(BASE_MS + 2 * DAY_MS) };
+    let scope = Scope { project: "shop", range, filters: &[] };
+    let statements = [
+        diagnostics::list(ListKind::Sessions, &scope, ListSort::Time, Order::Desc, 10, None).expect("plans"),
+        diagnostics::list(ListKind::Views, &scope, ListSort::Lcp, Order::Desc, 10, None).expect("plans"),
+        diagnostics::list(ListKind::Errors, &scope, ListSort::Time, Order::Desc, 10, None).expect("plans"),
+        diagnostics::error_groups(&scope, None, ErrorGroupSort::Count, 10),
+        diagnostics::timeline(&scope, "s", "vital", "e.\"value\" AS val", 10),
+    ];
+    for (i, statement) in statements.into_iter().enumerate() {
+        let params = statement.params.into_iter().map(Into::into).collect();
+        let frame = context.sql(&statement.text).await.expect("parses");
+        let frame = frame.with_param_values(ParamValues::List(params)).expect("binds");
+        let physical = frame.create_physical_plan().await.expect("plans");
+        let text = displayable(physical.as_ref()).indent(true).to_string();
+        assert!(!text.contains("2026-01-03") && !text.contains("2026-01-01") && !text.contains("/other/"), "{text}");
+        if i < 2 {
+            assert!(text.contains("view/shop/2026-01-02"), "{text}");
+        }
+    }
+}
