@@ -202,6 +202,11 @@ async fn view_and_session_pages_cover_every_row_once_with_their_figures() {
         assert!(row.end >= row.start);
     }
     once(rows.iter().map(|r| r.session_id.clone()), &sessions.keys().cloned().collect(), "sessions");
+    let rows =
+        fixture.pages(list(range, &[], ListSort::Duration, Order::Asc, 300), Query::SessionList, sessions_list).await;
+    let durations: Vec<i64> = rows.iter().map(|r| r.end.ms() - r.start.ms()).collect();
+    assert!(durations.windows(2).all(|w| w[0] <= w[1]), "shortest first");
+    once(rows.iter().map(|r| r.session_id.clone()), &sessions.keys().cloned().collect(), "sessions by duration");
 }
 
 #[tokio::test]

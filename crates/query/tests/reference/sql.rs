@@ -93,6 +93,8 @@ async fn rows_and_time_are_limited() {
     assert_eq!(result.columns[1].name, "timestamp");
     assert!(result.columns[1].data_type.starts_with("Timestamp"), "{:?}", result.columns);
     assert!(result.rows[0][0].is_string() && result.rows[0][2].is_number(), "{:?}", result.rows[0]);
+    let time = result.rows[0][1].as_str().expect("a time as text");
+    assert!(time.starts_with("2026-01-0") && time.contains('T'), "{time}");
 
     let exact = execute_sql(&fixture.context, "shop", "SELECT * FROM generate_series(1, 25)", limits).await;
     assert!(matches!(exact, Ok(SqlResult { truncated: false, ref rows, .. }) if rows.len() == 25), "{exact:?}");
