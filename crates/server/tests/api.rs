@@ -288,7 +288,9 @@ async fn a_slow_query_is_cancelled_at_its_limit_while_beacons_still_flow() {
 #[tokio::test]
 async fn a_store_that_cannot_answer_is_a_503() {
     let server = start(ApiConfig::default(), Some(Arc::new(SlowTables { delay: Duration::ZERO }))).await;
-    server.query(&server.shop_token, &views_query()).await.assert_error(503, "store_unavailable");
+    let answer = server.query(&server.shop_token, &views_query()).await;
+    answer.assert_error(503, "store_unavailable");
+    assert_eq!(answer.header("retry-after"), Some("1"));
 }
 
 #[tokio::test]
