@@ -111,7 +111,7 @@ impl ListQuery {
             return Err(QueryError::invalid("sort_by", format!("this list sorts by {}", names.join(", "))));
         }
         validate_rows("limit", self.limit, MAX_ROWS)?;
-        if self.cursor.as_ref().is_some_and(|c| c.len() > 4 * MAX_VALUE_BYTES) {
+        if self.cursor.as_ref().is_some_and(|c| c.len() > 16 * MAX_VALUE_BYTES) {
             return Err(QueryError::invalid("cursor", "not a cursor of this list"));
         }
         Ok(())
