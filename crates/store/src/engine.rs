@@ -15,6 +15,7 @@
 //! Layout under `<data_dir>/store/`: `manifest.json`, `wal/` and `tables/` (see
 //! `docs/storage.md`).
 
+mod background;
 mod buffer;
 mod codec;
 mod compaction;
@@ -262,7 +263,7 @@ impl EmbeddedStore {
             return Ok(FlushReport::default());
         }
         let dir = self.dir.clone();
-        let written = tokio::task::spawn_blocking(move || {
+        let written = background::run("sightline-flush", move || {
             let tables = dir.join(manifest::TABLES_DIR);
             let name = format!("f{:020}", flushed_lsn.0);
             let mut files = Vec::new();
@@ -275,7 +276,7 @@ impl EmbeddedStore {
             Ok::<_, StoreError>((files, manifest))
         })
         .await
-        .unwrap_or_else(|error| Err(StoreError::Write(format!("the flush task failed: {error}"))));
+        .and_then(|written| written);
         let (files, manifest) = match written {
             Ok(written) => written,
             Err(error) => {

@@ -80,9 +80,7 @@ impl EmbeddedStore {
         for group in groups.into_iter().take(max_groups) {
             let tables = self.dir.join(TABLES_DIR);
             let sources = group.clone();
-            let merged = tokio::task::spawn_blocking(move || merge(&tables, &sources))
-                .await
-                .unwrap_or_else(|error| Err(StoreError::Write(format!("the compaction task failed: {error}"))))?;
+            let merged = super::background::run("sightline-merge", move || merge(&tables, &sources)).await??;
             self.stopped_before_swap()?;
             if let Err(error) = self.swap_files(&group, merged.file.as_slice()).await {
                 if let Some(file) = &merged.file {

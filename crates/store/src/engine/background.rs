@@ -1,0 +1,68 @@
+//! Flushes and merges run on threads of their own at a low CPU priority (nice 10 on
+//! Linux): they are seconds of CPU in bursts, and on a small machine they would otherwise
+//! take a whole core from the intake, whose acknowledgements wait for the CPU meanwhile.
+//! The work gets the CPU the intake leaves; the buffer bounds how far it can fall behind.
+
+use crate::StoreError;
+
+/// The nice value of background threads (0 is normal, 19 the lowest priority).
+const BACKGROUND_NICE: i32 = 10;
+
+/// Runs `work` on a new thread named `name` at the background priority; its result, or
+/// an error when the thread could not start or the work panicked.
+pub(crate) async fn run<T, F>(name: &str, work: F) -> Result<T, StoreError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
+    let (sender, receiver) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name(name.to_owned())
+        .spawn(move || {
+            lower_priority();
+            let _ = sender.send(work());
+        })
+        .map_err(|error| StoreError::Write(format!("cannot start the {name} thread: {error}")))?;
+    receiver.await.map_err(|_| StoreError::Write(format!("the {name} thread failed (see the log for its panic)")))
+}
+
+/// Lowers this thread's priority: on Linux a nice value belongs to a thread, not to the process.
+#[cfg(target_os = "linux")]
+fn lower_priority() {
+    if let Err(error) = rustix::process::setpriority_process(None, BACKGROUND_NICE) {
+        tracing::debug!(%error, "cannot lower the priority of a background thread; it runs at normal priority");
+    }
+}
+
+/// Elsewhere a nice value may apply to the whole process: the thread keeps its priority.
+#[cfg(not(target_os = "linux"))]
+fn lower_priority() {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn work_runs_on_a_named_thread_at_background_priority_and_returns_its_result() {
+        let (name, nice) = run("sightline-test", || {
+            let name = std::thread::current().name().map(str::to_owned);
+            #[cfg(target_os = "linux")]
+            let nice = rustix::process::getpriority_process(None).ok();
+            #[cfg(not(target_os = "linux"))]
+            let nice = Some(BACKGROUND_NICE);
+            (name, nice)
+        })
+        .await
+        .expect("the work ran");
+        assert_eq!(name.as_deref(), Some("sightline-test"));
+        assert_eq!(nice, Some(BACKGROUND_NICE));
+        #[cfg(target_os = "linux")]
+        assert_eq!(rustix::process::getpriority_process(None).ok(), Some(0), "the caller's priority is untouched");
+    }
+
+    #[tokio::test]
+    async fn a_panic_in_the_work_is_an_error() {
+        let result: Result<(), _> = run("sightline-test", || panic!("the work failed")).await;
+        assert!(matches!(result, Err(StoreError::Write(message)) if message.contains("sightline-test thread failed")));
+    }
+}
