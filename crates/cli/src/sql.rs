@@ -11,10 +11,8 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 use datafusion::execution::context::SQLOptions;
-use datafusion::sql::parser::{DFParser, Statement};
-use datafusion::sql::sqlparser::ast::Statement as SqlStatement;
 use sightline_store::arrow::json::{LineDelimitedWriter, WriterBuilder};
 use sightline_store::arrow::record_batch::RecordBatch;
 use sightline_store::arrow::util::pretty::pretty_format_batches;
@@ -52,28 +50,13 @@ enum Format {
 
 /// Checks the query, runs it on the stopped store and prints the rows.
 pub fn run(args: &SqlArgs) -> anyhow::Result<()> {
-    check_read_only(&args.query)?;
+    sightline_query::check_read_only(&args.query)?;
     let overrides = Overrides { config: args.config.clone(), data_dir: args.data_dir.clone(), ..Overrides::default() };
     let config = Config::load(&overrides)?;
     refuse_a_running_server(&config.data_dir)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let batches = runtime.block_on(query(&config, &args.query))?;
     print(&batches, args.format)
-}
-
-/// Accepts exactly one query statement (`SELECT`, `WITH`, `VALUES`); anything that could
-/// change the store, create tables, read other files or change settings is refused here,
-/// and once more by DataFusion's own options when the plan is made.
-fn check_read_only(sql: &str) -> anyhow::Result<()> {
-    let mut statements = DFParser::parse_sql(sql).context("the query does not parse")?;
-    let Some(statement) = statements.pop_front() else { bail!("the query is empty: give one SELECT statement") };
-    if !statements.is_empty() {
-        bail!("give one statement, not {}", statements.len() + 1);
-    }
-    match statement {
-        Statement::Statement(inner) if matches!(*inner, SqlStatement::Query(_)) => Ok(()),
-        _ => bail!("only a read-only query is allowed (SELECT … or WITH … SELECT …)"),
-    }
 }
 
 async fn query(config: &Config, sql: &str) -> anyhow::Result<Vec<RecordBatch>> {
@@ -103,30 +86,4 @@ fn print(batches: &[RecordBatch], format: Format) -> anyhow::Result<()> {
     }
     out.flush()?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::check_read_only;
-
-    #[test]
-    fn only_one_query_statement_passes() {
-        for sql in ["SELECT 1", "select * from vital where name = 'lcp'", "WITH v AS (SELECT 1 AS x) SELECT x FROM v"] {
-            assert!(check_read_only(sql).is_ok(), "{sql}");
-        }
-        for sql in [
-            "",
-            "SELECT 1; SELECT 2",
-            "INSERT INTO vital VALUES (1)",
-            "DELETE FROM vital",
-            "CREATE TABLE t AS SELECT 1",
-            "CREATE EXTERNAL TABLE t STORED AS PARQUET LOCATION '/etc'",
-            "COPY (SELECT 1) TO '/tmp/x.parquet'",
-            "DROP TABLE vital",
-            "SET datafusion.execution.batch_size = 1",
-            "EXPLAIN SELECT 1",
-        ] {
-            assert!(check_read_only(sql).is_err(), "{sql}");
-        }
-    }
 }

@@ -51,4 +51,4 @@ pub use result::{
     ValuesResult, ViewRow,
 };
 pub use run::{HistogramBuckets, execute, histogram_buckets};
-pub use sql::{SqlColumn, SqlLimits, SqlResult, execute_sql};
+pub use sql::{SqlColumn, SqlLimits, SqlResult, check_read_only, execute_sql};

@@ -119,8 +119,9 @@ pub async fn execute_sql(
     Ok(SqlResult { columns, rows, truncated })
 }
 
-/// Accepts exactly one query statement (`SELECT`, `WITH`, `VALUES`).
-fn check_read_only(sql: &str) -> Result<(), QueryError> {
+/// Accepts exactly one query statement (`SELECT`, `WITH`, `VALUES`): the first check of
+/// [`execute_sql`], also used by `sightline sql` on a stopped store.
+pub fn check_read_only(sql: &str) -> Result<(), QueryError> {
     let invalid = |message: String| QueryError::invalid("sql", message);
     let mut statements = DFParser::parse_sql(sql).map_err(|error| invalid(error.to_string()))?;
     let Some(statement) = statements.pop_front() else {
