@@ -1,0 +1,184 @@
+// Talking to the server: the session cookie (sent by the browser), the CSRF header on every
+// write, errors as `{code, message}` with the message shown to the user.
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type Listener = () => void;
+let onUnauthorized: Listener = () => {};
+/** Called when any request answers 401: the session ended. */
+export function setUnauthorizedHandler(listener: Listener): void {
+  onUnauthorized = listener;
+}
+
+async function readError(response: Response): Promise<ApiError> {
+  let code = "http_" + response.status;
+  let message = `The server answered ${response.status} ${response.statusText}.`;
+  try {
+    const body = (await response.json()) as { code?: string; message?: string; error?: { code?: string; message?: string } };
+    const error = body.error ?? body;
+    if (typeof error.code === "string") code = error.code;
+    if (typeof error.message === "string") message = error.message;
+  } catch {
+    // not JSON: keep the status line
+  }
+  return new ApiError(response.status, code, message);
+}
+
+// The server runs a few queries at once (api.max_concurrent_queries, 4 by default) and
+// answers 503 past that: keep at most three in flight, and retry a 503 after Retry-After.
+const MAX_IN_FLIGHT = 3;
+let inFlight = 0;
+const waiting: Array<() => void> = [];
+async function slot(): Promise<() => void> {
+  if (inFlight >= MAX_IN_FLIGHT) await new Promise<void>((go) => waiting.push(go));
+  inFlight++;
+  return () => {
+    inFlight--;
+    waiting.shift()?.();
+  };
+}
+
+export async function request<T>(
+  method: string,
+  path: string,
+  options: { body?: unknown; params?: Record<string, string | undefined>; signal?: AbortSignal; quiet401?: boolean } = {},
+): Promise<T> {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(options.params ?? {})) if (value !== undefined) query.set(key, value);
+  const url = query.size ? `${path}?${query}` : path;
+  const headers: Record<string, string> = { accept: "application/json" };
+  if (method !== "GET") headers["x-sightline-csrf"] = "1";
+  if (options.body !== undefined) headers["content-type"] = "application/json";
+  let response: Response | undefined;
+  for (let attempt = 0; ; attempt++) {
+    const release = await slot();
+    try {
+      options.signal?.throwIfAborted();
+      response = await fetch(url, {
+        method,
+        headers,
+        credentials: "same-origin",
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        signal: options.signal,
+      });
+    } catch (error) {
+      if ((error as Error).name === "AbortError") throw error;
+      throw new ApiError(0, "network", "The server cannot be reached. Check that sightline is running, then reload.");
+    } finally {
+      release();
+    }
+    if (response.status !== 503 || attempt >= 4) break;
+    const wait = Math.min(5, Number(response.headers.get("retry-after")) || 1);
+    await new Promise((go) => setTimeout(go, wait * 1000 * (0.5 + Math.random())));
+  }
+  if (!response.ok) {
+    const error = await readError(response);
+    if (response.status === 401 && !options.quiet401) onUnauthorized();
+    throw error;
+  }
+  if (response.status === 204) return undefined as T;
+  return (await response.json()) as T;
+}
+
+// --- session -------------------------------------------------------------------------------
+
+export interface SessionInfo {
+  user: string;
+}
+
+export const getSession = () => request<SessionInfo>("GET", "/api/v1/session", { quiet401: true });
+export const login = (user: string, password: string) =>
+  request<SessionInfo>("POST", "/api/v1/session", { body: { user, password }, quiet401: true });
+export const logout = () => request<void>("DELETE", "/api/v1/session", { quiet401: true });
+
+// --- projects ------------------------------------------------------------------------------
+
+export interface Project {
+  id: string;
+  name?: string;
+  /** The ingest key, when the server tells it (the Setup page's snippet needs it). */
+  ingest_key?: string;
+}
+
+export const getProjects = (signal?: AbortSignal) =>
+  request<{ projects: Project[] }>("GET", "/api/v1/projects", { signal });
+
+// --- queries -------------------------------------------------------------------------------
+
+const cache = new Map<string, unknown>();
+const CACHE_SIZE = 100;
+
+/** One query of the typed model; answers are cached by project and body for back/forward. */
+export async function query<T>(project: string, body: unknown, signal?: AbortSignal): Promise<T> {
+  const key = project + "\n" + JSON.stringify(body);
+  if (cache.has(key)) return cache.get(key) as T;
+  const answer = await request<T>("POST", "/api/v1/query", { body, params: { project }, signal });
+  cache.set(key, answer);
+  if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+  return answer;
+}
+
+export interface SqlAnswer {
+  columns: Array<{ name: string; data_type: string }>;
+  rows: unknown[][];
+  truncated: boolean;
+}
+
+export async function sql(project: string, statement: string, signal?: AbortSignal, maxRows = 200): Promise<SqlAnswer> {
+  const key = project + "\nsql\n" + statement;
+  if (cache.has(key)) return cache.get(key) as SqlAnswer;
+  const answer = await request<SqlAnswer>("POST", "/api/v1/sql", {
+    body: { sql: statement, max_rows: maxRows },
+    params: { project },
+    signal,
+  });
+  cache.set(key, answer);
+  return answer;
+}
+
+/** A SQL string literal: single quotes doubled. Only for values read back from the store. */
+export function sqlString(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+/** Rows of a SQL answer as objects keyed by column name. */
+export function sqlRows(answer: SqlAnswer): Array<Record<string, unknown>> {
+  return answer.rows.map((row) => Object.fromEntries(answer.columns.map((c, i) => [c.name, row[i]])));
+}
+
+export const clearCache = () => cache.clear();
+
+// --- outcomes ------------------------------------------------------------------------------
+
+export interface OutcomeBucket {
+  time: string;
+  accepted: number;
+  dropped: Record<string, number>;
+}
+
+/**
+ * Per-minute accepted and dropped-by-reason counts. The server's exact shape is read
+ * defensively (`buckets` or `points`, `dropped` as a map or a list of `{reason, count}`).
+ */
+export async function outcomes(project: string, from: string, to: string, signal?: AbortSignal): Promise<OutcomeBucket[]> {
+  const raw = await request<Record<string, unknown>>("GET", "/api/v1/outcomes", { params: { project, from, to }, signal });
+  const list = (raw.buckets ?? raw.points ?? raw.series ?? []) as Array<Record<string, unknown>>;
+  return list.map((b) => {
+    const dropped: Record<string, number> = {};
+    const d = b.dropped ?? b.reasons;
+    if (Array.isArray(d)) {
+      for (const item of d as Array<{ reason: string; count: number }>) dropped[String(item.reason)] = Number(item.count) || 0;
+    } else if (d && typeof d === "object") {
+      for (const [reason, count] of Object.entries(d as Record<string, unknown>)) dropped[reason] = Number(count) || 0;
+    }
+    return { time: String(b.time ?? b.minute ?? ""), accepted: Number(b.accepted) || 0, dropped };
+  });
+}

@@ -1,0 +1,6 @@
+import type { Ctx } from "../ctx";
+import { Empty } from "../ui/components";
+
+export function PagesPage(_props: { ctx: Ctx }) {
+  return <Empty>Coming soon.</Empty>;
+}
