@@ -30,36 +30,32 @@ function tile(values: ValueTile[], metric: string, statistic: string): ValueTile
 }
 
 /** Release markers: the first bucket in which each release appears (after the range start). */
-export function releaseMarkers(answer: TimeSeriesAnswer, from: number): Marker[] {
-  const markers: Marker[] = [];
-  for (const s of answer.series) {
-    if (s.other || !s.group || !s.points.length) continue;
-    const first = Date.parse(s.points[0].time);
-    if (first > from + 60_000) markers.push({ time: first, label: s.group });
-  }
-  return markers;
+export function releaseMarkers(answer: TimeSeriesAnswer): Marker[] {
+  const firsts = answer.series
+    .filter((s) => s.points.length)
+    .map((s) => ({ group: s.other ? undefined : s.group, time: Date.parse(s.points[0].time) }));
+  const start = Math.min(...firsts.map((f) => f.time));
+  // A release already there when the data starts was not released in the range.
+  return firsts.filter((f) => f.group && f.time > start).map((f) => ({ time: f.time, label: `release ${f.group}` }));
 }
 
 export function OverviewPage({ ctx }: { ctx: Ctx }) {
   const stat = PERCENTILES.includes(ctx.view.params.stat ?? "") ? ctx.view.params.stat! : "p75";
   const chartMetric = (VITALS as readonly string[]).includes(ctx.view.params.chart ?? "") ? ctx.view.params.chart! : "lcp";
   const bucket = bucketFor(ctx.range);
-  const values = useAsync(`${ctx.key}|${stat}`, (signal) =>
-    query<ValuesAnswer>(
-      ctx.project,
-      {
-        shape: "values",
-        range: ctx.iso,
-        filters: ctx.filters,
-        tiles: [
-          ...VITALS.flatMap((m) => [stat, "good", "needs_improvement", "poor"].map((s) => ({ metric: m, statistic: s }))),
-          ...COUNTS.map(([metric, statistic]) => ({ metric, statistic })),
-        ],
-        compare: { range: isoRange(previousRange(ctx.range)) },
-      },
-      signal,
-    ),
-  );
+  // At most 20 tiles a query: the vitals in one, the counts in another, both in parallel.
+  const values = useAsync(`${ctx.key}|${stat}`, (signal) => {
+    const ask = (tiles: Array<{ metric: string; statistic: string }>) =>
+      query<ValuesAnswer>(
+        ctx.project,
+        { shape: "values", range: ctx.iso, filters: ctx.filters, tiles, compare: { range: isoRange(previousRange(ctx.range)) } },
+        signal,
+      );
+    return Promise.all([
+      ask(VITALS.flatMap((m) => [stat, "good", "needs_improvement", "poor"].map((s) => ({ metric: m, statistic: s })))),
+      ask(COUNTS.map(([metric, statistic]) => ({ metric, statistic }))),
+    ]).then(([a, b]) => ({ values: [...a.values, ...b.values] }));
+  });
   const traffic = useAsync(`${ctx.key}|traffic`, (signal) =>
     query<TimeSeriesAnswer>(
       ctx.project,
@@ -84,7 +80,7 @@ export function OverviewPage({ ctx }: { ctx: Ctx }) {
     ),
   );
   const setParam = (key: string, value: string) => navigate({ ...ctx.view, params: { ...ctx.view.params, [key]: value } });
-  const markers = traffic.data ? releaseMarkers(traffic.data, ctx.range.from) : [];
+  const markers = traffic.data ? releaseMarkers(traffic.data) : [];
   return (
     <>
       <div class="toolbar">

@@ -100,7 +100,7 @@ export interface Comparison {
 }
 
 export function Trend({ comparison, label = "vs previous period" }: { comparison?: Comparison; label?: string }) {
-  if (!comparison || comparison.baseline === null) return <span class="trend neutral">no earlier data</span>;
+  if (!comparison || comparison.baseline === null || (comparison.baseline === 0 && comparison.relative === null)) return <span class="trend neutral">no earlier data</span>;
   const arrow = comparison.direction === "up" ? "\u2191" : comparison.direction === "down" ? "\u2193" : "\u2192";
   const word = comparison.improved === true ? " better" : comparison.improved === false ? " worse" : "";
   return (
