@@ -1,6 +1,302 @@
-import type { Ctx } from "../ctx";
-import { Empty } from "../ui/components";
+// Sessions: a list (sorted, paged by cursor, narrowed by the filter bar) and one session's
+// timeline of views, vitals, actions, errors and requests, with one view's resource waterfall.
 
-export function SessionsPage(_props: { ctx: Ctx }) {
-  return <Empty>Coming soon.</Empty>;
+import { Fragment } from "preact";
+import { useState } from "preact/hooks";
+
+import { query, sql, sqlRows, sqlString } from "../api";
+import type { Ctx } from "../ctx";
+import { formatBytes, formatCount, formatDuration, formatTime, formatValue } from "../format";
+import { RATING_COLOUR, rating } from "../ratings";
+import { linkProps, navigate } from "../router";
+import { toPage } from "../state";
+import type { ListAnswer, SessionRow, TimelineAnswer, TimelineEvent } from "../types";
+import { useAsync } from "../ui/async";
+import { type Column, Empty, RatingBadge, Section, Show, Table, UrlText } from "../ui/components";
+
+const SORTS: Array<[string, string]> = [
+  ["time", "Start"],
+  ["duration", "Duration"],
+  ["views", "Page views"],
+  ["errors", "Errors"],
+];
+
+export function SessionsPage({ ctx }: { ctx: Ctx }) {
+  return ctx.view.detail ? <SessionTimeline ctx={ctx} sessionId={ctx.view.detail} /> : <SessionList ctx={ctx} />;
+}
+
+function SessionList({ ctx }: { ctx: Ctx }) {
+  const sort = SORTS.some(([s]) => s === ctx.view.params.sort) ? ctx.view.params.sort! : "time";
+  const cursor = ctx.view.params.cursor;
+  const [previous, setPrevious] = useState<string[]>([]);
+  const result = useAsync(`${ctx.key}|sessions|${sort}|${cursor ?? ""}`, (signal) =>
+    query<ListAnswer<SessionRow>>(
+      ctx.project,
+      { shape: "session_list", range: ctx.iso, filters: ctx.filters, sort_by: sort, limit: 50, ...(cursor ? { cursor } : {}) },
+      signal,
+    ),
+  );
+  const go = (params: Record<string, string>) => navigate({ ...ctx.view, params });
+  const columns: Array<Column<SessionRow>> = [
+    {
+      key: "start",
+      label: "Start",
+      render: (s) => (
+        <a {...linkProps(toPage(ctx.view, "sessions", s.session_id))} onClick={(e) => e.stopPropagation()}>
+          {formatTime(s.start)}
+        </a>
+      ),
+      sort: (s) => s.start,
+    },
+    {
+      key: "duration",
+      label: "Duration",
+      numeric: true,
+      render: (s) => formatDuration(Date.parse(s.end) - Date.parse(s.start)),
+      sort: (s) => Date.parse(s.end) - Date.parse(s.start),
+    },
+    { key: "views", label: "Page views", numeric: true, render: (s) => formatCount(s.views), sort: (s) => s.views },
+    { key: "errors", label: "Errors", numeric: true, render: (s) => formatCount(s.errors), sort: (s) => s.errors },
+    { key: "user", label: "User", render: (s) => s.user_id ?? "–", sort: (s) => s.user_id },
+    { key: "country", label: "Country", render: (s) => s.country ?? "–", sort: (s) => s.country },
+    { key: "browser", label: "Browser", render: (s) => `${s.browser ?? "–"} / ${s.os ?? "–"}`, sort: (s) => s.browser },
+    { key: "device", label: "Device", render: (s) => s.device_class ?? "–", sort: (s) => s.device_class },
+    { key: "release", label: "Release", render: (s) => s.release ?? "–", sort: (s) => s.release },
+  ];
+  return (
+    <>
+      <div class="toolbar">
+        <label>
+          Sort by
+          <select name="sort" value={sort} onChange={(e) => go({ sort: (e.target as HTMLSelectElement).value })}>
+            {SORTS.map(([s, label]) => (
+              <option key={s} value={s}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <p class="muted small">Narrow the list with the filters above (country, browser, route, release…).</p>
+      </div>
+      <Show result={result} what="sessions">
+        {(answer) =>
+          !answer.rows.length ? (
+            <Empty>No session in this time range with these filters. Widen the range or remove a filter.</Empty>
+          ) : (
+            <Section title="Sessions">
+              <Table
+                columns={columns}
+                rows={answer.rows}
+                rowLabel={(s) => `Open session ${s.session_id}`}
+                onRow={(s) => navigate(toPage(ctx.view, "sessions", s.session_id))}
+              />
+              <div class="pager">
+                <button
+                  type="button"
+                  disabled={!cursor}
+                  onClick={() => {
+                    const back = previous[previous.length - 1];
+                    setPrevious(previous.slice(0, -1));
+                    go(back ? { sort, cursor: back } : { sort });
+                  }}
+                >
+                  ← Newer page
+                </button>
+                <button
+                  type="button"
+                  disabled={!answer.next_cursor}
+                  onClick={() => {
+                    if (cursor) setPrevious([...previous, cursor]);
+                    go({ sort, cursor: answer.next_cursor! });
+                  }}
+                >
+                  Next page →
+                </button>
+              </div>
+            </Section>
+          )
+        }
+      </Show>
+    </>
+  );
+}
+
+/** The words of one timeline event: what happened, as text. */
+export function describe(e: TimelineEvent): string {
+  const s = (k: string) => (e[k] === null || e[k] === undefined ? "" : String(e[k]));
+  switch (e.kind) {
+    case "view":
+      return `${s("navigation_type") || "view"}${e.load != null ? `, load ${formatDuration(e.load as number)}` : ""}`;
+    case "vital":
+      return `${s("name").toUpperCase()} ${formatValue(s("name"), "p75", e.value as number)}`;
+    case "action":
+      return [s("action_type"), s("name") || s("target"), e.rage ? "rage" : "", e.dead ? "dead" : "", e.error ? "followed by an error" : ""]
+        .filter(Boolean)
+        .join(" · ");
+    case "error":
+      return `${s("error_type") || "Error"}: ${s("message")}${Number(e.count) > 1 ? ` (×${s("count")})` : ""}`;
+    case "request":
+      return `${s("method")} ${e.status ? s("status") : s("failure") || "no response"} in ${formatDuration(e.duration as number)}`;
+    case "custom":
+      return `${s("name")}${e.value != null ? ` = ${s("value")}` : ""}`;
+    case "long_animation_frame":
+      return `long animation frame ${formatDuration(e.duration as number)}`;
+    default:
+      return e.kind;
+  }
+}
+
+function SessionTimeline({ ctx, sessionId }: { ctx: Ctx; sessionId: string }) {
+  const result = useAsync(`${ctx.project}|${ctx.range.from}|${ctx.range.to}|timeline|${sessionId}`, (signal) =>
+    query<TimelineAnswer>(ctx.project, { shape: "session_timeline", range: ctx.iso, session_id: sessionId }, signal),
+  );
+  const viewId = ctx.view.params.view;
+  const columns: Array<Column<TimelineEvent & { offset: number }>> = [
+    { key: "offset", label: "At", numeric: true, render: (e) => `+${formatDuration(e.offset)}` },
+    { key: "kind", label: "Kind", render: (e) => <span class={`kind ${e.kind}`}>{e.kind.replace(/_/g, " ")}</span> },
+    { key: "route", label: "Route", render: (e) => e.route ?? "–" },
+    {
+      key: "what",
+      label: "What",
+      render: (e) => (
+        <>
+          {describe(e)}
+          {e.kind === "vital" && (
+            <>
+              {" "}
+              <RatingBadge rating={rating(String(e.name), e.value as number)} />
+            </>
+          )}
+          {(e.kind === "view" || e.kind === "request") && (
+            <>
+              {" "}
+              <UrlText url={e.url as string | null} />
+            </>
+          )}
+        </>
+      ),
+    },
+  ];
+  return (
+    <>
+      <p>
+        <a {...linkProps(toPage(ctx.view, "sessions"))}>← All sessions</a>
+      </p>
+      <Show result={result} what="the session's timeline">
+        {(answer) => {
+          if (!answer.events.length)
+            return <Empty>This session has no events in the selected time range. Widen the range (the session may be older).</Empty>;
+          const start = Date.parse(answer.events[0].time);
+          const rows = answer.events.map((e) => ({ ...e, offset: Date.parse(e.time) - start }));
+          const views = answer.events.filter((e) => e.kind === "view");
+          const c = answer.context ?? {};
+          return (
+            <>
+              <Section title={`Session ${sessionId}`}>
+                <dl class="kv">
+                  <dt>Started</dt>
+                  <dd>{formatTime(answer.events[0].time)}</dd>
+                  <dt>Duration</dt>
+                  <dd>{formatDuration(Date.parse(answer.events[answer.events.length - 1].time) - start)}</dd>
+                  <dt>Page views</dt>
+                  <dd>{views.length}</dd>
+                  <dt>Errors</dt>
+                  <dd>{answer.events.filter((e) => e.kind === "error").length}</dd>
+                  {Object.entries(c).map(([k, v]) => (
+                    <Fragment key={k}>
+                      <dt>{k.replace(/_/g, " ")}</dt>
+                      <dd>{v === null || v === undefined ? "–" : String(v)}</dd>
+                    </Fragment>
+                  ))}
+                </dl>
+                {answer.truncated && <p class="muted">Only the first 5 000 events are shown.</p>}
+              </Section>
+              <Section title="Timeline">
+                <Table columns={columns} rows={rows} />
+              </Section>
+              <Section
+                title="Resources of one view"
+                actions={
+                  <label>
+                    View{" "}
+                    <select
+                      name="view"
+                      value={viewId ?? views[0]?.view_id}
+                      onChange={(e) => navigate({ ...ctx.view, params: { ...ctx.view.params, view: (e.target as HTMLSelectElement).value } }, true)}
+                    >
+                      {views.map((v) => (
+                        <option key={v.view_id} value={v.view_id}>
+                          {formatTime(v.time)} {v.route ?? ""}
+                        </option>
+                      ))}
+                    </select>
+                  </label>
+                }
+              >
+                {views.length ? <Waterfall ctx={ctx} sessionId={sessionId} viewId={viewId ?? views[0].view_id} /> : <Empty>No page view.</Empty>}
+              </Section>
+            </>
+          );
+        }}
+      </Show>
+    </>
+  );
+}
+
+function Waterfall({ ctx, sessionId, viewId }: { ctx: Ctx; sessionId: string; viewId: string }) {
+  const result = useAsync(`${ctx.project}|wf|${sessionId}|${viewId}|${ctx.range.from}|${ctx.range.to}`, (signal) =>
+    sql(
+      ctx.project,
+      `SELECT url, initiator, start, duration, transfer_size FROM resource
+       WHERE session_id = ${sqlString(sessionId)} AND view_id = ${sqlString(viewId)}
+         AND timestamp >= to_timestamp_millis(${Math.floor(ctx.range.from)}) AND timestamp < to_timestamp_millis(${Math.floor(ctx.range.to)})
+       ORDER BY start LIMIT 200`,
+      signal,
+    ).then(sqlRows),
+  );
+  return (
+    <Show result={result} what="the waterfall">
+      {(rows) => {
+        if (!rows.length) return <Empty>The agent reported no resources for this view.</Empty>;
+        const end = Math.max(...rows.map((r) => Number(r.start) + Number(r.duration)), 1);
+        return (
+          <table class="data waterfall">
+            <thead>
+              <tr>
+                <th>Resource</th>
+                <th>Type</th>
+                <th class="num">Start</th>
+                <th class="num">Duration</th>
+                <th class="num">Size</th>
+                <th>Timeline (0 – {formatDuration(end)})</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((r, i) => (
+                <tr key={i}>
+                  <td>
+                    <UrlText url={r.url as string | null} />
+                  </td>
+                  <td>{String(r.initiator ?? "–")}</td>
+                  <td class="num">{formatDuration(Number(r.start))}</td>
+                  <td class="num">{formatDuration(Number(r.duration))}</td>
+                  <td class="num">{formatBytes(r.transfer_size as number | null)}</td>
+                  <td class="wf-cell">
+                    <span
+                      class="wf-bar"
+                      style={{
+                        marginLeft: `${(Number(r.start) / end) * 100}%`,
+                        width: `${Math.max(0.5, (Number(r.duration) / end) * 100)}%`,
+                        background: RATING_COLOUR.good,
+                      }}
+                    />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        );
+      }}
+    </Show>
+  );
 }
