@@ -144,10 +144,7 @@ export async function sql(project: string, statement: string, signal?: AbortSign
   return answer;
 }
 
-/** A SQL string literal: single quotes doubled. Only for values read back from the store. */
-export function sqlString(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
-}
+export { sqlString } from "./sqlfilter";
 
 /** Rows of a SQL answer as objects keyed by column name. */
 export function sqlRows(answer: SqlAnswer): Array<Record<string, unknown>> {

@@ -1,6 +1,71 @@
-import type { Ctx } from "../ctx";
-import { Empty } from "../ui/components";
+// Ingest health: events accepted and dropped by reason per minute (the outcomes), per project.
 
-export function IngestPage(_props: { ctx: Ctx }) {
-  return <Empty>Coming soon.</Empty>;
+import { outcomes } from "../api";
+import type { Ctx } from "../ctx";
+import { formatCount, formatPercent } from "../format";
+import { useAsync } from "../ui/async";
+import { Chart, type Series } from "../ui/chart";
+import { type Column, Empty, Section, Show, Table } from "../ui/components";
+
+/** The totals per reason over the buckets, largest first. */
+export function totalsByReason(buckets: Array<{ dropped: Record<string, number> }>): Array<[string, number]> {
+  const totals = new Map<string, number>();
+  for (const b of buckets) for (const [reason, n] of Object.entries(b.dropped)) totals.set(reason, (totals.get(reason) ?? 0) + n);
+  return [...totals].sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]));
+}
+
+export function IngestPage({ ctx }: { ctx: Ctx }) {
+  const result = useAsync(`${ctx.project}|outcomes|${ctx.range.from}|${ctx.range.to}`, (signal) =>
+    outcomes(ctx.project, ctx.iso.from, ctx.iso.to, signal),
+  );
+  return (
+    <Show result={result} what="outcomes">
+      {(buckets) => {
+        if (!buckets.length) return <Empty>Nothing was received for this project in this range. Install the snippet from Setup, then come back.</Empty>;
+        const reasons = totalsByReason(buckets);
+        const accepted = buckets.reduce((s, b) => s + b.accepted, 0);
+        const dropped = reasons.reduce((s, [, n]) => s + n, 0);
+        const x = buckets.map((b) => Date.parse(b.time));
+        const series: Series[] = [
+          { label: "accepted", values: buckets.map((b) => b.accepted), colour: "#0072b2" },
+          ...reasons.slice(0, 6).map(([reason], i) => ({
+            label: `dropped: ${reason}`,
+            values: buckets.map((b) => b.dropped[reason] ?? 0),
+            colour: ["#d55e00", "#e69f00", "#cc79a7", "#009e73", "#56b4e9", "#999999"][i],
+          })),
+        ];
+        const columns: Array<Column<[string, number]>> = [
+          { key: "reason", label: "Reason", render: (r) => <code>{r[0]}</code>, sort: (r) => r[0] },
+          { key: "n", label: "Dropped", numeric: true, render: (r) => formatCount(r[1]), sort: (r) => r[1] },
+          { key: "share", label: "Share of all", numeric: true, render: (r) => formatPercent(r[1] / (accepted + dropped)), sort: (r) => r[1] },
+        ];
+        return (
+          <>
+            <div class="tiles counts">
+              <div class="tile" data-metric="accepted">
+                <span class="tile-label">Accepted events</span>
+                <span class="tile-value">{formatCount(accepted)}</span>
+              </div>
+              <div class="tile" data-metric="dropped">
+                <span class="tile-label">Dropped or refused</span>
+                <span class="tile-value">{formatCount(dropped)}</span>
+                <span class="muted small">{formatPercent(dropped / Math.max(1, accepted + dropped))} of all</span>
+              </div>
+            </div>
+            <Section title="Per minute">
+              <Chart label="Events accepted and dropped per minute" x={x} series={series} format={(v) => formatCount(v)} />
+            </Section>
+            <Section title="Dropped by reason">
+              {reasons.length ? (
+                <Table columns={columns} rows={reasons} initialSort={{ key: "n", desc: true }} />
+              ) : (
+                <Empty>Nothing was dropped in this range.</Empty>
+              )}
+              <p class="muted small">Reasons are documented in docs/protocol.md (outcomes); the same counts are in /metrics.</p>
+            </Section>
+          </>
+        );
+      }}
+    </Show>
+  );
 }

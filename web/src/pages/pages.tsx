@@ -1,6 +1,124 @@
-import type { Ctx } from "../ctx";
-import { Empty } from "../ui/components";
+// Pages: routes ranked by traffic or by their worst vital, with the LCP element and the
+// INP target most often reported for each route.
 
-export function PagesPage(_props: { ctx: Ctx }) {
-  return <Empty>Coming soon.</Empty>;
+import { query, sql, sqlRows } from "../api";
+import type { Ctx } from "../ctx";
+import { formatCount, formatValue } from "../format";
+import { type Rating, rating } from "../ratings";
+import { navigate } from "../router";
+import { sqlWhere } from "../sqlfilter";
+import { withFilter } from "../state";
+import type { BreakdownAnswer } from "../types";
+import { useAsync } from "../ui/async";
+import { type Column, Empty, NO_DATA_HINT, RatingBadge, Section, Show, Table } from "../ui/components";
+
+interface RouteRow {
+  route: string | null;
+  views: number;
+  samples: number;
+  lcp: number | null;
+  inp: number | null;
+  cls: number | null;
+  worst: Rating | undefined;
+  lcpElement?: string;
+  inpTarget?: string;
+}
+
+const ORDER: Record<Rating, number> = { good: 0, needs_improvement: 1, poor: 2 };
+
+export function worstRating(values: Array<[string, number | null]>): Rating | undefined {
+  let worst: Rating | undefined;
+  for (const [metric, value] of values) {
+    const r = rating(metric, value);
+    if (r && (!worst || ORDER[r] > ORDER[worst])) worst = r;
+  }
+  return worst;
+}
+
+export function PagesPage({ ctx }: { ctx: Ctx }) {
+  const result = useAsync(`${ctx.key}|routes`, async (signal) => {
+    const ask = (metric: string, statistic: string) =>
+      query<BreakdownAnswer>(
+        ctx.project,
+        { shape: "breakdown", range: ctx.iso, filters: ctx.filters, metric, statistics: [statistic], group_by: ["route"], limit: 100 },
+        signal,
+      );
+    const [views, lcp, inp, cls] = await Promise.all([ask("page_views", "count"), ask("lcp", "p75"), ask("inp", "p75"), ask("cls", "p75")]);
+    const key = (g: Array<string | null>, other?: boolean) => (other ? "\u0000other" : String(g[0]));
+    const value = (a: BreakdownAnswer) => new Map(a.rows.map((r) => [key(r.group, r.other), r.values[0]]));
+    const [l, i, c] = [value(lcp), value(inp), value(cls)];
+    return views.rows
+      .filter((r) => !r.other)
+      .map((r): RouteRow => {
+        const k = key(r.group);
+        const row = { route: r.group[0], views: r.count, samples: r.samples, lcp: l.get(k) ?? null, inp: i.get(k) ?? null, cls: c.get(k) ?? null };
+        return { ...row, worst: worstRating([["lcp", row.lcp], ["inp", row.inp], ["cls", row.cls]]) };
+      });
+  });
+  const attribution = useAsync(`${ctx.key}|attribution`, (signal) =>
+    sql(
+      ctx.project,
+      `SELECT route, name, COALESCE(element, interaction_target) AS target, count(*) AS n FROM vital
+       WHERE name IN ('lcp', 'inp') AND COALESCE(element, interaction_target) IS NOT NULL AND ${sqlWhere(ctx.view, ctx.range).where}
+       GROUP BY route, name, COALESCE(element, interaction_target) ORDER BY n DESC`,
+      signal,
+      2000,
+    ).then(sqlRows),
+  );
+  const targets = new Map<string, string>();
+  for (const row of attribution.data ?? []) {
+    const k = `${String(row.route)}\u0000${String(row.name)}`;
+    if (!targets.has(k)) targets.set(k, String(row.target));
+  }
+  const target = (route: string | null, name: string) => targets.get(`${String(route)}\u0000${name}`) ?? (attribution.data ? "–" : "…");
+  const columns: Array<Column<RouteRow>> = [
+    { key: "route", label: "Route", render: (r) => r.route ?? "(none)", sort: (r) => r.route },
+    { key: "views", label: "Page views", numeric: true, render: (r) => formatCount(r.views), sort: (r) => r.views },
+    { key: "worst", label: "Worst vital", render: (r) => <RatingBadge rating={r.worst} />, sort: (r) => (r.worst ? ORDER[r.worst] : -1) },
+    { key: "lcp", label: "LCP p75", numeric: true, render: (r) => formatValue("lcp", "p75", r.lcp), sort: (r) => r.lcp },
+    { key: "inp", label: "INP p75", numeric: true, render: (r) => formatValue("inp", "p75", r.inp), sort: (r) => r.inp },
+    { key: "cls", label: "CLS p75", numeric: true, render: (r) => formatValue("cls", "p75", r.cls), sort: (r) => r.cls },
+    { key: "lcpel", label: "Usual LCP element", render: (r) => <code>{target(r.route, "lcp")}</code> },
+    { key: "inpel", label: "Usual INP target", render: (r) => <code>{target(r.route, "inp")}</code> },
+  ];
+  const sort = ctx.view.params.sort === "worst" ? { key: "worst", desc: true } : { key: "views", desc: true };
+  return (
+    <>
+      <div class="toolbar">
+        <label>
+          Rank routes by
+          <select
+            name="sort"
+            value={ctx.view.params.sort === "worst" ? "worst" : "views"}
+            onChange={(e) => navigate({ ...ctx.view, params: { sort: (e.target as HTMLSelectElement).value } })}
+          >
+            <option value="views">Traffic</option>
+            <option value="worst">Worst vital</option>
+          </select>
+        </label>
+      </div>
+      <Show result={result} what="routes">
+        {(rows) =>
+          !rows.length ? (
+            <Empty>{NO_DATA_HINT}</Empty>
+          ) : (
+            <Section title={`${rows.length} routes`}>
+              <Table
+                key={sort.key}
+                columns={columns}
+                rows={rows}
+                initialSort={sort}
+                rowLabel={(r) => `Filter by route ${r.route ?? ""}`}
+                onRow={(r) => r.route !== null && navigate(withFilter({ ...ctx.view, page: "performance", params: {} }, { dim: "route", op: "eq", values: [r.route] }))}
+              />
+              <p class="muted small">
+                Click a route to explore its performance. Elements are the CSS selectors the agent reported most often for the route.
+                {attribution.error ? ` Attribution could not be read: ${attribution.error.message}` : ""}
+              </p>
+            </Section>
+          )
+        }
+      </Show>
+    </>
+  );
 }
