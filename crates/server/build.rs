@@ -1,4 +1,5 @@
-//! Builds the browser agent (`agent/`) into `$OUT_DIR` so the binary embeds it at `/agent.js`.
+//! Builds the browser agent (`agent/`) into `$OUT_DIR` so the binary embeds it at `/agent.js`,
+//! and the dashboard (`web/`, see `build/dashboard.rs`) so it embeds every file of `web/dist/`.
 //!
 //! Runs `node agent/scripts/build.mjs --iife-only --out-dir $OUT_DIR` (esbuild, from the
 //! repository's `node_modules`, installed by `npm ci`), then writes next to it the gzip copy
@@ -14,6 +15,9 @@ use std::{env, fs};
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
+
+#[path = "build/dashboard.rs"]
+mod dashboard;
 
 /// Environment variable naming a prebuilt `agent.js`.
 const PREBUILT_ENV: &str = "SIGHTLINE_AGENT_JS";
@@ -41,6 +45,7 @@ fn main() {
         let path = out_dir.join(name);
         fs::write(&path, bytes).unwrap_or_else(|err| fail(&format!("cannot write {}: {err}", path.display())));
     }
+    dashboard::build(root, &out_dir);
 }
 
 /// Runs the agent's esbuild script into `out_dir` and returns the bundle.

@@ -50,7 +50,7 @@ fn etag_matches(headers: &HeaderMap) -> bool {
 }
 
 /// `Accept-Encoding` names gzip without `q=0`.
-fn accepts_gzip(headers: &HeaderMap) -> bool {
+pub(crate) fn accepts_gzip(headers: &HeaderMap) -> bool {
     headers.get_all(header::ACCEPT_ENCODING).iter().filter_map(|value| value.to_str().ok()).any(|value| {
         value.split(',').any(|coding| {
             let mut parts = coding.split(';').map(str::trim);

@@ -24,6 +24,7 @@
 mod agent_asset;
 pub mod api;
 pub mod config;
+pub mod dashboard;
 pub mod error;
 mod health;
 mod intake;
@@ -55,6 +56,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .nest("/api/v1", api::routes())
+        .fallback(dashboard::serve)
         .layer(middleware::from_fn_with_state(Arc::clone(&state), observe))
         .with_state(state)
 }
