@@ -26,6 +26,7 @@ pub const KNOWN_ENV: &[&str] = &[
     "SIGHTLINE_UAP_REGEXES",
     "SIGHTLINE_TOKEN",
     "SIGHTLINE_URL",
+    "SIGHTLINE_ADMIN_PASSWORD",
 ];
 
 /// The whole configuration file.

@@ -7,6 +7,7 @@ mod serve;
 mod sql;
 mod table;
 mod token;
+mod user;
 
 use clap::{Parser, Subcommand};
 
@@ -39,6 +40,8 @@ enum Command {
     Query(Box<query::QueryArgs>),
     /// Create, list and revoke the API tokens that read through `/api/v1`.
     Token(token::TokenArgs),
+    /// Create, list and delete the dashboard's users, or set a password.
+    User(user::UserArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -50,6 +53,7 @@ fn main() -> std::process::ExitCode {
         Command::Sql(args) => sql::run(&args),
         Command::Query(args) => query::run(&args),
         Command::Token(args) => token::run(&args),
+        Command::User(args) => user::run(&args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -9,7 +9,11 @@ use rand::Rng as _;
 use sightline_ingest::enrich::Enricher;
 use sightline_ingest::enrich::geo::GeoDatabase;
 use sightline_ingest::{Pipeline, ProjectConfig};
+use sightline_server::api::login::Logins;
+use sightline_server::api::sessions::{self, SessionStore};
 use sightline_server::api::tokens::TokenFile;
+use sightline_server::api::users::{ADMIN_PASSWORD_ENV, UserFile, UserStore, ensure_first_admin, epoch_ms};
+use sightline_server::outcome_history::{self, OutcomeHistory};
 use sightline_server::{Api, AppState, Metrics, ProjectRegistry};
 use sightline_store::{EmbeddedStore, OpenReport, Store, Tables};
 use tracing_subscriber::EnvFilter;
@@ -53,7 +57,10 @@ async fn serve(mut config: Config) -> anyhow::Result<()> {
     let metrics = Arc::new(Metrics::new());
     let tables: Arc<dyn Tables> = Arc::new(Arc::clone(&store));
     let api = Api::new(config.api.clone(), tables, TokenFile::path(&config.data_dir))
-        .context("cannot start the query runtime")?;
+        .context("cannot start the query runtime")?
+        .with_logins(logins(&config.data_dir));
+    let now_ms = epoch_ms(std::time::SystemTime::now());
+    let history = OutcomeHistory::open(config.data_dir.join(outcome_history::FILE_NAME), now_ms);
     let state = Arc::new(
         AppState::new(
             config.intake.clone(),
@@ -62,22 +69,27 @@ async fn serve(mut config: Config) -> anyhow::Result<()> {
             Arc::clone(&store) as Arc<dyn Store>,
             Arc::clone(&metrics),
         )
-        .with_api(api),
+        .with_api(api)
+        .with_outcome_history(history),
     );
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}: is another process using it?", config.listen))?;
     let address = listener.local_addr()?;
     announce(address, &config.projects)?;
+    first_admin(&config.data_dir, address)?;
+    let housekeeping = sightline_server::start_housekeeping(&state);
     tracing::info!(%address, data_dir = %config.data_dir.display(), "sightline is ready");
     sightline_server::listener::serve(
         listener,
-        sightline_server::router(state),
+        sightline_server::router(Arc::clone(&state)),
         &config.intake,
         metrics,
         shutdown_signal(),
     )
     .await?;
+    housekeeping.abort();
+    state.save();
     tracing::info!(buffered_rows = store.buffered_rows(), "flushing the store");
     store.close().await;
     tracing::info!("sightline stopped");
@@ -141,6 +153,36 @@ fn announce(address: std::net::SocketAddr, projects: &[ProjectConfig]) -> anyhow
         )?;
     }
     out.flush()?;
+    Ok(())
+}
+
+/// Dashboard users (`users.json`) and their sessions (`sessions.json`).
+fn logins(data_dir: &Path) -> Logins {
+    let now_ms = epoch_ms(std::time::SystemTime::now());
+    let sessions = SessionStore::open(data_dir.join(sessions::FILE_NAME), now_ms);
+    Logins::new(UserStore::new(UserFile::path(data_dir)), sessions)
+}
+
+/// Creates the user `admin` when there is no user yet, and says once how to log in.
+fn first_admin(data_dir: &Path, address: std::net::SocketAddr) -> anyhow::Result<()> {
+    let env_password = std::env::var(ADMIN_PASSWORD_ENV).ok();
+    let Some(admin) = ensure_first_admin(&UserFile::path(data_dir), env_password.as_deref())? else {
+        return Ok(());
+    };
+    let mut err = std::io::stderr().lock();
+    if admin.generated {
+        writeln!(
+            err,
+            "created the dashboard user \"admin\" with the password {}\n  (shown only this once: log in at \
+             http://{address}/ and change it with `sightline user set-password admin`)",
+            admin.password
+        )?;
+    } else {
+        writeln!(
+            err,
+            "created the dashboard user \"admin\" with the password from {ADMIN_PASSWORD_ENV}; log in at http://{address}/"
+        )?;
+    }
     Ok(())
 }
 

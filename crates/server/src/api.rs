@@ -17,19 +17,30 @@
 //!    `sightline_query::execute_sql` over views of the tables that hold the project only.
 //! 4. Every refusal is an [`error::ApiError`]: one code, one status, one human message,
 //!    as `{"error": {"code", "message"}}`. [`openapi`] describes all of it.
+//!
+//! The dashboard logs in instead ([`login`]): `/api/v1/session` checks a user's password
+//! ([`users`]) and sets a session cookie ([`sessions`]) that [`auth`] accepts like an
+//! every-project token; writes carried by the cookie pass [`login::csrf_guard`].
+//! [`outcomes`] answers the ingest health series.
 
 pub mod auth;
 pub mod error;
 pub mod executor;
 mod handlers;
+pub mod login;
 pub mod openapi;
+mod outcomes;
+pub mod private_file;
+pub mod sessions;
 pub mod tokens;
+pub mod users;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::middleware;
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use sightline_store::Tables;
@@ -102,6 +113,8 @@ pub struct Api {
     pub executor: executor::QueryExecutor,
     /// One permit per running query.
     pub running: Semaphore,
+    /// Dashboard users and sessions; without them, only tokens read.
+    pub logins: Option<login::Logins>,
 }
 
 impl Api {
@@ -109,7 +122,14 @@ impl Api {
     pub fn new(config: ApiConfig, tables: Arc<dyn Tables>, token_file: PathBuf) -> std::io::Result<Self> {
         let executor = executor::QueryExecutor::new(config.query_threads)?;
         let running = Semaphore::new(crate::state::permits(config.max_concurrent_queries));
-        Ok(Self { config, tables, tokens: tokens::TokenStore::new(token_file), executor, running })
+        Ok(Self { config, tables, tokens: tokens::TokenStore::new(token_file), executor, running, logins: None })
+    }
+
+    /// The API with dashboard logins.
+    #[must_use]
+    pub fn with_logins(mut self, logins: login::Logins) -> Self {
+        self.logins = Some(logins);
+        self
     }
 }
 
@@ -119,6 +139,9 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/query", post(handlers::query))
         .route("/sql", post(handlers::sql))
         .route("/projects", get(handlers::projects))
+        .route("/outcomes", get(outcomes::outcomes))
+        .route("/session", post(login::create).get(login::current).delete(login::delete))
         .route("/openapi.json", get(handlers::openapi))
         .fallback(handlers::not_found)
+        .layer(middleware::from_fn(login::csrf_guard))
 }

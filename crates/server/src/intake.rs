@@ -24,7 +24,7 @@ use serde::Serialize;
 use sightline_ingest::decode::{Encoding, decompress};
 use sightline_ingest::enrich::user_agent::HintHeaders;
 use sightline_ingest::privacy::client_ip::client_ip;
-use sightline_ingest::{ProcessedBatch, Reason, Rejection, RequestMeta};
+use sightline_ingest::{Outcomes, ProcessedBatch, Reason, Rejection, RequestMeta};
 use sightline_protocol::EventRecord;
 use sightline_store::StoreError;
 
@@ -75,6 +75,7 @@ pub(crate) async fn ingest(
         Ok(response) => response,
         Err(Refusal { rejection, retry_after, close }) => {
             state.metrics.outcome(project_id, rejection.reason).inc();
+            state.outcome_history.record_rejection(project_id, rejection.reason, now_ms());
             let mut response = error_response(rejection.reason, rejection.detail);
             if let Some(seconds) = retry_after {
                 response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
@@ -146,9 +147,11 @@ async fn receive(
         })??
     };
     state.metrics.record_outcomes(&config.id, &batch.outcomes);
+    state.outcome_history.record(&config.id, 0, &batch.outcomes, now_ms());
 
     let accepted = batch.records.len();
     store(state, &config.id, batch.records).await?;
+    state.outcome_history.record(&config.id, accepted as u64, &Outcomes::default(), now_ms());
     state.metrics.beacons_accepted.get_or_create(&labels).inc();
     let body = Accepted { accepted, dropped: batch.outcomes.dropped_events() };
     Ok((StatusCode::ACCEPTED, Json(body)).into_response())

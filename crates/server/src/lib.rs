@@ -30,6 +30,7 @@ mod health;
 mod intake;
 pub mod listener;
 pub mod metrics;
+pub mod outcome_history;
 pub mod rate_limit;
 pub mod state;
 
@@ -72,4 +73,25 @@ async fn observe(State(state): State<Arc<AppState>>, request: Request, next: Nex
     let response = next.run(request).await;
     state.metrics.observe_http(&route, &method, response.status().as_u16(), started.elapsed());
     response
+}
+
+/// How often [`start_housekeeping`] saves sessions and the outcome history.
+const SAVE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Saves what changed of the state ([`AppState::save`]) every minute, until the state is
+/// dropped. Call [`AppState::save`] once more at shutdown.
+pub fn start_housekeeping(state: &Arc<AppState>) -> tokio::task::JoinHandle<()> {
+    let state = Arc::downgrade(state);
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(SAVE_INTERVAL);
+        ticks.tick().await;
+        loop {
+            ticks.tick().await;
+            let Some(state) = state.upgrade() else {
+                return;
+            };
+            // Small files, but written with fsync: off the async workers.
+            let _ = tokio::task::spawn_blocking(move || state.save()).await;
+        }
+    })
 }

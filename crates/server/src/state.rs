@@ -11,6 +11,7 @@ use tokio::sync::Semaphore;
 use crate::api::Api;
 use crate::config::IntakeConfig;
 use crate::metrics::Metrics;
+use crate::outcome_history::OutcomeHistory;
 use crate::rate_limit::{ClientRateLimiter, TokenBucket};
 
 /// A project with its own rate limiter.
@@ -99,6 +100,8 @@ pub struct AppState {
     pub processing: Arc<Semaphore>,
     /// The query API; without it `/api/v1` answers 503.
     pub api: Option<Api>,
+    /// Per-minute outcomes of the last 48 h, for the dashboard's ingest health page.
+    pub outcome_history: OutcomeHistory,
 }
 
 impl AppState {
@@ -114,7 +117,33 @@ impl AppState {
         let beacons_in_flight = Semaphore::new(permits(intake.max_concurrent_beacons));
         let processing = Arc::new(Semaphore::new(permits(intake.max_parallel_processing)));
         metrics.watch_store(Arc::clone(&store));
-        Self { intake, projects, pipeline, store, metrics, ip_limiter, beacons_in_flight, processing, api: None }
+        Self {
+            intake,
+            projects,
+            pipeline,
+            store,
+            metrics,
+            ip_limiter,
+            beacons_in_flight,
+            processing,
+            api: None,
+            outcome_history: OutcomeHistory::in_memory(),
+        }
+    }
+
+    /// The state with an outcome history kept on disk ([`OutcomeHistory::open`]).
+    #[must_use]
+    pub fn with_outcome_history(mut self, history: OutcomeHistory) -> Self {
+        self.outcome_history = history;
+        self
+    }
+
+    /// Writes what changed of the sessions and the outcome history: every minute and at shutdown.
+    pub fn save(&self) {
+        self.outcome_history.save_if_changed();
+        if let Some(logins) = self.api.as_ref().and_then(|api| api.logins.as_ref()) {
+            logins.sessions.save_if_changed();
+        }
     }
 
     /// The state with the query API.

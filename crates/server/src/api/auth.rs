@@ -1,7 +1,9 @@
 //! Who is asking and which project they read. A token names one project or every
 //! project; the project of a request comes from the token, and an every-project token
 //! must name it (`?project=`). A project token can never read another project, whatever
-//! the request says.
+//! the request says. A dashboard session (the `sightline_session` cookie, see
+//! [`super::login`]) reads every project, like an every-project token; a request that
+//! sends a bearer token is judged by the token alone.
 
 use axum::http::{HeaderMap, header};
 
@@ -13,9 +15,7 @@ use crate::state::AppState;
 pub fn grant(state: &AppState, headers: &HeaderMap) -> Result<Grant, ApiError> {
     let api = state.api.as_ref().ok_or(ApiError::StoreUnavailable)?;
     let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Err(ApiError::Unauthorized(
-            "missing API token: send `Authorization: Bearer slt_…` (create one with `sightline token create`)".into(),
-        ));
+        return session_grant(api, headers);
     };
     let token = value
         .to_str()
@@ -30,6 +30,21 @@ pub fn grant(state: &AppState, headers: &HeaderMap) -> Result<Grant, ApiError> {
         return Err(ApiError::IngestKey);
     }
     Err(ApiError::Unauthorized("unknown or revoked API token".into()))
+}
+
+/// The grant of the session cookie: every project, named after its user.
+fn session_grant(api: &super::Api, headers: &HeaderMap) -> Result<Grant, ApiError> {
+    let token = super::login::session_cookie(headers);
+    let session = token.zip(api.logins.as_ref()).and_then(|(token, logins)| logins.session(token));
+    match (token, session) {
+        (_, Some(session)) => Ok(Grant { name: format!("user:{}", session.user), project: None }),
+        (Some(_), None) => Err(ApiError::Unauthorized("the session has ended: log in again".into())),
+        (None, None) => Err(ApiError::Unauthorized(
+            "missing API token: send `Authorization: Bearer slt_…` (create one with `sightline token create`) \
+             or log in to the dashboard"
+                .into(),
+        )),
+    }
 }
 
 /// The one project `grant` reads in this request, `requested` being the `project` parameter.

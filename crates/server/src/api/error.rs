@@ -15,6 +15,10 @@ pub enum ApiError {
     IngestKey,
     /// The token may not read this project (403).
     Forbidden(String),
+    /// A write with the session cookie lacked the CSRF header or came from another origin (403).
+    CsrfRefused(String),
+    /// Too many failed logins from this client or for this user: retry after the seconds (429).
+    TooManyAttempts(u64),
     /// The project does not exist (404).
     UnknownProject(String),
     /// No such endpoint (404).
@@ -42,6 +46,8 @@ impl ApiError {
             Self::Unauthorized(_) => "unauthorized",
             Self::IngestKey => "ingest_key_cannot_read",
             Self::Forbidden(_) => "forbidden",
+            Self::CsrfRefused(_) => "csrf_refused",
+            Self::TooManyAttempts(_) => "too_many_attempts",
             Self::UnknownProject(_) => "unknown_project",
             Self::NotFound => "not_found",
             Self::PayloadTooLarge(_) => "payload_too_large",
@@ -58,7 +64,8 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Unauthorized(_) | Self::IngestKey => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Forbidden(_) | Self::CsrfRefused(_) => StatusCode::FORBIDDEN,
+            Self::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::UnknownProject(_) | Self::NotFound => StatusCode::NOT_FOUND,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::InvalidQuery(_) | Self::InvalidRequest(_) => StatusCode::BAD_REQUEST,
@@ -73,11 +80,13 @@ impl ApiError {
         match self {
             Self::Unauthorized(message)
             | Self::Forbidden(message)
+            | Self::CsrfRefused(message)
             | Self::InvalidQuery(message)
             | Self::InvalidRequest(message) => message.clone(),
             Self::IngestKey => "this is a project's ingest key, which can only send beacons and never read: \
                                 create an API token with `sightline token create`"
                 .into(),
+            Self::TooManyAttempts(secs) => format!("too many failed logins: try again in {secs} s"),
             Self::UnknownProject(project) => format!("there is no project {project:?}"),
             Self::NotFound => "no such endpoint: see /api/v1/openapi.json".into(),
             Self::PayloadTooLarge(limit) => format!("the request body is larger than {limit} bytes"),
@@ -102,6 +111,9 @@ impl IntoResponse for ApiError {
             }
             Self::Unauthorized(_) | Self::IngestKey => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            Self::TooManyAttempts(secs) => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
             }
             _ => {}
         }
