@@ -1,10 +1,10 @@
 // A development server for the dashboard against a running `sightline serve`, for when
 // the server's own session endpoints are not there (or to work on the UI without
 // rebuilding the binary): serves web/dist with the SPA fallback and the same strict CSP,
-// answers /api/v1/session itself (any user and password log in; a cookie marks the
-// session), and forwards every other /api request with a bearer token.
+// answers /api/v1/session itself (any user with `--password`, or any non-empty password,
+// logs in; a cookie marks the session), and forwards every other /api request with a bearer token.
 //
-//   node web/scripts/dev.mjs --upstream http://127.0.0.1:8080 --token slt_… [--port 5173]
+//   node web/scripts/dev.mjs --upstream http://127.0.0.1:8080 --token slt_… [--port 5173] [--password P]
 //
 // It also checks the CSRF header on writes, like the server.
 
@@ -18,7 +18,7 @@ export const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img
 const TYPES = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css" };
 
 /** Starts the server; resolves to its `http://127.0.0.1:PORT` and a close function. */
-export function startDev({ upstream, token, port = 0 }) {
+export function startDev({ upstream, token, port = 0, password: expected }) {
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
     const chunks = [];
@@ -37,7 +37,7 @@ export function startDev({ upstream, token, port = 0 }) {
         if (req.method === "GET") return user ? json(200, { user: decodeURIComponent(user) }) : json(401, { error: { code: "unauthorized", message: "log in first" } });
         if (req.method === "DELETE") return json(204, undefined, { "set-cookie": "dev_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict" });
         const { user: name, password } = JSON.parse(body.toString() || "{}");
-        if (!name || password === "wrong") return json(401, { error: { code: "unauthorized", message: "Wrong user name or password." } });
+        if (!name || (expected ? password !== expected : !password)) return json(401, { error: { code: "unauthorized", message: "Wrong user name or password." } });
         return json(200, { user: name }, { "set-cookie": `dev_session=${encodeURIComponent(name)}; Path=/; HttpOnly; SameSite=Strict` });
       }
       if (!user) return json(401, { error: { code: "unauthorized", message: "log in first" } });
@@ -75,6 +75,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     upstream: arg("--upstream", "http://127.0.0.1:8080"),
     token: arg("--token", process.env.SIGHTLINE_TOKEN),
     port: Number(arg("--port", "5173")),
+    password: arg("--password", undefined),
   });
   console.log(`dashboard on ${url}`);
 }

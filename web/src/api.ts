@@ -158,24 +158,26 @@ export const clearCache = () => cache.clear();
 export interface OutcomeBucket {
   time: string;
   accepted: number;
+  /** Not accepted whole or in part, by `category: reason` (rejected, dropped, trimmed, folded). */
   dropped: Record<string, number>;
 }
 
-/**
- * Per-minute accepted and dropped-by-reason counts. The server's exact shape is read
- * defensively (`buckets` or `points`, `dropped` as a map or a list of `{reason, count}`).
- */
-export async function outcomes(project: string, from: string, to: string, signal?: AbortSignal): Promise<OutcomeBucket[]> {
-  const raw = await request<Record<string, unknown>>("GET", "/api/v1/outcomes", { params: { project, from, to }, signal });
-  const list = (raw.buckets ?? raw.points ?? raw.series ?? []) as Array<Record<string, unknown>>;
-  return list.map((b) => {
+const CATEGORIES = ["rejected", "dropped", "trimmed", "folded"] as const;
+
+/** Per-bucket accepted events and outcomes by reason (`GET /api/v1/outcomes`). */
+export async function outcomes(project: string, from: string, to: string, bucketMinutes: number, signal?: AbortSignal): Promise<OutcomeBucket[]> {
+  const raw = await request<{ buckets: Array<Record<string, unknown>> }>("GET", "/api/v1/outcomes", {
+    params: { project, from, to, bucket_minutes: String(bucketMinutes) },
+    signal,
+  });
+  return (raw.buckets ?? []).map((b) => {
     const dropped: Record<string, number> = {};
-    const d = b.dropped ?? b.reasons;
-    if (Array.isArray(d)) {
-      for (const item of d as Array<{ reason: string; count: number }>) dropped[String(item.reason)] = Number(item.count) || 0;
-    } else if (d && typeof d === "object") {
-      for (const [reason, count] of Object.entries(d as Record<string, unknown>)) dropped[reason] = Number(count) || 0;
+    for (const category of CATEGORIES) {
+      const reasons = b[category];
+      if (reasons && typeof reasons === "object") {
+        for (const [reason, count] of Object.entries(reasons as Record<string, unknown>)) dropped[`${category}: ${reason}`] = Number(count) || 0;
+      }
     }
-    return { time: String(b.time ?? b.minute ?? ""), accepted: Number(b.accepted) || 0, dropped };
+    return { time: String(b.start ?? b.time ?? ""), accepted: Number(b.accepted) || 0, dropped };
   });
 }

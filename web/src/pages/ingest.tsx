@@ -14,9 +14,14 @@ export function totalsByReason(buckets: Array<{ dropped: Record<string, number> 
   return [...totals].sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]));
 }
 
+/** At most ~360 buckets: 1 minute up to 6 hours, then whole minutes (the server keeps 48 hours). */
+export function bucketMinutes(spanMs: number): number {
+  return Math.min(1440, Math.max(1, Math.ceil(spanMs / 60_000 / 360)));
+}
+
 export function IngestPage({ ctx }: { ctx: Ctx }) {
   const result = useAsync(`${ctx.project}|outcomes|${ctx.range.from}|${ctx.range.to}`, (signal) =>
-    outcomes(ctx.project, ctx.iso.from, ctx.iso.to, signal),
+    outcomes(ctx.project, ctx.iso.from, ctx.iso.to, bucketMinutes(ctx.range.to - ctx.range.from), signal),
   );
   return (
     <Show result={result} what="outcomes">
@@ -29,14 +34,14 @@ export function IngestPage({ ctx }: { ctx: Ctx }) {
         const series: Series[] = [
           { label: "accepted", values: buckets.map((b) => b.accepted), colour: "#0072b2" },
           ...reasons.slice(0, 6).map(([reason], i) => ({
-            label: `dropped: ${reason}`,
+            label: reason,
             values: buckets.map((b) => b.dropped[reason] ?? 0),
             colour: ["#d55e00", "#e69f00", "#cc79a7", "#009e73", "#56b4e9", "#999999"][i],
           })),
         ];
         const columns: Array<Column<[string, number]>> = [
           { key: "reason", label: "Reason", render: (r) => <code>{r[0]}</code>, sort: (r) => r[0] },
-          { key: "n", label: "Dropped", numeric: true, render: (r) => formatCount(r[1]), sort: (r) => r[1] },
+          { key: "n", label: "Events", numeric: true, render: (r) => formatCount(r[1]), sort: (r) => r[1] },
           { key: "share", label: "Share of all", numeric: true, render: (r) => formatPercent(r[1] / (accepted + dropped)), sort: (r) => r[1] },
         ];
         return (
@@ -47,21 +52,21 @@ export function IngestPage({ ctx }: { ctx: Ctx }) {
                 <span class="tile-value">{formatCount(accepted)}</span>
               </div>
               <div class="tile" data-metric="dropped">
-                <span class="tile-label">Dropped or refused</span>
+                <span class="tile-label">Rejected, dropped, trimmed or folded</span>
                 <span class="tile-value">{formatCount(dropped)}</span>
                 <span class="muted small">{formatPercent(dropped / Math.max(1, accepted + dropped))} of all</span>
               </div>
             </div>
-            <Section title="Per minute">
-              <Chart label="Events accepted and dropped per minute" x={x} series={series} format={(v) => formatCount(v)} />
+            <Section title={`Per ${bucketMinutes(ctx.range.to - ctx.range.from)} min`}>
+              <Chart label="Events accepted and not accepted by reason over time" x={x} series={series} format={(v) => formatCount(v)} />
             </Section>
-            <Section title="Dropped by reason">
+            <Section title="Outcomes by reason">
               {reasons.length ? (
                 <Table columns={columns} rows={reasons} initialSort={{ key: "n", desc: true }} />
               ) : (
-                <Empty>Nothing was dropped in this range.</Empty>
+                <Empty>Nothing was rejected, dropped, trimmed or folded in this range.</Empty>
               )}
-              <p class="muted small">Reasons are documented in docs/protocol.md (outcomes); the same counts are in /metrics.</p>
+              <p class="muted small">The server keeps 48 hours of outcome history; reasons are documented in docs/protocol.md, and the same counts are in /metrics.</p>
             </Section>
           </>
         );

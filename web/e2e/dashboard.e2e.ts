@@ -1,0 +1,214 @@
+// Every page of the dashboard against the real server filled by the load generator: it loads
+// with data and without console errors, filters change the figures and the URL, back and
+// forward work, a row click drills down, a session's timeline opens. Screenshots of every page
+// go to target/web-screenshots/.
+
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import { type Stack, launch, login, openPage, screenshot, settled, startStack } from "./harness";
+
+let stack: Stack;
+let browser: Browser;
+let page: Page;
+let problems: string[];
+
+beforeAll(async () => {
+  stack = await startStack();
+  // Three hours of a small shop, in a few seconds: sessions start over the window and keep
+  // their generated times (--no-sent-at), so every release of the population shows up.
+  const summary = await stack.loadgen(["--rate", "2000", "--duration", "6s", "--window", "3h", "--no-sent-at", "--seed", "7", "--concurrency", "8"]);
+  expect(summary).toMatch(/accepted\s+\d+ \(202\)/);
+  browser = await launch();
+  ({ page, problems } = await openPage(browser));
+  await login(page, stack, problems);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+async function visit(path: string): Promise<void> {
+  await page.goto(`${stack.url}${path}`);
+  await page.waitForSelector("main h1");
+  await settled(page);
+}
+
+function noProblems(where: string) {
+  expect(problems, `console errors on ${where}`).toEqual([]);
+}
+
+const rows = (selector = "main table.data tbody tr") => page.locator(selector);
+
+describe("the dashboard", () => {
+  it("refuses a wrong password with the server's message", async () => {
+    const { page: other, problems: otherProblems } = await openPage(browser);
+    await other.goto(`${stack.url}/`);
+    await other.fill("input[name=user]", stack.user);
+    await other.fill("input[name=password]", stack.password + "-wrong");
+    await other.click("button[type=submit]");
+    await other.waitForSelector(".login [role=alert]");
+    expect(await other.locator(".login [role=alert]").textContent()).not.toBe("");
+    expect(await other.locator("nav[aria-label=Pages]").count()).toBe(0);
+    await screenshot(other, "login");
+    expect(otherProblems.filter((p) => !/status of 401/.test(p))).toEqual([]);
+    await other.close();
+  });
+
+  it("shows the overview with vitals, ratings, trends and charts", async () => {
+    await visit("/overview");
+    const lcp = page.locator(".tile.vital[data-metric=lcp]");
+    expect(await lcp.locator(".tile-value").textContent()).toMatch(/^\d+(\.\d+)? (ms|s)$/);
+    expect(await lcp.locator(".rating").textContent()).toMatch(/Good|Needs improvement|Poor/);
+    expect(await lcp.locator(".rating-legend").textContent()).toMatch(/Good \d/);
+    expect(await page.locator(".tile[data-metric=page_views] .tile-value").textContent()).toMatch(/^\d/);
+    expect(await page.locator(".tile[data-metric=sessions] .tile-value").textContent()).toMatch(/^\d/);
+    expect(await page.locator(".tile[data-metric=error_rate] .tile-value").textContent()).toMatch(/%$/);
+    expect(await page.locator(".tile[data-metric=failed_request_rate] .tile-value").textContent()).toMatch(/%$/);
+    expect(await page.locator(".tile[data-metric=rage_clicks] .tile-value").textContent()).toMatch(/^\d/);
+    expect(await page.locator(".chart canvas").count()).toBe(2);
+    // Release markers: the population switches releases within the window.
+    expect(await page.locator(".u-legend").nth(1).textContent()).toMatch(/2\.4\.1/);
+    await screenshot(page, "overview");
+    noProblems("the overview");
+  });
+
+  it("changes figures and URL with filters; back and forward restore them", async () => {
+    await visit("/overview");
+    const views = page.locator(".tile[data-metric=page_views] .tile-value");
+    const all = await views.textContent();
+    await page.selectOption("select[name=dim]", "country");
+    await page.fill("input[name=value]", "US");
+    await page.click(".add-filter button[type=submit]");
+    await page.waitForURL(/f=country%3DUS/);
+    await settled(page);
+    const us = await views.textContent();
+    expect(us).not.toBe(all);
+    expect(Number(us!.replace(/\D/g, ""))).toBeLessThan(Number(all!.replace(/\D/g, "")));
+    expect(await page.locator(".chips").textContent()).toContain("Country is US");
+
+    await page.selectOption("select[name=range]", "1h");
+    await page.waitForURL(/range=1h/);
+    await settled(page);
+    expect(page.url()).toContain("f=country%3DUS");
+
+    await page.goBack();
+    await page.waitForURL((u) => !u.search.includes("range=1h"));
+    await settled(page);
+    expect(await views.textContent()).toBe(us);
+    await page.goBack();
+    await page.waitForURL((u) => !u.search.includes("country"));
+    await settled(page);
+    expect(await views.textContent()).toBe(all);
+    await page.goForward();
+    await page.waitForURL(/f=country%3DUS/);
+    await settled(page);
+    expect(await views.textContent()).toBe(us);
+
+    // The link is the view: a fresh page on the same URL shows the same figure.
+    const { page: fresh, problems: freshProblems } = await openPage(browser);
+    await login(fresh, stack, freshProblems);
+    await fresh.goto(page.url());
+    await settled(fresh);
+    expect(await fresh.locator(".tile[data-metric=page_views] .tile-value").textContent()).toBe(us);
+    expect(freshProblems).toEqual([]);
+    await fresh.close();
+
+    // The chip's remove button takes the filter away again.
+    await page.click(".chip button");
+    await page.waitForURL((u) => !u.search.includes("country"));
+    noProblems("filtering");
+  });
+
+  it("drills down from a breakdown row in the performance explorer", async () => {
+    await visit("/performance?by=country");
+    expect(await page.locator(".chart canvas").count()).toBe(2);
+    const table = rows();
+    expect(await table.count()).toBeGreaterThan(3);
+    expect(await page.locator("main table.data thead").textContent()).toContain("Samples");
+    await screenshot(page, "performance");
+    // Sorting by a column reorders the rows.
+    await page.click("main table.data th button:has-text('LCP p75')");
+    const values = await page.locator("main table.data tbody tr td:nth-child(2)").allTextContents();
+    const ms = values.map((v) => (v.endsWith(" s") ? parseFloat(v) * 1000 : parseFloat(v)));
+    expect([...ms].sort((a, b) => b - a)).toEqual(ms);
+    // Keyboard: focus the first row and press Enter.
+    const country = (await table.first().locator("td").first().textContent())!;
+    await table.first().focus();
+    await page.keyboard.press("Enter");
+    await page.waitForURL(new RegExp(`f=country%3D${country}`));
+    await settled(page);
+    expect(await rows().count()).toBe(1);
+    expect(await rows().first().locator("td").first().textContent()).toBe(country);
+    expect(await page.locator(".chips").textContent()).toContain(`Country is ${country}`);
+    await screenshot(page, "performance-drilldown");
+    noProblems("the performance explorer");
+  });
+
+  it("lists error groups and opens one", async () => {
+    await visit("/errors");
+    expect(await rows().count()).toBeGreaterThan(0);
+    await screenshot(page, "errors");
+    await rows().first().click();
+    await page.waitForURL(/\/errors\/[0-9a-f]{16}/);
+    await settled(page);
+    expect(await page.locator("pre.stack").textContent()).toMatch(/\w/);
+    expect(await page.locator(".chart canvas").count()).toBe(1);
+    expect(await rows().count()).toBeGreaterThan(0);
+    await screenshot(page, "error-group");
+    noProblems("errors");
+  });
+
+  it("lists sessions and opens one's timeline and waterfall", async () => {
+    await visit("/sessions?sort=views");
+    expect(await rows().count()).toBeGreaterThan(5);
+    await screenshot(page, "sessions");
+    await rows().first().click();
+    await page.waitForURL(/\/sessions\/[^/?]+/);
+    await settled(page);
+    const kinds = await page.locator("main .kind").allTextContents();
+    expect(kinds).toContain("view");
+    expect(kinds).toContain("vital");
+    expect(await page.locator(".wf-bar").count()).toBeGreaterThan(0);
+    await screenshot(page, "session-timeline");
+    noProblems("sessions");
+  });
+
+  it("shows routes, releases, network, geography, ingest health and setup with data", async () => {
+    await visit("/pages");
+    expect(await rows().count()).toBeGreaterThan(3);
+    expect(await page.locator("main").textContent()).toMatch(/\/products\/:id/);
+    await screenshot(page, "pages");
+
+    await visit("/releases");
+    expect(await page.locator("select[name=a]").inputValue()).not.toBe("");
+    expect(await rows().count()).toBeGreaterThan(5);
+    await screenshot(page, "releases");
+
+    await visit("/network");
+    expect(await rows().count()).toBeGreaterThan(3);
+    expect(await page.locator("main").textContent()).toContain("/api/");
+    await screenshot(page, "network");
+
+    await visit("/geography");
+    expect(await page.locator("main").textContent()).toContain("US");
+    expect(await rows().count()).toBeGreaterThan(3);
+    await screenshot(page, "geography");
+
+    await visit("/ingest");
+    if (stack.hasOutcomes) {
+      expect(await page.locator(".tile[data-metric=accepted] .tile-value").textContent()).toMatch(/^[1-9]/);
+    } else {
+      // Not served yet: the page says so with the server's message instead of failing silently.
+      expect(await page.locator(".state.error").count()).toBe(1);
+      problems.splice(0, problems.length, ...problems.filter((p) => !/status of 404/.test(p)));
+    }
+    await screenshot(page, "ingest");
+
+    await visit("/setup");
+    expect(await page.locator("[data-testid=snippet]").textContent()).toContain(`${stack.url}/agent.js`);
+    await screenshot(page, "setup");
+    noProblems("the other pages");
+  });
+});
