@@ -5,7 +5,8 @@ CARGO ?= cargo
 SIGHTLINE_DATA_DIR ?= sightline-data
 
 .PHONY: run test deps build lint test-rust protocol protocol-check openapi openapi-check fuzz-smoke bench bench-store bench-server bench-smoke clean agent agent-test \
-	agent-e2e chromium bench-agent bench-agent-size bench-agent-overhead bench-agent-smoke
+	agent-e2e chromium bench-agent bench-agent-size bench-agent-overhead bench-agent-smoke \
+	web web-test web-e2e
 
 ## Build the release binary and run Sightline with its data in ./sightline-data.
 run: build
@@ -61,6 +62,22 @@ agent-test: deps
 	npm run --silent agent:typecheck
 	npm run --silent agent:test
 	npm run --silent agent:size
+
+## The dashboard: web/dist (index.html, app.js, app.css), which the server embeds.
+web: deps
+	npm run --silent web:build
+
+## The dashboard's type check, unit tests (vitest) and size budget (150 KiB gzip of JavaScript).
+web-test: deps
+	npm run --silent web:typecheck
+	npm run --silent web:test
+	npm run --silent web:size
+
+## The dashboard end to end: real Chromium against the real debug server (which embeds
+## web/dist) filled by loadgen; screenshots in target/web-screenshots/ (web/e2e).
+web-e2e: deps chromium
+	$(CARGO) build --locked -p sightline-cli -p sightline-bench --bin sightline --bin loadgen
+	npx vitest run --config web/e2e/vitest.config.ts
 
 fuzz-smoke: deps
 	./fuzz/run.sh smoke
