@@ -134,13 +134,15 @@ describe("the dashboard", () => {
     const ms = values.map((v) => (v.endsWith(" s") ? parseFloat(v) * 1000 : parseFloat(v)));
     expect([...ms].sort((a, b) => b - a)).toEqual(ms);
     // Keyboard: focus the first row and press Enter.
-    const country = (await table.first().locator("td").first().textContent())!;
+    const cell = (await table.first().locator("td").first().textContent())!;
+    // Countries are shown by name with their code: "United States (US)".
+    const country = /\(([A-Z]{2})\)$/.exec(cell)?.[1] ?? cell;
     await table.first().focus();
     await page.keyboard.press("Enter");
     await page.waitForURL(new RegExp(`f=country%3D${country}`));
     await settled(page);
     expect(await rows().count()).toBe(1);
-    expect(await rows().first().locator("td").first().textContent()).toBe(country);
+    expect(await rows().first().locator("td").first().textContent()).toBe(cell);
     expect(await page.locator(".chips").textContent()).toContain(`Country is ${country}`);
     await screenshot(page, "performance-drilldown");
     noProblems("the performance explorer");
@@ -192,7 +194,7 @@ describe("the dashboard", () => {
     await screenshot(page, "network");
 
     await visit("/geography");
-    expect(await page.locator("main").textContent()).toContain("US");
+    expect(await page.locator("main").textContent()).toContain("United States (US)");
     expect(await rows().count()).toBeGreaterThan(3);
     await screenshot(page, "geography");
 

@@ -47,8 +47,8 @@ export function FilterBar({ ctx, projects }: { ctx: Ctx; projects: Project[] }) 
   };
   const add = (event: Event) => {
     event.preventDefault();
-    const name = dim === "user_attribute:" || dim === "attribute:" ? "" : dim;
-    if (!name || !text.trim()) return;
+    const name = dim;
+    if (!text.trim()) return;
     const values = op === "in" || op === "not_in" ? text.split(",").map((v) => v.trim()).filter(Boolean) : [text];
     if (!values.length) return;
     const filter: Filter = { dim: name, op, values };

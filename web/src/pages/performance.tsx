@@ -37,6 +37,19 @@ export function groupLabel(row: BreakdownRow, i = 0): string {
   return v === null || v === undefined ? "(none)" : v;
 }
 
+let regionNames: Intl.DisplayNames | undefined;
+/** `United States (US)` for a country code, the code itself when unknown. */
+export function countryName(code: string): string {
+  if (!/^[A-Z]{2}$/.test(code)) return code;
+  try {
+    regionNames ??= new Intl.DisplayNames(["en"], { type: "region" });
+    const name = regionNames.of(code);
+    return name && name !== code ? `${name} (${code})` : code;
+  } catch {
+    return code;
+  }
+}
+
 export function Breakdown({
   ctx,
   metric,
@@ -62,7 +75,12 @@ export function Breakdown({
     ),
   );
   const columns: Array<Column<BreakdownRow>> = [
-    { key: "group", label: dimensionLabel(by), render: (r) => groupLabel(r), sort: (r) => groupLabel(r) },
+    {
+      key: "group",
+      label: dimensionLabel(by),
+      render: (r) => (by === "country" && !r.other && r.group[0] ? countryName(r.group[0]) : groupLabel(r)),
+      sort: (r) => groupLabel(r),
+    },
     {
       key: "value",
       label: `${metric.toUpperCase()} ${stat}`,

@@ -151,6 +151,7 @@ function SessionTimeline({ ctx, sessionId }: { ctx: Ctx; sessionId: string }) {
     query<TimelineAnswer>(ctx.project, { shape: "session_timeline", range: ctx.iso, session_id: sessionId }, signal),
   );
   const viewId = ctx.view.params.view;
+  const [hidden, setHidden] = useState<string[]>([]);
   const columns: Array<Column<TimelineEvent & { offset: number }>> = [
     { key: "offset", label: "At", numeric: true, render: (e) => `+${formatDuration(e.offset)}` },
     { key: "kind", label: "Kind", render: (e) => <span class={`kind ${e.kind}`}>{e.kind.replace(/_/g, " ")}</span> },
@@ -211,8 +212,24 @@ function SessionTimeline({ ctx, sessionId }: { ctx: Ctx; sessionId: string }) {
                 </dl>
                 {answer.truncated && <p class="muted">Only the first 5 000 events are shown.</p>}
               </Section>
-              <Section title="Timeline">
-                <Table columns={columns} rows={rows} />
+              <Section
+                title="Timeline"
+                actions={
+                  <div class="tabs" role="group" aria-label="Kinds of events shown">
+                    {[...new Set(rows.map((e) => e.kind))].map((kind) => (
+                      <button
+                        key={kind}
+                        type="button"
+                        aria-pressed={!hidden.includes(kind)}
+                        onClick={() => setHidden(hidden.includes(kind) ? hidden.filter((k) => k !== kind) : [...hidden, kind])}
+                      >
+                        {kind.replace(/_/g, " ")} ({rows.filter((e) => e.kind === kind).length})
+                      </button>
+                    ))}
+                  </div>
+                }
+              >
+                <Table columns={columns} rows={rows.filter((e) => !hidden.includes(e.kind))} />
               </Section>
               <Section
                 title="Resources of one view"
