@@ -12,12 +12,16 @@ use sightline_query::{Query, QueryResult};
 use sightline_query::SqlResult;
 
 use super::handlers::{ProjectList, SqlRequest};
+use super::login::{LoginRequest, SessionInfo};
+use super::outcomes::OutcomeSeries;
 
 /// Every error code, for the error schema.
 const ERROR_CODES: &[&str] = &[
     "unauthorized",
     "ingest_key_cannot_read",
     "forbidden",
+    "csrf_refused",
+    "too_many_attempts",
     "unknown_project",
     "not_found",
     "payload_too_large",
@@ -50,6 +54,9 @@ pub fn document() -> Value {
     let projects = generator.subschema_for::<ProjectList>();
     let sql_request = generator.subschema_for::<SqlRequest>();
     let sql_answer = generator.subschema_for::<SqlResult>();
+    let login = generator.subschema_for::<LoginRequest>();
+    let session = generator.subschema_for::<SessionInfo>();
+    let outcomes = generator.subschema_for::<OutcomeSeries>();
     let mut schemas = generator.take_definitions(true);
     schemas.insert("Error".into(), error_schema());
 
@@ -67,11 +74,13 @@ pub fn document() -> Value {
             "title": "Sightline API",
             "version": "1",
             "description": "Query the Real User Monitoring data of one project. Every request but this \
-                            document carries `Authorization: Bearer <token>` (create one with \
-                            `sightline token create`); a project's ingest key never reads. Details: docs/api.md.",
+                            document and the login carries `Authorization: Bearer <token>` (create one with \
+                            `sightline token create`) or the dashboard's session cookie `sightline_session` \
+                            (`POST /api/v1/session`); a project's ingest key never reads. Writes carried by the \
+                            cookie must send `X-Sightline-CSRF: 1` from the server's own origin. Details: docs/api.md.",
             "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"}
         },
-        "security": [{"bearer": []}],
+        "security": [{"bearer": []}, {"session": []}],
         "paths": {
             "/api/v1/query": {
                 "post": {
@@ -130,6 +139,71 @@ pub fn document() -> Value {
                     }))
                 }
             },
+            "/api/v1/outcomes": {
+                "get": {
+                    "operationId": "outcomes",
+                    "summary": "Ingest health over time",
+                    "description": "Per bucket of the last 48 hours: events stored, and beacons rejected, events \
+                                    dropped, fields trimmed and values folded by reason. Only buckets that \
+                                    counted something are listed.",
+                    "parameters": [
+                        &project_param,
+                        {"name": "from", "in": "query", "required": false, "schema": {"type": "string"},
+                         "description": "Start: RFC 3339 or epoch milliseconds; default 24 hours before `to`."},
+                        {"name": "to", "in": "query", "required": false, "schema": {"type": "string"},
+                         "description": "End (excluded): RFC 3339 or epoch milliseconds; default now."},
+                        {"name": "bucket_minutes", "in": "query", "required": false,
+                         "schema": {"type": "integer", "minimum": 1, "maximum": 1440},
+                         "description": "Minutes per bucket; default 1."}
+                    ],
+                    "responses": responses(json!({
+                        "200": {"description": "The buckets and their totals.", "content": {"application/json": {"schema": outcomes}}},
+                        "400": error_response("A time or `bucket_minutes` is not valid, or `project` is missing."),
+                        "401": error_response("No token or session, an unknown or revoked token, or an ingest key."),
+                        "403": error_response("The token may not read this project."),
+                        "404": error_response("The project does not exist.")
+                    }))
+                }
+            },
+            "/api/v1/session": {
+                "post": {
+                    "operationId": "login",
+                    "summary": "Log in to the dashboard",
+                    "description": "Checks a user's password and sets the session cookie `sightline_session` \
+                                    (HttpOnly, SameSite=Strict, Path=/, Secure behind https). Needs the header \
+                                    `X-Sightline-CSRF: 1`; an `Origin`, when sent, must be the server's own.",
+                    "security": [],
+                    "parameters": [csrf_param()],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": login}}},
+                    "responses": responses(json!({
+                        "200": {"description": "Logged in; the cookie is set.", "content": {"application/json": {"schema": &session}}},
+                        "400": error_response("The body is not `{\"user\", \"password\"}`."),
+                        "401": error_response("Wrong user name or password."),
+                        "403": error_response("No `X-Sightline-CSRF: 1`, or another origin."),
+                        "429": error_response("Too many failed logins from this client or for this user: retry after `Retry-After` seconds.")
+                    }))
+                },
+                "get": {
+                    "operationId": "session",
+                    "summary": "Who is logged in",
+                    "security": [{"session": []}],
+                    "responses": responses(json!({
+                        "200": {"description": "The session's user.", "content": {"application/json": {"schema": &session}}},
+                        "401": error_response("No session, or it has ended.")
+                    }))
+                },
+                "delete": {
+                    "operationId": "logout",
+                    "summary": "Log out",
+                    "description": "Ends the session and clears the cookie. With the cookie, needs `X-Sightline-CSRF: 1`.",
+                    "security": [],
+                    "parameters": [csrf_param()],
+                    "responses": responses(json!({
+                        "204": {"description": "Logged out; the cookie is cleared."},
+                        "403": error_response("No `X-Sightline-CSRF: 1`, or another origin.")
+                    }))
+                }
+            },
             "/api/v1/openapi.json": {
                 "get": {
                     "operationId": "openapi",
@@ -145,10 +219,28 @@ pub fn document() -> Value {
                     "type": "http",
                     "scheme": "bearer",
                     "description": "An API token: `slt_` and 64 hex digits, made by `sightline token create`."
+                },
+                "session": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "sightline_session",
+                    "description": "The dashboard's session, set by `POST /api/v1/session`; reads every project \
+                                    (requests name one with `project`). Writes carried by it need \
+                                    `X-Sightline-CSRF: 1` and the server's own `Origin`."
                 }
             },
             "schemas": schemas
         }
+    })
+}
+
+fn csrf_param() -> Value {
+    json!({
+        "name": "X-Sightline-CSRF",
+        "in": "header",
+        "required": true,
+        "description": "Must be `1`: a page of another site cannot send it without the server's consent (CORS).",
+        "schema": {"type": "string", "const": "1"}
     })
 }
 
@@ -193,7 +285,17 @@ mod tests {
         let text = document_text();
         let document: Value = serde_json::from_str(text).expect("valid JSON");
         let schemas = document["components"]["schemas"].as_object().expect("schemas");
-        for name in ["Query", "QueryResult", "ProjectList", "SqlRequest", "SqlResult", "Error"] {
+        for name in [
+            "Query",
+            "QueryResult",
+            "ProjectList",
+            "SqlRequest",
+            "SqlResult",
+            "LoginRequest",
+            "SessionInfo",
+            "OutcomeSeries",
+            "Error",
+        ] {
             assert!(schemas.contains_key(name), "{name} missing");
         }
         for reference in text.split("\"$ref\": \"").skip(1) {
@@ -206,6 +308,8 @@ mod tests {
             ApiError::Unauthorized(String::new()),
             ApiError::IngestKey,
             ApiError::Forbidden(String::new()),
+            ApiError::CsrfRefused(String::new()),
+            ApiError::TooManyAttempts(1),
             ApiError::UnknownProject(String::new()),
             ApiError::NotFound,
             ApiError::PayloadTooLarge(1),
