@@ -76,8 +76,8 @@ async fn serve(mut config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}: is another process using it?", config.listen))?;
     let address = listener.local_addr()?;
-    announce(address, &config.projects)?;
     first_admin(&config.data_dir, address)?;
+    announce(address, &config.projects)?;
     let housekeeping = sightline_server::start_housekeeping(&state);
     tracing::info!(%address, data_dir = %config.data_dir.display(), "sightline is ready");
     sightline_server::listener::serve(
