@@ -8,6 +8,8 @@
 //!   with the project and request they are posted to.
 //! - [`measure`] runs closures in interleaved rounds and summarizes them (median,
 //!   min, max), and formats rates.
+//! - [`bulk`] loads the population straight into a store directory's Parquet files (no
+//!   server, no write-ahead log), for the query benchmark.
 //! - [`server_process`] runs the real `sightline serve` as a child process and samples
 //!   its CPU time and memory, for the benchmarks that measure it over HTTP.
 //!
@@ -17,6 +19,7 @@
 //! `--smoke` for a tiny run that only proves it still works (CI runs it in a debug build).
 
 pub mod beacon;
+pub mod bulk;
 pub mod measure;
 pub mod population;
 pub mod server_process;

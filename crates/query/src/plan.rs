@@ -5,14 +5,18 @@
 //! rows into units ([`units`]), optionally folds the groups past a top-N into `(other)`,
 //! and aggregates the statistics per bucket and group in one pass. Quantiles come from a
 //! window over the units sorted by value: the cumulative weight `cw` and the total `tw`
-//! of the unit's group; the q-quantile is the smallest value with `cw ≥ q · tw`.
+//! of the unit's group; the q-quantile is the smallest value with `cw ≥ q · tw`. When the
+//! session has the store's rollups and they cover the query ([`rollup`]), the units are
+//! rollup rows instead and quantiles merge their sketches.
 
 pub(crate) mod diagnostics;
+mod rollup;
 mod sql;
 mod units;
 
 use datafusion::common::ScalarValue;
 
+pub(crate) use self::rollup::ROLLUP_TABLE;
 use self::sql::{Sql, float_literal};
 pub(crate) use self::units::{Bucketing, Scope};
 use crate::QueryError;
@@ -166,7 +170,12 @@ fn aggregate_parts(
     fold: Fold<'_>,
     statistics: &[Statistic],
 ) -> Result<(String, String), QueryError> {
-    let with = units::units(sql, metric, scope, bucketing, dims)?;
+    let rollup = rollup::grouping(metric, scope, bucketing, dims, statistics);
+    let with = match rollup {
+        Some(grouping) => rollup::units(sql, metric, scope, bucketing, dims, grouping)?,
+        None => units::units(sql, metric, scope, bucketing, dims)?,
+    };
+    let payload: &[&str] = if rollup.is_some() { &rollup::PAYLOAD } else { &["w", "v", "n"] };
 
     let mut keys: Vec<String> = Vec::new();
     let mut folded_columns: Vec<String> = Vec::new();
@@ -195,12 +204,12 @@ fn aggregate_parts(
             condition = format!(" WHERE NOT coalesce({}, false)", kept(sql, groups, dims.len()));
         }
     }
-    folded_columns.extend(["w", "v", "n"].map(String::from));
+    folded_columns.extend(payload.iter().map(|column| (*column).to_owned()));
     let folded = format!("folded AS (SELECT {} FROM units{condition})", folded_columns.join(", "));
 
     let mut input = "folded";
     let mut ranked = String::new();
-    if statistics.iter().any(|s| s.quantile().is_some()) {
+    if rollup.is_none() && statistics.iter().any(|s| s.quantile().is_some()) {
         let partition = if keys.is_empty() { String::new() } else { format!("PARTITION BY {} ", keys.join(", ")) };
         ranked = format!(
             ", ranked AS (SELECT *, \
@@ -211,10 +220,16 @@ fn aggregate_parts(
     }
 
     let mut selected = keys.clone();
-    selected.push(format!("sum(w * n) AS {COUNT}"));
-    selected.push(format!("count(*) AS {SAMPLES}"));
+    if rollup.is_some() {
+        selected.push(format!("sum(c) AS {COUNT}"));
+        selected.push(format!("sum(k) AS {SAMPLES}"));
+    } else {
+        selected.push(format!("sum(w * n) AS {COUNT}"));
+        selected.push(format!("count(*) AS {SAMPLES}"));
+    }
     for (i, s) in statistics.iter().enumerate() {
-        selected.push(format!("{} AS {}", statistic(sql, metric, s), statistic_column(i)));
+        let figure = if rollup.is_some() { rollup::statistic(sql, s) } else { statistic(sql, metric, s) };
+        selected.push(format!("{figure} AS {}", statistic_column(i)));
     }
     let group_by = if keys.is_empty() { String::new() } else { format!(" GROUP BY {}", keys.join(", ")) };
     Ok((format!("{with}, {folded}{ranked}"), format!("SELECT {} FROM {input}{group_by}", selected.join(", "))))

@@ -51,6 +51,12 @@ pub async fn execute(context: &SessionContext, project: &str, query: &Query) -> 
     }
 }
 
+/// Whether `context` has the store's rollups (as `sightline_store::rollup_session_context` makes):
+/// then the statistics they cover are answered from them (approximate quantiles).
+fn has_rollups(context: &SessionContext) -> bool {
+    context.table_exist(plan::ROLLUP_TABLE).unwrap_or(false)
+}
+
 async fn collect(context: &SessionContext, statement: Statement) -> Result<Vec<RecordBatch>, QueryError> {
     let params = statement.params.into_iter().map(Into::into).collect();
     let frame = context.sql(&statement.text).await?.with_param_values(ParamValues::List(params))?;

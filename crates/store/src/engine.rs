@@ -17,6 +17,7 @@
 
 mod background;
 mod buffer;
+mod bulk;
 mod codec;
 mod compaction;
 mod dedup;
@@ -27,6 +28,8 @@ mod manifest;
 mod order;
 mod retention;
 mod rewrite;
+mod rollup;
+mod rollup_table;
 mod stats;
 mod table;
 #[cfg(test)]
@@ -44,6 +47,7 @@ use tokio::sync::oneshot;
 
 use self::buffer::Buffer;
 pub use self::buffer::{PartitionKey, PartitionSnapshot, day_of};
+pub use self::bulk::{BulkReport, BulkWriter, DEFAULT_BULK_ROWS_PER_FILE};
 pub use self::compaction::{CompactionOptions, CompactionReport};
 pub use self::dedup::DEFAULT_CAPACITY as DEFAULT_DEDUP_CAPACITY;
 use self::dedup::RecentIds;
@@ -51,7 +55,9 @@ pub use self::erase::{EraseReport, Selector};
 pub use self::maintenance::{DEFAULT_FLUSH_INTERVAL, DEFAULT_FLUSH_ROWS, MaintenanceOptions};
 pub use self::manifest::{DataFile, Manifest};
 pub use self::retention::RetentionReport;
-pub use self::table::{EventTable, session_context};
+pub use self::rollup::{GROUPING_SETS, PAGE_VIEW, ROLLUP_DIMENSIONS, ROLLUP_TABLE};
+pub use self::rollup_table::SKETCH_QUANTILE;
+pub use self::table::{EventTable, rollup_session_context, session_context};
 use crate::wal::{Lsn, Recovery, Wal, WalError, WalOptions};
 use crate::{Store, StoreError, StoreFuture, StoreHealth, StoreStats};
 

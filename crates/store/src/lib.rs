@@ -8,6 +8,7 @@
 
 pub mod columns;
 mod engine;
+pub mod sketch;
 pub mod wal;
 
 use std::future::Future;
@@ -24,9 +25,12 @@ pub use datafusion::arrow;
 /// Parquet, as the store's data files use it (the same version).
 pub use datafusion::parquet;
 pub use engine::{
-    CompactionOptions, CompactionReport, DataFile, EmbeddedStore, EmbeddedStoreOptions, EraseReport, EventTable,
-    FlushReport, Manifest, OpenReport, PartitionKey, PartitionSnapshot, RetentionReport, Selector, StoreSnapshot,
-    day_of, session_context,
+    BulkReport, BulkWriter, CompactionOptions, CompactionReport, DataFile, EmbeddedStore, EmbeddedStoreOptions,
+    EraseReport, EventTable, FlushReport, Manifest, OpenReport, PartitionKey, PartitionSnapshot, RetentionReport,
+    Selector, StoreSnapshot, day_of, rollup_session_context, session_context,
+};
+pub use engine::{
+    DEFAULT_BULK_ROWS_PER_FILE, GROUPING_SETS, PAGE_VIEW, ROLLUP_DIMENSIONS, ROLLUP_TABLE, SKETCH_QUANTILE,
 };
 pub use engine::{DEFAULT_FLUSH_INTERVAL, DEFAULT_FLUSH_ROWS, MaintenanceOptions};
 
@@ -67,9 +71,11 @@ pub trait Tables: Send + Sync + std::fmt::Debug + 'static {
     fn session_context(&self) -> Result<SessionContext, StoreError>;
 }
 
+/// The API's sessions read the rollups too: the dashboard's statistics come from them
+/// where they cover the query (approximate quantiles, see `docs/query.md`).
 impl Tables for Arc<EmbeddedStore> {
     fn session_context(&self) -> Result<SessionContext, StoreError> {
-        session_context(self).map_err(|error| StoreError::Read(error.to_string()))
+        rollup_session_context(self).map_err(|error| StoreError::Read(error.to_string()))
     }
 }
 

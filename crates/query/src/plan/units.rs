@@ -18,6 +18,8 @@ pub(crate) struct Scope<'a> {
     pub(crate) project: &'a str,
     pub(crate) range: TimeRange,
     pub(crate) filters: &'a [Filter],
+    /// The session has the store's rollups, and statistics they cover may read them.
+    pub(crate) rollups: bool,
 }
 
 /// Time buckets of a series.

@@ -15,7 +15,7 @@ pub(super) async fn run(
     project: &str,
     query: &BreakdownQuery,
 ) -> Result<BreakdownResult, QueryError> {
-    let scope = Scope { project, range: query.range, filters: &query.filters };
+    let scope = Scope { project, range: query.range, filters: &query.filters, rollups: super::has_rollups(context) };
     let dims = &query.group_by;
     let statistics = &query.statistics;
     let sort = query.sort_by.unwrap_or(Statistic::Count);

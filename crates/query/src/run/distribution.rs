@@ -67,7 +67,7 @@ pub(super) async fn run(
     project: &str,
     query: &DistributionQuery,
 ) -> Result<DistributionResult, QueryError> {
-    let scope = Scope { project, range: query.range, filters: &query.filters };
+    let scope = Scope { project, range: query.range, filters: &query.filters, rollups: super::has_rollups(context) };
     let spec = histogram_buckets(&query.metric);
     let regular = spec.buckets;
     let statement = plan::histogram(&query.metric, &scope, &spec)?;

@@ -20,7 +20,7 @@ pub(super) async fn groups(
     project: &str,
     query: &ErrorGroupsQuery,
 ) -> Result<ErrorGroupsResult, QueryError> {
-    let scope = Scope { project, range: query.range, filters: &query.filters };
+    let scope = Scope { project, range: query.range, filters: &query.filters, rollups: false };
     let statement = diagnostics::error_groups(&scope, None, query.sort_by, query.limit);
     let (groups, total_groups) = read_groups(&collect(context, statement).await?)?;
     Ok(ErrorGroupsResult { groups, total_groups })
@@ -31,7 +31,7 @@ pub(super) async fn group(
     project: &str,
     query: &ErrorGroupQuery,
 ) -> Result<ErrorGroupResult, QueryError> {
-    let scope = Scope { project, range: query.range, filters: &query.filters };
+    let scope = Scope { project, range: query.range, filters: &query.filters, rollups: false };
     let fp = query.fingerprint.to_ascii_lowercase();
     let bucketing = Bucketing { size: query.bucket, zone: &query.time_zone };
     let summary = collect(context, diagnostics::error_groups(&scope, Some(&fp), ErrorGroupSort::Count, 1));

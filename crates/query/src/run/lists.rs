@@ -84,7 +84,7 @@ async fn page(
     query: &ListQuery,
 ) -> Result<(Vec<RecordBatch>, Vec<After>), QueryError> {
     let after = query.cursor.as_deref().map(|text| decode(kind, query, text)).transpose()?;
-    let scope = Scope { project, range: query.range, filters: &query.filters };
+    let scope = Scope { project, range: query.range, filters: &query.filters, rollups: false };
     let statement = diagnostics::list(kind, &scope, query.sort_by, query.order, query.limit, after.as_ref())?;
     let batches = collect(context, statement).await?;
     let mut keys = Vec::new();

@@ -14,7 +14,7 @@ pub(super) async fn run(
     project: &str,
     query: &TimeSeriesQuery,
 ) -> Result<TimeSeriesResult, QueryError> {
-    let scope = Scope { project, range: query.range, filters: &query.filters };
+    let scope = Scope { project, range: query.range, filters: &query.filters, rollups: super::has_rollups(context) };
     let dims: Vec<_> = query.group_by.iter().cloned().collect();
 
     let mut top: Vec<Vec<Option<String>>> = Vec::new();

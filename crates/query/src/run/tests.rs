@@ -64,7 +64,7 @@ async fn scans_read_only_the_files_of_the_project_and_range() {
     let context = session_context(&store).expect("registers");
 
     let range = TimeRange { from: Timestamp(BASE_MS + DAY_MS), to: Timestamp(BASE_MS + 2 * DAY_MS) };
-    let scope = Scope { project: "shop", range, filters: &[] };
+    let scope = Scope { project: "shop", range, filters: &[], rollups: false };
     let navigation = [Dimension::NavigationType];
     let cases = [
         (Metric::PageViews, &navigation[..]),
@@ -109,7 +109,7 @@ async fn diagnostic_scans_read_only_the_files_of_the_project_and_range() {
     let context = datafusion::prelude::SessionContext::new_with_state(state);
 
     let range = TimeRange { from: Timestamp(BASE_MS + DAY_MS), to: Timestamp(BASE_MS + 2 * DAY_MS) };
-    let scope = Scope { project: "shop", range, filters: &[] };
+    let scope = Scope { project: "shop", range, filters: &[], rollups: false };
     let statements = [
         diagnostics::list(ListKind::Sessions, &scope, ListSort::Time, Order::Desc, 10, None).expect("plans"),
         diagnostics::list(ListKind::Views, &scope, ListSort::Lcp, Order::Desc, 10, None).expect("plans"),

@@ -33,7 +33,7 @@ pub(super) async fn run(
     project: &str,
     query: &SessionTimelineQuery,
 ) -> Result<SessionTimelineResult, QueryError> {
-    let scope = Scope { project, range: query.range, filters: &[] };
+    let scope = Scope { project, range: query.range, filters: &[], rollups: false };
     let reads = KINDS.iter().map(|(table, columns)| {
         let statement = diagnostics::timeline(&scope, &query.session_id, table, columns, MAX_TIMELINE_EVENTS + 1);
         async move { collect(context, statement).await.and_then(|batches| events(table, &batches)) }

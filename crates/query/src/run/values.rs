@@ -14,7 +14,7 @@ pub(super) async fn run(
     project: &str,
     query: &ValuesQuery,
 ) -> Result<ValuesResult, QueryError> {
-    let scope = Scope { project, range: query.range, filters: &query.filters };
+    let scope = Scope { project, range: query.range, filters: &query.filters, rollups: super::has_rollups(context) };
     let current = tiles(context, &scope, &query.tiles);
     let Some(baseline) = &query.compare else {
         let values = current.await?;
@@ -24,6 +24,7 @@ pub(super) async fn run(
         project,
         range: baseline.range.unwrap_or(query.range),
         filters: baseline.filters.as_deref().unwrap_or(&query.filters),
+        rollups: scope.rollups,
     };
     let (mut values, baselines) = futures_util::try_join!(current, tiles(context, &baseline_scope, &query.tiles))?;
     for (value, baseline) in values.iter_mut().zip(baselines) {

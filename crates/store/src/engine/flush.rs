@@ -11,6 +11,7 @@ use std::path::Path;
 use super::buffer::{PartitionKey, PartitionSnapshot};
 use super::manifest::{DataFile, sync_dir};
 use super::order;
+use super::rollup;
 use crate::StoreError;
 use datafusion::arrow::array::{RecordBatch, TimestampMillisecondArray};
 use datafusion::arrow::compute::{max, min};
@@ -62,12 +63,16 @@ pub fn write_file(
     let mut writer = ArrowWriter::try_new(file, crate::columns::schema(key.kind), Some(properties()))
         .map_err(|error| write_error(&error))?;
     let (mut rows, mut time_range) = (0_u64, (i64::MAX, i64::MIN));
+    let mut rollup = rollup::has_rollup(key.kind).then(|| rollup::RollupBuilder::new(key.kind));
     let written = batches.into_iter().try_for_each(|batch| {
         let batch = batch?;
         if let Some((min, max)) = timestamp_range(&batch) {
             time_range = (time_range.0.min(min), time_range.1.max(max));
         }
         rows += batch.num_rows() as u64;
+        if let Some(rollup) = &mut rollup {
+            rollup.add(&batch)?;
+        }
         writer.write(&batch).map_err(|error| write_error(&error))
     });
     if let Err(error) = written {
@@ -83,6 +88,12 @@ pub fn write_file(
     let file = writer.into_inner().map_err(|error| write_error(&error))?;
     file.sync_all().map_err(|error| write_error(&error))?;
     let bytes = file.metadata().map_err(|error| write_error(&error))?.len();
+    // The rollup first: a listed data file always has its rollup (an unlisted rollup is unused).
+    if let (Some(rollup), Some(store_dir)) = (rollup, tables_dir.parent())
+        && let Some(batch) = rollup.finish()?
+    {
+        rollup::write_rollup(&rollup::rollup_path(store_dir, &relative), &batch)?;
+    }
     std::fs::rename(&temporary, &path).map_err(|error| write_error(&error))?;
     sync_dir(dir).map_err(|error| write_error(&error))?;
     let PartitionKey { project, kind, day } = key.clone();

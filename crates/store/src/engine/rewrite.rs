@@ -143,8 +143,12 @@ impl EmbeddedStore {
                     continue;
                 }
             }
-            // A day directory (and its project's) goes once empty; `remove_dir` refuses otherwise.
             let tables = self.dir.join(TABLES_DIR);
+            // Its rollup goes with it (a leftover one is never read: only listed files' are).
+            if let Ok(relative) = path.strip_prefix(&tables) {
+                let _ = std::fs::remove_file(self.dir.join(super::rollup::ROLLUPS_DIR).join(relative));
+            }
+            // A day directory (and its project's) goes once empty; `remove_dir` refuses otherwise.
             let mut dir = path.parent();
             while let Some(parent) = dir.filter(|parent| parent.starts_with(&tables) && *parent != tables) {
                 if std::fs::remove_dir(parent).is_err() {

@@ -30,6 +30,8 @@ use datafusion::prelude::SessionContext;
 use sightline_protocol::EventKind;
 
 use super::EmbeddedStore;
+use super::rollup::ROLLUP_TABLE;
+use super::rollup_table::{RollupTable, sketch_quantile_udaf};
 use crate::columns;
 
 /// The table of one event kind.
@@ -53,6 +55,16 @@ pub fn session_context(store: &Arc<EmbeddedStore>) -> Result<SessionContext> {
     for kind in EventKind::ALL {
         context.register_table(kind.as_str(), Arc::new(EventTable::new(Arc::clone(store), kind)))?;
     }
+    Ok(context)
+}
+
+/// [`session_context`] with the rollups of `vital` and `view` too (the table `rollup` and
+/// the aggregate `sightline_sketch_quantile`): the query crate answers the statistics they
+/// cover from them, approximately (see `docs/query.md`).
+pub fn rollup_session_context(store: &Arc<EmbeddedStore>) -> Result<SessionContext> {
+    let context = session_context(store)?;
+    context.register_table(ROLLUP_TABLE, Arc::new(RollupTable::new(Arc::clone(store))))?;
+    context.register_udaf(sketch_quantile_udaf());
     Ok(context)
 }
 

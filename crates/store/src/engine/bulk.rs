@@ -1,0 +1,204 @@
+//! Bulk loading: clean records written straight into a store's Parquet files, without the
+//! write-ahead log, for benchmarks and imports of history.
+//!
+//! A [`BulkWriter`] takes records in any amount, keeps them per partition (project, kind,
+//! UTC day) as Arrow batches, and writes a partition as one file once it holds
+//! `rows_per_file` rows, or when the caller says no more records of its day will come
+//! ([`BulkWriter::write_days_before`]), or at [`BulkWriter::finish`]. Files are written exactly as a flush writes them (session order,
+//! zstd, the same properties, `.tmp` + fsync + rename) and listed in the manifest, which is
+//! saved after each batch of files: a store opened on the directory sees them as if it had
+//! ingested them. The store must not be open meanwhile, and the writer refuses a directory
+//! whose store already has a write-ahead log with records past the manifest (they would be
+//! replayed on top).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use datafusion::arrow::error::ArrowError;
+use datafusion::arrow::record_batch::RecordBatch;
+use sightline_protocol::EventRecord;
+
+use super::buffer::PartitionKey;
+use super::flush::write_file;
+use super::manifest::{DataFile, Manifest, TABLES_DIR};
+use super::order;
+use crate::StoreError;
+use crate::columns;
+
+/// Rows of a file written by a [`BulkWriter`] by default: the compaction's largest merged
+/// file, so the store leaves bulk-loaded files as they are.
+pub const DEFAULT_BULK_ROWS_PER_FILE: usize = 1_000_000;
+
+/// Records of a partition converted into one Arrow batch together.
+const SEAL_ROWS: usize = 8192;
+
+/// What a bulk load wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BulkReport {
+    /// Files written.
+    pub files: usize,
+    /// Rows written.
+    pub rows: u64,
+    /// Bytes of the files.
+    pub bytes: u64,
+}
+
+#[derive(Debug, Default)]
+struct Pending {
+    sealed: Vec<RecordBatch>,
+    open: Vec<EventRecord>,
+    rows: usize,
+}
+
+/// Writes records into a store directory's Parquet files directly (see the module doc).
+#[derive(Debug)]
+pub struct BulkWriter {
+    store_dir: PathBuf,
+    manifest: Manifest,
+    pending: BTreeMap<PartitionKey, Pending>,
+    rows_per_file: usize,
+    written: Vec<DataFile>,
+    names: u64,
+    report: BulkReport,
+}
+
+impl BulkWriter {
+    /// A writer into the store under `data_dir` (`<data_dir>/store`, created when missing),
+    /// writing files of at most `rows_per_file` rows.
+    pub fn create(data_dir: &Path, rows_per_file: usize) -> Result<Self, StoreError> {
+        let store_dir = data_dir.join("store");
+        let open_error = |message: String| StoreError::Open { path: store_dir.display().to_string(), message };
+        std::fs::create_dir_all(store_dir.join(TABLES_DIR)).map_err(|error| open_error(error.to_string()))?;
+        let wal_dir = store_dir.join("wal");
+        let has_wal = std::fs::read_dir(&wal_dir).is_ok_and(|mut entries| {
+            entries.any(|entry| entry.is_ok_and(|entry| entry.path().extension().is_some_and(|ext| ext == "wal")))
+        });
+        if has_wal {
+            return Err(open_error(
+                "the store has a write-ahead log: bulk loads go into a store that never ingested".into(),
+            ));
+        }
+        let manifest = Manifest::load(&store_dir)?;
+        let names = manifest.version;
+        Ok(Self {
+            store_dir,
+            manifest,
+            pending: BTreeMap::new(),
+            rows_per_file: rows_per_file.max(1),
+            written: Vec::new(),
+            names,
+            report: BulkReport::default(),
+        })
+    }
+
+    /// Adds `records`; full partitions are written.
+    pub fn append(&mut self, records: Vec<EventRecord>) -> Result<(), StoreError> {
+        let mut full = Vec::new();
+        for record in records {
+            let key = PartitionKey::of(&record);
+            let pending = self.pending.entry(key.clone()).or_default();
+            pending.open.push(record);
+            pending.rows += 1;
+            if pending.open.len() >= SEAL_ROWS {
+                seal(&key, pending)?;
+            }
+            if pending.rows >= self.rows_per_file {
+                full.push(key);
+            }
+        }
+        for key in full {
+            self.write(&key)?;
+        }
+        if !self.written.is_empty() {
+            self.save()?;
+        }
+        Ok(())
+    }
+
+    /// Writes the partitions of the days before `day` (days since 1970-01-01): the caller
+    /// will send no more records of them.
+    pub fn write_days_before(&mut self, day: i64) -> Result<(), StoreError> {
+        let done: Vec<PartitionKey> = self.pending.keys().filter(|key| key.day < day).cloned().collect();
+        for key in &done {
+            self.write(key)?;
+        }
+        if !self.written.is_empty() {
+            self.save()?;
+        }
+        Ok(())
+    }
+
+    /// Writes every partition still held and saves the manifest.
+    pub fn finish(mut self) -> Result<BulkReport, StoreError> {
+        let keys: Vec<PartitionKey> = self.pending.keys().cloned().collect();
+        for key in &keys {
+            self.write(key)?;
+        }
+        self.save()?;
+        Ok(self.report)
+    }
+
+    fn write(&mut self, key: &PartitionKey) -> Result<(), StoreError> {
+        let Some(mut pending) = self.pending.remove(key) else { return Ok(()) };
+        seal(key, &mut pending)?;
+        let sort_error = |error: ArrowError| StoreError::Write(format!("cannot sort the rows of a bulk load: {error}"));
+        let sorted = order::sorted(&pending.sealed).map_err(sort_error)?;
+        self.names += 1;
+        let name = format!("b{:08}", self.names);
+        let tables_dir = self.store_dir.join(TABLES_DIR);
+        if let Some(file) = write_file(&tables_dir, key, &name, sorted.map(|batch| batch.map_err(sort_error)))? {
+            self.report.files += 1;
+            self.report.rows += file.rows;
+            self.report.bytes += file.bytes;
+            self.written.push(file);
+        }
+        Ok(())
+    }
+
+    fn save(&mut self) -> Result<(), StoreError> {
+        self.manifest.files.append(&mut self.written);
+        self.manifest.save(&self.store_dir)
+    }
+}
+
+/// Converts a partition's open records into a batch.
+fn seal(key: &PartitionKey, pending: &mut Pending) -> Result<(), StoreError> {
+    if pending.open.is_empty() {
+        return Ok(());
+    }
+    let batch = columns::record_batch(key.kind, pending.open.iter())
+        .map_err(|error| StoreError::Write(format!("a bulk partition holds one kind: {error}")))?;
+    pending.sealed.push(batch);
+    pending.open.clear();
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::test_records::records_of_one_beacon;
+    use crate::{EmbeddedStore, EmbeddedStoreOptions, Store as _};
+
+    #[tokio::test]
+    async fn a_bulk_load_is_read_by_the_store_as_its_own_files() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut writer = BulkWriter::create(dir.path(), 3).expect("a writer");
+        let records = records_of_one_beacon(10);
+        let count = records.len() as u64;
+        writer.append(records).expect("appends");
+        let report = writer.finish().expect("finishes");
+        assert_eq!(report.rows, count);
+        assert!(report.files >= 2, "partitions of more than 3 rows make several files: {report:?}");
+
+        let (store, _) = EmbeddedStore::open(dir.path(), &EmbeddedStoreOptions::default()).expect("opens");
+        let store = std::sync::Arc::new(store);
+        let context = crate::session_context(&store).expect("a session");
+        let batches =
+            context.sql("SELECT count(*) AS n FROM vital").await.expect("plans").collect().await.expect("runs");
+        let vitals = batches[0].column(0).as_any().downcast_ref::<datafusion::arrow::array::Int64Array>().expect("i64");
+        assert_eq!(vitals.value(0), 5);
+        assert_eq!(store.snapshot().files.len(), report.files);
+        store.close().await;
+        assert!(BulkWriter::create(dir.path(), 3).is_err(), "a store that ingested has a log");
+    }
+}

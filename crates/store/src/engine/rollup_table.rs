@@ -1,0 +1,202 @@
+//! The rollups as a DataFusion table (`rollup`), and the aggregate function that merges
+//! their sketches (`sightline_sketch_quantile(sketch, q)`).
+//!
+//! A scan covers exactly what the `vital` and `view` tables hold as of the scan: for each
+//! listed file in the range, its rollup file (read through DataFusion's Parquet source,
+//! pruned by row-group and page statistics: rows are sorted by grouping, name and hour),
+//! or, for a file without one, its rollup computed from the file; and the rollup of the
+//! buffered rows, computed from a sorted copy of them.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, BinaryArray, Float64Array, RecordBatch};
+use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use datafusion::catalog::{Session, TableProvider};
+use datafusion::common::{DFSchema, ScalarValue};
+use datafusion::datasource::TableType;
+use datafusion::datasource::listing::PartitionedFile;
+use datafusion::datasource::memory::MemorySourceConfig;
+use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder, ParquetSource};
+use datafusion::datasource::source::DataSourceExec;
+use datafusion::error::{DataFusionError, Result};
+use datafusion::execution::object_store::ObjectStoreUrl;
+use datafusion::logical_expr::utils::conjunction;
+use datafusion::logical_expr::{Accumulator, AggregateUDF, Expr, TableProviderFilterPushDown, Volatility, create_udaf};
+use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_plan::empty::EmptyExec;
+use datafusion::physical_plan::union::UnionExec;
+
+use super::EmbeddedStore;
+use super::manifest::TABLES_DIR;
+use super::order;
+use super::rollup::{has_rollup, rollup_of, rollup_path, rollup_schema};
+use super::table::Bounds;
+use crate::sketch::Sketch;
+
+/// The name of the sketch-merging quantile aggregate.
+pub const SKETCH_QUANTILE: &str = "sightline_sketch_quantile";
+
+/// The rollups of a store's `vital` and `view` files and buffer.
+#[derive(Debug)]
+pub struct RollupTable {
+    store: Arc<EmbeddedStore>,
+    schema: SchemaRef,
+}
+
+impl RollupTable {
+    /// The rollups of `store`.
+    pub fn new(store: Arc<EmbeddedStore>) -> Self {
+        Self { store, schema: rollup_schema() }
+    }
+}
+
+#[async_trait]
+impl TableProvider for RollupTable {
+    fn schema(&self) -> SchemaRef {
+        Arc::clone(&self.schema)
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Base
+    }
+
+    fn supports_filters_pushdown(&self, filters: &[&Expr]) -> Result<Vec<TableProviderFilterPushDown>> {
+        Ok(vec![TableProviderFilterPushDown::Inexact; filters.len()])
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
+        limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let bounds = Bounds::of(filters);
+        let snapshot = self.store.snapshot();
+        let store_dir = snapshot.tables_dir.parent().map(ToOwned::to_owned).unwrap_or_default();
+        let mut inputs: Vec<Arc<dyn ExecutionPlan>> = Vec::new();
+        let mut computed: Vec<RecordBatch> = Vec::new();
+        let mut files = Vec::new();
+        for file in snapshot.files.iter().filter(|file| has_rollup(file.kind)) {
+            if !bounds.admits(&file.project, file.min_timestamp_ms, file.max_timestamp_ms) {
+                continue;
+            }
+            let path = rollup_path(&store_dir, &file.path);
+            match std::fs::metadata(&path) {
+                Ok(metadata) => files.push(PartitionedFile::new(path.display().to_string(), metadata.len())),
+                Err(_) => computed.extend(rollup_of_file(&store_dir.join(TABLES_DIR).join(&file.path), file.kind)?),
+            }
+        }
+        for partition in snapshot.partitions.iter().filter(|partition| has_rollup(partition.key.kind)) {
+            if !bounds.admits(&partition.key.project, partition.time_range.0, partition.time_range.1) {
+                continue;
+            }
+            let batches = partition.batches();
+            let sorted = order::sorted(&batches)?.collect::<std::result::Result<Vec<_>, _>>()?;
+            computed.extend(rollup_of(partition.key.kind, &sorted).map_err(external)?);
+        }
+        if !files.is_empty() {
+            let mut source = ParquetSource::new(Arc::clone(&self.schema));
+            if let Some(predicate) = conjunction(filters.iter().cloned()) {
+                let schema = DFSchema::try_from(Arc::clone(&self.schema))?;
+                source = source.with_predicate(state.create_physical_expr(predicate, &schema)?);
+            }
+            let groups = state.config().target_partitions().clamp(1, files.len());
+            let mut file_groups: Vec<Vec<PartitionedFile>> = vec![Vec::new(); groups];
+            for (i, file) in files.into_iter().enumerate() {
+                file_groups[i % groups].push(file);
+            }
+            let config = FileScanConfigBuilder::new(ObjectStoreUrl::local_filesystem(), Arc::new(source))
+                .with_projection_indices(projection.cloned())?
+                .with_limit(limit)
+                .with_file_groups(file_groups.into_iter().map(FileGroup::new).collect())
+                .build();
+            inputs.push(DataSourceExec::from_data_source(config));
+        }
+        if !computed.is_empty() {
+            inputs.push(MemorySourceConfig::try_new_exec(&[computed], Arc::clone(&self.schema), projection.cloned())?);
+        }
+        if inputs.is_empty() {
+            let projected = match projection {
+                Some(indices) => Arc::new(self.schema.project(indices)?),
+                None => Arc::clone(&self.schema),
+            };
+            return Ok(Arc::new(EmptyExec::new(projected)));
+        }
+        UnionExec::try_new(inputs)
+    }
+}
+
+fn external(error: crate::StoreError) -> DataFusionError {
+    DataFusionError::External(Box::new(error))
+}
+
+/// The rollup of a data file that has none.
+fn rollup_of_file(path: &std::path::Path, kind: sightline_protocol::EventKind) -> Result<Option<RecordBatch>> {
+    let file = std::fs::File::open(path).map_err(|error| DataFusionError::External(Box::new(error)))?;
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)?.build()?;
+    let batches = reader.collect::<std::result::Result<Vec<_>, _>>()?;
+    rollup_of(kind, &batches).map_err(external)
+}
+
+/// `sightline_sketch_quantile(sketch, q)`: the `q`-quantile of the merged sketches.
+pub fn sketch_quantile_udaf() -> AggregateUDF {
+    create_udaf(
+        SKETCH_QUANTILE,
+        vec![DataType::Binary, DataType::Float64],
+        Arc::new(DataType::Float64),
+        Volatility::Immutable,
+        Arc::new(|_| Ok(Box::new(QuantileAccumulator::default()))),
+        Arc::new(vec![DataType::Binary, DataType::Float64]),
+    )
+}
+
+#[derive(Debug, Default)]
+struct QuantileAccumulator {
+    sketch: Sketch,
+    q: Option<f64>,
+}
+
+impl QuantileAccumulator {
+    fn add(&mut self, sketches: &ArrayRef, quantiles: &ArrayRef) -> Result<()> {
+        let sketches: &BinaryArray = sketches.as_binary_opt::<i32>().ok_or_else(|| type_error("sketch"))?;
+        let quantiles: &Float64Array = quantiles.as_any().downcast_ref().ok_or_else(|| type_error("q"))?;
+        for row in 0..sketches.len() {
+            if self.q.is_none() && quantiles.is_valid(row) {
+                self.q = Some(quantiles.value(row));
+            }
+            if sketches.is_valid(row) && !self.sketch.merge_bytes(sketches.value(row)) {
+                return Err(DataFusionError::Execution("a rollup sketch cannot be read".into()));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn type_error(what: &str) -> DataFusionError {
+    DataFusionError::Execution(format!("{SKETCH_QUANTILE}: unexpected type of {what}"))
+}
+
+impl Accumulator for QuantileAccumulator {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        self.add(&values[0], &values[1])
+    }
+
+    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
+        self.add(&states[0], &states[1])
+    }
+
+    fn state(&mut self) -> Result<Vec<ScalarValue>> {
+        Ok(vec![ScalarValue::Binary(Some(self.sketch.to_bytes())), ScalarValue::Float64(self.q)])
+    }
+
+    fn evaluate(&mut self) -> Result<ScalarValue> {
+        Ok(ScalarValue::Float64(self.q.and_then(|q| self.sketch.quantile(q))))
+    }
+
+    fn size(&self) -> usize {
+        size_of_val(self) + self.sketch.buckets() * 48
+    }
+}
