@@ -85,23 +85,15 @@ export async function startStack(): Promise<Stack> {
   // The first administrator gets this password on the first start (instead of a random one).
   const password = process.env.SIGHTLINE_E2E_PASSWORD ?? "web-e2e-admin-password";
   env.SIGHTLINE_ADMIN_PASSWORD = password;
-  const server = spawn(BINARY, ["serve", "--config", config], { env, stdio: ["ignore", "pipe", "pipe"] });
-  children.add(server);
-  let output = "";
-  server.stderr!.on("data", (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((done) => server.once("exit", (code) => done(code)));
-  const serverUrl = await new Promise<string>((found, fail) => {
-    const timer = setTimeout(() => fail(new Error(`sightline did not start within 30 s:\n${output}`)), 30_000);
-    void exited.then((code) => fail(new Error(`sightline exited with ${code}:\n${output}`)));
-    createInterface({ input: server.stdout! }).on("line", (line) => {
-      output += line + "\n";
-      const match = /listening on (http:\/\/\S+)/.exec(line);
-      if (match) {
-        clearTimeout(timer);
-        found(match[1]);
-      }
-    });
-  });
+  let started = await spawnServer(config, env);
+  if ("unknownEnv" in started) {
+    // A server older than dashboard logins refuses the variable; it gets the dev front anyway.
+    delete env.SIGHTLINE_ADMIN_PASSWORD;
+    started = await spawnServer(config, env);
+  }
+  if ("unknownEnv" in started) throw new Error("sightline refused its environment");
+  const { server, serverUrl, exited } = started;
+  const output = () => started.output();
 
   const session = await fetch(`${serverUrl}/api/v1/session`);
   const index = await fetch(`${serverUrl}/`).then((r) => r.text()).catch(() => "");
@@ -138,8 +130,42 @@ export async function startStack(): Promise<Stack> {
       if (code === "timeout") server.kill("SIGKILL");
       rmSync(dir, { recursive: true, force: true });
     },
-    log: () => output,
+    log: output,
   };
+}
+
+interface Started {
+  server: ChildProcess;
+  serverUrl: string;
+  exited: Promise<number | null>;
+  output(): string;
+}
+
+async function spawnServer(config: string, env: Record<string, string>): Promise<Started | { unknownEnv: true; output(): string }> {
+  const server = spawn(BINARY, ["serve", "--config", config], { env, stdio: ["ignore", "pipe", "pipe"] });
+  children.add(server);
+  let output = "";
+  server.stderr!.on("data", (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((done) => server.once("exit", (code) => done(code)));
+  try {
+    const serverUrl = await new Promise<string>((found, fail) => {
+      const timer = setTimeout(() => fail(new Error(`sightline did not start within 30 s:\n${output}`)), 30_000);
+      void exited.then((code) => fail(new Error(`sightline exited with ${code}:\n${output}`)));
+      createInterface({ input: server.stdout! }).on("line", (line) => {
+        output += line + "\n";
+        const match = /listening on (http:\/\/\S+)/.exec(line);
+        if (match) {
+          clearTimeout(timer);
+          found(match[1]);
+        }
+      });
+    });
+    return { server, serverUrl, exited, output: () => output };
+  } catch (error) {
+    children.delete(server);
+    if (/unknown environment variable SIGHTLINE_ADMIN_PASSWORD/.test(output)) return { unknownEnv: true, output: () => output };
+    throw error;
+  }
 }
 
 export async function launch(): Promise<Browser> {

@@ -2,7 +2,7 @@
 // embeds them and sends ETags, so the names carry no hash). `--check-size` prints the
 // JavaScript's gzip size and fails over the budget.
 
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -10,7 +10,9 @@ import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 
 const WEB = join(dirname(fileURLToPath(import.meta.url)), "..");
-const DIST = join(WEB, "dist");
+const FINAL = join(WEB, "dist");
+// Built beside, then swapped in: a server reading web/dist never sees it half written.
+const DIST = join(WEB, `.dist-${process.pid}`);
 /** The first load's JavaScript, gzip (issue 6). */
 const BUDGET = 150 * 1024;
 
@@ -36,9 +38,11 @@ writeFileSync(join(DIST, "app.css"), readFileSync(join(DIST, "app-css.css")));
 rmSync(join(DIST, "app-css.css"));
 rmSync(join(DIST, "app-css.js"), { force: true });
 writeFileSync(join(DIST, "index.html"), readFileSync(join(WEB, "index.html")));
-
 const js = readFileSync(join(DIST, "app.js"));
 const css = readFileSync(join(DIST, "app.css"));
+rmSync(FINAL, { recursive: true, force: true });
+renameSync(DIST, FINAL);
+
 const gz = gzipSync(js, { level: 9 }).length;
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
 console.log(

@@ -58,6 +58,7 @@ export function formatDuration(ms: number | null | undefined): string {
 export function formatPercent(share: number | null | undefined): string {
   if (share === null || share === undefined || !Number.isFinite(share)) return EMPTY;
   const pct = share * 100;
+  if (pct > 0 && pct < 0.05) return "<0.1\u202f%";
   const decimals = pct !== 0 && Math.abs(pct) < 10 ? 1 : 0;
   return `${trim(pct, decimals)}\u202f%`;
 }

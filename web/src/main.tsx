@@ -29,7 +29,7 @@ const NAV: Array<[string, string]> = [
   ["releases", "Releases"],
   ["network", "Network"],
   ["geography", "Geography"],
-  ["ingest", "Ingest health"],
+  ["ingest-health", "Ingest health"],
   ["setup", "Setup"],
 ];
 
@@ -42,7 +42,7 @@ const PAGES: Record<string, (props: { ctx: ReturnType<typeof makeCtx>; projects:
   releases: ReleasesPage,
   network: NetworkPage,
   geography: GeographyPage,
-  ingest: IngestPage,
+  "ingest-health": IngestPage,
   setup: SetupPage,
 };
 

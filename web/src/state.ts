@@ -38,7 +38,7 @@ export const PAGES = [
   "releases",
   "network",
   "geography",
-  "ingest",
+  "ingest-health",
   "setup",
 ] as const;
 

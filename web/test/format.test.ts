@@ -28,6 +28,7 @@ describe("formatting", () => {
     expect(nb(formatPercent(0.039))).toBe("3.9 %");
     expect(nb(formatPercent(0.28))).toBe("28 %");
     expect(nb(formatPercent(0))).toBe("0 %");
+    expect(nb(formatPercent(0.0001))).toBe("<0.1 %");
     expect(formatScore(0.0584)).toBe("0.058");
     expect(formatBytes(512)).toBe("512 B");
     expect(formatBytes(75_705)).toBe("73.9 KiB");

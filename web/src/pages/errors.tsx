@@ -156,6 +156,7 @@ function ErrorGroupPage({ ctx, fingerprint }: { ctx: Ctx; fingerprint: string })
               <Section title={`Occurrences per ${bucket}`}>
                 {answer.series.length ? (
                   <Chart
+                    xRange={ctx.range}
                     label={`Occurrences of the error per ${bucket}`}
                     x={answer.series.map((p) => Date.parse(p.time))}
                     series={[{ label: "occurrences", values: answer.series.map((p) => p.count), colour: "#d55e00", bars: true }]}

@@ -58,7 +58,7 @@ export function IngestPage({ ctx }: { ctx: Ctx }) {
               </div>
             </div>
             <Section title={`Per ${bucketMinutes(ctx.range.to - ctx.range.from)} min`}>
-              <Chart label="Events accepted and not accepted by reason over time" x={x} series={series} format={(v) => formatCount(v)} />
+              <Chart xRange={ctx.range} label="Events accepted and not accepted by reason over time" x={x} series={series} format={(v) => formatCount(v)} />
             </Section>
             <Section title="Outcomes by reason">
               {reasons.length ? (

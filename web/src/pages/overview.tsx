@@ -159,6 +159,7 @@ export function OverviewPage({ ctx }: { ctx: Ctx }) {
             const t = THRESHOLDS[chartMetric];
             return (
               <Chart
+                xRange={ctx.range}
                 label={`${metricLabel(chartMetric)} ${stat} per ${bucket}`}
                 x={points.map((p) => Date.parse(p.time))}
                 series={[{ label: `${chartMetric.toUpperCase()} ${stat}`, values: points.map((p) => p.values[0]) }]}
@@ -180,6 +181,7 @@ export function OverviewPage({ ctx }: { ctx: Ctx }) {
             const { x, ys } = alignSeries(answer.series.map((s) => s.points.map((p) => ({ time: p.time, value: p.count }))));
             return (
               <Chart
+                xRange={ctx.range}
                 label={`Page views per ${bucket}, by release`}
                 x={x}
                 series={answer.series.map((s, i) => ({

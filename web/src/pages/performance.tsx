@@ -204,6 +204,7 @@ export function PerformancePage({ ctx }: { ctx: Ctx }) {
             if (!points.length) return <Empty>{NO_DATA_HINT}</Empty>;
             return (
               <Chart
+                xRange={ctx.range}
                 label={`${metricLabel(metric)} percentiles over time`}
                 x={points.map((pt) => Date.parse(pt.time))}
                 series={SERIES_STATS.map((s, i) => ({ label: s, values: points.map((pt) => pt.values[i]), dash: s !== stat && s !== "p75" }))}

@@ -42,6 +42,8 @@ export interface ChartProps {
   xLines?: Array<{ value: number; label: string; colour: string }>;
   height?: number;
   label: string;
+  /** A time chart's x axis spans this range (epoch ms) whatever the data covers. */
+  xRange?: { from: number; to: number };
 }
 
 export function Chart(props: ChartProps) {
@@ -99,7 +101,10 @@ export function Chart(props: ChartProps) {
     const options: uPlot.Options = {
       width,
       height: props.height ?? 220,
-      scales: { x: { time }, y: { range: (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.08 : 1] } },
+      scales: {
+        x: props.xRange ? { time, range: () => [props.xRange!.from / 1000, props.xRange!.to / 1000] } : { time },
+        y: { range: (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.08 : 1] },
+      },
       axes: [
         time ? {} : { values: (_u, splits) => splits.map((v) => props.xFormat!(v)) },
         { values: (_u, splits) => splits.map((v) => props.format(v)), size: 70 },
