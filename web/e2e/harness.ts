@@ -100,9 +100,15 @@ export async function startStack(): Promise<Stack> {
   let mode: Stack["mode"] = "server";
   let url = serverUrl;
   let closeDev = () => {};
-  if (session.status === 404 || !index.includes("app.js")) {
+  // SIGHTLINE_WEB_E2E_DEV=1 tests the current web/dist without rebuilding the binary.
+  const forced = process.env.SIGHTLINE_WEB_E2E_DEV === "1";
+  if (forced || session.status === 404 || !index.includes("app.js")) {
     mode = "dev";
-    console.error("web e2e: this server has no dashboard session endpoints yet; the dashboard is served by web/scripts/dev.mjs with a token");
+    console.error(
+      forced
+        ? "web e2e: SIGHTLINE_WEB_E2E_DEV=1: the dashboard is served by web/scripts/dev.mjs from web/dist"
+        : "web e2e: this server has no dashboard session endpoints yet; the dashboard is served by web/scripts/dev.mjs with a token",
+    );
     const { stdout } = await execFileAsync(BINARY, ["token", "create", "--all-projects", "--name", "web-e2e", "--data-dir", dataDir], { env });
     const dev = await startDev({ upstream: serverUrl, token: stdout.trim(), password });
     url = dev.url;
