@@ -8,6 +8,8 @@ mod data;
 mod diagnostics;
 #[path = "reference/oracle.rs"]
 mod oracle;
+#[path = "reference/rollups.rs"]
+mod rollups;
 #[path = "reference/semantics.rs"]
 mod semantics;
 #[path = "reference/shapes.rs"]

@@ -1,0 +1,145 @@
+//! The rollup path (`sightline_store::rollup_session_context`): the statistics the rollups
+//! cover, against the reference — quantiles within 1 % (relative) of the exact ones, the
+//! other figures equal up to the views whose reports landed in two files (none here: the
+//! store is flushed once) — and the queries they do not cover still exact.
+
+use std::sync::Arc;
+
+use sightline_query::{
+    BreakdownQuery, BucketSize, Condition, Dimension, Filter, Metric, Order, Query, QueryResult, Statistic,
+    TimeSeriesQuery, TimeZone,
+};
+use sightline_store::{EmbeddedStore, EmbeddedStoreOptions, Store as _, rollup_session_context};
+
+use super::data::{self, BASE_MS, DAY_MS, HOUR_MS};
+use super::oracle::{Unit, close};
+use super::{Fixture, SESSIONS, all_days, expected, range, statistics_of};
+
+/// The population in one flush (one file per kind and day), read with the rollups.
+async fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let records = data::records(7, SESSIONS);
+    let (store, _) = EmbeddedStore::open(dir.path(), &EmbeddedStoreOptions::default()).expect("the store opens");
+    let store = Arc::new(store);
+    for chunk in records.chunks(2_000) {
+        store.append(chunk.to_vec()).await.expect("appends");
+    }
+    store.flush().await.expect("flushes");
+    let context = rollup_session_context(&store).expect("the tables register");
+    Fixture { _dir: dir, _store: store, records, context }
+}
+
+/// Whether `actual` is what the rollups promise for `statistic`: a quantile within 1 %,
+/// anything else within rounding.
+fn within(statistic: &Statistic, actual: Option<f64>, expected: Option<f64>) -> bool {
+    match (actual, expected) {
+        (Some(actual), Some(expected)) if statistic.quantile().is_some() => {
+            (actual - expected).abs() <= 0.01 * expected.abs()
+        }
+        _ => close(actual, expected) || matches!((actual, expected), (Some(a), Some(b)) if (a - b).abs() <= 1e-9),
+    }
+}
+
+const VITALS: [Metric; 5] = [Metric::Lcp, Metric::Inp, Metric::Cls, Metric::Fcp, Metric::Ttfb];
+
+#[tokio::test]
+async fn vitals_from_the_rollups_are_within_one_percent() {
+    let fixture = fixture().await;
+    let filter = |dimension: Dimension, condition: Condition| Filter { dimension, condition };
+    let filter_sets = [
+        vec![],
+        vec![filter(Dimension::Country, Condition::In(vec!["US".into(), "DE".into()]))],
+        vec![filter(Dimension::Release, Condition::Eq("2.4.1".into()))],
+        vec![filter(Dimension::Route, Condition::Prefix("/products".into()))],
+    ];
+    let ranges = [all_days(), range(BASE_MS + DAY_MS, BASE_MS + DAY_MS + 5 * HOUR_MS)];
+    let (mut checked, mut approximate) = (0, 0);
+    for metric in VITALS.iter().chain([&Metric::PageViews]) {
+        let statistics = statistics_of(metric);
+        for range in ranges {
+            for filters in &filter_sets {
+                let values = fixture.values(range, filters, metric, &statistics).await;
+                let units: Vec<Unit> = fixture.oracle(range, filters).units(metric, &[]);
+                for (statistic, actual) in statistics.iter().zip(values) {
+                    let expected = expected(metric, statistic, &units, |_| Vec::new());
+                    let expected = match statistic {
+                        Statistic::Count | Statistic::Sum => expected.or(Some(0.0)),
+                        _ => expected,
+                    };
+                    assert!(
+                        within(statistic, actual, expected),
+                        "{metric:?} {statistic:?} {filters:?}: {actual:?}, exact {expected:?}"
+                    );
+                    checked += 1;
+                    approximate += usize::from(!close(actual, expected));
+                }
+            }
+        }
+    }
+    assert!(checked > 300, "{checked} figures checked");
+    assert!(approximate > 0, "the quantiles come from sketches (none differed from the exact ones)");
+}
+
+#[tokio::test]
+async fn grouped_and_bucketed_vitals_from_the_rollups_are_within_one_percent() {
+    let fixture = fixture().await;
+    for metric in VITALS {
+        let query = BreakdownQuery {
+            range: all_days(),
+            filters: Vec::new(),
+            metric: metric.clone(),
+            statistics: vec![Statistic::P75, Statistic::Poor],
+            group_by: vec![Dimension::Route, Dimension::Browser],
+            sort_by: None,
+            order: Order::Desc,
+            limit: 100,
+        };
+        let QueryResult::Breakdown(result) = fixture.run(Query::Breakdown(query.clone())).await else { panic!() };
+        let units = fixture.oracle(query.range, &[]).units(&metric, &query.group_by);
+        assert!(!result.rows.is_empty());
+        for row in &result.rows {
+            let group: Vec<Unit> = units.iter().filter(|unit| unit.group == row.group).cloned().collect();
+            for (statistic, actual) in query.statistics.iter().zip(&row.values) {
+                let expected = expected(&metric, statistic, &group, |_| Vec::new());
+                assert!(within(statistic, *actual, expected), "{metric:?} {:?} {statistic:?}", row.group);
+            }
+        }
+
+        let query = TimeSeriesQuery {
+            range: all_days(),
+            filters: Vec::new(),
+            metric: metric.clone(),
+            statistics: vec![Statistic::P75, Statistic::Mean],
+            bucket: BucketSize::Hour,
+            time_zone: TimeZone::default(),
+            group_by: None,
+            limit: 10,
+        };
+        let QueryResult::TimeSeries(result) = fixture.run(Query::TimeSeries(query.clone())).await else { panic!() };
+        let units = fixture.oracle(query.range, &[]).units(&metric, &[]);
+        for point in &result.series[0].points {
+            let start = point.time.ms();
+            let bucket: Vec<Unit> =
+                units.iter().filter(|unit| unit.time_ms >= start && unit.time_ms < start + HOUR_MS).cloned().collect();
+            for (statistic, actual) in query.statistics.iter().zip(&point.values) {
+                let expected = expected(&metric, statistic, &bucket, |_| Vec::new());
+                assert!(within(statistic, *actual, expected), "{metric:?} {start} {statistic:?}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn what_the_rollups_do_not_cover_stays_exact() {
+    let fixture = fixture().await;
+    let os = vec![Filter { dimension: Dimension::Os, condition: Condition::Eq("Android".into()) }];
+    let off_hour = range(BASE_MS + 90_000, BASE_MS + DAY_MS);
+    for (range, filters) in [(all_days(), os.clone()), (off_hour, Vec::new())] {
+        let values = fixture.values(range, &filters, &Metric::Lcp, &[Statistic::P75, Statistic::P99]).await;
+        let units = fixture.oracle(range, &filters).units(&Metric::Lcp, &[]);
+        for (statistic, actual) in [Statistic::P75, Statistic::P99].iter().zip(values) {
+            let expected = expected(&Metric::Lcp, statistic, &units, |_| Vec::new());
+            assert!(close(actual, expected), "{filters:?} {statistic:?}: {actual:?} exact {expected:?}");
+        }
+    }
+}
