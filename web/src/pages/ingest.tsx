@@ -2,22 +2,13 @@
 
 import { outcomes } from "../api";
 import type { Ctx } from "../ctx";
+import { bucketMinutes, totalsByReason } from "../derive";
 import { formatCount, formatPercent } from "../format";
 import { useAsync } from "../ui/async";
 import { Chart, type Series } from "../ui/chart";
 import { type Column, Empty, Section, Show, Table } from "../ui/components";
 
-/** The totals per reason over the buckets, largest first. */
-export function totalsByReason(buckets: Array<{ dropped: Record<string, number> }>): Array<[string, number]> {
-  const totals = new Map<string, number>();
-  for (const b of buckets) for (const [reason, n] of Object.entries(b.dropped)) totals.set(reason, (totals.get(reason) ?? 0) + n);
-  return [...totals].sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]));
-}
 
-/** At most ~360 buckets: 1 minute up to 6 hours, then whole minutes (the server keeps 48 hours). */
-export function bucketMinutes(spanMs: number): number {
-  return Math.min(1440, Math.max(1, Math.ceil(spanMs / 60_000 / 360)));
-}
 
 export function IngestPage({ ctx }: { ctx: Ctx }) {
   const result = useAsync(`${ctx.project}|outcomes|${ctx.range.from}|${ctx.range.to}`, (signal) =>

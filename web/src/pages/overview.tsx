@@ -3,13 +3,14 @@
 
 import { query } from "../api";
 import type { Ctx } from "../ctx";
+import { releaseMarkers } from "../derive";
 import { formatValue } from "../format";
 import { RATING_COLOUR, THRESHOLDS, VITALS, metricLabel, rating } from "../ratings";
 import { linkProps, navigate } from "../router";
 import { bucketFor, previousRange, isoRange, toPage } from "../state";
 import type { TimeSeriesAnswer, ValueTile, ValuesAnswer } from "../types";
 import { useAsync } from "../ui/async";
-import { Chart, type Marker, alignSeries } from "../ui/chart";
+import { Chart, alignSeries } from "../ui/chart";
 import { Empty, NO_DATA_HINT, RatingBadge, RatingBar, Section, Show, Trend } from "../ui/components";
 
 export const PERCENTILES = ["p50", "p75", "p90", "p95", "p99"];
@@ -29,15 +30,6 @@ function tile(values: ValueTile[], metric: string, statistic: string): ValueTile
   return values.find((v) => v.metric === metric && v.statistic === statistic);
 }
 
-/** Release markers: the first bucket in which each release appears (after the range start). */
-export function releaseMarkers(answer: TimeSeriesAnswer): Marker[] {
-  const firsts = answer.series
-    .filter((s) => s.points.length)
-    .map((s) => ({ group: s.other ? undefined : s.group, time: Date.parse(s.points[0].time) }));
-  const start = Math.min(...firsts.map((f) => f.time));
-  // A release already there when the data starts was not released in the range.
-  return firsts.filter((f) => f.group && f.time > start).map((f) => ({ time: f.time, label: `release ${f.group}` }));
-}
 
 export function OverviewPage({ ctx }: { ctx: Ctx }) {
   const stat = PERCENTILES.includes(ctx.view.params.stat ?? "") ? ctx.view.params.stat! : "p75";

@@ -3,8 +3,9 @@
 
 import { query, sql, sqlRows } from "../api";
 import type { Ctx } from "../ctx";
+import { worstRating } from "../derive";
 import { formatCount, formatValue } from "../format";
-import { type Rating, rating } from "../ratings";
+import type { Rating } from "../ratings";
 import { navigate } from "../router";
 import { sqlWhere } from "../sqlfilter";
 import { withFilter } from "../state";
@@ -26,14 +27,6 @@ interface RouteRow {
 
 const ORDER: Record<Rating, number> = { good: 0, needs_improvement: 1, poor: 2 };
 
-export function worstRating(values: Array<[string, number | null]>): Rating | undefined {
-  let worst: Rating | undefined;
-  for (const [metric, value] of values) {
-    const r = rating(metric, value);
-    if (r && (!worst || ORDER[r] > ORDER[worst])) worst = r;
-  }
-  return worst;
-}
 
 export function PagesPage({ ctx }: { ctx: Ctx }) {
   const result = useAsync(`${ctx.key}|routes`, async (signal) => {

@@ -5,6 +5,7 @@ import { useState } from "preact/hooks";
 
 import { query } from "../api";
 import { type Ctx, DIMENSIONS, dimensionLabel } from "../ctx";
+import { countryName, groupLabel } from "../derive";
 import { formatCount, formatPercent, formatValue } from "../format";
 import { RATING_COLOUR, THRESHOLDS, VITALS, metricLabel, rating } from "../ratings";
 import { navigate } from "../router";
@@ -30,25 +31,7 @@ export const VALUE_METRICS = [
 const STATS = ["p50", "p75", "p90", "p95", "p99", "mean"];
 const SERIES_STATS = ["p50", "p75", "p90", "p99"];
 
-/** The label of a breakdown group's value (null is "(none)", the rest "(other)"). */
-export function groupLabel(row: BreakdownRow, i = 0): string {
-  if (row.other) return "(other)";
-  const v = row.group[i];
-  return v === null || v === undefined ? "(none)" : v;
-}
 
-let regionNames: Intl.DisplayNames | undefined;
-/** `United States (US)` for a country code, the code itself when unknown. */
-export function countryName(code: string): string {
-  if (!/^[A-Z]{2}$/.test(code)) return code;
-  try {
-    regionNames ??= new Intl.DisplayNames(["en"], { type: "region" });
-    const name = regionNames.of(code);
-    return name && name !== code ? `${name} (${code})` : code;
-  } catch {
-    return code;
-  }
-}
 
 export function Breakdown({
   ctx,

@@ -6,7 +6,8 @@ import { useState } from "preact/hooks";
 
 import { query, sql, sqlRows, sqlString } from "../api";
 import type { Ctx } from "../ctx";
-import { formatBytes, formatCount, formatDuration, formatTime, formatValue } from "../format";
+import { describe } from "../derive";
+import { formatBytes, formatCount, formatDuration, formatTime } from "../format";
 import { RATING_COLOUR, rating } from "../ratings";
 import { linkProps, navigate } from "../router";
 import { toPage } from "../state";
@@ -121,30 +122,6 @@ function SessionList({ ctx }: { ctx: Ctx }) {
   );
 }
 
-/** The words of one timeline event: what happened, as text. */
-export function describe(e: TimelineEvent): string {
-  const s = (k: string) => (e[k] === null || e[k] === undefined ? "" : String(e[k]));
-  switch (e.kind) {
-    case "view":
-      return `${s("navigation_type") || "view"}${e.load != null ? `, load ${formatDuration(e.load as number)}` : ""}`;
-    case "vital":
-      return `${s("name").toUpperCase()} ${formatValue(s("name"), "p75", e.value as number)}`;
-    case "action":
-      return [s("action_type"), s("name") || s("target"), e.rage ? "rage" : "", e.dead ? "dead" : "", e.error ? "followed by an error" : ""]
-        .filter(Boolean)
-        .join(" · ");
-    case "error":
-      return `${s("error_type") || "Error"}: ${s("message")}${Number(e.count) > 1 ? ` (×${s("count")})` : ""}`;
-    case "request":
-      return `${s("method")} ${e.status ? s("status") : s("failure") || "no response"} in ${formatDuration(e.duration as number)}`;
-    case "custom":
-      return `${s("name")}${e.value != null ? ` = ${s("value")}` : ""}`;
-    case "long_animation_frame":
-      return `long animation frame ${formatDuration(e.duration as number)}`;
-    default:
-      return e.kind;
-  }
-}
 
 function SessionTimeline({ ctx, sessionId }: { ctx: Ctx; sessionId: string }) {
   const result = useAsync(`${ctx.project}|${ctx.range.from}|${ctx.range.to}|timeline|${sessionId}`, (signal) =>

@@ -4,14 +4,9 @@ import { useState } from "preact/hooks";
 
 import type { Project } from "../api";
 import type { Ctx } from "../ctx";
+import { snippet } from "../derive";
 import { Section } from "../ui/components";
 
-export function snippet(origin: string, key: string): string {
-  return `<script>
-!function(w,d,n,u){var q=w[n]=w[n]||function(){(q.q=q.q||[]).push(arguments)},e=q.e=q.e||[],f=function(x){w[n].e&&e.length<50&&e.push(x)};w.addEventListener("error",f,!0);w.addEventListener("unhandledrejection",f);var s=d.createElement("script");s.async=1;s.src=u;d.head.appendChild(s)}(window,document,"sightline",${JSON.stringify(origin + "/agent.js")});
-sightline("init", { projectKey: ${JSON.stringify(key)}, release: "1.0.0", environment: "production" });
-</script>`;
-}
 
 export function SetupPage({ ctx, projects }: { ctx: Ctx; projects: Project[] }) {
   const project = projects.find((p) => p.id === ctx.project);
