@@ -3,10 +3,13 @@
 // forward work, a row click drills down, a session's timeline opens. Screenshots of every page
 // go to target/web-screenshots/.
 
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { type Stack, launch, login, openPage, screenshot, settled, startStack } from "./harness";
+import { SCREENSHOTS, type Stack, launch, login, openPage, screenshot, settled, startStack } from "./harness";
 
 let stack: Stack;
 let browser: Browser;
@@ -25,14 +28,24 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  if (timings.length) {
+    const table = timings.map(([path, ms]) => `${String(ms).padStart(6)} ms  ${path}`).join("\n");
+    console.log(`page load to data (${stack.mode} mode, debug server, loadgen data):\n${table}`);
+    writeFileSync(join(SCREENSHOTS, "timings.txt"), table + "\n");
+  }
   await browser?.close();
   await stack?.stop();
 });
 
+/** Time from navigation to the last "Loading…" gone, per path (printed at the end). */
+const timings: Array<[string, number]> = [];
+
 async function visit(path: string): Promise<void> {
+  const start = performance.now();
   await page.goto(`${stack.url}${path}`);
   await page.waitForSelector("main h1");
   await settled(page);
+  timings.push([path, Math.round(performance.now() - start)]);
 }
 
 function noProblems(where: string) {
