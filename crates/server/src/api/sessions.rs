@@ -203,7 +203,7 @@ mod tests {
         assert!(store.touch(&token, 1_000 + IDLE_MS - 1).is_some());
         store.save_if_changed();
 
-        let reopened = SessionStore::open(path.clone(), 2_000);
+        let reopened = SessionStore::open(path, 2_000);
         assert_eq!(reopened.touch(&token, 2 * IDLE_MS - 2).map(|s| s.user), Some("admin".into()));
         assert_eq!(reopened.touch(&token, 2 * IDLE_MS + IDLE_MS), None, "idle too long");
 

@@ -36,7 +36,7 @@ impl LoginThrottle {
     pub fn check(&self, client: IpAddr, user: &str) -> Result<(), u64> {
         let now = Instant::now();
         let client_wait = wait(&self.clients, &client, PER_CLIENT, now);
-        let user_wait = wait(&self.users, &user.to_owned(), PER_USER, now);
+        let user_wait = wait(&self.users, &user_key(user), PER_USER, now);
         match client_wait.max(user_wait) {
             Some(wait) => Err(wait.as_secs().max(1)),
             None => Ok(()),
@@ -47,13 +47,18 @@ impl LoginThrottle {
     pub fn failed(&self, client: IpAddr, user: &str) {
         let now = Instant::now();
         count(&self.clients, client, now);
-        count(&self.users, user.chars().take(64).collect(), now);
+        count(&self.users, user_key(user), now);
     }
 
     /// Clears the client's failures.
     pub fn succeeded(&self, client: IpAddr) {
         self.clients.lock().unwrap_or_else(PoisonError::into_inner).remove(&client);
     }
+}
+
+/// The user's entry: names are at most 64 characters, so longer ones share one.
+fn user_key(user: &str) -> String {
+    user.chars().take(65).collect()
 }
 
 fn wait<K: std::hash::Hash + Eq>(
