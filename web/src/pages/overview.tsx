@@ -101,7 +101,7 @@ export function OverviewPage({ ctx }: { ctx: Ctx }) {
                       <span class="tile-label">
                         {m.toUpperCase()} <span class="muted">{stat}</span>
                       </span>
-                      <span class="tile-value" style={{ color: rating(m, main?.value) ? RATING_COLOUR[rating(m, main?.value)!] : undefined }}>
+                      <span class={`tile-value ${rating(m, main?.value) ?? ""}`}>
                         {formatValue(m, stat, main?.value)}
                       </span>
                       <RatingBadge rating={rating(m, main?.value)} />

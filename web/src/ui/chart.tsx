@@ -59,7 +59,8 @@ export function Chart(props: ChartProps) {
       const ctx = u.ctx;
       ctx.save();
       ctx.font = `${11 * devicePixelRatio}px sans-serif`;
-      for (const m of props.markers ?? []) {
+      // Labels step down so that markers close together stay readable.
+      for (const [i, m] of (props.markers ?? []).entries()) {
         const x = u.valToPos(time ? m.time / 1000 : m.time, "x", true);
         if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) continue;
         ctx.strokeStyle = "#555";
@@ -69,7 +70,7 @@ export function Chart(props: ChartProps) {
         ctx.lineTo(x, u.bbox.top + u.bbox.height);
         ctx.stroke();
         ctx.fillStyle = "#333";
-        ctx.fillText(m.label, x + 4, u.bbox.top + 12 * devicePixelRatio);
+        ctx.fillText(m.label, x + 4, u.bbox.top + (12 + (i % 3) * 13) * devicePixelRatio);
       }
       for (const t of props.thresholds ?? []) {
         const y = u.valToPos(t.value, "y", true);
