@@ -232,4 +232,18 @@ describe("the dashboard", () => {
     await screenshot(page, "setup");
     noProblems("the other pages");
   });
+
+  it("logs out: the cookie is gone and a reload asks to log in again", async () => {
+    await visit("/overview");
+    await page.click("button:has-text('Log out')");
+    await page.waitForSelector("input[name=password]");
+    await page.reload();
+    await page.waitForSelector("input[name=password]");
+    expect(await page.locator("nav[aria-label=Pages]").count()).toBe(0);
+    const cookies = await page.context().cookies();
+    expect(cookies.filter((c) => c.value !== "")).toEqual([]);
+    // The reload's session check answers 401, as it should once logged out.
+    problems.splice(0, problems.length, ...problems.filter((p) => !/status of 401|^http 401 GET \S+\/api\/v1\/session$/.test(p)));
+    noProblems("logging out");
+  });
 });
