@@ -169,6 +169,7 @@ describe("the dashboard", () => {
   it("lists error groups and opens one", async () => {
     await visit("/errors");
     expect(await rows().count()).toBeGreaterThan(0);
+    await page.waitForSelector("main svg.spark");
     await screenshot(page, "errors");
     await rows().first().click();
     await page.waitForURL(/\/errors\/[0-9a-f]{16}/);

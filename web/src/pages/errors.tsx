@@ -1,15 +1,19 @@
 // Errors: groups by fingerprint with counts, sessions and users affected; one group's detail
 // with its occurrences over time, stack, releases, and sample sessions.
 
-import { query } from "../api";
+import { query, sql, sqlRows } from "../api";
 import type { Ctx } from "../ctx";
 import { formatAgo, formatCount, formatTime } from "../format";
 import { linkProps, navigate } from "../router";
+import { sqlWhere } from "../sqlfilter";
 import { bucketFor, toPage } from "../state";
 import type { ErrorGroup, ErrorGroupAnswer, ErrorGroupsAnswer, ErrorSample } from "../types";
 import { useAsync } from "../ui/async";
 import { Chart } from "../ui/chart";
 import { type Column, Empty, Section, Show, Table, UrlText } from "../ui/components";
+import { Sparkline } from "../ui/spark";
+
+const SPARK_BUCKETS = 24;
 
 const SORTS: Array<[string, string]> = [
   ["count", "Occurrences"],
@@ -33,6 +37,28 @@ function ErrorGroupList({ ctx }: { ctx: Ctx }) {
   const groups = useAsync(`${ctx.key}|groups|${sort}`, (signal) =>
     query<ErrorGroupsAnswer>(ctx.project, { shape: "error_groups", range: ctx.iso, filters: ctx.filters, sort_by: sort, limit: 100 }, signal),
   );
+  // Occurrences per group over the range in 24 steps, for all groups in one statement.
+  const spark = useAsync(`${ctx.key}|spark`, (signal) => {
+    const step = Math.max(60_000, Math.ceil((ctx.range.to - ctx.range.from) / SPARK_BUCKETS));
+    return sql(
+      ctx.project,
+      `SELECT sightline_fingerprint(error_type, message, stack) AS fp,
+              CAST((CAST(timestamp AS BIGINT) - ${Math.floor(ctx.range.from)}) / ${step} AS BIGINT) AS b, sum(count) AS n
+       FROM error WHERE ${sqlWhere(ctx.view, ctx.range).where} GROUP BY 1, 2`,
+      signal,
+      10_000,
+    ).then((answer) => {
+      const series = new Map<string, number[]>();
+      for (const row of sqlRows(answer)) {
+        const fp = String(row.fp);
+        const values = series.get(fp) ?? new Array<number>(SPARK_BUCKETS).fill(0);
+        const b = Number(row.b);
+        if (b >= 0 && b < SPARK_BUCKETS) values[b] += Number(row.n);
+        series.set(fp, values);
+      }
+      return series;
+    });
+  });
   const columns: Array<Column<ErrorGroup>> = [
     {
       key: "error",
@@ -45,6 +71,14 @@ function ErrorGroupList({ ctx }: { ctx: Ctx }) {
       sort: (g) => title(g),
     },
     { key: "count", label: "Occurrences", numeric: true, render: (g) => formatCount(g.count), sort: (g) => g.count },
+    {
+      key: "trend",
+      label: "Over the range",
+      render: (g) => {
+        const values = spark.data?.get(g.fingerprint);
+        return values ? <Sparkline values={values} label={`occurrences over the range, peak ${Math.max(...values)}`} /> : "";
+      },
+    },
     { key: "sessions", label: "Sessions", numeric: true, render: (g) => formatCount(g.sessions), sort: (g) => g.sessions },
     { key: "users", label: "Users", numeric: true, render: (g) => formatCount(g.users), sort: (g) => g.users },
     { key: "route", label: "Top route", render: (g) => g.top_route ?? "–", sort: (g) => g.top_route },
