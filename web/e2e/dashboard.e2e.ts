@@ -185,6 +185,19 @@ describe("the dashboard", () => {
     await visit("/sessions?sort=views");
     expect(await rows().count()).toBeGreaterThan(5);
     await screenshot(page, "sessions");
+    // Search by user id: every row is that user's.
+    const users = (await page.locator("main table.data tbody tr td:nth-child(5)").allTextContents()).filter((u) => u !== "–");
+    expect(users.length).toBeGreaterThan(0);
+    await page.fill("input[name=user]", users[0]);
+    await page.click("form.inline button:has-text('Find')");
+    await page.waitForURL(new RegExp(`user=${users[0]}`));
+    await settled(page);
+    const found = await page.locator("main table.data tbody tr td:nth-child(5)").allTextContents();
+    expect(found.length).toBeGreaterThan(0);
+    expect(new Set(found)).toEqual(new Set([users[0]]));
+    await page.goBack();
+    await page.waitForURL((u) => !u.search.includes("user="));
+    await settled(page);
     await rows().first().click();
     await page.waitForURL(/\/sessions\/[^/?]+/);
     await settled(page);

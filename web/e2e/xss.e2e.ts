@@ -89,6 +89,11 @@ describe("hostile strings in the dashboard", () => {
       expect(text).toMatch(/<img src=x onerror=|<svg onload=|javascript:/);
     }
     await screenshot(page, "xss-session");
+    // A user id search with quotes in it (SQL literal) finds that user's two sessions.
+    await visitSafely(`/sessions?user=${enc(IMG)}`, [`Sessions of user ${IMG}`]);
+    expect(await page.locator("main table.data tbody tr").count()).toBe(2);
+    await visitSafely(`/sessions?rage=1`);
+    expect(await page.locator("main table.data tbody tr").count()).toBe(6);
   });
 
   it("routes, releases and network", async () => {

@@ -5,6 +5,7 @@ import { Fragment } from "preact";
 import { useState } from "preact/hooks";
 
 import { query, sql, sqlRows, sqlString } from "../api";
+import { sqlWhere } from "../sqlfilter";
 import type { Ctx } from "../ctx";
 import { describe } from "../derive";
 import { formatBytes, formatCount, formatDuration, formatTime } from "../format";
@@ -26,16 +27,44 @@ export function SessionsPage({ ctx }: { ctx: Ctx }) {
   return ctx.view.detail ? <SessionTimeline ctx={ctx} sessionId={ctx.view.detail} /> : <SessionList ctx={ctx} />;
 }
 
+/**
+ * Sessions of one user, or with rage clicks: the list shape has no such filter, so these are
+ * found with SQL over `view` (and `action`), newest first, at most 100.
+ */
+function searchSessions(ctx: Ctx, user: string | undefined, rage: boolean, signal: AbortSignal): Promise<SessionRow[]> {
+  const { where } = sqlWhere(ctx.view, ctx.range);
+  const conditions = [where];
+  if (user) conditions.push(`user_id = ${sqlString(user)}`);
+  if (rage) conditions.push(`session_id IN (SELECT session_id FROM action WHERE rage AND ${where})`);
+  return sql(
+    ctx.project,
+    `SELECT session_id, min(timestamp) AS start, max(timestamp) AS "end", count(DISTINCT view_id) AS views,
+            max(user_id) AS user_id, max(country) AS country, max(browser) AS browser, max(os) AS os,
+            max(device_class) AS device_class, max(release) AS release
+     FROM view WHERE ${conditions.join(" AND ")} GROUP BY session_id ORDER BY start DESC LIMIT 100`,
+    signal,
+    100,
+  ).then((answer) =>
+    sqlRows(answer).map((r) => ({ ...(r as unknown as SessionRow), errors: Number.NaN, sampling_reason: null })),
+  );
+}
+
 function SessionList({ ctx }: { ctx: Ctx }) {
   const sort = SORTS.some(([s]) => s === ctx.view.params.sort) ? ctx.view.params.sort! : "time";
   const cursor = ctx.view.params.cursor;
+  const user = ctx.view.params.user;
+  const rage = ctx.view.params.rage === "1";
+  const searching = !!user || rage;
   const [previous, setPrevious] = useState<string[]>([]);
-  const result = useAsync(`${ctx.key}|sessions|${sort}|${cursor ?? ""}`, (signal) =>
-    query<ListAnswer<SessionRow>>(
-      ctx.project,
-      { shape: "session_list", range: ctx.iso, filters: ctx.filters, sort_by: sort, limit: 50, ...(cursor ? { cursor } : {}) },
-      signal,
-    ),
+  const [userText, setUserText] = useState(user ?? "");
+  const result = useAsync(`${ctx.key}|sessions|${sort}|${cursor ?? ""}|${user ?? ""}|${rage}`, (signal) =>
+    searching
+      ? searchSessions(ctx, user, rage, signal).then((rows) => ({ rows, next_cursor: null }))
+      : query<ListAnswer<SessionRow>>(
+          ctx.project,
+          { shape: "session_list", range: ctx.iso, filters: ctx.filters, sort_by: sort, limit: 50, ...(cursor ? { cursor } : {}) },
+          signal,
+        ),
   );
   const go = (params: Record<string, string>) => navigate({ ...ctx.view, params });
   const columns: Array<Column<SessionRow>> = [
@@ -69,7 +98,7 @@ function SessionList({ ctx }: { ctx: Ctx }) {
       <div class="toolbar">
         <label>
           Sort by
-          <select name="sort" value={sort} onChange={(e) => go({ sort: (e.target as HTMLSelectElement).value })}>
+          <select name="sort" value={sort} disabled={searching} onChange={(e) => go({ sort: (e.target as HTMLSelectElement).value })}>
             {SORTS.map(([s, label]) => (
               <option key={s} value={s}>
                 {label}
@@ -77,14 +106,40 @@ function SessionList({ ctx }: { ctx: Ctx }) {
             ))}
           </select>
         </label>
-        <p class="muted small">Narrow the list with the filters above (country, browser, route, release…).</p>
+        <form
+          class="inline"
+          onSubmit={(e) => {
+            e.preventDefault();
+            const { user: _u, cursor: _c, ...rest } = ctx.view.params;
+            go(userText.trim() ? { ...rest, user: userText.trim() } : rest);
+          }}
+        >
+          <label>
+            User id
+            <input name="user" placeholder="u_48213" value={userText} onInput={(e) => setUserText((e.target as HTMLInputElement).value)} />
+          </label>
+          <button type="submit">Find</button>
+        </form>
+        <label class="check">
+          <input
+            type="checkbox"
+            name="rage"
+            checked={rage}
+            onChange={(e) => {
+              const { rage: _r, cursor: _c, ...rest } = ctx.view.params;
+              go((e.target as HTMLInputElement).checked ? { ...rest, rage: "1" } : rest);
+            }}
+          />{" "}
+          only sessions with rage clicks
+        </label>
+        <p class="muted small">Narrow the list with the filters above (country, browser, route, release…); sort by errors or duration to find troubled sessions.</p>
       </div>
       <Show result={result} what="sessions">
         {(answer) =>
           !answer.rows.length ? (
             <Empty>No session in this time range with these filters. Widen the range or remove a filter.</Empty>
           ) : (
-            <Section title="Sessions">
+            <Section title={searching ? `Sessions${user ? ` of user ${user}` : ""}${rage ? " with rage clicks" : ""}, newest first` : "Sessions"}>
               <Table
                 columns={columns}
                 rows={answer.rows}
