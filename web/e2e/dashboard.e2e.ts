@@ -227,6 +227,7 @@ describe("the dashboard", () => {
 
     await visit("/geography");
     expect(await page.locator("main").textContent()).toContain("United States (US)");
+    expect(await page.locator("main svg.map circle").count()).toBeGreaterThan(3);
     expect(await rows().count()).toBeGreaterThan(3);
     await screenshot(page, "geography");
 

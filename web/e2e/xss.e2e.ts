@@ -38,7 +38,7 @@ async function visitSafely(path: string, shows: string[] = []): Promise<string> 
   for (const over of await page.locator(".chart .u-over").all()) await over.hover({ timeout: 5000 });
   const report = await page.evaluate(() => ({
     xss: (window as unknown as { __xss?: unknown }).__xss,
-    injected: document.querySelectorAll("main img, main svg:not(.spark), [onerror], [onload], [onclick], iframe, script:not([src])").length,
+    injected: document.querySelectorAll("main img, main svg:not(.spark):not(.map), [onerror], [onload], [onclick], iframe, script:not([src])").length,
     scriptLinks: [...document.querySelectorAll("a[href]")]
       .map((a) => a.getAttribute("href")!)
       .filter((href) => !/^(https?:|\/|#)/i.test(href.trim())),

@@ -1,7 +1,9 @@
-// Geography: the chosen metric by country, as a table (a map comes later).
+// Geography: the chosen metric by country (on a map and in a table), region or city.
 
 import type { Ctx } from "../ctx";
-import { metricLabel } from "../ratings";
+import { formatCount, formatValue } from "../format";
+import { metricLabel, rating } from "../ratings";
+import { WorldMap } from "../ui/worldmap";
 import { navigate } from "../router";
 import { Breakdown, VALUE_METRICS } from "./performance";
 
@@ -31,7 +33,30 @@ export function GeographyPage({ ctx }: { ctx: Ctx }) {
           </select>
         </label>
       </div>
-      <Breakdown ctx={ctx} metric={metric} stat="p75" by={by} limit={100} />
+      <Breakdown
+        ctx={ctx}
+        metric={metric}
+        stat="p75"
+        by={by}
+        limit={100}
+        above={
+          by === "country"
+            ? (answer) => (
+                <WorldMap
+                  label={`${metricLabel(metric)} p75 by country`}
+                  points={answer.rows
+                    .filter((r) => !r.other && r.group[0])
+                    .map((r) => ({
+                      code: r.group[0]!,
+                      units: r.count,
+                      rating: rating(metric, r.values[0]),
+                      text: `${formatValue(metric, "p75", r.values[0])} p75, ${formatCount(r.count)} units`,
+                    }))}
+                />
+              )
+            : undefined
+        }
+      />
     </>
   );
 }

@@ -1,6 +1,7 @@
 // Performance explorer: one metric and statistic; its percentiles over time, its histogram
 // with the rating thresholds, and a breakdown by any dimension (a row click filters by it).
 
+import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 
 import { query } from "../api";
@@ -40,6 +41,7 @@ export function Breakdown({
   by,
   limit = 50,
   title,
+  above,
 }: {
   ctx: Ctx;
   metric: string;
@@ -47,6 +49,8 @@ export function Breakdown({
   by: string;
   limit?: number;
   title?: string;
+  /** Drawn above the table from the same answer (the geography map). */
+  above?: (answer: BreakdownAnswer) => ComponentChildren;
 }) {
   const vital = metric in THRESHOLDS;
   const statistics = vital ? [stat, "good", "poor"] : [stat];
@@ -91,6 +95,7 @@ export function Breakdown({
             <Empty>{NO_DATA_HINT}</Empty>
           ) : (
             <>
+              {above?.(answer)}
               <Table
                 columns={columns}
                 rows={answer.rows}
