@@ -77,7 +77,10 @@ async fn serve(mut config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}: is another process using it?", config.listen))?;
     let address = listener.local_addr()?;
     first_admin(&config.data_dir, address)?;
-    announce(address, &config.projects)?;
+    if let Err(error) = announce(address, &config.projects) {
+        // A closed stdout (a supervisor that read the first line) must not stop the server.
+        tracing::warn!(%error, "the banner could not be written to stdout");
+    }
     let housekeeping = sightline_server::start_housekeeping(&state);
     tracing::info!(%address, data_dir = %config.data_dir.display(), "sightline is ready");
     sightline_server::listener::serve(
