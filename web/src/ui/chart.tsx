@@ -49,6 +49,8 @@ export interface ChartProps {
 export function Chart(props: ChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot>();
+  // Redrawn when what it shows changes, not on every render of the page around it.
+  const signature = JSON.stringify([props.x, props.series, props.markers, props.thresholds, props.xLines, props.xRange, props.height, !!props.xFormat]);
   useEffect(() => {
     const el = box.current;
     if (!el) return;
@@ -138,7 +140,7 @@ export function Chart(props: ChartProps) {
       resize.disconnect();
       plot.current?.destroy();
     };
-  }, [props]);
+  }, [signature]);
   return <div class="chart" ref={box} role="img" aria-label={props.label} />;
 }
 
