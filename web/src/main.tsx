@@ -95,7 +95,8 @@ function Login({ onLogin, message }: { onLogin: (user: string) => void; message?
           {busy ? "Logging in…" : "Log in"}
         </button>
         <p class="hint">
-          The first administrator's password is printed once by <code>sightline serve</code> on its first start.
+          The first administrator's password is printed once by <code>sightline serve</code> on its first start (or set by{" "}
+          <code>SIGHTLINE_ADMIN_PASSWORD</code>); <code>sightline user</code> manages users.
         </p>
       </form>
     </main>
