@@ -58,6 +58,26 @@ export function PagesPage({ ctx }: { ctx: Ctx }) {
       2000,
     ).then(sqlRows),
   );
+  // The script behind each route's INP most often: the first script of the long animation
+  // frames that overlapped the interaction (function and file).
+  const scripts = useAsync(`${ctx.key}|inp-scripts`, (signal) =>
+    sql(
+      ctx.project,
+      `SELECT route, regexp_replace(scripts, '^.*?"source_function_name":"([^"]*)".*$', '\\1') AS fn,
+              regexp_replace(scripts, '^.*?"source_url":"([^"]*)".*$', '\\1') AS src, count(*) AS n
+       FROM vital WHERE name = 'inp' AND scripts LIKE '%"source_url":"%' AND scripts LIKE '%"source_function_name":"%'
+         AND ${sqlWhere(ctx.view, ctx.range).where}
+       GROUP BY 1, 2, 3 ORDER BY n DESC`,
+      signal,
+      2000,
+    ).then(sqlRows),
+  );
+  const scriptOf = new Map<string, string>();
+  for (const row of scripts.data ?? []) {
+    const route = String(row.route);
+    const file = String(row.src).split(/[?#]/)[0].split("/").pop() || String(row.src);
+    if (!scriptOf.has(route)) scriptOf.set(route, `${String(row.fn) || "(anonymous)"} in ${file}`);
+  }
   const targets = new Map<string, string>();
   for (const row of attribution.data ?? []) {
     const k = `${String(row.route)}\u0000${String(row.name)}`;
@@ -73,6 +93,7 @@ export function PagesPage({ ctx }: { ctx: Ctx }) {
     { key: "cls", label: "CLS p75", numeric: true, render: (r) => formatValue("cls", "p75", r.cls), sort: (r) => r.cls },
     { key: "lcpel", label: "Usual LCP element", render: (r) => <code>{target(r.route, "lcp")}</code> },
     { key: "inpel", label: "Usual INP target", render: (r) => <code>{target(r.route, "inp")}</code> },
+    { key: "inpscript", label: "Usual INP script", render: (r) => <code>{scriptOf.get(String(r.route)) ?? (scripts.data ? "–" : "…")}</code> },
   ];
   const sort = ctx.view.params.sort === "worst" ? { key: "worst", desc: true } : { key: "views", desc: true };
   return (
