@@ -213,9 +213,9 @@ export async function login(page: Page, stack: Stack, problems: string[]): Promi
   problems.splice(0, problems.length, ...problems.filter((p) => !expectedLine(p)));
 }
 
-/** Waits until no "Loading…" state is left on the page. */
+/** Waits until no "Loading…" state or pending cell is left on the page. */
 export async function settled(page: Page, timeout = 60_000): Promise<void> {
-  await page.waitForFunction(() => !document.querySelector(".state.loading"), undefined, { timeout, polling: 100 });
+  await page.waitForFunction(() => !document.querySelector(".state.loading, .pending"), undefined, { timeout, polling: 100 });
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {

@@ -42,7 +42,18 @@ export function hostileBeacons(now: number): Array<{ headers: Record<string, str
         events: [
           { id: "0", kind: "view", t: 0, navigation_type: "navigate", timing: { ttfb: 300, load: 1500, dom_interactive: 800, dom_content_loaded: 900 } },
           { id: "1", kind: "vital", t: 2000, name: "lcp", value: 5200, attribution: { element: p, resource_url: JS_URL } },
-          { id: "2", kind: "vital", t: 2000, name: "inp", value: 650, attribution: { interaction_target: p, interaction_type: "pointer" } },
+          {
+            id: "2",
+            kind: "vital",
+            t: 2000,
+            name: "inp",
+            value: 650,
+            attribution: {
+              interaction_target: p,
+              interaction_type: "pointer",
+              scripts: [{ source_url: `https://shop.example.com/${p}.js`, source_function_name: p, invoker: p, invoker_type: "event-listener", duration: 300 }],
+            },
+          },
           { id: "3", kind: "vital", t: 2000, name: "cls", value: 0.3, attribution: { largest_shift_target: p } },
           {
             id: "4",

@@ -83,7 +83,9 @@ export function PagesPage({ ctx }: { ctx: Ctx }) {
     const k = `${String(row.route)}\u0000${String(row.name)}`;
     if (!targets.has(k)) targets.set(k, String(row.target));
   }
-  const target = (route: string | null, name: string) => targets.get(`${String(route)}\u0000${name}`) ?? (attribution.data ? "–" : "…");
+  const pending = <span class="pending">…</span>;
+  const target = (route: string | null, name: string) =>
+    targets.get(`${String(route)}\u0000${name}`) ?? (attribution.data ? "–" : attribution.error ? "?" : pending);
   const columns: Array<Column<RouteRow>> = [
     { key: "route", label: "Route", render: (r) => r.route ?? "(none)", sort: (r) => r.route },
     { key: "views", label: "Page views", numeric: true, render: (r) => formatCount(r.views), sort: (r) => r.views },
@@ -93,7 +95,7 @@ export function PagesPage({ ctx }: { ctx: Ctx }) {
     { key: "cls", label: "CLS p75", numeric: true, render: (r) => formatValue("cls", "p75", r.cls), sort: (r) => r.cls },
     { key: "lcpel", label: "Usual LCP element", render: (r) => <code>{target(r.route, "lcp")}</code> },
     { key: "inpel", label: "Usual INP target", render: (r) => <code>{target(r.route, "inp")}</code> },
-    { key: "inpscript", label: "Usual INP script", render: (r) => <code>{scriptOf.get(String(r.route)) ?? (scripts.data ? "–" : "…")}</code> },
+    { key: "inpscript", label: "Usual INP script", render: (r) => <code>{scriptOf.get(String(r.route)) ?? (scripts.data ? "–" : scripts.error ? "?" : pending)}</code> },
   ];
   const sort = ctx.view.params.sort === "worst" ? { key: "worst", desc: true } : { key: "views", desc: true };
   return (
@@ -128,6 +130,7 @@ export function PagesPage({ ctx }: { ctx: Ctx }) {
               <p class="muted small">
                 Click a route to explore its performance. Elements are the CSS selectors the agent reported most often for the route.
                 {attribution.error ? ` Attribution could not be read: ${attribution.error.message}` : ""}
+                {scripts.error ? ` INP scripts could not be read: ${scripts.error.message}` : ""}
               </p>
             </Section>
           )
