@@ -166,6 +166,28 @@ describe("the dashboard", () => {
     noProblems("the performance explorer");
   });
 
+  it("breaks down and filters by an attribute", async () => {
+    await visit("/performance");
+    await page.selectOption("select[name=attr-kind]", "attribute");
+    await page.fill("input[name=attr]", "experiment");
+    await page.press("input[name=attr]", "Enter");
+    await page.waitForURL(/by=attribute%3Aexperiment/);
+    await settled(page);
+    const groups = await page.locator("main table.data tbody tr td:first-child").allTextContents();
+    expect(groups.length).toBeGreaterThan(1);
+    expect(groups.join(" ")).toMatch(/checkout_/);
+
+    await page.selectOption("select[name=dim]", "attribute:");
+    await page.fill("input[name=key]", "logged_in");
+    await page.fill("input[name=value]", "true");
+    await page.click(".add-filter button[type=submit]");
+    await page.waitForURL(/f=attribute%3Alogged_in%3Dtrue/);
+    await settled(page);
+    expect(await page.locator(".chips").textContent()).toContain("Attribute logged_in is true");
+    expect(await page.locator("main table.data tbody tr").count()).toBeGreaterThan(0);
+    noProblems("attribute breakdowns");
+  });
+
   it("lists error groups and opens one", async () => {
     await visit("/errors");
     expect(await rows().count()).toBeGreaterThan(0);

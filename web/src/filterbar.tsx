@@ -41,14 +41,16 @@ export function FilterBar({ ctx, projects }: { ctx: Ctx; projects: Project[] }) 
   const [dim, setDim] = useState("country");
   const [op, setOp] = useState<Op>("eq");
   const [text, setText] = useState("");
+  const [key, setKey] = useState("");
+  const attribute = dim === "user_attribute:" || dim === "attribute:";
   const localValue = (ms: number) => {
     const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
     return d.toISOString().slice(0, 16);
   };
   const add = (event: Event) => {
     event.preventDefault();
-    const name = dim;
-    if (!text.trim()) return;
+    const name = attribute ? (key.trim() ? dim + key.trim() : "") : dim;
+    if (!name || !text.trim()) return;
     const values = op === "in" || op === "not_in" ? text.split(",").map((v) => v.trim()).filter(Boolean) : [text];
     if (!values.length) return;
     const filter: Filter = { dim: name, op, values };
@@ -155,7 +157,12 @@ export function FilterBar({ ctx, projects }: { ctx: Ctx; projects: Project[] }) 
               {label}
             </option>
           ))}
+          <option value="user_attribute:">User attribute…</option>
+          <option value="attribute:">Global attribute…</option>
         </select>
+        {attribute && (
+          <input name="key" aria-label="Attribute key" placeholder="key" size={10} value={key} onInput={(e) => setKey((e.target as HTMLInputElement).value)} />
+        )}
         <select name="op" aria-label="Comparison" value={op} onChange={(e) => setOp((e.target as HTMLSelectElement).value as Op)}>
           {(Object.keys(OP_LABEL) as Op[]).map((o) => (
             <option key={o} value={o}>

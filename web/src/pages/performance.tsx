@@ -125,6 +125,7 @@ export function PerformancePage({ ctx }: { ctx: Ctx }) {
   const by = p.by ?? "route";
   const bucket = bucketFor(ctx.range);
   const [attr, setAttr] = useState("");
+  const [attrKind, setAttrKind] = useState<"user_attribute" | "attribute">("user_attribute");
   const set = (changes: Record<string, string>) => navigate({ ...ctx.view, params: { ...p, ...changes } });
   const series = useAsync(`${ctx.key}|ts|${metric}`, (signal) =>
     query<TimeSeriesAnswer>(
@@ -176,12 +177,19 @@ export function PerformancePage({ ctx }: { ctx: Ctx }) {
           class="inline"
           onSubmit={(e) => {
             e.preventDefault();
-            if (attr.trim()) set({ by: dimensionName({ user_attribute: attr.trim() }) });
+            const k = attr.trim();
+            if (k) set({ by: dimensionName(attrKind === "user_attribute" ? { user_attribute: k } : { attribute: k }) });
           }}
         >
           <label>
-            or a user attribute
-            <input name="attr" placeholder="plan" value={attr} onInput={(e) => setAttr((e.target as HTMLInputElement).value)} />
+            or an attribute
+            <span class="pair">
+              <select name="attr-kind" aria-label="Attribute kind" value={attrKind} onChange={(e) => setAttrKind((e.target as HTMLSelectElement).value as "user_attribute" | "attribute")}>
+                <option value="user_attribute">user</option>
+                <option value="attribute">global</option>
+              </select>
+              <input name="attr" aria-label="Attribute key" placeholder="plan" size={10} value={attr} onInput={(e) => setAttr((e.target as HTMLInputElement).value)} />
+            </span>
           </label>
         </form>
       </div>
