@@ -15,7 +15,7 @@ mod common;
 mod kinds;
 mod table;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::sync::{Arc, LazyLock};
 

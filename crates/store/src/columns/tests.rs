@@ -1,6 +1,6 @@
 mod docs;
 mod files;
-mod fixtures;
+pub(crate) mod fixtures;
 
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, Float64Type, TimestampMillisecondType, UInt32Type};

@@ -114,7 +114,7 @@ pub(super) fn record(body: EventBody, t: i64, context: &Arc<RecordContext>) -> E
 }
 
 /// A full record of `kind`: every field set, in a full context.
-pub(super) fn full(kind: EventKind) -> EventRecord {
+pub(crate) fn full(kind: EventKind) -> EventRecord {
     record(full_body(kind), 2990, &full_context())
 }
 
