@@ -87,7 +87,7 @@ bench: deps
 	$(CARGO) run --release --locked -p sightline-bench --bin ingest-bench
 
 ## The store's ingest benchmark: the real release server over loopback HTTP, durable
-## acknowledgements (100 000 events/s for 30 s, then half that for 20 s). ARGS=... adds flags.
+## acknowledgements (50 000 events/s for 30 s, then 100 000 events/s for 30 s). ARGS=... adds flags.
 bench-server: deps
 	$(CARGO) build --release --locked -p sightline-cli -p sightline-bench --bin sightline --bin ingest-server-bench
 	./target/release/ingest-server-bench --binary target/release/sightline $(ARGS)

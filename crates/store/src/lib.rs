@@ -25,12 +25,12 @@ pub use datafusion::arrow;
 /// Parquet, as the store's data files use it (the same version).
 pub use datafusion::parquet;
 pub use engine::{
+    DEFAULT_BULK_ROWS_PER_FILE, GROUPING_SETS, PAGE_VIEW, ROLLUP_DIMENSIONS, ROLLUP_TABLE, SKETCH_QUANTILE,
+};
+pub use engine::{
     BulkReport, BulkWriter, CompactionOptions, CompactionReport, DataFile, EmbeddedStore, EmbeddedStoreOptions,
     EraseReport, EventTable, FlushReport, Manifest, OpenReport, PartitionKey, PartitionSnapshot, RetentionReport,
     Selector, StoreSnapshot, day_of, rollup_session_context, session_context,
-};
-pub use engine::{
-    DEFAULT_BULK_ROWS_PER_FILE, GROUPING_SETS, PAGE_VIEW, ROLLUP_DIMENSIONS, ROLLUP_TABLE, SKETCH_QUANTILE,
 };
 pub use engine::{DEFAULT_FLUSH_INTERVAL, DEFAULT_FLUSH_ROWS, MaintenanceOptions};
 
@@ -116,6 +116,12 @@ pub struct StoreStats {
     pub duplicates_dropped: u64,
     /// Write-ahead log records skipped at start because they could not be decoded.
     pub wal_undecodable_records: u64,
+    /// Write-ahead log commits (one write and one fdatasync each), since the start.
+    pub wal_commits: u64,
+    /// Commits slower than 50 ms, since the start.
+    pub wal_slow_commits: u64,
+    /// The longest commit since the start.
+    pub wal_longest_commit: Duration,
 }
 
 /// Durable storage of clean events.

@@ -243,6 +243,50 @@ struct Shared {
     last_lsn: AtomicU64,
     /// The first LSN of the segment the writer appends to: it and later segments are never removed.
     active_first_lsn: AtomicU64,
+    /// How long the writer's rounds took.
+    commit_times: CommitTimes,
+}
+
+/// How long the writer's rounds (one write and one `fdatasync`) took: what every
+/// acknowledgement waits for, so a slow disk shows here first.
+#[derive(Debug, Default)]
+struct CommitTimes {
+    commits: AtomicU64,
+    slow_commits: AtomicU64,
+    longest_micros: AtomicU64,
+}
+
+/// A round slower than this counts as slow (and is logged).
+pub const SLOW_COMMIT: Duration = Duration::from_millis(50);
+
+/// The writer's rounds since the log was opened.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CommitFigures {
+    /// Rounds written and synced (successful or not).
+    pub commits: u64,
+    /// Rounds that took longer than [`SLOW_COMMIT`].
+    pub slow_commits: u64,
+    /// The longest round.
+    pub longest: Duration,
+}
+
+impl CommitTimes {
+    fn record(&self, took: Duration) {
+        self.commits.fetch_add(1, Ordering::Relaxed);
+        if took > SLOW_COMMIT {
+            self.slow_commits.fetch_add(1, Ordering::Relaxed);
+        }
+        let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+        self.longest_micros.fetch_max(micros, Ordering::Relaxed);
+    }
+
+    fn figures(&self) -> CommitFigures {
+        CommitFigures {
+            commits: self.commits.load(Ordering::Relaxed),
+            slow_commits: self.slow_commits.load(Ordering::Relaxed),
+            longest: Duration::from_micros(self.longest_micros.load(Ordering::Relaxed)),
+        }
+    }
 }
 
 /// A write-ahead log in one directory. See the module docs for the format and the policies.
@@ -275,6 +319,7 @@ impl Wal {
             health: Mutex::new(StoreHealth { writable: true, last_error: None }),
             last_lsn: (next_lsn - 1).into(),
             active_first_lsn: segment.first_lsn().into(),
+            commit_times: CommitTimes::default(),
         });
         let (sender, receiver) = sync_channel(options.queue_capacity);
         let writer = writer::Writer::new(dir, segment, next_lsn, options, Arc::clone(&shared), lock);
@@ -316,6 +361,11 @@ impl Wal {
     /// The LSN of the last acknowledged record (or where the log resumed, after `open`).
     pub fn last_lsn(&self) -> Lsn {
         Lsn(self.shared.last_lsn.load(Ordering::Acquire))
+    }
+
+    /// How long the writer's rounds took since the log was opened.
+    pub fn commit_figures(&self) -> CommitFigures {
+        self.shared.commit_times.figures()
     }
 
     /// Whether writes currently succeed, and the last error if they do not.

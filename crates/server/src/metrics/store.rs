@@ -39,9 +39,12 @@ impl Collector for StoreCollector {
             last_flush_duration,
             duplicates_dropped,
             wal_undecodable_records,
+            wal_commits,
+            wal_slow_commits,
+            wal_longest_commit,
         } = store.stats();
         let age = oldest_buffered_age.unwrap_or_default().as_secs_f64();
-        let gauges: [(&str, &str, f64); 9] = [
+        let gauges: [(&str, &str, f64); 10] = [
             ("store_buffered_rows", "Rows acknowledged and held in memory, not yet in files", buffered_rows as f64),
             ("store_buffer_oldest_age_seconds", "How long the oldest buffered row has waited for a flush", age),
             ("store_files", "Data (Parquet) files", files as f64),
@@ -59,6 +62,11 @@ impl Collector for StoreCollector {
                 "Write-ahead log records skipped at start because they could not be decoded",
                 wal_undecodable_records as f64,
             ),
+            (
+                "store_wal_longest_commit_seconds",
+                "The longest write-ahead log commit (write + fdatasync) since the start",
+                wal_longest_commit.as_secs_f64(),
+            ),
         ];
         for (name, help, value) in gauges {
             let gauge = ConstGauge::new(value);
@@ -72,6 +80,8 @@ impl Collector for StoreCollector {
                 "Events dropped because the same project and event id was stored recently",
                 duplicates_dropped,
             ),
+            ("store_wal_commits", "Write-ahead log commits (one write and one fdatasync each)", wal_commits),
+            ("store_wal_slow_commits", "Write-ahead log commits slower than 50 ms", wal_slow_commits),
         ];
         for (name, help, value) in counters {
             let counter = ConstCounter::new(value);

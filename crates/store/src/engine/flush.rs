@@ -6,6 +6,7 @@
 //! directory fsynced; it becomes part of the store when the manifest lists it.
 
 use std::fs::File;
+use std::io::Write;
 use std::path::Path;
 
 use super::buffer::{PartitionKey, PartitionSnapshot};
@@ -59,7 +60,7 @@ pub fn write_file(
     let dir = path.parent().expect("a data file has a directory");
     create_dir_durably(tables_dir, dir).map_err(|error| write_error(&error))?;
     let temporary = path.with_extension("parquet.tmp");
-    let file = File::create(&temporary).map_err(|error| write_error(&error))?;
+    let file = PacedFile::new(File::create(&temporary).map_err(|error| write_error(&error))?);
     let mut writer = ArrowWriter::try_new(file, crate::columns::schema(key.kind), Some(properties()))
         .map_err(|error| write_error(&error))?;
     let (mut rows, mut time_range) = (0_u64, (i64::MAX, i64::MIN));
@@ -85,7 +86,7 @@ pub fn write_file(
         let _ = std::fs::remove_file(&temporary);
         return Ok(None);
     }
-    let file = writer.into_inner().map_err(|error| write_error(&error))?;
+    let file = writer.into_inner().map_err(|error| write_error(&error))?.into_file();
     file.sync_all().map_err(|error| write_error(&error))?;
     let bytes = file.metadata().map_err(|error| write_error(&error))?.len();
     // The rollup first: a listed data file always has its rollup (an unlisted rollup is unused).
@@ -99,6 +100,48 @@ pub fn write_file(
     let PartitionKey { project, kind, day } = key.clone();
     let (min_timestamp_ms, max_timestamp_ms) = time_range;
     Ok(Some(DataFile { path: relative, project, kind, day, rows, bytes, min_timestamp_ms, max_timestamp_ms }))
+}
+
+/// A data file that syncs itself to disk every [`SYNC_EVERY`] bytes as it is written.
+///
+/// Left dirty until one final fsync, a file's pages reach the disk in one burst, and the
+/// write-ahead log's fdatasync queues behind that burst: every acknowledgement waits for it.
+/// Measured on this project's 2-core VM (ext4): WAL syncs stalled up to 130 ms while a 300 MB
+/// file was synced at once, and at most ~25 ms when it was synced every MiB. Flushes and
+/// merges run in the background, so their own small slowdown does not matter.
+struct PacedFile {
+    file: File,
+    unsynced: usize,
+}
+
+/// How many bytes a [`PacedFile`] writes between syncs.
+const SYNC_EVERY: usize = 1 << 20;
+
+impl PacedFile {
+    fn new(file: File) -> Self {
+        Self { file, unsynced: 0 }
+    }
+
+    fn into_file(self) -> File {
+        self.file
+    }
+}
+
+impl Write for PacedFile {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let room = SYNC_EVERY - self.unsynced;
+        let written = self.file.write(&bytes[..bytes.len().min(room)])?;
+        self.unsynced += written;
+        if self.unsynced == SYNC_EVERY {
+            self.file.sync_data()?;
+            self.unsynced = 0;
+        }
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
 }
 
 /// Smallest and largest `timestamp` of a batch; none when it has no rows.
@@ -180,6 +223,20 @@ mod tests {
     use crate::engine::buffer::{Buffer, day_of};
     use crate::engine::test_records::{NOON_MS, records_of_one_beacon};
     use crate::wal::Lsn;
+
+    #[test]
+    fn a_paced_file_syncs_at_every_mebibyte_and_keeps_every_byte() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("paced");
+        let mut paced = PacedFile::new(File::create(&path).expect("create"));
+        let bytes: Vec<u8> = (0..(SYNC_EVERY * 5 / 2)).map(|i| (i % 251) as u8).collect();
+        assert_eq!(paced.write(&bytes).expect("write"), SYNC_EVERY, "one write stops at the sync point");
+        assert_eq!(paced.unsynced, 0, "synced at the mebibyte");
+        paced.write_all(&bytes[SYNC_EVERY..]).expect("write the rest");
+        assert_eq!(paced.unsynced, SYNC_EVERY / 2);
+        drop(paced.into_file());
+        assert_eq!(std::fs::read(&path).expect("read"), bytes);
+    }
 
     #[test]
     fn a_partition_becomes_one_readable_zstd_file() {

@@ -48,6 +48,7 @@ impl EmbeddedStore {
     /// lock of the store's state, no I/O.
     pub fn stats(&self) -> StoreStats {
         let counters = &self.counters;
+        let commits = self.wal.commit_figures();
         let state = self.lock();
         StoreStats {
             buffered_rows: state.buffer.rows() as u64,
@@ -62,6 +63,9 @@ impl EmbeddedStore {
             last_flush_duration: Duration::from_micros(counters.last_flush_micros.load(Ordering::Relaxed)),
             duplicates_dropped: counters.duplicates_dropped.load(Ordering::Relaxed),
             wal_undecodable_records: counters.undecodable_records.load(Ordering::Relaxed),
+            wal_commits: commits.commits,
+            wal_slow_commits: commits.slow_commits,
+            wal_longest_commit: commits.longest,
         }
     }
 }

@@ -7,13 +7,13 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::Receiver;
 use std::sync::{Arc, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
 use super::format::{SEGMENT_HEADER_BYTES, encode_record};
 use super::recovery::Tail;
-use super::{FaultInjector, Lsn, Shared, WalError, WalIo, WalOptions, segment};
+use super::{FaultInjector, Lsn, SLOW_COMMIT, Shared, WalError, WalIo, WalOptions, segment};
 use crate::StoreHealth;
 
 /// A round stops taking queued appends once it holds this many payload bytes (a single larger
@@ -117,7 +117,9 @@ impl Writer {
     /// Commits rounds until every sender is gone and the queue is empty.
     pub(super) fn run(mut self, receiver: &Receiver<Append>) {
         while let Some(round) = self.next_round(receiver) {
+            let started = Instant::now();
             let result = self.commit(&round);
+            self.record_time(started.elapsed(), round.len());
             self.publish(&result);
             answer(round, &result);
         }
@@ -219,6 +221,20 @@ impl Writer {
         inject(self.faults.as_deref(), WalIo::Cut)?;
         self.segment.file.set_len(self.segment.synced_len)?;
         self.segment.file.sync_all()
+    }
+
+    /// Counts the round's time; a slow one is logged with its size, as the disk's warning sign.
+    fn record_time(&self, took: Duration, records: usize) {
+        self.shared.commit_times.record(took);
+        if took > SLOW_COMMIT {
+            let bytes = self.buffer.len();
+            tracing::warn!(
+                took_ms = took.as_millis(),
+                records,
+                bytes,
+                "a write-ahead log commit was slow (write + fdatasync)"
+            );
+        }
     }
 
     fn publish(&self, result: &Result<u64, WalError>) {
