@@ -14,7 +14,7 @@ run: build
 
 ## Everything CI runs: formatting, lints, unit/property/snapshot/integration tests,
 ## protocol drift check, a short fuzz run and the benchmarks in smoke mode.
-test: deps lint protocol-check openapi-check agent-test test-rust fuzz-smoke bench-smoke agent-e2e bench-agent-smoke
+test: deps lint protocol-check openapi-check agent-test web-test test-rust fuzz-smoke bench-smoke agent-e2e web-e2e bench-agent-smoke
 
 ## npm packages (uap-core regexes for the user-agent parser, TypeScript tooling).
 deps: node_modules/.package-lock.json
