@@ -3,13 +3,21 @@
 
 CARGO ?= cargo
 SIGHTLINE_DATA_DIR ?= sightline-data
+DEMO_DATA_DIR ?= sightline-demo
 
 .PHONY: run test deps build lint test-rust protocol protocol-check openapi openapi-check fuzz-smoke bench bench-store bench-server bench-smoke clean agent agent-test \
 	agent-e2e chromium bench-agent bench-agent-size bench-agent-overhead bench-agent-smoke \
 	web web-test web-e2e
 
-## Build the release binary and run Sightline with its data in ./sightline-data.
+## Build the release binary and run the demo (`sightline demo`): 30 days of generated
+## history, live simulated traffic and the demo shop at /demo/, with its data in
+## ./sightline-demo (reused on the next run; ARGS=--reset starts over). `make serve` runs
+## an empty Sightline with its data in ./sightline-data.
 run: build
+	./target/release/sightline demo --data-dir $(DEMO_DATA_DIR) $(ARGS)
+
+.PHONY: serve
+serve: build
 	./target/release/sightline serve --data-dir $(SIGHTLINE_DATA_DIR)
 
 ## Everything CI runs: formatting, lints, unit/property/snapshot/integration tests,

@@ -1,6 +1,7 @@
 //! `sightline`: one binary that collects, stores and shows what real users experience.
 
 mod config;
+mod demo;
 mod erase;
 mod query;
 mod serve;
@@ -30,6 +31,8 @@ struct Cli {
 enum Command {
     /// Run the server: beacon intake, health and metrics.
     Serve(Overrides),
+    /// Run the demo: 30 days of generated history, live simulated traffic and a demo shop at /demo/.
+    Demo(Box<demo::DemoArgs>),
     /// Check a configuration (file + environment + flags) and print the effective settings.
     CheckConfig(Overrides),
     /// Erase every stored event of one session or one user of a project (stop the server first).
@@ -48,6 +51,7 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(overrides) => serve::run(&overrides),
+        Command::Demo(args) => demo::run(&args),
         Command::CheckConfig(overrides) => serve::check_config(&overrides),
         Command::Erase(args) => erase::run(&args),
         Command::Sql(args) => sql::run(&args),

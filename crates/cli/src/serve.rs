@@ -25,7 +25,15 @@ pub fn run(overrides: &Overrides) -> anyhow::Result<()> {
     let config = Config::load(overrides)?;
     init_logging(&config)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    runtime.block_on(serve(config))
+    runtime.block_on(serve(config, Extras::default()))
+}
+
+/// What `sightline demo` adds to a server: the demo shop's routes, and a task started once
+/// the server listens (it gets the address; it is aborted at shutdown).
+#[derive(Default)]
+pub(crate) struct Extras {
+    pub demo_site: bool,
+    pub on_listening: Option<Box<dyn FnOnce(std::net::SocketAddr) -> tokio::task::JoinHandle<()> + Send>>,
 }
 
 /// Prints the effective configuration, or what is wrong with it.
@@ -40,7 +48,7 @@ pub fn check_config(overrides: &Overrides) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn serve(mut config: Config) -> anyhow::Result<()> {
+pub(crate) async fn serve(mut config: Config, extras: Extras) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
     if config.projects.is_empty() {
@@ -82,16 +90,18 @@ async fn serve(mut config: Config) -> anyhow::Result<()> {
         tracing::warn!(%error, "the banner could not be written to stdout");
     }
     let housekeeping = sightline_server::start_housekeeping(&state);
+    let extra_task = extras.on_listening.map(|start| start(address));
     tracing::info!(%address, data_dir = %config.data_dir.display(), "sightline is ready");
-    sightline_server::listener::serve(
-        listener,
-        sightline_server::router(Arc::clone(&state)),
-        &config.intake,
-        metrics,
-        shutdown_signal(),
-    )
-    .await?;
+    let router = if extras.demo_site {
+        sightline_server::demo_router(Arc::clone(&state))
+    } else {
+        sightline_server::router(Arc::clone(&state))
+    };
+    sightline_server::listener::serve(listener, router, &config.intake, metrics, shutdown_signal()).await?;
     housekeeping.abort();
+    if let Some(task) = extra_task {
+        task.abort();
+    }
     state.save();
     tracing::info!(buffered_rows = store.buffered_rows(), "flushing the store");
     store.close().await;
@@ -205,14 +215,14 @@ fn default_project(data_dir: &Path) -> anyhow::Result<ProjectConfig> {
     Ok(ProjectConfig { ingest_key: key, ..ProjectConfig::default() })
 }
 
-fn new_ingest_key() -> String {
+pub(crate) fn new_ingest_key() -> String {
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
     let mut rng = rand::rng();
     let suffix: String = (0..24).map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())])).collect();
     format!("pk_{suffix}")
 }
 
-fn init_logging(config: &Config) -> anyhow::Result<()> {
+pub(crate) fn init_logging(config: &Config) -> anyhow::Result<()> {
     let filter = EnvFilter::try_new(&config.log_level)
         .with_context(|| format!("invalid log_level {:?}: try info, debug or warn", config.log_level))?;
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);

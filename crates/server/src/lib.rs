@@ -25,6 +25,7 @@ mod agent_asset;
 pub mod api;
 pub mod config;
 pub mod dashboard;
+pub mod demo_site;
 pub mod error;
 mod health;
 mod intake;
@@ -50,7 +51,17 @@ pub use state::{AppState, ProjectRegistry};
 
 /// The full router.
 pub fn router(state: Arc<AppState>) -> Router {
-    Router::new()
+    build_router(state, false)
+}
+
+/// The full router with the demo shop at `/demo/` (`sightline demo` only).
+pub fn demo_router(state: Arc<AppState>) -> Router {
+    build_router(state, true)
+}
+
+fn build_router(state: Arc<AppState>, demo: bool) -> Router {
+    let routes = if demo { demo_site::routes() } else { Router::new() };
+    routes
         .route("/ingest/v1/{project_key}", post(intake::ingest).options(intake::preflight))
         .route("/agent.js", get(agent_asset::agent_js))
         .route("/healthz", get(health::healthz))
