@@ -18,6 +18,7 @@
 
 mod attributes;
 mod beacon;
+pub mod calendar;
 mod event;
 pub mod limits;
 mod parse;

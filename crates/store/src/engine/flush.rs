@@ -21,6 +21,7 @@ use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::basic::{Compression, ZstdLevel};
 use datafusion::parquet::file::properties::{EnabledStatistics, WriterProperties};
 use datafusion::parquet::schema::types::ColumnPath;
+use sightline_protocol::calendar::date_of_day;
 
 /// zstd level of data files: 3 is zstd's default, a good size/speed balance.
 const ZSTD_LEVEL: i32 = 3;
@@ -177,21 +178,6 @@ fn path_safe(project: &str) -> String {
     } else {
         format!("x-{}", project.bytes().map(|b| format!("{b:02x}")).collect::<String>())
     }
-}
-
-/// `YYYY-MM-DD` of a day number (days since 1970-01-01), proleptic Gregorian.
-pub fn date_of_day(day: i64) -> String {
-    // Howard Hinnant's civil_from_days.
-    let z = day + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day_of_month = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day_of_month:02}")
 }
 
 /// Creates `dir` (under `root`) and makes each new directory entry durable.
