@@ -25,16 +25,22 @@
 //                                     [--agent FILE]... [--no-peers] [--calibrate MS]
 //
 // --agent FILE (repeatable): one more variant each, the real snippet loading FILE in place of
-// the server's /agent.js (same origin, same headers) — to compare builds of the agent in one run.
+// the server's /agent.js — to compare builds of the agent in one run.
 // --no-peers: no peer variants, not even web-vitals alone.
-// --calibrate MS: one more variant, the served /agent.js with about MS ms of extra work at its
-// start (a loop sized on this machine) — proof that the method sees a difference of that size.
+// --calibrate MS: two more variants, the served /agent.js with and without a loop at its start
+// that takes MS ms in Node here (more in the page, whose first run of it is less optimized) —
+// proof that the method sees such a difference.
+// --agent and --calibrate files are served like /agent.js (gzip, ETag, max-age=300) from a
+// server of their own (a route of the browser would bypass the HTTP cache and code cache).
 // --warm: the same as --regime repeat (older name).
 
+import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
 import { cpus, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
 
 import { build } from "esbuild";
 import { chromium } from "playwright-core";
@@ -108,9 +114,13 @@ async function tabFor(browser, variant, regime) {
   const context = await newContext(browser, variant.route);
   const tab = await context.newPage();
   const cdp = await context.newCDPSession(tab);
-  // Thread CPU time, not wall time: a busy machine slows every variant alike without inflating it.
+  // Thread CPU time: a busy machine slows every variant alike without inflating it.
   await cdp.send("Performance.enable", { timeDomain: "threadTicks" });
-  const kept = { context, tab, cdp };
+  // And wall time, in a second session: it also counts the main thread blocked in a script
+  // (a synchronous storage read waits for the browser process) — and waiting for a CPU.
+  const wall = await context.newCDPSession(tab);
+  await wall.send("Performance.enable", { timeDomain: "timeTicks" });
+  const kept = { context, tab, cdp, wall };
   if (regime === "repeat") variant.kept = kept;
   return kept;
 }
@@ -122,12 +132,13 @@ async function tabFor(browser, variant, regime) {
  */
 async function load(browser, variant, regime) {
   const { url, agentUrlPart } = variant;
-  const { context, tab, cdp } = await tabFor(browser, variant, regime);
+  const { context, tab, cdp, wall } = await tabFor(browser, variant, regime);
   // A kept tab's heap holds the earlier pages' garbage: collected before, not during, the visit.
   if (regime === "repeat") await cdp.send("HeapProfiler.collectGarbage");
   await visit(tab, url);
   const { metrics } = await cdp.send("Performance.getMetrics");
-  const metric = (name) => (metrics.find((m) => m.name === name)?.value ?? 0) * 1000;
+  const metric = (name, from = metrics) => (from.find((m) => m.name === name)?.value ?? 0) * 1000;
+  const wallScript = metric("ScriptDuration", (await wall.send("Performance.getMetrics")).metrics);
   const long = await tab.evaluate(() => window.__long);
   if (regime === "first") await context.close();
   // A long frame is the agent's when it would not be long without the agent's scripts.
@@ -140,6 +151,7 @@ async function load(browser, variant, regime) {
   return {
     script: metric("ScriptDuration"),
     task: metric("TaskDuration"),
+    wallScript,
     longFrames: long.frames.length,
     agentLongFrames: agentFrames,
   };
@@ -193,6 +205,7 @@ function figures(loads, base) {
     low,
     high,
     addedTask: median(loads.map((l) => l.task)) - median(base.map((l) => l.task)),
+    addedWall: median(loads.map((l) => l.wallScript)) - median(base.map((l) => l.wallScript)),
     caused: loads.reduce((sum, l) => sum + l.agentLongFrames, 0),
   };
 }
@@ -209,6 +222,8 @@ function table(variants, regime) {
     "90% interval",
     "× Sightline",
     "task ms p50",
+    "+ vs none",
+    "wall script p50",
     "+ vs none",
     "long frames/load",
     "caused by agent",
@@ -228,6 +243,8 @@ function table(variants, regime) {
       n === 0 ? "—" : sightline.added > 0.05 ? `${(f.added / sightline.added).toFixed(1)}×` : "n/a",
       median(loads.map((l) => l.task)).toFixed(1),
       n === 0 ? "—" : signed(f.addedTask),
+      median(loads.map((l) => l.wallScript)).toFixed(1),
+      n === 0 ? "—" : signed(f.addedWall),
       (sum("longFrames") / loads.length).toFixed(2),
       n === 0 ? "—" : String(f.caused),
     ];
@@ -248,6 +265,23 @@ const TITLES = {
   first: (runs) => `${runs} first visits per variant (a fresh context each: no HTTP cache, no code cache)`,
 };
 
+/** Serves agent builds as `sightline serve` serves /agent.js: gzip, strong ETag, max-age=300. */
+async function startAgentFiles() {
+  const bodies = new Map();
+  const server = createServer((request, response) => {
+    const body = bodies.get((request.url ?? "/").split("?")[0]);
+    if (body === undefined) return response.writeHead(404).end();
+    const etag = `"${createHash("sha256").update(body).digest("hex").slice(0, 32)}"`;
+    const headers = { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=300", etag };
+    if (request.headers["if-none-match"] === etag) return response.writeHead(304, headers).end();
+    const gzip = /\bgzip\b/.test(request.headers["accept-encoding"] ?? "");
+    response.writeHead(200, gzip ? { ...headers, "content-encoding": "gzip", vary: "accept-encoding" } : headers);
+    response.end(gzip ? gzipSync(body, { level: 9 }) : body);
+  });
+  await new Promise((listening) => server.listen(0, "127.0.0.1", listening));
+  return { origin: `http://127.0.0.1:${server.address().port}`, bodies, close: () => server.close() };
+}
+
 async function main() {
   if (!existsSync(BINARY)) throw new Error(`${BINARY} is missing: cargo build -p sightline-cli`);
   const dataDir = mkdtempSync(join(tmpdir(), "sightline-overhead-"));
@@ -258,26 +292,28 @@ async function main() {
     { label: "Sightline /agent.js", page: "sightline", agentUrlPart: "/agent.js" },
   ];
   const pages = { none: "", sightline: sightlineTags(sightline.url, KEY) };
-  AGENT_FILES.forEach((file, n) => {
-    const path = `/agent.js?file=${n}`;
-    pages[`file${n}`] = sightlineTags(sightline.url, KEY, path);
-    const body = readFileSync(file);
-    const headers = { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=300" };
-    const route = [`${sightline.url}${path}`, (r) => r.fulfill({ status: 200, headers, body })];
-    variants.push({ label: `agent ${file.replace(`${root}/`, "")}`, page: `file${n}`, agentUrlPart: path, route });
-  });
+  // Other builds are served like /agent.js (gzip, ETag, max-age=300: cached, with V8's code
+  // cache, on repeat visits) by a server of their own, and send to the real server.
+  const files = await startAgentFiles();
+  const addFile = (label, name, body) => {
+    const path = `/${name}.js`;
+    files.bodies.set(path, body);
+    pages[name] = sightlineTags(files.origin, KEY, path, { endpoint: sightline.url });
+    variants.push({ label, page: name, agentUrlPart: `${files.origin}${path}` });
+  };
+  AGENT_FILES.forEach((file, n) => addFile(`agent ${file.replace(`${root}/`, "")}`, `file${n}`, readFileSync(file, "utf8")));
+  let calibration;
   if (CALIBRATE !== undefined) {
-    // The served agent with CALIBRATE ms of busy work before it: the method must see it.
+    // The served agent with a loop before it: the method must see the difference.
     const served = await fetch(`${sightline.url}/agent.js`).then((r) => r.text());
-    const busy = `!function(){for(var x=0,i=0;i<${calibrationLoops(CALIBRATE)};i++)x=Math.imul(x,31)+i|0;self.__slCalibration=x}();\n`;
+    const loops = calibrationLoops(CALIBRATE);
+    const busy = `!function(){for(var x=0,i=0;i<${loops};i++)x=Math.imul(x,31)+i|0;self.__slCalibration=x}();\n`;
     // After the first line: the compile hint must stay the script's first comment.
     const cut = served.indexOf("\n") + 1;
-    const body = served.slice(0, cut) + busy + served.slice(cut);
-    const path = "/agent.js?calibrate";
-    pages.calibrate = sightlineTags(sightline.url, KEY, path);
-    const headers = { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=300" };
-    const route = [`${sightline.url}${path}`, (r) => r.fulfill({ status: 200, headers, body })];
-    variants.push({ label: `Sightline + ${CALIBRATE} ms of work (calibration)`, page: "calibrate", agentUrlPart: path, route });
+    calibration = `Sightline + ${loops} loop iterations (${CALIBRATE} ms in Node)`;
+    addFile(calibration, "calibrate", served.slice(0, cut) + busy + served.slice(cut));
+    // The same file without the loop, served the same way: the pair to compare.
+    addFile("Sightline /agent.js, same server as calibration", "served", served);
   }
   for (const [label, entry, pkg, { fromRoot = false } = {}] of argv.includes("--no-peers") ? [] : PEERS) {
     if (!peerInstalled(pkg)) {
@@ -311,6 +347,7 @@ async function main() {
   } finally {
     await browser.close();
     site.close();
+    files.close();
     await sightline.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
@@ -327,13 +364,21 @@ async function main() {
   }
   console.log(
     "script = CDP ScriptDuration, task = TaskDuration (renderer main thread, thread time, the page's document from navigation to " +
-      "the end of the visit: load, 3 clicks, scroll, hide); + vs none = difference of the medians, with a 90% bootstrap interval; " +
+      "the end of the visit: load, 3 clicks, scroll, hide); wall script = ScriptDuration in wall time (also counts a script blocked, e.g. on a " +
+      "synchronous storage read, and waiting for a CPU on a busy machine: noisier); + vs none = difference of the medians, with a 90% bootstrap interval; " +
       "long frames = long animation frames ≥ 50 ms; caused by agent = frames that would be under 50 ms without the agent's scripts.",
   );
   const verdict = (regime) => {
     const f = figures(variants[1].loads[regime], variants[0].loads[regime]);
     return { ...f, met: f.added <= 2 && f.caused === 0 };
   };
+  if (calibration) {
+    const pair = (regime) => {
+      const of = (label) => median(variants.find((v) => v.label.startsWith(label)).loads[regime].map((l) => l.script));
+      return signed(of(calibration) - of("Sightline /agent.js, same server"));
+    };
+    console.log(`Calibration (${calibration} − the same file without the loop): ${REGIMES.map((r) => `${r} ${pair(r)} ms`).join(", ")}`);
+  }
   if (REGIMES.includes("repeat")) {
     const f = verdict("repeat");
     console.log(

@@ -68,7 +68,12 @@ export function actions(core: Core): void {
     finish();
     pending = { k: startCluster(click), el, type: e.pointerType === "touch" ? "tap" : "click", t: click.t };
     try {
-      watcher ||= new MutationObserver(() => pending && (pending.k.reaction = true));
+      // The first change is all it needs to know: it stops watching then (no callback per
+      // mutation of a busy page for the rest of the second).
+      watcher ||= new MutationObserver(() => {
+        if (pending) pending.k.reaction = true;
+        watcher!.disconnect();
+      });
       watcher.observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
     } catch {
       pending.k.reaction = true;

@@ -6,7 +6,7 @@
 import type { Core } from "../agent";
 import type { RequestEventBody, RequestFailure } from "../protocol.gen";
 import { matchesTarget } from "../url";
-import { dur, hex, now, r1 } from "../util";
+import { dur, hex, now, r1, safe } from "../util";
 
 interface Req {
   method: string;
@@ -83,21 +83,10 @@ export function network(core: Core): void {
       const p = origFetch.apply(this === undefined ? window : this, args as [RequestInfo]);
       if (!r) return p;
       const req = r;
+      // Reporting must never change what the page sees (safe: nothing thrown here escapes).
       p.then(
-        (res) => {
-          try {
-            end(req, "fetch", res.status, undefined, contentLength(res.headers.get("content-length")));
-          } catch {
-            // Reporting must never change what the page sees.
-          }
-        },
-        (err: unknown) => {
-          try {
-            end(req, "fetch", 0, (err as { name?: string })?.name === "AbortError" ? "aborted" : "network");
-          } catch {
-            // Idem.
-          }
-        },
+        safe((res: Response) => end(req, "fetch", res.status, undefined, contentLength(res.headers.get("content-length")))),
+        safe((err: unknown) => end(req, "fetch", 0, (err as { name?: string })?.name === "AbortError" ? "aborted" : "network")),
       );
       return p;
     } as typeof fetch & { __sl?: boolean };

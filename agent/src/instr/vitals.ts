@@ -61,7 +61,9 @@ export function vitals(core: Core): void {
   const onEvents = (entries: PerformanceEntry[]) => {
     const v = core.view();
     for (const e of entries as (PerformanceEventTiming & { interactionId: number })[])
-      if (e.interactionId && e.startTime >= v.start - (v.n ? 1000 : 0)) addEntry(interactions, e, selector(e.target));
+      if (e.interactionId && e.startTime >= v.start - (v.n ? 1000 : 0))
+        // The target's selector once per interaction (its first entry with a target), not per entry.
+        addEntry(interactions, e, interactions.get(e.interactionId)?.target || selector(e.target));
   };
   observe("event", onEvents, { durationThreshold: 40 });
   observe("first-input", onEvents);
