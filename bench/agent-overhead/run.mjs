@@ -8,10 +8,10 @@
 // size table (web-vitals attribution alone always — the version inside Sightline's agent;
 // @datadog/browser-rum-slim and @sentry/browser when bench/agent-size's packages are installed).
 // One visit: navigate, wait for the products, click "Add to cart" three times, scroll to the
-// bottom, hide the page (the agents send their final data). Its cost is the difference of the
-// renderer's cumulative ScriptDuration and TaskDuration (CDP Performance.getMetrics, thread
-// time) before and after, and the long animation frames the page observed (with script
-// attribution).
+// bottom, hide the page (the agents send their final data). Its cost is the renderer's
+// ScriptDuration and TaskDuration at its end (CDP Performance.getMetrics; per-document
+// counters, in thread time, and ScriptDuration in wall time from a second session), and the
+// long animation frames the page observed (with script attribution).
 //
 // Two regimes, both measured in the same run, interleaved:
 // - repeat visits (the "load a test page many times"; the target is judged here): one
@@ -28,8 +28,9 @@
 // the server's /agent.js — to compare builds of the agent in one run.
 // --no-peers: no peer variants, not even web-vitals alone.
 // --calibrate MS: two more variants, the served /agent.js with and without a loop at its start
-// that takes MS ms in Node here (more in the page, whose first run of it is less optimized) —
-// proof that the method sees such a difference.
+// sized to take MS ms of CPU in Node at the start of the run (a rough size: the page's cost of
+// it differs, and a shared machine makes the sizing noisy); the bench prints the difference it
+// measured between the two — proof that the method sees a difference of that order.
 // --agent and --calibrate files are served like /agent.js (gzip, ETag, max-age=300) from a
 // server of their own (a route of the browser would bypass the HTTP cache and code cache).
 // --warm: the same as --regime repeat (older name).
