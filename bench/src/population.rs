@@ -28,6 +28,7 @@ mod events;
 pub mod post;
 mod rng;
 mod session;
+pub mod stories;
 #[cfg(test)]
 mod tests;
 pub mod world;
@@ -45,6 +46,7 @@ use sightline_protocol::GeoInfo;
 
 use self::rng::Rng;
 use self::session::{Session, pick_country};
+use self::stories::Scenario;
 use crate::beacon::Browser;
 
 /// The protocol's cap on events per beacon.
@@ -187,6 +189,7 @@ pub struct Population {
     arrivals: Arrivals,
     next_arrival: Option<Arrival>,
     due: BinaryHeap<Due>,
+    scenario: Scenario,
 }
 
 impl Population {
@@ -195,7 +198,13 @@ impl Population {
         options.validate()?;
         let mut arrivals = Arrivals::new(seed, &options);
         let next_arrival = arrivals.next();
-        Ok(Self { seed, options, arrivals, next_arrival, due: BinaryHeap::new() })
+        Ok(Self { seed, options, arrivals, next_arrival, due: BinaryHeap::new(), scenario: Scenario::Plain })
+    }
+
+    /// The same population telling the stories of `scenario` (the demo's; [`stories`]).
+    pub fn with_scenario(mut self, scenario: Scenario) -> Self {
+        self.scenario = scenario;
+        self
     }
 
     fn admit(&mut self, arrival: Arrival) {
@@ -206,6 +215,10 @@ impl Population {
             arrival.country,
             arrival.position,
             self.options.events_per_beacon,
+            session::Story {
+                scenario: self.scenario,
+                window: ((self.options.now_ms - self.options.window_ms) as f64, self.options.now_ms as f64),
+            },
         );
         if let Some(first) = session.batches.first() {
             self.due.push(Due { sent_at: first.sent_at, batch: 0, session: Box::new(session) });

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use super::rng::{Rng, ms};
 use super::session::{LoadTimes, ORIGIN, Session, View};
+use super::stories;
 use super::world::{CLS_BUCKETS, ErrorKind, FRUSTRATION, INP, REQUEST_FAILURES, Route, TRACED_SHARE};
 
 /// Streams of the views' random numbers start here (below are the sessions').
@@ -138,7 +139,9 @@ impl Events<'_> {
         if view.counts.actions > 0 {
             let (median, sigma, long_task) = INP;
             let tail = if rng.chance(long_task) { 4.0 } else { 1.0 };
-            let value = ms((rng.log_normal(median * self.cpu(), sigma) * tail).clamp(16.0, 30_000.0));
+            let session = self.session;
+            let story = stories::inp_factor(session.story.scenario, session.release, view.route, session.browser.label);
+            let value = ms((rng.log_normal(median * self.cpu(), sigma) * tail * story).clamp(16.0, 30_000.0));
             let input = ms(value * rng.range(0.05, 0.4));
             let processing = ms((value - input) * rng.range(0.3, 0.8));
             let presentation = ms(value - input - processing);
@@ -255,13 +258,19 @@ impl Events<'_> {
             Some(load) if rng.chance(0.6) => ms(rng.range(load.ttfb, load.load.max(load.ttfb + 1.0))),
             _ => self.moment(rng, duration),
         };
-        let main = ms(duration * rng.range(0.5, 0.85));
+        let hog = stories::frame_hog(self.session.story.scenario);
+        let main_share = rng.range(0.5, 0.85);
+        // A third-party script taking most of the frame leaves the app a small share.
+        let main = ms(duration * if hog.is_some() { (1.0 - main_share) * 0.5 } else { main_share });
         let mut scripts = vec![
             json!({ "source_url": self.bundle, "source_function_name": rng.pick(&["hydrateRoot", "renderProductGrid", "commitRoot"]),
             "invoker": rng.pick(&["Window.requestAnimationFrame", "Response.json.then", "DOMWindow.onload"]), "invoker_type": "user-callback",
             "duration": main, "forced_style_and_layout_duration": ms(main * rng.range(0.0, 0.25)) }),
         ];
-        if rng.chance(0.5) {
+        if let Some((url, function)) = hog {
+            scripts.push(json!({ "source_url": url, "source_function_name": function,
+                "invoker": "TimerHandler:setInterval", "invoker_type": "user-callback", "duration": ms((duration - main) * 0.9) }));
+        } else if rng.chance(0.5) {
             scripts.push(json!({ "source_url": "https://connect.facebook.net/en_US/fbevents.js", "source_function_name": "fbq",
                 "invoker": "TimerHandler:setTimeout", "invoker_type": "user-callback", "duration": ms((duration - main) * 0.7) }));
         }
@@ -271,8 +280,14 @@ impl Events<'_> {
     }
 
     fn action(&mut self, rng: &mut Rng) {
-        let (target, selector) = click_target(rng, self.view.route);
-        let (rage_share, dead_share, error_share) = FRUSTRATION;
+        let (mut target, mut selector) = click_target(rng, self.view.route);
+        let (mut rage_share, dead_share, error_share) = FRUSTRATION;
+        if let Some((button, button_selector, share, rage)) =
+            stories::rage_button(self.session.story.scenario, self.view.route)
+            && rng.chance(share)
+        {
+            (target, selector, rage_share) = (button, button_selector, rage);
+        }
         let rage = rng.chance(rage_share);
         let error = self.view.counts.error.is_some() && rng.chance(error_share);
         let t = self.moment(rng, 0.0);

@@ -6,12 +6,12 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use super::rng::{Rng, ms};
+use super::stories::{self, Scenario};
 use super::world::{
-    self, BAD_RELEASE, BAD_RELEASE_PRODUCT_ERROR_SHARE, BAD_RELEASE_PRODUCT_LCP, CAMPAIGN_SHARE, CAMPAIGNS, CATEGORIES,
-    CONSENT, CONTINUE_SHARE, COUNTRIES, Country, DESKTOP_BROWSERS, DWELL_MS, ENVIRONMENTS, ERROR_VIEW_SHARE, ERRORS,
-    ErrorKind, FIRST_NAVIGATION, HARD_NAVIGATION_SHARE, LANDING, LOAD_SIGMA, MAX_VIEWS, MOBILE_BROWSERS,
-    MOBILE_CPU_FACTOR, NETWORKS, NEXT, NetworkClass, PRODUCTS, QUERIES, REFERRERS, RELEASES, ROUTES, Route,
-    SAVE_DATA_SHARE, SIGNED_IN_SHARE, SLOW_TAIL, STRAGGLER_SHARE, TTFB_MEDIAN_MS,
+    self, CAMPAIGN_SHARE, CAMPAIGNS, CATEGORIES, CONSENT, CONTINUE_SHARE, COUNTRIES, Country, DESKTOP_BROWSERS,
+    DWELL_MS, ENVIRONMENTS, ERROR_VIEW_SHARE, ERRORS, ErrorKind, FIRST_NAVIGATION, HARD_NAVIGATION_SHARE, LANDING,
+    LOAD_SIGMA, MAX_VIEWS, MOBILE_BROWSERS, MOBILE_CPU_FACTOR, NETWORKS, NEXT, NetworkClass, PRODUCTS, QUERIES,
+    REFERRERS, ROUTES, Release, Route, SAVE_DATA_SHARE, SIGNED_IN_SHARE, SLOW_TAIL, STRAGGLER_SHARE, TTFB_MEDIAN_MS,
 };
 use crate::beacon::{BROWSERS, Browser};
 
@@ -24,9 +24,22 @@ const MAX_DWELL_MS: f64 = 600_000.0;
 /// Shortest time on one page, ms.
 const MIN_DWELL_MS: f64 = 3_000.0;
 
+/// The stories a session is part of: the scenario and the window `[start, now)`, epoch ms.
+#[derive(Debug, Clone, Copy)]
+pub struct Story {
+    /// The population's scenario.
+    pub scenario: Scenario,
+    /// The population's window.
+    pub window: (f64, f64),
+}
+
 /// A planned session.
 #[derive(Debug)]
 pub struct Session {
+    /// Its stories.
+    pub story: Story,
+    /// When it starts, epoch ms.
+    pub start_ms: f64,
     /// Position in the population (arrival order).
     pub index: u64,
     /// Seed of the per-view random streams.
@@ -177,6 +190,7 @@ impl Session {
         country: &'static Country,
         window_position: f64,
         events_per_beacon: Option<usize>,
+        story: Story,
     ) -> Self {
         let mut rng = Rng::stream(seed, index);
         let mobile = rng.chance(country.mobile_share);
@@ -199,7 +213,7 @@ impl Session {
         };
         let memory = browser.has_client_hints().then(|| rng.pick(&[2.0, 4.0, 8.0]));
         let cores = rng.pick(&[4, 6, 8, 8, 10, 12]);
-        let release = pick_release(&mut rng, window_position);
+        let release = pick_release(&mut rng, window_position, stories::releases(story.scenario));
         let environment = ENVIRONMENTS[rng.weighted(ENVIRONMENTS.iter().map(|(_, w)| *w))].0;
         let user = rng
             .chance(SIGNED_IN_SHARE)
@@ -208,6 +222,8 @@ impl Session {
         let ip = Ipv4Addr::new(198, 18 + rng.below(2) as u8, rng.below(256) as u8, 1 + rng.below(254) as u8);
         let referrer = REFERRERS[rng.weighted(REFERRERS.iter().map(|(_, w)| *w))].0;
         let mut session = Self {
+            story,
+            start_ms,
             index,
             seed: rng.next_u64(),
             id: rng.hex(32),
@@ -319,7 +335,8 @@ impl Session {
         let waiting = rng.range(0.5, 8.0);
         let dns = if rng.chance(0.5) { rng.log_normal(20.0 * net, 0.6) } else { 0.0 };
         let connect = if rng.chance(0.7) { rng.log_normal(45.0 * net, 0.5) } else { 0.0 };
-        let request = rng.log_normal(TTFB_MEDIAN_MS * 0.6 * net, LOAD_SIGMA) * tail;
+        let cdn = stories::ttfb_factor(self.story.scenario, self.country.code, self.start_ms, self.story.window);
+        let request = rng.log_normal(TTFB_MEDIAN_MS * 0.6 * net, LOAD_SIGMA) * tail * cdn;
         let phases = [redirect, waiting, dns, connect, request].map(ms);
         let ttfb = phases.iter().sum::<f64>();
         let response = ms(rng.log_normal(35.0 * net, 0.6));
@@ -327,7 +344,7 @@ impl Session {
         let dom_content_loaded = ms(dom_interactive + rng.range(5.0, 120.0) * cpu);
         let load = ms(dom_content_loaded + rng.log_normal(650.0 * net, 0.6));
         let regression =
-            if route == Route::Product && self.release == BAD_RELEASE { BAD_RELEASE_PRODUCT_LCP } else { 1.0 };
+            if route == Route::Product { stories::product_lcp_factor(self.story.scenario, self.release) } else { 1.0 };
         let median = (world::lcp_median_ms(route) - TTFB_MEDIAN_MS) * (0.5 * net + 0.5 * cpu) * regression;
         let after_first_byte = (rng.log_normal(median, LOAD_SIGMA) * tail).min(500_000.0);
         let lcp = ms(ttfb + after_first_byte);
@@ -338,7 +355,8 @@ impl Session {
     /// How many events of each kind a view has.
     fn counts(&self, rng: &mut Rng, route: Route, hard: bool) -> Counts {
         let actions = if rng.chance(0.25) { 0 } else { 1 + rng.below(4) as usize };
-        let bad = route == Route::Product && self.release == BAD_RELEASE && rng.chance(BAD_RELEASE_PRODUCT_ERROR_SHARE);
+        let bad = route == Route::Product
+            && stories::product_error_share(self.story.scenario, self.release).is_some_and(|share| rng.chance(share));
         let slow = self.network.effective_type != "4g";
         let error = if bad {
             Some(&world::BAD_RELEASE_ERROR)
@@ -414,10 +432,10 @@ impl Session {
 }
 
 /// The release a session starting at `position` (0–1 through the window) runs.
-fn pick_release(rng: &mut Rng, position: f64) -> &'static str {
-    let current = RELEASES.iter().rposition(|release| release.deployed_at <= position).unwrap_or(0);
+fn pick_release(rng: &mut Rng, position: f64, releases: &'static [Release]) -> &'static str {
+    let current = releases.iter().rposition(|release| release.deployed_at <= position).unwrap_or(0);
     let index = if current > 0 && rng.chance(STRAGGLER_SHARE) { current - 1 } else { current };
-    RELEASES[index].version
+    releases[index].version
 }
 
 /// A country for a session starting at epoch `time_ms`: by weight, times the local time of day

@@ -9,6 +9,7 @@ use std::sync::mpsc;
 use std::time::Instant;
 
 use anyhow::Context as _;
+use sightline_bench::population::stories::Scenario;
 use sightline_bench::population::{Population, PopulationOptions};
 use sightline_ingest::{Pipeline, Project, ProjectConfig};
 use sightline_protocol::{EventKind, EventRecord};
@@ -58,7 +59,9 @@ pub fn generate(data_dir: &Path, project: &ProjectConfig, options: &HistoryOptio
             sessions: shard_sessions,
             ..PopulationOptions::default()
         };
-        let population = Population::new(SEED + shard as u64, population_options).map_err(anyhow::Error::msg)?;
+        let population = Population::new(SEED + shard as u64, population_options)
+            .map_err(anyhow::Error::msg)?
+            .with_scenario(Scenario::DemoHistory);
         let project = Project::new(project.clone()).map_err(anyhow::Error::msg)?;
         let sender = sender.clone();
         handles.push(std::thread::spawn(move || feed(shard, population, &project, &sender)));

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sightline_bench::population::post::{self, PostOptions, Progress, Rate};
+use sightline_bench::population::stories::Scenario;
 use sightline_bench::population::{Population, PopulationOptions};
 use sightline_server::api::users::epoch_ms;
 
@@ -42,7 +43,7 @@ pub fn start(address: SocketAddr, key: String, rate: f64) -> tokio::task::JoinHa
                 sessions: sessions_per_day,
                 ..PopulationOptions::default()
             };
-            Population::new(SEED + day, options).ok()
+            Population::new(SEED + day, options).ok().map(|population| population.with_scenario(Scenario::DemoLive))
         });
         let beacons = days.flatten();
         match post::run(&options, beacons, Arc::new(Progress::default())).await {
