@@ -85,15 +85,8 @@ fn marker(data_dir: &Path) -> Value {
 /// RFC 3339 of an epoch time in seconds.
 fn rfc3339(epoch_s: i64) -> String {
     let (days, seconds) = (epoch_s.div_euclid(86_400), epoch_s.rem_euclid(86_400));
-    let z = days + 719_468;
-    let (era, doe) = (z.div_euclid(146_097), z.rem_euclid(146_097));
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", seconds / 3600, seconds % 3600 / 60, seconds % 60)
+    let date = sightline_protocol::calendar::date_of_day(days);
+    format!("{date}T{:02}:{:02}:{:02}Z", seconds / 3600, seconds % 3600 / 60, seconds % 60)
 }
 
 /// A tile's value and its baseline: `metric`/`statistic` under `filters`, compared with `baseline`.

@@ -155,17 +155,7 @@ impl ProgressBar {
 
 /// `YYYY-MM-DD HH:MM UTC` of an epoch time in ms.
 pub fn format_day(epoch_ms: i64) -> String {
-    let days = epoch_ms.div_euclid(DAY_MS);
     let minutes = epoch_ms.rem_euclid(DAY_MS) / 60_000;
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02} {:02}:{:02} UTC", minutes / 60, minutes % 60)
+    let date = sightline_protocol::calendar::date_of_day(epoch_ms.div_euclid(DAY_MS));
+    format!("{date} {:02}:{:02} UTC", minutes / 60, minutes % 60)
 }
