@@ -5,7 +5,7 @@ CARGO ?= cargo
 SIGHTLINE_DATA_DIR ?= sightline-data
 DEMO_DATA_DIR ?= sightline-demo
 
-.PHONY: run test deps build lint test-rust protocol protocol-check openapi openapi-check fuzz-smoke bench bench-store bench-server bench-smoke clean agent agent-test \
+.PHONY: run test deps build lint test-rust protocol protocol-check openapi openapi-check fuzz-smoke bench bench-store bench-server bench-query bench-smoke clean agent agent-test \
 	agent-e2e chromium bench-agent bench-agent-size bench-agent-overhead bench-agent-smoke \
 	web web-test web-e2e
 
@@ -103,6 +103,13 @@ bench-server: deps
 ## The embedded store alone, in-process: CPU per event, memory, bytes on disk. ARGS=... adds flags.
 bench-store: deps
 	$(CARGO) run --release --locked -p sightline-bench --bin store-bench -- $(ARGS)
+
+## The query benchmark: the dashboard's queries against the real release server over a
+## bulk-loaded store, DuckDB (from PyPI, in target/query-bench-venv) over the same files.
+## ARGS=... adds flags (--views 10000000, --runs 7, --data-dir DIR, --reuse).
+bench-query: deps
+	$(CARGO) build --release --locked -p sightline-cli -p sightline-bench --bin sightline --bin query-bench
+	./target/release/query-bench --binary target/release/sightline $(ARGS)
 
 bench-smoke: deps
 	$(CARGO) run --locked -p sightline-bench --bin ingest-bench -- --smoke

@@ -169,9 +169,11 @@ fn run(args: &Args) -> Result<(), String> {
     let queries = query_set(&window, &session);
     let sampler = Sampler::start(server.pid(), Duration::from_millis(100));
     let mut ours = Vec::new();
+    let mut answers = Vec::new();
     for query in &queries {
-        let times = time_query(&server.address, &token, query, args.runs)?;
+        let (times, answer) = time_query(&server.address, &token, query, args.runs)?;
         ours.push(times);
+        answers.push(answer);
     }
     let samples = sampler.finish();
     let peak_sampled = samples.iter().map(|sample| sample.memory.rss_kib).max().unwrap_or(0);
@@ -185,6 +187,10 @@ fn run(args: &Args) -> Result<(), String> {
         None
     };
     print_table(&queries, &ours, reference.as_ref());
+    println!("Sightline's answers (first figures):");
+    for (query, answer) in queries.iter().zip(&answers) {
+        println!("  {}: {}", query.name, summary(answer));
+    }
     println!(
         "server memory during the query set: peak sampled RSS {:.0} MB, VmHWM {:.0} MB (since start), RSS after {:.0} MB",
         peak_sampled as f64 / 1024.0,
@@ -418,10 +424,11 @@ fn query_set(window: &Window, session: &Session) -> Vec<Query> {
     ]
 }
 
-/// One unmeasured run, then `runs` measured ones: seconds each.
-fn time_query(address: &str, token: &str, query: &Query, runs: usize) -> Result<Vec<f64>, String> {
+/// One unmeasured run, then `runs` measured ones: seconds each, and the first answer.
+fn time_query(address: &str, token: &str, query: &Query, runs: usize) -> Result<(Vec<f64>, Value), String> {
     let body = query.body.to_string();
     let mut times = Vec::with_capacity(runs);
+    let mut first = Value::Null;
     for run in 0..=runs {
         let started = Instant::now();
         let (status, answer) = post_json(address, "/api/v1/query", token, &body)?;
@@ -429,11 +436,38 @@ fn time_query(address: &str, token: &str, query: &Query, runs: usize) -> Result<
         if status != 200 {
             return Err(format!("{}: {status} {}", query.name, answer.chars().take(500).collect::<String>()));
         }
-        if run > 0 {
+        if run == 0 {
+            first = serde_json::from_str(&answer).unwrap_or(Value::Null);
+        } else {
             times.push(elapsed);
         }
     }
-    Ok(times)
+    Ok((times, first))
+}
+
+/// The first figures of an answer, to compare with DuckDB's.
+fn summary(answer: &Value) -> String {
+    let figures: Vec<String> = match answer["shape"].as_str() {
+        Some("values") => answer["values"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|tile| match tile["comparison"]["baseline"].as_f64() {
+                Some(baseline) => format!("{} (baseline {baseline})", tile["value"]),
+                None => tile["value"].to_string(),
+            })
+            .collect(),
+        Some("time_series") => vec![answer["series"][0]["points"][0].to_string()],
+        Some("breakdown") => vec![answer["rows"][0].to_string()],
+        Some("distribution") => vec![answer["buckets"][0].to_string(), format!("count {}", answer["count"])],
+        Some("error_groups") => vec![format!("{} groups; first {}", answer["total_groups"], answer["groups"][0])],
+        Some("session_timeline") => {
+            vec![format!("{} events", answer["events"].as_array().map_or(0, Vec::len))]
+        }
+        _ => vec![answer.to_string()],
+    };
+    let text = figures.join(", ");
+    if text.chars().count() > 400 { text.chars().take(400).collect::<String>() + "…" } else { text }
 }
 
 /// `POST path` with a JSON body over a fresh connection: the status and the body.
