@@ -192,6 +192,9 @@ pub(crate) fn demo_project(ingest_key: &str) -> ProjectConfig {
         query_allowlist: vec!["utm_*".into(), "page".into()],
         route_patterns: vec!["/blog/:slug".into(), "/help/*".into()],
         retention_days: 400,
+        // Kept, flagged as device class `bot`: a headless browser clicking through the shop
+        // (the browser test, a screenshot tool) shows up like a person would.
+        drop_bots: false,
         ..ProjectConfig::default()
     }
 }

@@ -159,6 +159,7 @@ fn page_html(title: &str, body: &str, script: &str) -> axum::response::Html<Stri
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} · Sightline demo</title>
 <script src="/demo/static/sightline-init.js"></script>
+<link rel="icon" href="/demo/static/img/logo.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/demo/static/shop.css">
 <script src="/demo/static/{script}" defer></script>
 </head>
