@@ -44,7 +44,7 @@ pub struct DemoArgs {
     #[arg(long)]
     pub reset: bool,
     /// Page views in the generated history (sized for well under a minute).
-    #[arg(long, default_value_t = 200_000, value_name = "N")]
+    #[arg(long, default_value_t = 120_000, value_name = "N")]
     pub history_views: u64,
     /// Days of generated history, ending when the demo first starts.
     #[arg(long, default_value_t = 30, value_name = "DAYS")]
