@@ -23,8 +23,20 @@ fn sightline() -> Command {
     command
 }
 
+/// A running demo, killed if a failing assertion leaves it running.
+struct Demo(Option<Child>);
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 /// Starts the demo on a free loopback port; returns it, its address and its banner.
-fn start(data_dir: &Path, extra: &[&str]) -> (Child, String, Vec<String>) {
+fn start(data_dir: &Path, extra: &[&str]) -> (Demo, String, Vec<String>) {
     let mut child = sightline()
         .args(["demo", "--listen", "127.0.0.1:0", "--log-level", "warn", "--history-views", HISTORY_VIEWS])
         .args(["--live-rate", "20", "--data-dir"])
@@ -35,6 +47,7 @@ fn start(data_dir: &Path, extra: &[&str]) -> (Child, String, Vec<String>) {
         .spawn()
         .expect("start sightline demo");
     let stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let child = Demo(Some(child));
     let mut lines = Vec::new();
     for line in stdout.lines() {
         let line = line.expect("banner line");
@@ -53,7 +66,8 @@ fn start(data_dir: &Path, extra: &[&str]) -> (Child, String, Vec<String>) {
     (child, address, lines)
 }
 
-fn stop(mut child: Child) {
+fn stop(mut demo: Demo) {
+    let mut child = demo.0.take().expect("running");
     let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
     assert!(status.success());
     let exit = child.wait().expect("wait");
