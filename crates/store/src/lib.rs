@@ -25,12 +25,12 @@ pub use datafusion::arrow;
 /// Parquet, as the store's data files use it (the same version).
 pub use datafusion::parquet;
 pub use engine::{
-    DEFAULT_BULK_ROWS_PER_FILE, GROUPING_SETS, PAGE_VIEW, ROLLUP_DIMENSIONS, ROLLUP_TABLE, SKETCH_QUANTILE,
-};
-pub use engine::{
     BulkReport, BulkWriter, CompactionOptions, CompactionReport, DataFile, EmbeddedStore, EmbeddedStoreOptions,
     EraseReport, EventTable, FlushReport, Manifest, OpenReport, PartitionKey, PartitionSnapshot, RetentionReport,
     Selector, StoreSnapshot, day_of, rollup_session_context, session_context,
+};
+pub use engine::{
+    DEFAULT_BULK_ROWS_PER_FILE, GROUPING_SETS, PAGE_VIEW, ROLLUP_DIMENSIONS, ROLLUP_TABLE, SKETCH_QUANTILE,
 };
 pub use engine::{DEFAULT_FLUSH_INTERVAL, DEFAULT_FLUSH_ROWS, MaintenanceOptions};
 
