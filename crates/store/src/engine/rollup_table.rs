@@ -13,26 +13,19 @@ use async_trait::async_trait;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, BinaryArray, Float64Array, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::catalog::{Session, TableProvider};
-use datafusion::common::{DFSchema, ScalarValue};
+use datafusion::common::ScalarValue;
 use datafusion::datasource::TableType;
 use datafusion::datasource::listing::PartitionedFile;
-use datafusion::datasource::memory::MemorySourceConfig;
-use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder, ParquetSource};
-use datafusion::datasource::source::DataSourceExec;
 use datafusion::error::{DataFusionError, Result};
-use datafusion::execution::object_store::ObjectStoreUrl;
-use datafusion::logical_expr::utils::conjunction;
 use datafusion::logical_expr::{Accumulator, AggregateUDF, Expr, TableProviderFilterPushDown, Volatility, create_udaf};
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use datafusion::physical_plan::ExecutionPlan;
-use datafusion::physical_plan::empty::EmptyExec;
-use datafusion::physical_plan::union::UnionExec;
 
 use super::EmbeddedStore;
 use super::manifest::TABLES_DIR;
 use super::order;
 use super::rollup::{has_rollup, rollup_of, rollup_path, rollup_schema};
-use super::table::Bounds;
+use super::table::{Bounds, ScanRequest, union_of_files_and_batches};
 use crate::sketch::Sketch;
 
 /// The name of the sketch-merging quantile aggregate.
@@ -76,7 +69,6 @@ impl TableProvider for RollupTable {
         let bounds = Bounds::of(filters);
         let snapshot = self.store.snapshot();
         let store_dir = snapshot.tables_dir.parent().map(ToOwned::to_owned).unwrap_or_default();
-        let mut inputs: Vec<Arc<dyn ExecutionPlan>> = Vec::new();
         let mut computed: Vec<RecordBatch> = Vec::new();
         let mut files = Vec::new();
         for file in snapshot.files.iter().filter(|file| has_rollup(file.kind)) {
@@ -97,35 +89,13 @@ impl TableProvider for RollupTable {
             let sorted = order::sorted(&batches)?.collect::<std::result::Result<Vec<_>, _>>()?;
             computed.extend(rollup_of(partition.key.kind, &sorted).map_err(external)?);
         }
-        if !files.is_empty() {
-            let mut source = ParquetSource::new(Arc::clone(&self.schema));
-            if let Some(predicate) = conjunction(filters.iter().cloned()) {
-                let schema = DFSchema::try_from(Arc::clone(&self.schema))?;
-                source = source.with_predicate(state.create_physical_expr(predicate, &schema)?);
-            }
-            let groups = state.config().target_partitions().clamp(1, files.len());
-            let mut file_groups: Vec<Vec<PartitionedFile>> = vec![Vec::new(); groups];
-            for (i, file) in files.into_iter().enumerate() {
-                file_groups[i % groups].push(file);
-            }
-            let config = FileScanConfigBuilder::new(ObjectStoreUrl::local_filesystem(), Arc::new(source))
-                .with_projection_indices(projection.cloned())?
-                .with_limit(limit)
-                .with_file_groups(file_groups.into_iter().map(FileGroup::new).collect())
-                .build();
-            inputs.push(DataSourceExec::from_data_source(config));
+        let groups = state.config().target_partitions().clamp(1, files.len().max(1));
+        let mut file_groups: Vec<Vec<PartitionedFile>> = vec![Vec::new(); groups];
+        for (i, file) in files.into_iter().enumerate() {
+            file_groups[i % groups].push(file);
         }
-        if !computed.is_empty() {
-            inputs.push(MemorySourceConfig::try_new_exec(&[computed], Arc::clone(&self.schema), projection.cloned())?);
-        }
-        if inputs.is_empty() {
-            let projected = match projection {
-                Some(indices) => Arc::new(self.schema.project(indices)?),
-                None => Arc::clone(&self.schema),
-            };
-            return Ok(Arc::new(EmptyExec::new(projected)));
-        }
-        UnionExec::try_new(inputs)
+        let request = ScanRequest { projection, filters, limit };
+        union_of_files_and_batches(state, &self.schema, request, file_groups, computed)
     }
 }
 

@@ -91,7 +91,6 @@ impl TableProvider for EventTable {
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let bounds = Bounds::of(filters);
         let snapshot = self.store.snapshot();
-        let mut inputs: Vec<Arc<dyn ExecutionPlan>> = Vec::new();
 
         let files: Vec<PartitionedFile> = snapshot
             .files
@@ -100,20 +99,6 @@ impl TableProvider for EventTable {
             .filter(|file| bounds.admits(&file.project, file.min_timestamp_ms, file.max_timestamp_ms))
             .map(|file| PartitionedFile::new(snapshot.tables_dir.join(&file.path).display().to_string(), file.bytes))
             .collect();
-        if !files.is_empty() {
-            let mut source = ParquetSource::new(Arc::clone(&self.schema));
-            if let Some(predicate) = conjunction(filters.iter().cloned()) {
-                let schema = DFSchema::try_from(Arc::clone(&self.schema))?;
-                source = source.with_predicate(state.create_physical_expr(predicate, &schema)?);
-            }
-            let config = FileScanConfigBuilder::new(ObjectStoreUrl::local_filesystem(), Arc::new(source))
-                .with_projection_indices(projection.cloned())?
-                .with_limit(limit)
-                .with_file_group(FileGroup::new(files))
-                .build();
-            inputs.push(DataSourceExec::from_data_source(config));
-        }
-
         let batches: Vec<_> = snapshot
             .partitions
             .iter()
@@ -121,19 +106,62 @@ impl TableProvider for EventTable {
             .filter(|partition| bounds.admits(&partition.key.project, partition.time_range.0, partition.time_range.1))
             .flat_map(|partition| partition.batches())
             .collect();
-        if !batches.is_empty() {
-            inputs.push(MemorySourceConfig::try_new_exec(&[batches], Arc::clone(&self.schema), projection.cloned())?);
-        }
-
-        if inputs.is_empty() {
-            let projected = match projection {
-                Some(indices) => Arc::new(self.schema.project(indices)?),
-                None => Arc::clone(&self.schema),
-            };
-            return Ok(Arc::new(EmptyExec::new(projected)));
-        }
-        UnionExec::try_new(inputs)
+        union_of_files_and_batches(
+            state,
+            &self.schema,
+            ScanRequest { projection, filters, limit },
+            vec![files],
+            batches,
+        )
     }
+}
+
+/// What DataFusion asked a table's `scan` for.
+#[derive(Clone, Copy)]
+pub(super) struct ScanRequest<'a> {
+    pub(super) projection: Option<&'a Vec<usize>>,
+    pub(super) filters: &'a [Expr],
+    pub(super) limit: Option<usize>,
+}
+
+/// The plan of a table whose rows are in Parquet files (read in `file_groups`, one
+/// partition each, with the filters as a pruning predicate) and in memory (`batches`):
+/// the union of both, or an empty plan when there is neither.
+pub(super) fn union_of_files_and_batches(
+    state: &dyn Session,
+    schema: &SchemaRef,
+    request: ScanRequest<'_>,
+    file_groups: Vec<Vec<PartitionedFile>>,
+    batches: Vec<datafusion::arrow::array::RecordBatch>,
+) -> Result<Arc<dyn ExecutionPlan>> {
+    let ScanRequest { projection, filters, limit } = request;
+    let file_groups: Vec<FileGroup> =
+        file_groups.into_iter().filter(|group| !group.is_empty()).map(FileGroup::new).collect();
+    let mut inputs: Vec<Arc<dyn ExecutionPlan>> = Vec::new();
+    if !file_groups.is_empty() {
+        let mut source = ParquetSource::new(Arc::clone(schema));
+        if let Some(predicate) = conjunction(filters.iter().cloned()) {
+            let df_schema = DFSchema::try_from(Arc::clone(schema))?;
+            source = source.with_predicate(state.create_physical_expr(predicate, &df_schema)?);
+        }
+        let config = FileScanConfigBuilder::new(ObjectStoreUrl::local_filesystem(), Arc::new(source))
+            .with_projection_indices(projection.cloned())?
+            .with_limit(limit)
+            .with_file_groups(file_groups)
+            .build();
+        inputs.push(DataSourceExec::from_data_source(config));
+    }
+    if !batches.is_empty() {
+        inputs.push(MemorySourceConfig::try_new_exec(&[batches], Arc::clone(schema), projection.cloned())?);
+    }
+    if inputs.is_empty() {
+        let projected = match projection {
+            Some(indices) => Arc::new(schema.project(indices)?),
+            None => Arc::clone(schema),
+        };
+        return Ok(Arc::new(EmptyExec::new(projected)));
+    }
+    UnionExec::try_new(inputs)
 }
 
 /// What the filters say about the project and the time of matching rows.
