@@ -4,6 +4,10 @@
 CARGO ?= cargo
 SIGHTLINE_DATA_DIR ?= sightline-data
 DEMO_DATA_DIR ?= sightline-demo
+# Every debug binary the tests run (sightline, loadgen, the benchmarks' smoke runs), built
+# by one command for the whole workspace: a `-p` selection resolves features differently
+# and would link another copy of every binary.
+DEBUG_BINARIES = $(CARGO) build --locked --workspace --bins
 
 .PHONY: run test deps build lint test-rust protocol protocol-check openapi openapi-check fuzz-smoke bench bench-store bench-server bench-query bench-smoke clean agent agent-test \
 	agent-e2e chromium bench-agent bench-agent-size bench-agent-overhead bench-agent-smoke \
@@ -84,7 +88,7 @@ web-test: deps
 ## The dashboard end to end: real Chromium against the real debug server (which embeds
 ## web/dist) filled by loadgen; screenshots in target/web-screenshots/ (web/e2e).
 web-e2e: deps chromium
-	$(CARGO) build --locked -p sightline-cli -p sightline-bench --bin sightline --bin loadgen
+	$(DEBUG_BINARIES)
 	npx vitest run --config web/e2e/vitest.config.ts
 
 fuzz-smoke: deps
@@ -112,10 +116,10 @@ bench-query: deps
 	./target/release/query-bench --binary target/release/sightline $(ARGS)
 
 bench-smoke: deps
-	$(CARGO) run --locked -p sightline-bench --bin ingest-bench -- --smoke
-	$(CARGO) run --locked -p sightline-bench --bin store-bench -- --smoke
-	$(CARGO) build --locked -p sightline-cli --bin sightline
-	$(CARGO) run --locked -p sightline-bench --bin ingest-server-bench -- --smoke --binary target/debug/sightline
+	$(DEBUG_BINARIES)
+	./target/debug/ingest-bench --smoke
+	./target/debug/store-bench --smoke
+	./target/debug/ingest-server-bench --smoke --binary target/debug/sightline
 
 ## Debian's Chromium for the browser tests and benchmarks, installed when missing (needs root).
 chromium:
@@ -124,7 +128,7 @@ chromium:
 ## The browser agent end to end: real Chromium, real pages on loopback, the real debug
 ## server, read back with `sightline sql` (agent/e2e).
 agent-e2e: deps chromium
-	$(CARGO) build --locked -p sightline-cli --bin sightline
+	$(DEBUG_BINARIES)
 	npx vitest run --config agent/e2e/vitest.config.ts
 
 ## The agent's size table (peers bundled alike; installs bench/agent-size's own packages)
@@ -133,17 +137,17 @@ bench-agent: bench-agent-size bench-agent-overhead
 
 bench-agent-size: deps
 	cd bench/agent-size && npm ci --no-audit --no-fund
-	$(CARGO) build --locked -p sightline-cli --bin sightline
+	$(DEBUG_BINARIES)
 	node bench/agent-size/run.mjs
 
 bench-agent-overhead: deps chromium
-	$(CARGO) build --locked -p sightline-cli --bin sightline
+	$(DEBUG_BINARIES)
 	node bench/agent-overhead/run.mjs --runs $(or $(RUNS),30)
 
 ## Both agent benchmarks, small, to prove they still work (peers that are not installed are
 ## left out: web-vitals alone is always there).
 bench-agent-smoke: deps chromium
-	$(CARGO) build --locked -p sightline-cli --bin sightline
+	$(DEBUG_BINARIES)
 	node bench/agent-size/run.mjs
 	node bench/agent-overhead/run.mjs --smoke
 

@@ -6,12 +6,12 @@
 //! the CDN. Every value from either source goes through the same sanitizers, so a location
 //! is always an upper-case alpha-2 country, a short alphanumeric region code and a bounded,
 //! printable city name, or unknown. The client address itself comes from
-//! [`client_ip`](crate::privacy::client_ip::client_ip). Tests build their own databases
-//! with `MmdbWriter` (behind the `test-support` feature); no database is shipped.
+//! [`client_ip`](crate::privacy::client_ip::client_ip). No database is shipped; tests build
+//! their own with [`MmdbWriter`], which is public (and always compiled, small) so that one
+//! build of the crate serves the binary and every crate's tests.
 
 mod cdn;
 mod fields;
-#[cfg(any(test, feature = "test-support"))]
 mod mmdb_writer;
 
 use std::fs;
@@ -22,7 +22,6 @@ use maxminddb::{LookupResult, PathElement, Reader};
 use sightline_protocol::GeoInfo;
 
 pub use self::cdn::CdnGeoHeaders;
-#[cfg(any(test, feature = "test-support"))]
 pub use self::mmdb_writer::{CityRecord, MmdbValue, MmdbWriter, RecordSize};
 use crate::IngestError;
 

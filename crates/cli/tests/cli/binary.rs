@@ -7,15 +7,7 @@ use std::time::Duration;
 
 use sightline_ingest::enrich::geo::{CityRecord, MmdbWriter};
 
-fn sightline() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_sightline"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("SIGHTLINE_") {
-            command.env_remove(key);
-        }
-    }
-    command
-}
+use crate::support::sightline;
 
 /// Starts `sightline serve` on a free loopback port; returns the child and its address.
 fn start(data_dir: &std::path::Path) -> (Child, String, Vec<String>) {
@@ -99,7 +91,7 @@ fn flags_override_environment_which_overrides_the_file() {
 
 #[test]
 fn the_configuration_doc_example_is_a_valid_config() {
-    let docs = include_str!("../../../docs/configuration.md");
+    let docs = include_str!("../../../../docs/configuration.md");
     let example = docs.split("```toml\n").nth(1).and_then(|rest| rest.split("```").next()).expect("toml example");
     let dir = tempfile::tempdir().expect("temp dir");
     let geoip = dir.path().join("GeoLite2-City.mmdb");

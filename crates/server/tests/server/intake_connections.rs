@@ -2,12 +2,10 @@
 //! refused bodies, framing headers that contradict each other, oversized heads,
 //! a crowd of slow clients, and probing that could mint metric labels.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
-use support::http::request_bytes;
-use support::{
+use crate::support::http::request_bytes;
+use crate::support::{
     Beacon, CHROME_UA, RawConnection, SHOP_KEY, SHOP_ORIGIN, ServerOptions, TestServer, event, eventually, ingest_path,
 };
 

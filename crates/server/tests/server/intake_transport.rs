@@ -3,13 +3,11 @@
 //! for, and bodies that are no beacon at all. Each answer has a status and a
 //! reason, is counted, and leaves the server healthy with earlier data intact.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
-use support::bomb::{gzip_bomb, zlib_bomb};
-use support::http::request_bytes;
-use support::{
+use crate::support::bomb::{gzip_bomb, zlib_bomb};
+use crate::support::http::request_bytes;
+use crate::support::{
     Beacon, CHROME_UA, RawConnection, SHOP_KEY, SHOP_ORIGIN, ServerOptions, TestServer, deflate, eventually, gzip,
     ingest_path, peak_resident_memory_bytes,
 };

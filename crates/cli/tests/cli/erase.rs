@@ -1,42 +1,14 @@
 //! `sightline erase` as an operator runs it: refused while the server runs, then erasing one
 //! session's events for good once it is stopped.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::sync::Arc;
-use std::time::Duration;
 
 use sightline_store::arrow::array::{Int64Array, StringArray};
 use sightline_store::{EmbeddedStore, EmbeddedStoreOptions, Store, session_context};
 
-fn sightline() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_sightline"));
-    for (key, _) in std::env::vars().filter(|(key, _)| key.starts_with("SIGHTLINE_")) {
-        command.env_remove(key);
-    }
-    command
-}
-
-/// Starts `sightline serve`; returns it, its address and the default project's ingest key.
-fn start(data_dir: &Path) -> (Child, String, String) {
-    let mut child = sightline()
-        .args(["serve", "--listen", "127.0.0.1:0", "--log-level", "warn", "--data-dir"])
-        .arg(data_dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start sightline");
-    let stdout = child.stdout.take().expect("stdout");
-    // Both banner lines are read: closing the pipe before the second would end the server.
-    let mut lines = BufReader::new(stdout).lines();
-    let banner = lines.next().expect("a banner").expect("a banner line");
-    lines.next().expect("the project line").expect("a banner line");
-    let address = banner.rsplit("http://").next().expect("an address in the banner").to_owned();
-    let key = std::fs::read_to_string(data_dir.join("default-ingest-key")).expect("the key file");
-    (child, address, key.trim().to_owned())
-}
+use crate::support::{post_beacon, sightline, start};
 
 /// Posts three custom events of `session`; returns the HTTP status.
 fn post(address: &str, key: &str, session: &str) -> String {
@@ -47,19 +19,7 @@ fn post(address: &str, key: &str, session: &str) -> String {
         r#"{{"v":1,"context":{{"agent":{{"name":"test","version":"1"}},"session_id":"{session}","view_id":"v1","url":"https://erase.test/"}},"events":[{}]}}"#,
         events.join(",")
     );
-    let mut stream = TcpStream::connect(address).expect("connects");
-    stream.set_read_timeout(Some(Duration::from_secs(10))).expect("a timeout");
-    write!(
-        stream,
-        "POST /ingest/v1/{key} HTTP/1.1\r\nHost: erase.test\r\nContent-Type: application/json\r\nUser-Agent: \
-         Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .expect("sends");
-    let mut answer = Vec::new();
-    let _ = stream.read_to_end(&mut answer); // the server may close without reading all
-    String::from_utf8_lossy(&answer).into_owned()
+    post_beacon(address, key, "erase.test", &body)
 }
 
 fn erase(data_dir: &Path, session: &str) -> Output {

@@ -1,20 +1,15 @@
-//! Every statistic of every shape, compared with a plain computation over the same
-//! records (`reference/oracle.rs`), on a seeded population written through a real
-//! `EmbeddedStore` (half in Parquet files, half in the buffer).
+//! The query crate's integration tests, one test binary for all: every statistic of
+//! every shape compared with a plain computation over the same records (`oracle.rs`), on
+//! a seeded population written through a real `EmbeddedStore` (half in Parquet files,
+//! half in the buffer); and the examples of `docs/query.md` (`docs.rs`).
 
-#[path = "reference/data.rs"]
 mod data;
-#[path = "reference/diagnostics.rs"]
 mod diagnostics;
-#[path = "reference/oracle.rs"]
+mod docs;
 mod oracle;
-#[path = "reference/rollups.rs"]
 mod rollups;
-#[path = "reference/semantics.rs"]
 mod semantics;
-#[path = "reference/shapes.rs"]
 mod shapes;
-#[path = "reference/sql.rs"]
 mod sql;
 
 use std::sync::Arc;

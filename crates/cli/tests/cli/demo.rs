@@ -10,18 +10,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
 
+use crate::support::sightline;
+
 /// Small enough for a debug build to generate in seconds, big enough for the stories to show.
 const HISTORY_VIEWS: &str = "4000";
-
-fn sightline() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_sightline"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("SIGHTLINE_") {
-            command.env_remove(key);
-        }
-    }
-    command
-}
 
 /// A running demo, killed if a failing assertion leaves it running.
 struct Demo(Option<Child>);

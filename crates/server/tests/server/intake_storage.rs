@@ -2,9 +2,7 @@
 //! `Retry-After`), reports itself not ready, and recovers by itself once
 //! writes succeed again. Nothing it refused is stored; nothing it acknowledged is lost.
 
-mod support;
-
-use support::{Beacon, ServerOptions, StoreChoice, TestServer};
+use crate::support::{Beacon, ServerOptions, StoreChoice, TestServer};
 
 #[tokio::test]
 async fn metrics_report_the_store_writable_from_the_start() {

@@ -1,13 +1,11 @@
 //! `GET /agent.js` on the real server over loopback: the embedded browser agent, with the
 //! headers a script tag on a customer's page needs (type, caching, revalidation, gzip).
 
-mod support;
-
 use std::io::Read;
 
+use crate::support::TestServer;
+use crate::support::http::request_bytes;
 use flate2::read::GzDecoder;
-use support::TestServer;
-use support::http::request_bytes;
 
 #[tokio::test]
 async fn the_agent_is_served_as_javascript_with_short_caching_and_an_etag() {

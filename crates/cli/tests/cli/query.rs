@@ -2,45 +2,14 @@
 //! beacons posted to the real server, the answer read back with the real binary as a
 //! table and as JSON, and the server's refusals printed as their message.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::Write;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-fn sightline() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_sightline"));
-    for (key, _) in std::env::vars().filter(|(key, _)| key.starts_with("SIGHTLINE_")) {
-        command.env_remove(key);
-    }
-    command
-}
-
-/// Starts `sightline serve`; returns it, its address and the default project's ingest key.
-fn start(data_dir: &Path) -> (Child, String, String) {
-    let mut child = sightline()
-        .args(["serve", "--listen", "127.0.0.1:0", "--log-level", "warn", "--data-dir"])
-        .arg(data_dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start sightline");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let banner = lines.next().expect("a banner").expect("a banner line");
-    lines.next().expect("the project line").expect("a banner line");
-    let address = banner.rsplit("http://").next().expect("an address in the banner").to_owned();
-    let key = std::fs::read_to_string(data_dir.join("default-ingest-key")).expect("the key file");
-    (child, address, key.trim().to_owned())
-}
-
-fn stop(mut server: Child) {
-    let status = Command::new("kill").args(["-TERM", &server.id().to_string()]).status().expect("kill");
-    assert!(status.success());
-    assert!(server.wait().expect("waits").success());
-}
+use crate::support::{post_beacon, sightline, start, stop};
 
 /// Posts one page view of `session` with an LCP of `lcp` ms, as Chrome.
 fn post(address: &str, key: &str, session: &str, lcp: f64) {
@@ -50,19 +19,7 @@ fn post(address: &str, key: &str, session: &str, lcp: f64) {
             {{"kind":"view","id":"{session}-view","t":0,"navigation_type":"navigate"}},
             {{"kind":"vital","id":"{session}-lcp","t":900,"name":"lcp","value":{lcp}}}]}}"#
     );
-    let mut stream = TcpStream::connect(address).expect("connects");
-    stream.set_read_timeout(Some(Duration::from_secs(10))).expect("a timeout");
-    write!(
-        stream,
-        "POST /ingest/v1/{key} HTTP/1.1\r\nHost: query.test\r\nContent-Type: application/json\r\nUser-Agent: \
-         Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .expect("sends");
-    let mut answer = Vec::new();
-    let _ = stream.read_to_end(&mut answer);
-    let answer = String::from_utf8_lossy(&answer);
+    let answer = post_beacon(address, key, "query.test", &body);
     assert!(answer.starts_with("HTTP/1.1 202"), "{answer}");
 }
 

@@ -8,13 +8,7 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
-fn sightline() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_sightline"));
-    for (key, _) in std::env::vars().filter(|(key, _)| key.starts_with("SIGHTLINE_")) {
-        command.env_remove(key);
-    }
-    command
-}
+use crate::support::sightline;
 
 /// A running `sightline serve` whose standard error is collected until it stops.
 struct Serve {

@@ -2,11 +2,9 @@
 //! reaches storage, and browsers that opt out (Do-Not-Track, GPC, denied
 //! consent) are answered 202 with nothing stored.
 
-mod support;
-
+use crate::support::{BLOG_KEY, Beacon, SHOP_KEY, ServerOptions, TestServer, event};
 use serde_json::json;
 use sightline_protocol::{AttributeValue, EventBody, QualityFlags};
-use support::{BLOG_KEY, Beacon, SHOP_KEY, ServerOptions, TestServer, event};
 
 const EMAIL: &str = "jane.doe@example.com";
 const CARD: &str = "4111 1111 1111 1111";

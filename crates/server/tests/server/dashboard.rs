@@ -2,13 +2,13 @@
 //! app and its headers, logging in and out, the session cookie on the API, CSRF refusals,
 //! sessions and ingest health kept across a restart.
 
-mod support;
-
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+use crate::support::http::{self, Response, request_bytes};
+use crate::support::{Beacon, CHROME_UA, GOOGLEBOT_UA, SHOP_KEY, SHOP_ORIGIN, ServerOptions, event, now_ms};
 use serde_json::{Value, json};
 use sightline_ingest::Pipeline;
 use sightline_ingest::enrich::Enricher;
@@ -19,8 +19,6 @@ use sightline_server::api::users::{UserFile, UserStore};
 use sightline_server::outcome_history::{self, OutcomeHistory};
 use sightline_server::{Api, ApiConfig, AppState, IntakeConfig, Metrics, ProjectRegistry, dashboard};
 use sightline_store::{EmbeddedStore, EmbeddedStoreOptions, Store, Tables};
-use support::http::{self, Response, request_bytes};
-use support::{Beacon, CHROME_UA, GOOGLEBOT_UA, SHOP_KEY, SHOP_ORIGIN, ServerOptions, event, now_ms};
 use tempfile::TempDir;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -213,7 +211,7 @@ async fn a_session_survives_a_restart() {
     tokio::time::sleep(Duration::from_millis(5)).await;
     users.set_password("admin", "another good password", SystemTime::now()).expect("set");
     users.save(&path).expect("saved");
-    support::eventually(Duration::from_secs(5), "the old session ends", || {
+    crate::support::eventually(Duration::from_secs(5), "the old session ends", || {
         let (again, cookie) = (&again, &cookie);
         async move { again.send("GET", "/api/v1/session", &[("Cookie", cookie)], b"").await.status == 401 }
     })

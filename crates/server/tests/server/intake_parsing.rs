@@ -4,12 +4,10 @@
 //! reason when it is unusable as a whole; otherwise each bad part is dropped or
 //! trimmed, counted, and marked on the stored record.
 
-mod support;
-
+use crate::support::beacon::unique;
+use crate::support::{Beacon, ServerOptions, TestServer, event, now_ms};
 use serde_json::{Value, json};
 use sightline_protocol::{CustomEvent, EventBody, EventRecord, QualityFlags};
-use support::beacon::unique;
-use support::{Beacon, ServerOptions, TestServer, event, now_ms};
 
 fn custom(record: &EventRecord) -> &CustomEvent {
     match &record.body {
@@ -37,7 +35,7 @@ async fn invalid_utf8_is_refused_whole_never_repaired() {
     for sequence in invalid_sequences {
         let mut body = valid.clone();
         body.splice(marker..marker + 6, sequence.iter().copied());
-        let response = server.post_body(support::SHOP_KEY, &body, &[]).await;
+        let response = server.post_body(crate::support::SHOP_KEY, &body, &[]).await;
         response.assert_error(400, "invalid_utf8");
     }
 
@@ -54,7 +52,7 @@ async fn a_lone_surrogate_escape_drops_only_its_event() {
     let body = Beacon::new().with_event(event::error("PLACEHOLDER")).with_event(good.clone()).to_bytes();
     let body = String::from_utf8(body).expect("utf-8").replace("PLACEHOLDER", r"broken \ud800 escape");
 
-    let response = server.post_body(support::SHOP_KEY, body.as_bytes(), &[]).await;
+    let response = server.post_body(crate::support::SHOP_KEY, body.as_bytes(), &[]).await;
 
     assert_eq!(response.accepted_dropped(), (1, 1));
     assert_eq!(server.outcome_count("shop", "invalid_event").await, 1);
@@ -84,7 +82,7 @@ async fn nesting_a_hundred_thousand_levels_deep_is_refused_as_too_deep() {
     let mut not_refused = Vec::new();
     for (case, body) in &cases {
         assert!(body.len() > 2 * depth, "{case}: the deep value is in the body");
-        let response = server.post_body(support::SHOP_KEY, body.as_bytes(), &[]).await;
+        let response = server.post_body(crate::support::SHOP_KEY, body.as_bytes(), &[]).await;
         if response.status != 400 || response.error_code() != "too_deep" {
             not_refused.push(format!("{case}: {} {}", response.status, response.text()));
         }
@@ -472,7 +470,7 @@ async fn a_future_protocol_version_is_refused_whole() {
     let mut beacon = Beacon::realistic().to_json();
     beacon["v"] = json!(2);
 
-    let response = server.post_body(support::SHOP_KEY, beacon.to_string().as_bytes(), &[]).await;
+    let response = server.post_body(crate::support::SHOP_KEY, beacon.to_string().as_bytes(), &[]).await;
 
     response.assert_error(400, "unsupported_version");
     assert_eq!(server.outcome_count("shop", "unsupported_version").await, 1);
@@ -486,7 +484,7 @@ async fn a_leading_byte_order_mark_is_ignored() {
     let mut body = "\u{feff}".as_bytes().to_vec();
     body.extend(beacon.to_bytes());
 
-    let response = server.post_body(support::SHOP_KEY, &body, &[]).await;
+    let response = server.post_body(crate::support::SHOP_KEY, &body, &[]).await;
 
     assert_eq!(response.accepted_dropped(), (10, 0));
 }

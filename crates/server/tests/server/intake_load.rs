@@ -3,12 +3,12 @@
 //! one of `max_parallel_processing` permits, and past `max_connections` nothing more
 //! is accepted until a connection closes.
 
-mod support;
-
 use std::time::Duration;
 
-use support::http::{self, ANSWER_TIMEOUT, request_bytes};
-use support::{Beacon, CHROME_UA, RawConnection, SHOP_KEY, SHOP_ORIGIN, ServerOptions, eventually, gzip, ingest_path};
+use crate::support::http::{self, ANSWER_TIMEOUT, request_bytes};
+use crate::support::{
+    Beacon, CHROME_UA, RawConnection, SHOP_KEY, SHOP_ORIGIN, ServerOptions, eventually, gzip, ingest_path,
+};
 
 /// How long a request that must wait is watched to make sure it does wait.
 const STILL_WAITING: Duration = Duration::from_millis(500);
@@ -48,7 +48,7 @@ async fn past_the_beacons_in_flight_cap_a_beacon_gets_503_overloaded_with_retry_
 #[tokio::test]
 async fn processing_waits_for_a_free_permit_on_the_inline_and_the_blocking_path() {
     let server = ServerOptions::default().intake(|intake| intake.max_parallel_processing = 1).start().await;
-    let small = Beacon::new().with_event(support::event::custom("inline"));
+    let small = Beacon::new().with_event(crate::support::event::custom("inline"));
     let compressed = Beacon::realistic();
     let cases = [
         ("small identity body, processed inline", shop_request(&small.to_bytes(), &[])),

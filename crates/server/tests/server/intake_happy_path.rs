@@ -2,10 +2,8 @@
 //! beacon is accepted with `202 {"accepted":N,"dropped":0}`, and what is stored
 //! is clean and enriched.
 
-mod support;
-
+use crate::support::{Beacon, CHROME_UA, SHOP_KEY, SHOP_ORIGIN, TestServer, deflate, event, gzip, ingest_path};
 use sightline_protocol::{DeviceClass, EventBody, EventKind, QualityFlags, Rating};
-use support::{Beacon, CHROME_UA, SHOP_KEY, SHOP_ORIGIN, TestServer, deflate, event, gzip, ingest_path};
 
 #[tokio::test]
 async fn a_json_beacon_is_stored_enriched_and_answered_with_counts() {
@@ -147,7 +145,7 @@ async fn metrics_count_accepted_events_by_kind_and_requests_by_route_and_status(
 #[tokio::test]
 async fn the_documented_example_beacon_is_accepted_whole_with_times_moved_to_today() {
     let server = TestServer::start_default().await;
-    let example = include_str!("../../protocol/tests/example_beacon.json");
+    let example = include_str!("../../../protocol/tests/example_beacon.json");
     let android_chrome = "Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36";
 
     let response = server

@@ -3,17 +3,15 @@
 //! up cardinality. Each is refused or contained, counted, and leaves other
 //! projects and earlier data untouched.
 
-mod support;
-
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
-use sightline_protocol::{DeviceClass, EventBody, QualityFlags};
-use support::{
+use crate::support::{
     BLOG_KEY, Beacon, CHROME_UA, DISABLED_KEY, GOOGLEBOT_UA, HEADLESS_CHROME_UA, SHOP_KEY, SHOP_ORIGIN, ServerOptions,
     TestServer, event, ingest_path, median,
 };
+use serde_json::{Value, json};
+use sightline_protocol::{DeviceClass, EventBody, QualityFlags};
 
 /// Tokens per second of the rate-limit buckets under test: so slow that no token comes
 /// back during a test, whatever the machine's speed, so exactly the burst passes.

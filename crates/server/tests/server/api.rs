@@ -2,12 +2,12 @@
 //! loop, the real `EmbeddedStore` in a temporary data directory, tokens in its
 //! `tokens.json`, beacons through the real intake, queries over HTTP.
 
-mod support;
-
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+use crate::support::http::{self, Response, request_bytes};
+use crate::support::{BLOG_KEY, Beacon, CHROME_UA, SHOP_KEY, ServerOptions, event, now_ms};
 use datafusion::prelude::SessionContext;
 use serde_json::{Value, json};
 use sightline_ingest::enrich::Enricher;
@@ -15,8 +15,6 @@ use sightline_ingest::{Pipeline, ProjectConfig};
 use sightline_server::api::tokens::TokenFile;
 use sightline_server::{Api, ApiConfig, AppState, IntakeConfig, Metrics, ProjectRegistry};
 use sightline_store::{EmbeddedStore, EmbeddedStoreOptions, Store, StoreError, Tables};
-use support::http::{self, Response, request_bytes};
-use support::{BLOG_KEY, Beacon, CHROME_UA, SHOP_KEY, ServerOptions, event, now_ms};
 use tempfile::TempDir;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -103,9 +101,9 @@ impl ApiServer {
     /// A page view with an LCP of `lcp` ms, through the real intake.
     async fn ingest_view(&self, key: &str, lcp: f64) {
         let (origin, url) = if key == BLOG_KEY {
-            (support::BLOG_ORIGIN, format!("https://{}/posts/1", support::BLOG_HOST))
+            (crate::support::BLOG_ORIGIN, format!("https://{}/posts/1", crate::support::BLOG_HOST))
         } else {
-            (support::SHOP_ORIGIN, format!("https://{}/products/1", support::SHOP_HOST))
+            (crate::support::SHOP_ORIGIN, format!("https://{}/products/1", crate::support::SHOP_HOST))
         };
         let beacon = Beacon::on(&url).with_events([event::view(), event::vital("lcp", lcp)]);
         let headers = [("Content-Type", "application/json"), ("User-Agent", CHROME_UA), ("Origin", origin)];
@@ -310,7 +308,7 @@ async fn the_served_openapi_document_is_the_committed_one() {
     let served = server.get(None, "/api/v1/openapi.json").await;
     assert_eq!(served.status, 200);
     assert_eq!(served.header("content-type"), Some("application/json"));
-    let committed = include_str!("../../../docs/openapi.json");
+    let committed = include_str!("../../../../docs/openapi.json");
     assert!(
         served.text() == committed,
         "docs/openapi.json differs from the served document: run `make openapi` and commit it"
@@ -332,7 +330,7 @@ async fn tokens_created_and_revoked_while_running_count_within_seconds() {
     let mut file = TokenFile::load(&path).expect("load");
     let fresh = file.create("late", Some("blog"), SystemTime::now()).expect("token");
     file.save(&path).expect("save");
-    support::eventually(Duration::from_secs(5), "the new token is accepted", || {
+    crate::support::eventually(Duration::from_secs(5), "the new token is accepted", || {
         let server = &server;
         let fresh = fresh.clone();
         async move { server.get(Some(&fresh), "/api/v1/projects").await.status == 200 }
@@ -341,7 +339,7 @@ async fn tokens_created_and_revoked_while_running_count_within_seconds() {
     let mut file = TokenFile::load(&path).expect("load");
     assert!(file.revoke("late"));
     file.save(&path).expect("save");
-    support::eventually(Duration::from_secs(5), "the revoked token is refused", || {
+    crate::support::eventually(Duration::from_secs(5), "the revoked token is refused", || {
         let server = &server;
         let fresh = fresh.clone();
         async move { server.get(Some(&fresh), "/api/v1/projects").await.status == 401 }
