@@ -6,7 +6,7 @@
 
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse, createServer } from "node:http";
+import { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse, createServer, request as httpRequest } from "node:http";
 import { type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -20,6 +20,13 @@ const execFileAsync = promisify(execFile);
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 export const BINARY = process.env.SIGHTLINE_BIN ?? join(ROOT, "target/debug/sightline");
+/**
+ * An agent build to test in place of the one embedded in BINARY (e.g. `agent/dist/agent.js`
+ * after `npm run agent:build`): the pages then talk to a loopback proxy in front of the
+ * server that answers `/agent.js` from this file and forwards everything else. The binary
+ * embeds the agent when it is built; this tests a change of the agent without rebuilding it.
+ */
+export const AGENT_FILE = process.env.SIGHTLINE_AGENT_FILE ? resolve(ROOT, process.env.SIGHTLINE_AGENT_FILE) : undefined;
 export const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 /** The project every suite sends to, and its ingest key (as in the snippet). */
 export const PROJECT = "e2e";
@@ -114,7 +121,7 @@ export async function startSightline(options: SightlineOptions = {}): Promise<Si
   let stderr = "";
   server.stderr?.on("data", (chunk) => (stderr += chunk));
   const exited = new Promise<number | null>((done) => server.once("exit", (code) => done(code)));
-  const url = await new Promise<string>((found, fail) => {
+  const serverUrl = await new Promise<string>((found, fail) => {
     const timer = setTimeout(() => fail(new Error(`sightline did not start within 20 s:\n${stderr}`)), 20_000);
     void exited.then((code) => fail(new Error(`sightline exited with ${code}:\n${stderr}`)));
     // The server keeps its stdout open; reading it to the end keeps its pipe from filling.
@@ -126,6 +133,13 @@ export async function startSightline(options: SightlineOptions = {}): Promise<Si
       }
     });
   });
+
+  let url = serverUrl;
+  if (AGENT_FILE) {
+    const proxy = await agentProxy(serverUrl, readFileSync(AGENT_FILE));
+    cleanups.push(proxy.close);
+    url = proxy.url;
+  }
 
   let stopped = false;
   const stop = async () => {
@@ -146,7 +160,7 @@ export async function startSightline(options: SightlineOptions = {}): Promise<Si
   });
 
   const accepted = async () => {
-    const text = await (await fetch(`${url}/metrics`)).text();
+    const text = await (await fetch(`${serverUrl}/metrics`)).text();
     const counts: Record<string, number> = {};
     for (const match of text.matchAll(/^sightline_events_accepted_total\{([^}]*)\} (\S+)$/gm)) {
       const kind = /kind="([^"]+)"/.exec(match[1])?.[1] ?? "?";
@@ -189,6 +203,28 @@ export async function startSightline(options: SightlineOptions = {}): Promise<Si
     },
     log: () => stderr,
   };
+}
+
+/** A loopback proxy to `upstream` that answers `/agent.js` with `agent` (see AGENT_FILE). */
+async function agentProxy(upstream: string, agent: Buffer): Promise<{ url: string; close: () => void }> {
+  const target = new URL(upstream);
+  const proxy = createServer((request, response) => {
+    if ((request.url ?? "").split("?")[0] === "/agent.js") {
+      response.writeHead(200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-cache" }).end(agent);
+      return;
+    }
+    const forward = httpRequest(
+      { host: target.hostname, port: target.port, method: request.method, path: request.url, headers: { ...request.headers, host: target.host } },
+      (answer) => {
+        response.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(response);
+      },
+    );
+    forward.on("error", () => response.destroy());
+    request.pipe(forward);
+  });
+  await new Promise<void>((listening) => proxy.listen(0, "127.0.0.1", listening));
+  return { url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, close: () => void proxy.close() };
 }
 
 // ---------------------------------------------------------------------------------------------

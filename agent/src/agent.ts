@@ -14,7 +14,7 @@ import type { Config, Consent } from "./config";
 import { createFolder } from "./fold";
 import type { Attributes, Context, Event, EventBody, NavigationType, UserInfo } from "./protocol.gen";
 import { admit, type Gate } from "./sampling";
-import { createStore, decodeSession, encodeSession, resolveSession, type Session } from "./session";
+import { createStore, decodeSession, encodeSession, isLive, resolveSession, type Session } from "./session";
 import { createTransport, gzipper, type Transport } from "./transport";
 import { scrubUrl } from "./url";
 import { now, on, r1, rid, safe } from "./util";
@@ -74,7 +74,9 @@ export interface Agent extends Core {
 
 export function createAgent(cfg: Config, firstNav: NavigationType): Agent {
   const store = createStore(cfg.storage);
-  const scrub = (u: string) => scrubUrl(u, cfg.allow, location.href);
+  // The page's URL is read only for a relative URL (reading it is not free, and most are absolute).
+  const pageUrl = () => location.href;
+  const scrub = (u: string) => scrubUrl(u, cfg.allow, pageUrl);
   let consent: Consent = cfg.consent;
   let stopped = false;
 
@@ -188,19 +190,23 @@ export function createAgent(cfg: Config, firstNav: NavigationType): Agent {
       folder.reset();
       for (const b of pack(JSON.stringify(ctx), events).beacons) deliver().send(b, hiding);
     }
-    if (hiding || transport) deliver().drain(hiding);
+    // Beacons waiting for a retry (only a transport that exists can hold any).
+    transport?.drain(hiding);
     save(true);
   }
 
   function touch() {
     const at = Date.now();
-    const next = resolveSession(session, at, cfg.rate, Math.random, rid);
-    if (next.renewed) {
-      flush();
-      gate = { sampled: next.session.sampled, buffer: [] };
+    // The common case: the session is live, only its last activity moves (no new objects).
+    if (isLive(session, at)) {
+      session.last = at;
+      return save();
     }
+    const next = resolveSession(session, at, cfg.rate, Math.random, rid);
+    flush();
+    gate = { sampled: next.session.sampled, buffer: [] };
     session = next.session;
-    save(next.renewed);
+    save(true);
   }
 
   const agent: Agent = {

@@ -12,12 +12,14 @@ export const RESOURCE_PHASES =
   "dns:domainLookupStart:domainLookupEnd,connect:connectStart:connectEnd,tls:secureConnectionStart:connectEnd," +
   "ttfb:requestStart:responseStart,download:responseStart:responseEnd";
 
+/** Specs split once, not per entry. */
+const parsed: Record<string, [string, string, string?][]> = {};
+
 /** The phases of `spec` read from a timing entry; unknown or zero fields leave a phase out. */
 export function phases(e: object, spec: string): Record<string, number | undefined> {
   const x = e as Record<string, number>;
   const out: Record<string, number | undefined> = {};
-  for (const p of spec.split(",")) {
-    const [name, a, b] = p.split(":") as [string, string, string?];
+  for (const [name, a, b] of (parsed[spec] ||= spec.split(",").map((p) => p.split(":") as [string, string, string?]))) {
     const start = x[a]!;
     out[name] = !(start > 0) ? undefined : b ? (x[b]! >= start ? dur(x[b]! - start) : undefined) : dur(start);
   }

@@ -1,8 +1,8 @@
 // URL privacy: what leaves the page keeps scheme, host, port and path, plus only the
 // query parameters the site allow-listed. Fragments and credentials never leave.
 
-/** Reduces `raw` (absolute, or relative to `base`) to what may be sent. */
-export function scrubUrl(raw: string, allow: readonly string[] = [], base?: string): string {
+/** Reduces `raw` (absolute, or relative to `base`: a URL, or a function read only when needed) to what may be sent. */
+export function scrubUrl(raw: string, allow: readonly string[] = [], base?: string | (() => string)): string {
   // Already what the URL parser would give (the browser's own URLs mostly are): no query, no
   // fragment, no credentials, a lowercase host name (its last label starting with a letter:
   // never read as IPv4) or a dotted IPv4 without leading zeros (one above 255 is no URL: the
@@ -15,7 +15,7 @@ export function scrubUrl(raw: string, allow: readonly string[] = [], base?: stri
     return raw.slice(0, 2048);
   let u: URL;
   try {
-    u = new URL(raw, base);
+    u = new URL(raw, typeof base === "function" ? base() : base);
   } catch {
     return raw.split(/[?#]/)[0]!.slice(0, 2048);
   }
@@ -51,12 +51,12 @@ export function routeKey(raw: string): string {
   }
 }
 
-/** Whether `url` should carry a `traceparent`: its origin, or a prefix of it, is in `targets`. */
-export function matchesTarget(url: string, targets: readonly (string | RegExp)[], base?: string): boolean {
+/** Whether `url` (a string, or a URL already parsed) should carry a `traceparent`: its origin, or a prefix of it, is in `targets`. */
+export function matchesTarget(url: string | URL, targets: readonly (string | RegExp)[], base?: string): boolean {
   let abs: string;
   let origin: string;
   try {
-    const u = new URL(url, base);
+    const u = typeof url === "string" ? new URL(url, base) : url;
     abs = u.href;
     origin = u.origin;
   } catch {

@@ -36,27 +36,49 @@ export function safe<A extends unknown[], R>(fn: (...args: A) => R): (...args: A
   };
 }
 
-/** addEventListener (capture, passive) with a wrapped callback. */
-export const on = (target: EventTarget, type: string, fn: (e: any) => void): void =>
-  target.addEventListener(type, safe(fn), { capture: true, passive: true });
+/** addEventListener (passive; capture unless `bubble`) with a wrapped callback. */
+export const on = (target: EventTarget, type: string, fn: (e: any) => void, bubble?: boolean): void =>
+  target.addEventListener(type, safe(fn), { capture: !bubble, passive: true });
 
 let types: readonly string[] | undefined;
+let hub: PerformanceObserver | undefined;
+const handlers: Record<string, (entries: PerformanceEntry[]) => void> = {};
 
-/** A PerformanceObserver for one entry type when the browser knows it; returns the observer. */
+/** Hands entries to their type's handler, one call per type present. */
+const dispatch = (entries: PerformanceEntry[]) => {
+  const byType: Record<string, PerformanceEntry[]> = {};
+  for (const e of entries) (byType[e.entryType] ||= []).push(e);
+  for (const t in byType) handlers[t]?.(byType[t]!);
+};
+
+/**
+ * Observes one entry type (buffered) when the browser knows it; returns whether it does.
+ * Every type goes through one PerformanceObserver: the browser then calls the agent once
+ * for the entries of several types that arrive together, not once per type.
+ */
 export function observe(
   type: string,
   fn: (entries: PerformanceEntry[]) => void,
-  opts: PerformanceObserverInit & { durationThreshold?: number } = {},
-): PerformanceObserver | undefined {
+  opts: { durationThreshold?: number; buffered?: boolean } = {},
+): boolean {
   try {
-    if (!(types ||= PerformanceObserver.supportedEntryTypes).includes(type)) return undefined;
-    const o = new PerformanceObserver(safe((list: PerformanceObserverEntryList) => fn(list.getEntries())));
-    o.observe({ type, buffered: true, ...opts });
-    return o;
+    if (!(types ||= PerformanceObserver.supportedEntryTypes).includes(type)) return false;
+    handlers[type] = safe(fn);
+    (hub ||= new PerformanceObserver(safe((list: PerformanceObserverEntryList) => dispatch(list.getEntries())))).observe({
+      type,
+      buffered: true,
+      ...opts,
+    } as PerformanceObserverInit);
+    return true;
   } catch {
-    return undefined;
+    return false;
   }
 }
+
+/** Delivers the entries the browser has not handed to the observer yet (before a view's values are computed). */
+export const takeRecords = (): void => {
+  if (hub) dispatch(hub.takeRecords());
+};
 
 /** A short CSS selector for an element: up to four levels, stopping at an id. */
 export function selector(node: Node | null | undefined): string | undefined {

@@ -4,9 +4,15 @@
 // Prints self time per function of the agent's script, and totals per script.
 //
 //   node bench/agent-overhead/profile.mjs [--visits 6] [--top 40] [--agent FILE] [--none]
+//                                         [--regime first|repeat] [--interval 50]
 //
 // --agent FILE profiles that file instead of a fresh unminified build of agent/src;
 // --none profiles the page without any agent (what the page itself costs).
+// --regime repeat: one tab, the page loaded again and again (3 visits first, not counted), the
+// agent served like /agent.js (gzip, ETag, max-age=300) by a server of the bench, so that it
+// comes from the HTTP cache with V8's code cache, as in run.mjs's repeat visits; the default,
+// first, profiles fresh contexts (the agent compiled each time).
+// --interval: the sampling interval in µs (a shorter one inflates what it samples more).
 
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,7 +22,7 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { chromium } from "playwright-core";
 
-import { KEY, newContext, startSightline, startSite, visit } from "./visit.mjs";
+import { KEY, newContext, startAgentFiles, startSightline, startSite, visit } from "./visit.mjs";
 import { sightlineTags } from "./snippet.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -29,6 +35,9 @@ const option = (name, fallback) => {
 const VISITS = Number(option("--visits", 6));
 const TOP = Number(option("--top", 40));
 const NONE = argv.includes("--none");
+const REGIME = option("--regime", "first");
+const INTERVAL = Number(option("--interval", 50));
+const WARMUP = REGIME === "repeat" ? 3 : 1;
 
 async function agentSource() {
   const file = option("--agent");
@@ -50,7 +59,13 @@ async function agentSource() {
 const dataDir = mkdtempSync(join(tmpdir(), "sightline-profile-"));
 const sightline = await startSightline(join(root, "target/debug/sightline"), dataDir);
 const source = await agentSource();
-const site = await startSite({ pages: { none: "", sightline: sightlineTags(sightline.url, KEY) }, peers: {} });
+const files = await startAgentFiles();
+files.bodies.set("/profiled.js", source);
+const site = await startSite({
+  pages: { none: "", sightline: sightlineTags(sightline.url, KEY), cached: sightlineTags(files.origin, KEY, "/profiled.js", { endpoint: sightline.url }) },
+  peers: {},
+});
+const agentUrlPart = REGIME === "repeat" ? "/profiled.js" : "/agent.js";
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", headless: true });
 
 // esbuild marks where each module starts in an unminified bundle (`  // agent/src/util.ts`).
@@ -65,20 +80,26 @@ const inclusive = new Map();
 const perUrl = new Map();
 let totalMs = 0;
 try {
-  for (let i = 0; i <= VISITS; i++) {
-    const context = await newContext(browser);
-    await context.route(`${sightline.url}/agent.js`, (route) =>
-      route.fulfill({ status: 200, headers: { "content-type": "text/javascript", "cache-control": "max-age=300" }, body: source }),
-    );
-    const tab = await context.newPage();
+  let kept;
+  for (let i = 0; i < WARMUP + VISITS; i++) {
+    let context = kept;
+    if (!context) {
+      context = await newContext(browser);
+      await context.route(`${sightline.url}/agent.js`, (route) =>
+        route.fulfill({ status: 200, headers: { "content-type": "text/javascript", "cache-control": "max-age=300" }, body: source }),
+      );
+    }
+    if (REGIME === "repeat") kept = context;
+    const tab = context.pages()[0] ?? (await context.newPage());
     const cdp = await context.newCDPSession(tab);
     await cdp.send("Profiler.enable");
-    await cdp.send("Profiler.setSamplingInterval", { interval: 50 });
+    await cdp.send("Profiler.setSamplingInterval", { interval: INTERVAL });
     await cdp.send("Profiler.start");
-    await visit(tab, `${site.origin}/page/${NONE ? "none" : "sightline"}`);
+    await visit(tab, `${site.origin}/page/${NONE ? "none" : REGIME === "repeat" ? "cached" : "sightline"}`);
     const { profile } = await cdp.send("Profiler.stop");
-    await context.close();
-    if (i === 0) continue; // warm-up visit, not counted
+    await cdp.detach();
+    if (REGIME !== "repeat") await context.close();
+    if (i < WARMUP) continue; // warm-up visits, not counted
     // Self time per node: samples × interval (timeDeltas give the real spacing).
     const byId = new Map(profile.nodes.map((n) => [n.id, n]));
     const ms = new Map();
@@ -94,7 +115,7 @@ try {
       const seen = new Set();
       for (let at = id; at != null; at = parent.get(at)) {
         const { callFrame: f } = byId.get(at);
-        if (!f.url.includes("/agent.js")) continue;
+        if (!f.url.includes(agentUrlPart)) continue;
         const key = `${f.functionName || "(anonymous)"} ${moduleAt(f.lineNumber)}:${f.lineNumber + 1}`;
         if (seen.has(key)) continue;
         seen.add(key);
@@ -106,7 +127,7 @@ try {
       const url = f.url || f.functionName || "(native)";
       if (!["(idle)", "(program)"].includes(f.functionName)) totalMs += t;
       perUrl.set(url, (perUrl.get(url) ?? 0) + t);
-      if (!f.url.includes("/agent.js")) continue;
+      if (!f.url.includes(agentUrlPart)) continue;
       const module = moduleAt(f.lineNumber);
       perModule.set(module, (perModule.get(module) ?? 0) + t);
       const key = `${f.functionName || "(anonymous)"} ${module}:${f.lineNumber + 1}`;
@@ -116,6 +137,7 @@ try {
 } finally {
   await browser.close();
   site.close();
+  files.close();
   await sightline.stop();
   rmSync(dataDir, { recursive: true, force: true });
 }
@@ -126,7 +148,7 @@ const show = (map, n) =>
     .slice(0, n)
     .map(([k, t]) => `${(t / VISITS).toFixed(2).padStart(8)} ms  ${k}`)
     .join("\n");
-console.log(`CPU profile, ${VISITS} visits, per visit (sampled every 50 µs; wall time of samples)`);
+console.log(`CPU profile, ${VISITS} ${REGIME} visits, per visit (sampled every ${INTERVAL} µs; wall time of samples)`);
 console.log(`\nby script (all but idle/program: ${(totalMs / VISITS).toFixed(1)} ms):\n${show(perUrl, 15)}`);
 console.log(`\nagent modules, self time:\n${show(perModule, 30)}`);
 console.log(`\nagent functions, inclusive time:\n${show(inclusive, TOP)}`);

@@ -5,7 +5,7 @@
 // (page.mjs) many times per variant, interleaved so that a slow moment of the machine hits every
 // variant alike: without an agent, with Sightline's agent (the real snippet and /agent.js
 // from a real `sightline serve`, beacons to it), and with peers bundled by esbuild like the
-// size table (web-vitals attribution alone always — the version inside Sightline's agent;
+// size table (web-vitals attribution alone always — the version Sightline's agent used until 2026-12-05;
 // @datadog/browser-rum-slim and @sentry/browser when bench/agent-size's packages are installed).
 // One visit: navigate, wait for the products, click "Add to cart" three times, scroll to the
 // bottom, hide the page (the agents send their final data). Its cost is the renderer's
@@ -35,19 +35,16 @@
 // server of their own (a route of the browser would bypass the HTTP cache and code cache).
 // --warm: the same as --regime repeat (older name).
 
-import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:http";
 import { cpus, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { gzipSync } from "node:zlib";
 
 import { build } from "esbuild";
 import { chromium } from "playwright-core";
 
 import { sightlineTags } from "./snippet.mjs";
-import { KEY, newContext, startSightline, startSite, visit } from "./visit.mjs";
+import { KEY, newContext, startAgentFiles, startSightline, startSite, visit } from "./visit.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
@@ -72,7 +69,7 @@ const AGENT_FILES = argv.flatMap((arg, at) => (arg === "--agent" ? [resolve(argv
 
 /** Peers: label, entry in bench/agent-size/entries, and the package it needs. */
 const PEERS = [
-  // The web-vitals inside Sightline's agent (the root's package), alone.
+  // The web-vitals Sightline's agent used until 2026-12-05 (the root's package), alone.
   ["web-vitals attribution alone", "web-vitals-attribution.js", "web-vitals", { fromRoot: true }],
   ["@datadog/browser-rum-slim", "datadog-rum-slim.js", "@datadog/browser-rum-slim"],
   ["@sentry/browser + tracing", "sentry-tracing.js", "@sentry/browser"],
@@ -265,23 +262,6 @@ const TITLES = {
     `${runs} repeat visits per variant (one tab per variant, the page loaded again and again: HTTP cache and code cache warm; ${WARMUP} warm-up loads not counted)`,
   first: (runs) => `${runs} first visits per variant (a fresh context each: no HTTP cache, no code cache)`,
 };
-
-/** Serves agent builds as `sightline serve` serves /agent.js: gzip, strong ETag, max-age=300. */
-async function startAgentFiles() {
-  const bodies = new Map();
-  const server = createServer((request, response) => {
-    const body = bodies.get((request.url ?? "/").split("?")[0]);
-    if (body === undefined) return response.writeHead(404).end();
-    const etag = `"${createHash("sha256").update(body).digest("hex").slice(0, 32)}"`;
-    const headers = { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=300", etag };
-    if (request.headers["if-none-match"] === etag) return response.writeHead(304, headers).end();
-    const gzip = /\bgzip\b/.test(request.headers["accept-encoding"] ?? "");
-    response.writeHead(200, gzip ? { ...headers, "content-encoding": "gzip", vary: "accept-encoding" } : headers);
-    response.end(gzip ? gzipSync(body, { level: 9 }) : body);
-  });
-  await new Promise((listening) => server.listen(0, "127.0.0.1", listening));
-  return { origin: `http://127.0.0.1:${server.address().port}`, bodies, close: () => server.close() };
-}
 
 async function main() {
   if (!existsSync(BINARY)) throw new Error(`${BINARY} is missing: cargo build -p sightline-cli`);

@@ -4,10 +4,12 @@
 // bottom, hide the page (the agents send their final data).
 
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { gzipSync } from "node:zlib";
 
 import { APP, STYLES, page, products, svg } from "./page.mjs";
 
@@ -79,6 +81,23 @@ export async function startSite(scripts) {
   });
   await new Promise((listening) => server.listen(0, "127.0.0.1", listening));
   return { origin: `http://127.0.0.1:${server.address().port}`, close: () => server.close() };
+}
+
+/** Serves agent builds as `sightline serve` serves /agent.js: gzip, strong ETag, max-age=300. */
+export async function startAgentFiles() {
+  const bodies = new Map();
+  const server = createServer((request, response) => {
+    const body = bodies.get((request.url ?? "/").split("?")[0]);
+    if (body === undefined) return response.writeHead(404).end();
+    const etag = `"${createHash("sha256").update(body).digest("hex").slice(0, 32)}"`;
+    const headers = { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=300", etag };
+    if (request.headers["if-none-match"] === etag) return response.writeHead(304, headers).end();
+    const gzip = /\bgzip\b/.test(request.headers["accept-encoding"] ?? "");
+    response.writeHead(200, gzip ? { ...headers, "content-encoding": "gzip", vary: "accept-encoding" } : headers);
+    response.end(gzip ? gzipSync(body, { level: 9 }) : body);
+  });
+  await new Promise((listening) => server.listen(0, "127.0.0.1", listening));
+  return { origin: `http://127.0.0.1:${server.address().port}`, bodies, close: () => server.close() };
 }
 
 /** Collects long animation frames (and long tasks) from the start of the page. */

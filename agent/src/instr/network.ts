@@ -26,10 +26,10 @@ export function network(core: Core): void {
   const own = (url: string) => url.startsWith(core.cfg.ingest);
 
   const begin = (method: string, url: string, size?: number): Req => {
-    const abs = new URL(url, location.href).href;
-    const trace = matchesTarget(abs, core.cfg.targets) ? ([hex(16), hex(8)] as [string, string]) : undefined;
+    const u = new URL(url, location.href);
+    const trace = matchesTarget(u, core.cfg.targets) ? ([hex(16), hex(8)] as [string, string]) : undefined;
     core.signal("reaction");
-    return { method: (method || "GET").toUpperCase(), url: abs, start: now(), trace, size };
+    return { method: (method || "GET").toUpperCase(), url: u.href, start: now(), trace, size };
   };
 
   const end = (r: Req, api: "fetch" | "xhr", status: number, failure?: RequestFailure, responseSize?: number) => {
@@ -63,7 +63,8 @@ export function network(core: Core): void {
       // eslint-disable-next-line prefer-rest-params
       let args: unknown[] = Array.prototype.slice.call(arguments);
       try {
-        const isReq = typeof Request === "function" && input instanceof Request;
+        // A string (the common case) is no Request: the check would make the browser set up the Request interface.
+        const isReq = typeof input !== "string" && typeof Request === "function" && input instanceof Request;
         const url = isReq ? (input as Request).url : String(input);
         if (!own(url)) {
           r = begin(init?.method || (isReq ? (input as Request).method : "GET"), url, bodySize(init?.body));

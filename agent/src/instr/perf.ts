@@ -28,6 +28,7 @@ export function perf(core: Core): void {
   let visibleMs = 0;
   let visibleSince: number | undefined = document.visibilityState === "visible" ? now() : undefined;
   const pageSite = site(location.hostname);
+  const pageHost = location.host;
 
   core.onStart(() => {
     count = { loaf: 0, ut: 0 };
@@ -71,13 +72,31 @@ export function perf(core: Core): void {
   observe("mark", userTiming);
   observe("measure", userTiming);
 
-  observe("resource", (entries) => {
-    const pageHost = location.host;
+  // The resource summary, from the browser's resource timing buffer when the view ends: one
+  // pass over the entries added since the last view ended, instead of a callback per batch
+  // of entries as they load. The buffer keeps 250 entries unless the page raised it; once it
+  // is full, later entries come from an observer (those of the moment it filled up are lost).
+  let seen = 0;
+  let full = false;
+  const summarize = (entries: PerformanceEntry[]) => {
     for (const r of entries as Res[]) {
       if (/^(fetch|xmlhttprequest|beacon)$/.test(r.initiatorType) || r.name.startsWith(core.cfg.ingest)) continue;
       const host = hostOf(r.name);
       addResource(summary, r, host && host !== pageHost && site(host.split(":")[0]!) !== pageSite ? host : "");
     }
+  };
+  const readBuffer = () => {
+    if (full) return;
+    const all = performance.getEntriesByType("resource");
+    // The page may have cleared the buffer.
+    summarize(all.slice(all.length < seen ? 0 : seen));
+    seen = all.length;
+  };
+  on(performance, "resourcetimingbufferfull", () => {
+    if (full) return;
+    readBuffer();
+    full = true;
+    observe("resource", summarize, { buffered: false });
   });
 
   // Scroll depth: the furthest the bottom of the viewport went, as a share of the page.
@@ -86,13 +105,19 @@ export function perf(core: Core): void {
     if (h > 0) depth = Math.max(depth, Math.min(100, Math.round(((scrollY + innerHeight) / h) * 100)));
   };
   let lastScroll = 0;
-  on(window, "scroll", () => {
-    const t = now();
-    if (t - lastScroll > 100) {
-      lastScroll = t;
-      measureScroll();
-    }
-  });
+  // The document's scrolls only (they bubble to the window; a scrolling element's do not).
+  on(
+    window,
+    "scroll",
+    () => {
+      const t = now();
+      if (t - lastScroll > 100) {
+        lastScroll = t;
+        measureScroll();
+      }
+    },
+    true,
+  );
   on(document, "visibilitychange", () => {
     if (document.visibilityState === "visible") visibleSince = now();
     else if (visibleSince != null) {
@@ -102,6 +127,7 @@ export function perf(core: Core): void {
   });
 
   core.onEnd((v: View) => {
+    readBuffer();
     for (const r of notable(summary)) {
       if (sentRes.has(r)) continue;
       sentRes.add(r);

@@ -1,7 +1,14 @@
 // Vitals.
 //
-// - LCP, FCP, TTFB of the page load: web-vitals (attribution build), once; after a
-//   back/forward-cache restore, web-vitals' values for the restored view.
+// - LCP, FCP, TTFB of the page load: once, when its view ends or the page is first hidden,
+//   with web-vitals' definitions and attribution fields (LCP: element, resource URL, time to
+//   first byte, resource load delay and duration, element render delay; FCP: time to first
+//   byte, first byte to FCP; TTFB: waiting, cache, DNS, connection, request), computed here
+//   from one LCP observer and the paint and navigation entries. After a back/forward-cache
+//   restore, the restored view's, as web-vitals measures them. (web-vitals' attribution build
+//   did this with three observers, listeners on input and visibility, an idle callback, and a
+//   walk of every resource entry for each LCP candidate: 2.1 KiB gzip of the bundle and about
+//   a millisecond of main-thread time per page load, measured in bench/agent-overhead.)
 // - CLS: per view, for every view, the web-vitals definition (largest session window) over the
 //   layout shifts of the view, sent when it ends or the page is hidden, with the largest shift.
 //   (web-vitals' onCLS measured the page load alone, re-attributed on every shift, and cost
@@ -11,11 +18,10 @@
 //   and the scripts of the long animation frames that overlapped it. web-vitals' INP covers
 //   the whole page only, and carrying both would cost 1.6 KiB of the size budget.
 
-import { onFCP, onLCP, onTTFB, type MetricWithAttribution } from "web-vitals/attribution";
 import type { Core, View } from "../agent";
 import type { VitalEventBody } from "../protocol.gen";
-import { r1, observe, selector } from "../util";
-import { addEntry, cls, fromWebVitals, inp, inpParts, rate, scriptsOf, type Interaction, type Shift } from "../vitals";
+import { now, observe, r1, selector, takeRecords } from "../util";
+import { addEntry, cls, fcpOf, inp, inpParts, lcpOf, rate, scriptsOf, ttfbOf, type Interaction, type LcpCandidate, type NavLike, type Shift } from "../vitals";
 import { recentFrames } from "./perf";
 
 export function vitals(core: Core): void {
@@ -30,14 +36,52 @@ export function vitals(core: Core): void {
     core.emit(body, undefined, v);
   };
 
-  const report = (m: MetricWithAttribution) => {
-    const v = core.view();
-    if (m.navigationType !== "back-forward-cache") send(first, fromWebVitals(m, core.scrub));
-    else if (v.nav === "back_forward_cache") send(v, fromWebVitals(m, core.scrub));
+  // LCP, FCP and TTFB of the page load, sent when its view ends or the page is first hidden
+  // (web-vitals reports LCP then too, or at the first input, after which the browser stops
+  // reporting candidates). One observer, for LCP, whose entries are in no buffer: the paint
+  // and navigation entries are read once, at the end. Candidates after the page was first
+  // hidden do not count (as in web-vitals).
+  let hiddenAt = document.visibilityState === "hidden" ? 0 : Infinity;
+  let lcp: LcpCandidate | undefined;
+  let loadSent = false;
+  const candidates = (entries: PerformanceEntry[]) => {
+    const e = entries[entries.length - 1] as (PerformanceEntry & { url?: string; element?: Element | null }) | undefined;
+    // The element's selector now: it may leave the DOM later.
+    if (e && e.startTime < hiddenAt) lcp = { time: e.startTime, url: e.url, element: selector(e.element) };
   };
-  onLCP(report);
-  onFCP(report);
-  onTTFB(report);
+  observe("largest-contentful-paint", (entries) => loadSent || candidates(entries));
+  core.onEnd((v) => {
+    // Entries of the view still on their way to the observer (a shift, an interaction, a candidate).
+    takeRecords();
+    if (v !== first || loadSent) return;
+    loadSent = true;
+    hiddenAt = Math.min(hiddenAt, now());
+    const p = performance;
+    const n = p.getEntriesByType("navigation")[0] as (PerformanceEntry & NavLike) | undefined;
+    // A page hidden before it was first painted (a background tab): no FCP or LCP.
+    const hidden = p.getEntriesByType("visibility-state").find((e) => e.name === "hidden");
+    if (hidden) hiddenAt = Math.min(hiddenAt, hidden.startTime);
+    if (n && n.responseStart > 0) send(first, ttfbOf(n));
+    const fcp = p.getEntriesByName("first-contentful-paint")[0];
+    if (fcp && fcp.startTime < hiddenAt) send(first, fcpOf(fcp.startTime, n));
+    if (lcp && lcp.time < hiddenAt) {
+      const res = lcp.url ? (p.getEntriesByName(lcp.url, "resource")[0] as PerformanceResourceTiming | undefined) : undefined;
+      send(first, lcpOf(lcp, n, res, core.scrub));
+    }
+  });
+  // A back/forward-cache restore: TTFB 0, FCP and LCP when the restored page is painted
+  // (two animation frames after pageshow), as web-vitals measures them.
+  core.onStart((v) => {
+    if (v.nav !== "back_forward_cache") return;
+    send(v, ttfbOf({ responseStart: 0, fetchStart: 0, domainLookupStart: 0, connectStart: 0, connectEnd: 0 }));
+    requestAnimationFrame(() =>
+      requestAnimationFrame(() => {
+        const t = now() - v.start;
+        send(v, fcpOf(t));
+        send(v, lcpOf({ time: t }, undefined, undefined, core.scrub));
+      }),
+    );
+  });
 
   let shifts: Shift[] = [];
   let interactions = new Map<number, Interaction>();
@@ -45,14 +89,19 @@ export function vitals(core: Core): void {
   let countAtStart = 0;
   core.onStart(() => {
     shifts = [];
+    largest = 0;
     interactions = new Map();
     countAtStart = count();
   });
+  let largest = 0;
   observe("layout-shift", (entries) => {
     const v = core.view();
     for (const e of entries as (PerformanceEntry & { value: number; hadRecentInput: boolean; sources?: { node?: Node | null }[] })[]) {
-      if (!e.hadRecentInput && e.startTime >= v.start && shifts.length < 500)
-        shifts.push({ value: e.value, time: e.startTime, target: selector((e.sources || [])[0]?.node) });
+      if (e.hadRecentInput || e.startTime < v.start || shifts.length >= 500) continue;
+      // Only the largest shift's source is sent: the selector of a shift that is not is never needed.
+      const target = e.value > largest ? selector((e.sources || [])[0]?.node) : undefined;
+      largest = Math.max(largest, e.value);
+      shifts.push({ value: e.value, time: e.startTime, target });
     }
   });
   // Interactions of 40 ms and more, plus the first input whatever its duration (as web-vitals).
