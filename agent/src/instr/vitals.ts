@@ -20,7 +20,7 @@
 
 import type { Core, View } from "../agent";
 import type { VitalEventBody } from "../protocol.gen";
-import { now, observe, r1, selector, takeRecords } from "../util";
+import { now, observe, r1, safe, selector, takeRecords } from "../util";
 import { addEntry, cls, fcpOf, inp, inpParts, lcpOf, rate, scriptsOf, ttfbOf, type Interaction, type LcpCandidate, type NavLike, type Shift } from "../vitals";
 import { recentFrames } from "./perf";
 
@@ -38,10 +38,11 @@ export function vitals(core: Core): void {
 
   // LCP, FCP and TTFB of the page load, sent when its view ends or the page is first hidden
   // (web-vitals reports LCP then too, or at the first input, after which the browser stops
-  // reporting candidates). One observer, for LCP, whose entries are in no buffer: the paint
-  // and navigation entries are read once, at the end. Candidates after the page was first
-  // hidden do not count (as in web-vitals).
-  let hiddenAt = document.visibilityState === "hidden" ? 0 : Infinity;
+  // reporting candidates). LCP candidates come from the observer (they are in no buffer); the
+  // paint and navigation entries are read once, at the end. Candidates after the page was
+  // first hidden do not count (as in web-vitals).
+  // Hidden from the start (a background tab), unless prerendering (activated later), as web-vitals.
+  let hiddenAt = document.visibilityState === "hidden" && !(document as Document & { prerendering?: boolean }).prerendering ? 0 : Infinity;
   let lcp: LcpCandidate | undefined;
   let loadSent = false;
   const candidates = (entries: PerformanceEntry[]) => {
@@ -59,7 +60,7 @@ export function vitals(core: Core): void {
     const p = performance;
     const n = p.getEntriesByType("navigation")[0] as (PerformanceEntry & NavLike) | undefined;
     // A page hidden before it was first painted (a background tab): no FCP or LCP.
-    const hidden = p.getEntriesByType("visibility-state").find((e) => e.name === "hidden");
+    const hidden = p.getEntriesByType("visibility-state").find((e) => e.name === "hidden" && e.startTime > (n?.activationStart || 0));
     if (hidden) hiddenAt = Math.min(hiddenAt, hidden.startTime);
     if (n && n.responseStart > 0) send(first, ttfbOf(n));
     const fcp = p.getEntriesByName("first-contentful-paint")[0];
@@ -74,12 +75,16 @@ export function vitals(core: Core): void {
   core.onStart((v) => {
     if (v.nav !== "back_forward_cache") return;
     send(v, ttfbOf({ responseStart: 0, fetchStart: 0, domainLookupStart: 0, connectStart: 0, connectEnd: 0 }));
-    requestAnimationFrame(() =>
-      requestAnimationFrame(() => {
-        const t = now() - v.start;
-        send(v, fcpOf(t));
-        send(v, lcpOf({ time: t }, undefined, undefined, core.scrub));
-      }),
+    requestAnimationFrame(
+      safe(() =>
+        requestAnimationFrame(
+          safe(() => {
+            const t = now() - v.start;
+            send(v, fcpOf(t));
+            send(v, lcpOf({ time: t }, undefined, undefined, core.scrub));
+          }),
+        ),
+      ),
     );
   });
 
