@@ -7,16 +7,15 @@
 //! [`BROWSERS`]), the page and its ids (so the route normalizer has work), the session,
 //! the timings. The same seed always gives the same bytes.
 
-mod browsers;
-
 use std::io::Write;
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use serde_json::{Value, json};
-use sightline_ingest::{Project, ProjectConfig, RequestMeta};
+use sightline_ingest::{Project, RequestMeta};
 
-pub use self::browsers::{BROWSERS, Browser};
+pub use sightline_simulate::agent_json;
+pub use sightline_simulate::browsers::{BROWSERS, Browser};
 
 /// Events in every generated beacon.
 pub const EVENTS_PER_BEACON: usize = 20;
@@ -77,20 +76,10 @@ impl Sample {
     }
 }
 
-/// The project the beacons are posted to: the shop's hosts, a campaign and paging
-/// allowlist, two route patterns, default caps.
+/// The project the beacons are posted to: the simulated shop's
+/// ([`shop_project`](sightline_simulate::population::shop_project)).
 pub fn project() -> Project {
-    let config = ProjectConfig {
-        id: "shop".into(),
-        name: "Shop".into(),
-        ingest_key: "pk_bench_0123456789".into(),
-        allowed_origins: vec!["https://shop.example.com".into()],
-        allowed_hosts: vec!["shop.example.com".into(), "*.shop.example.com".into()],
-        query_allowlist: vec!["utm_*".into(), "page".into()],
-        route_patterns: vec!["/blog/:slug".into(), "/help/*".into()],
-        ..ProjectConfig::default()
-    };
-    Project::new(config).expect("the bench project is valid")
+    Project::new(sightline_simulate::population::shop_project()).expect("the shop project is valid")
 }
 
 /// A small deterministic generator (SplitMix64): no dependency, same bytes every run.
@@ -197,29 +186,6 @@ fn beacon(rng: &mut Rng, browser: &Browser, sent_at: f64) -> Value {
     }
     let events = events(rng);
     json!({ "v": 1, "sent_at": sent_at, "context": context, "events": events })
-}
-
-/// The beacon's bytes as the agent writes them: each event's `kind` first (the intake's
-/// one-pass path), the rest in serde_json's (sorted) key order.
-pub fn agent_json(mut beacon: Value) -> Vec<u8> {
-    let events = beacon.as_object_mut().and_then(|b| b.remove("events")).unwrap_or_default();
-    let mut json = serde_json::to_vec(&beacon).expect("a JSON value serializes");
-    json.pop(); // the closing brace
-    json.extend_from_slice(b",\"events\":[");
-    for (index, mut event) in events.as_array().cloned().unwrap_or_default().into_iter().enumerate() {
-        if index > 0 {
-            json.push(b',');
-        }
-        let kind = event.as_object_mut().and_then(|e| e.remove("kind")).unwrap_or_default();
-        let rest = serde_json::to_vec(&event).expect("a JSON value serializes");
-        json.extend_from_slice(format!("{{\"kind\":{kind}").as_bytes());
-        if rest.len() > 2 {
-            json.push(b',');
-        }
-        json.extend_from_slice(&rest[1..]);
-    }
-    json.extend_from_slice(b"]}");
-    json
 }
 
 /// 20 events: view, 5 vitals, 3 requests, 4 resources, a long animation frame, 2 actions,

@@ -8,8 +8,10 @@
 //!   with the project and request they are posted to.
 //! - [`measure`] runs closures in interleaved rounds and summarizes them (median,
 //!   min, max), and formats rates.
+//! - [`population`] is the simulated shoppers of the `sightline-simulate` crate, re-exported:
+//!   the load generator's and the store benchmarks' realistic traffic.
 //! - [`bulk`] loads the population straight into a store directory's Parquet files (no
-//!   server, no write-ahead log), for the query benchmark.
+//!   server, no write-ahead log) with `sightline_simulate::load`, for the query benchmark.
 //! - [`server_process`] runs the real `sightline serve` as a child process and samples
 //!   its CPU time and memory, for the benchmarks that measure it over HTTP.
 //!
@@ -21,5 +23,6 @@
 pub mod beacon;
 pub mod bulk;
 pub mod measure;
-pub mod population;
 pub mod server_process;
+
+pub use sightline_simulate::population;

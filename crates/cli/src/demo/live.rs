@@ -7,10 +7,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sightline_bench::population::post::{self, PostOptions, Progress, Rate};
-use sightline_bench::population::stories::Scenario;
-use sightline_bench::population::{Population, PopulationOptions};
 use sightline_server::api::users::epoch_ms;
+use sightline_simulate::population::post::{self, PostOptions, Progress, Rate};
+use sightline_simulate::population::stories::Scenario;
+use sightline_simulate::population::{Population, PopulationOptions};
 
 const DAY_MS: i64 = 86_400_000;
 /// Beacons per session of the population, roughly (one per page load or route change).

@@ -1,10 +1,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
-use sightline_ingest::Pipeline;
+use sightline_ingest::{Pipeline, Project};
 
 use super::*;
-use crate::beacon;
 
 /// A day of `sessions` sessions.
 fn day(sessions: u64) -> PopulationOptions {
@@ -82,7 +81,7 @@ fn beacons_come_out_in_time_order_within_the_window() {
 #[test]
 fn every_beacon_is_accepted_whole_by_the_pipeline() {
     let pipeline = Pipeline::default();
-    let project = beacon::project();
+    let project = Project::new(shop_project()).expect("the shop project is valid");
     let natural = beacons(11, day(700));
     let fixed = beacons(12, PopulationOptions { events_per_beacon: Some(20), ..day(150) });
     let mut failures = Vec::new();

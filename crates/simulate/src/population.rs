@@ -41,13 +41,13 @@ use std::net::IpAddr;
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use serde_json::{Value, json};
-use sightline_ingest::RequestMeta;
+use sightline_ingest::{ProjectConfig, RequestMeta};
 use sightline_protocol::GeoInfo;
 
 use self::rng::Rng;
 use self::session::{Session, pick_country};
 use self::stories::Scenario;
-use crate::beacon::Browser;
+use crate::browsers::Browser;
 
 /// The protocol's cap on events per beacon.
 pub const MAX_EVENTS_PER_BEACON: usize = 500;
@@ -63,6 +63,21 @@ const DAY_MS: i64 = 86_400_000;
 
 /// Longest window: a year (the hourly traffic table is kept in memory).
 const MAX_WINDOW_MS: i64 = 366 * DAY_MS;
+
+/// The project the population's beacons are processed for: the shop's hosts, its campaign
+/// and paging parameters, two route patterns, default caps.
+pub fn shop_project() -> ProjectConfig {
+    ProjectConfig {
+        id: "shop".into(),
+        name: "Shop".into(),
+        ingest_key: "pk_bench_0123456789".into(),
+        allowed_origins: vec![session::ORIGIN.into()],
+        allowed_hosts: vec!["shop.example.com".into(), "*.shop.example.com".into()],
+        query_allowlist: vec!["utm_*".into(), "page".into()],
+        route_patterns: vec!["/blog/:slug".into(), "/help/*".into()],
+        ..ProjectConfig::default()
+    }
+}
 
 /// What to simulate.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -283,7 +298,7 @@ impl Population {
         if self.options.sent_at {
             beacon["sent_at"] = json!(batch.sent_at);
         }
-        let body = crate::beacon::agent_json(beacon);
+        let body = crate::agent_json(beacon);
         let transit = 20.0 + session.connection.0 * 1.5;
         GeneratedBeacon {
             body,

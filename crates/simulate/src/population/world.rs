@@ -72,7 +72,7 @@ pub const DAILY_TRAFFIC: [f64; 24] = [
     0.86, 0.84, 0.82, 0.82, 0.85, 0.90, 0.97, 1.00, 0.98, 0.88, 0.70, 0.50,
 ];
 
-/// Browsers by label (see [`crate::beacon::BROWSERS`]) and weight, among phones.
+/// Browsers by label (see [`crate::browsers::BROWSERS`]) and weight, among phones.
 pub const MOBILE_BROWSERS: [(&str, f64); 3] =
     [("chrome-android", 50.0), ("safari-iphone", 38.0), ("samsung-android", 12.0)];
 

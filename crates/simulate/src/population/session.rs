@@ -13,7 +13,7 @@ use super::world::{
     LOAD_SIGMA, MAX_VIEWS, MOBILE_BROWSERS, MOBILE_CPU_FACTOR, NETWORKS, NEXT, NetworkClass, PRODUCTS, QUERIES,
     REFERRERS, ROUTES, Release, Route, SAVE_DATA_SHARE, SIGNED_IN_SHARE, SLOW_TAIL, STRAGGLER_SHARE, TTFB_MEDIAN_MS,
 };
-use crate::beacon::{BROWSERS, Browser};
+use crate::browsers::{BROWSERS, Browser};
 
 /// The shop's origin.
 pub const ORIGIN: &str = "https://shop.example.com";
