@@ -85,19 +85,19 @@ pub struct Overrides {
     /// Configuration file (TOML).
     #[arg(long, env = "SIGHTLINE_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Address to listen on, e.g. 127.0.0.1:8080 or 0.0.0.0:8080.
+    /// Address to listen on, e.g. 127.0.0.1:8080 (the default) or 0.0.0.0:8080.
     #[arg(long, env = "SIGHTLINE_LISTEN", value_name = "ADDR")]
     pub listen: Option<SocketAddr>,
-    /// Data directory.
+    /// Data directory, created if missing [default: ./sightline-data; for `demo`: ./sightline-demo].
     #[arg(long, env = "SIGHTLINE_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
-    /// Log filter, e.g. info, debug, or sightline_server=debug,info.
+    /// Log filter, e.g. info (the default), debug, or sightline_server=debug,info.
     #[arg(long, env = "SIGHTLINE_LOG_LEVEL", value_name = "FILTER")]
     pub log_level: Option<String>,
-    /// Log format.
+    /// Log format, written to stderr [default: text].
     #[arg(long, env = "SIGHTLINE_LOG_FORMAT", value_enum)]
     pub log_format: Option<LogFormat>,
-    /// MaxMind-format geo database (.mmdb).
+    /// MaxMind-format geo database (GeoLite2/GeoIP2 City or Country .mmdb) for IP → location.
     #[arg(long, env = "SIGHTLINE_GEOIP_DB", value_name = "FILE")]
     pub geoip_db: Option<PathBuf>,
 }

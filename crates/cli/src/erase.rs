@@ -26,7 +26,7 @@ pub struct EraseArgs {
     /// Configuration file (TOML): its data directory and store settings are used.
     #[arg(long, env = "SIGHTLINE_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
-    /// Data directory.
+    /// Data directory [default: ./sightline-data, or the configuration's data_dir].
     #[arg(long, env = "SIGHTLINE_DATA_DIR", value_name = "DIR")]
     data_dir: Option<PathBuf>,
 }

@@ -18,7 +18,7 @@ pub struct TokenArgs {
     /// Configuration file (TOML): its data directory and projects are used.
     #[arg(long, env = "SIGHTLINE_CONFIG", value_name = "FILE", global = true)]
     config: Option<PathBuf>,
-    /// Data directory.
+    /// Data directory [default: ./sightline-data, or the configuration's data_dir].
     #[arg(long, env = "SIGHTLINE_DATA_DIR", value_name = "DIR", global = true)]
     data_dir: Option<PathBuf>,
 }
