@@ -4,10 +4,11 @@
 CARGO ?= cargo
 SIGHTLINE_DATA_DIR ?= sightline-data
 DEMO_DATA_DIR ?= sightline-demo
-# Every debug binary the tests run (sightline, loadgen, the benchmarks' smoke runs), built
-# by one command for the whole workspace: a `-p` selection resolves features differently
-# and would link another copy of every binary.
+# Every debug binary and example the tests run (sightline, loadgen, the benchmarks' smoke
+# runs, the schema exporters), built for the whole workspace: a `-p` selection resolves
+# features differently and would build DataFusion and link every binary once more.
 DEBUG_BINARIES = $(CARGO) build --locked --workspace --bins
+DEBUG_EXAMPLES = $(CARGO) build -q --locked --workspace --examples
 
 .PHONY: run test deps build lint test-rust protocol protocol-check openapi openapi-check fuzz-smoke bench bench-store bench-server bench-query bench-smoke clean agent agent-test \
 	agent-e2e chromium bench-agent bench-agent-size bench-agent-overhead bench-agent-smoke \
@@ -47,22 +48,26 @@ test-rust: deps
 
 ## Regenerate the JSON Schema and the agent's TypeScript types from the Rust protocol types.
 protocol: deps
-	$(CARGO) run -q --locked -p sightline-protocol --example export-schema > crates/protocol/beacon.schema.json
+	$(DEBUG_EXAMPLES)
+	./target/debug/examples/export-schema > crates/protocol/beacon.schema.json
 	npm run --silent protocol:generate
 
 ## Fail when the committed schema or TypeScript types drift from the Rust types.
 protocol-check: deps
-	$(CARGO) run -q --locked -p sightline-protocol --example export-schema | cmp -s - crates/protocol/beacon.schema.json \
+	$(DEBUG_EXAMPLES)
+	./target/debug/examples/export-schema | cmp -s - crates/protocol/beacon.schema.json \
 		|| (echo "crates/protocol/beacon.schema.json is stale: run 'make protocol' and commit the result" && exit 1)
 	npm run --silent protocol:check
 
 ## Regenerate docs/openapi.json, the query API's OpenAPI document, from the Rust types.
 openapi: deps
-	$(CARGO) run -q --locked -p sightline-server --example openapi > docs/openapi.json
+	$(DEBUG_EXAMPLES)
+	./target/debug/examples/openapi > docs/openapi.json
 
 ## Fail when the committed OpenAPI document drifts from the one the server serves.
 openapi-check: deps
-	$(CARGO) run -q --locked -p sightline-server --example openapi | cmp -s - docs/openapi.json \
+	$(DEBUG_EXAMPLES)
+	./target/debug/examples/openapi | cmp -s - docs/openapi.json \
 		|| (echo "docs/openapi.json is stale: run 'make openapi' and commit the result" && exit 1)
 
 ## The browser agent: agent/dist/agent.js (what /agent.js serves) and the ESM package + types.
