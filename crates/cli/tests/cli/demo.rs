@@ -9,11 +9,15 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
+use sightline_simulate::population::stories::{
+    CDN_COUNTRY, CDN_DURATION_MS, CDN_START, ERROR_RELEASE, INP_RELEASE, RAGE_BUTTON, WIDGET_SCRIPT,
+};
 
 use crate::support::sightline;
 
 /// Small enough for a debug build to generate in seconds, big enough for the stories to show.
 const HISTORY_VIEWS: &str = "4000";
+const DAY_MS: i64 = 86_400_000;
 
 /// A running demo, killed if a failing assertion leaves it running.
 struct Demo(Option<Child>);
@@ -120,6 +124,118 @@ fn compare(address: &str, token: &str, tile: (&str, &str), filters: &Value, base
     (number(&value["value"]), number(&value["comparison"]["baseline"]))
 }
 
+/// A tile's value over `[from_ms, to_ms)` under `filters`.
+fn value_between(address: &str, token: &str, tile: (&str, &str), filters: &Value, (from_ms, to_ms): (i64, i64)) -> f64 {
+    let query = json!({
+        "shape": "values",
+        "range": {"from": rfc3339(from_ms / 1000), "to": rfc3339(to_ms / 1000)},
+        "filters": filters,
+        "tiles": [{"metric": tile.0, "statistic": tile.1}],
+    });
+    let answer = post_json(address, token, "/api/v1/query?project=shop", &query);
+    answer["values"][0]["value"].as_f64().unwrap_or_else(|| panic!("a number in {answer}"))
+}
+
+/// The rows of one statement through `/api/v1/sql`.
+fn sql_rows(address: &str, token: &str, sql: &str) -> Vec<Value> {
+    let answer = post_json(address, token, "/api/v1/sql?project=shop", &json!({"sql": sql}));
+    answer["rows"].as_array().cloned().unwrap_or_else(|| panic!("rows in {answer}"))
+}
+
+fn post_json(address: &str, token: &str, path: &str, body: &Value) -> Value {
+    let auth = format!("Bearer {token}");
+    let headers = [("Authorization", auth.as_str()), ("Content-Type", "application/json")];
+    let (head, answer) = request(address, "POST", path, &headers, &body.to_string());
+    assert!(head.starts_with("HTTP/1.1 200"), "{path}: {head}\n{answer}");
+    serde_json::from_str(&answer).expect("a JSON answer")
+}
+
+/// The five stories of docs/demo.md, found through the query and SQL APIs.
+fn find_the_stories(address: &str, token: &str, history_end_ms: i64) {
+    // 1. 3.2.0 raised INP on the checkout for Chrome on Android.
+    let checkout = [eq("route", "checkout"), eq("browser", "Chrome Mobile")];
+    let (regressed, before) = compare(
+        address,
+        token,
+        ("inp", "p75"),
+        &json!([checkout[0], checkout[1], eq("release", INP_RELEASE)]),
+        &json!([checkout[0], checkout[1], eq("release", "3.1.1")]),
+    );
+    assert!(regressed > 1.8 * before, "INP p75 on /checkout, Chrome Mobile: 3.2.0 {regressed} ms, 3.1.1 {before} ms");
+
+    // 2. Two days of slow TTFB in Germany, against the week before.
+    let window_ms = 30 * DAY_MS;
+    let cdn_from = history_end_ms - window_ms + (CDN_START * window_ms as f64) as i64;
+    let cdn = (cdn_from, cdn_from + CDN_DURATION_MS as i64);
+    let week_before = (cdn_from - 7 * DAY_MS, cdn_from);
+    let country = json!([eq("country", CDN_COUNTRY)]);
+    let during = value_between(address, token, ("ttfb", "p75"), &country, cdn);
+    let before = value_between(address, token, ("ttfb", "p75"), &country, week_before);
+    assert!(
+        during > 2.5 * before,
+        "TTFB p75 in {CDN_COUNTRY}: {during} ms during the CDN problem, {before} ms the week before"
+    );
+    let elsewhere = value_between(
+        address,
+        token,
+        ("ttfb", "p75"),
+        &json!([{"dimension": "country", "op": "ne", "value": CDN_COUNTRY}]),
+        cdn,
+    );
+    assert!(during > 1.8 * elsewhere, "TTFB p75 meanwhile: {CDN_COUNTRY} {during} ms, elsewhere {elsewhere} ms");
+
+    // 3. The error spike of 3.1.0, fixed in 3.1.1: a TypeError group of that release.
+    let (spike, fixed) = compare(
+        address,
+        token,
+        ("error_rate", "rate"),
+        &json!([eq("release", ERROR_RELEASE)]),
+        &json!([eq("release", "3.1.1")]),
+    );
+    assert!(spike > 2.0 * fixed, "error rate: {ERROR_RELEASE} {spike}, 3.1.1 {fixed}");
+    let by_release = sql_rows(
+        address,
+        token,
+        "SELECT release, count(*) AS n FROM error WHERE error_type = 'TypeError' GROUP BY release ORDER BY n DESC",
+    );
+    assert_eq!(
+        by_release.first().map(|row| row[0].clone()),
+        Some(json!(ERROR_RELEASE)),
+        "TypeErrors by release: {by_release:?}"
+    );
+
+    // 4. The rage-click button: "Apply coupon" draws most rage clicks.
+    let rage = sql_rows(
+        address,
+        token,
+        "SELECT target, selector, count(*) AS n FROM action WHERE rage GROUP BY target, selector ORDER BY n DESC LIMIT 3",
+    );
+    let top = rage.first().unwrap_or_else(|| panic!("no rage clicks at all"));
+    assert_eq!(top[0], json!(RAGE_BUTTON.0), "rage clicks by target: {rage:?}");
+    assert!(top[1].as_str().is_some_and(|selector| selector.contains(RAGE_BUTTON.1)), "{rage:?}");
+
+    // 5. The chat widget takes most of the long animation frames it is in, and is in most.
+    let frames = sql_rows(address, token, "SELECT scripts FROM long_animation_frame LIMIT 2000");
+    assert!(frames.len() > 20, "long animation frames: {}", frames.len());
+    let widget_longest = frames
+        .iter()
+        .filter(|row| {
+            let scripts: Value = row[0].as_str().and_then(|text| serde_json::from_str(text).ok()).unwrap_or_default();
+            let longest = scripts.as_array().and_then(|scripts| {
+                scripts.iter().max_by(|a, b| {
+                    a["duration"].as_f64().partial_cmp(&b["duration"].as_f64()).unwrap_or(std::cmp::Ordering::Equal)
+                })
+            });
+            longest.is_some_and(|script| script["source_url"] == json!(WIDGET_SCRIPT.0))
+        })
+        .count();
+    assert!(
+        widget_longest * 2 > frames.len(),
+        "the widget is the longest script of {widget_longest} of {} long frames",
+        frames.len()
+    );
+}
+
 fn eq(dimension: &str, value: &str) -> Value {
     json!({"dimension": dimension, "op": "eq", "value": value})
 }
@@ -164,23 +280,8 @@ fn demo_generates_tells_its_stories_serves_the_shop_and_reuses_its_data() {
         .expect("token");
     assert!(output.status.success(), "{output:?}");
     let token = String::from_utf8(output.stdout).expect("utf-8").trim().to_owned();
-    let checkout = [eq("route", "checkout"), eq("browser", "Chrome Mobile")];
-    let (regressed, before) = compare(
-        &address,
-        &token,
-        ("inp", "p75"),
-        &json!([checkout[0], checkout[1], eq("release", "3.2.0")]),
-        &json!([checkout[0], checkout[1], eq("release", "3.1.1")]),
-    );
-    assert!(regressed > 1.8 * before, "INP p75 on /checkout, Chrome Mobile: 3.2.0 {regressed} ms, 3.1.1 {before} ms");
-    let (spike, fixed) = compare(
-        &address,
-        &token,
-        ("error_rate", "rate"),
-        &json!([eq("release", "3.1.0")]),
-        &json!([eq("release", "3.1.1")]),
-    );
-    assert!(spike > 2.0 * fixed, "error rate: 3.1.0 {spike}, 3.1.1 {fixed}");
+    let history_end_ms = first["generated_until_ms"].as_i64().expect("generated_until_ms");
+    find_the_stories(&address, &token, history_end_ms);
 
     // Live traffic arrives through the intake.
     let deadline = Instant::now() + Duration::from_secs(20);
