@@ -14,6 +14,7 @@ use sightline_server::api::sessions::{self, SessionStore};
 use sightline_server::api::tokens::TokenFile;
 use sightline_server::api::users::{ADMIN_PASSWORD_ENV, UserFile, UserStore, ensure_first_admin, epoch_ms};
 use sightline_server::outcome_history::{self, OutcomeHistory};
+use sightline_server::project_settings::ProjectSettings;
 use sightline_server::{Api, AppState, Metrics, ProjectRegistry};
 use sightline_store::{EmbeddedStore, OpenReport, Store, Tables};
 use tracing_subscriber::EnvFilter;
@@ -58,8 +59,11 @@ pub(crate) async fn serve(mut config: Config, extras: Extras) -> anyhow::Result<
         Some(path) => Some(GeoDatabase::open(path)?),
         None => None,
     };
+    let settings = ProjectSettings::open(&config.data_dir, &mut config.projects).map_err(anyhow::Error::msg)?;
     let projects = ProjectRegistry::new(config.projects.clone()).map_err(anyhow::Error::msg)?;
     let store = open_store(&config).await?;
+    let retention_store = Arc::clone(&store);
+    let settings = settings.on_retention(Box::new(move |days| retention_store.set_retention(days)));
     store.set_retention(config.projects.iter().map(|project| (project.id.clone(), project.retention_days)).collect());
     store.start_maintenance(config.store.maintenance());
     let metrics = Arc::new(Metrics::new());
@@ -78,7 +82,8 @@ pub(crate) async fn serve(mut config: Config, extras: Extras) -> anyhow::Result<
             Arc::clone(&metrics),
         )
         .with_api(api)
-        .with_outcome_history(history),
+        .with_outcome_history(history)
+        .with_project_settings(settings),
     );
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await

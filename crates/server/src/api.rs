@@ -21,7 +21,8 @@
 //! The dashboard logs in instead ([`login`]): `/api/v1/session` checks a user's password
 //! ([`users`]) and sets a session cookie ([`sessions`]) that [`auth`] accepts like an
 //! every-project token; writes carried by the cookie pass [`login::csrf_guard`].
-//! [`outcomes`] answers the ingest health series.
+//! [`outcomes`] answers the ingest health series; [`projects`] lists the projects and lets
+//! a dashboard user change some of a project's settings ([`crate::project_settings`]).
 
 pub mod auth;
 pub mod error;
@@ -31,6 +32,7 @@ pub mod login;
 pub mod openapi;
 mod outcomes;
 pub mod private_file;
+pub mod projects;
 pub mod sessions;
 pub mod tokens;
 pub mod users;
@@ -41,7 +43,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::middleware;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use serde::{Deserialize, Serialize};
 use sightline_store::Tables;
 use tokio::sync::Semaphore;
@@ -138,7 +140,9 @@ pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/query", post(handlers::query))
         .route("/sql", post(handlers::sql))
-        .route("/projects", get(handlers::projects))
+        .route("/projects", get(projects::list))
+        .route("/projects/{id}", get(projects::detail))
+        .route("/projects/{id}/settings", put(projects::change).delete(projects::reset))
         .route("/outcomes", get(outcomes::outcomes))
         .route("/session", post(login::create).get(login::current).delete(login::delete))
         .route("/openapi.json", get(handlers::openapi))

@@ -118,11 +118,7 @@ async fn order() -> Response {
 
 /// The README's loader snippet with the demo project's key, as a file (the CSP has no inline script).
 async fn init_script(State(state): State<Arc<AppState>>) -> Response {
-    let key = state
-        .projects
-        .iter()
-        .find(|project| project.id == DEMO_PROJECT_ID)
-        .map_or_else(String::new, |project| project.ingest_key.clone());
+    let key = state.projects.get(DEMO_PROJECT_ID).map_or_else(String::new, |project| project.ingest_key);
     let key = serde_json::to_string(&key).unwrap_or_else(|_| "\"\"".to_owned());
     let script = format!(
         "!function(w,d,n,u){{var q=w[n]=w[n]||function(){{(q.q=q.q||[]).push(arguments)}},e=q.e=q.e||[],f=function(x){{w[n].e&&e.length<50&&e.push(x)}};w.addEventListener(\"error\",f,!0);w.addEventListener(\"unhandledrejection\",f);var s=d.createElement(\"script\");s.async=1;s.src=u;d.head.appendChild(s)}}(window,document,\"sightline\",\"/agent.js\");\nsightline(\"init\", {{ projectKey: {key}, release: \"demo-shop\", environment: \"demo\" }});\n"

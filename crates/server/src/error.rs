@@ -34,10 +34,13 @@ pub struct ErrorDetail {
     pub code: &'static str,
     /// What went wrong and what to do.
     pub message: String,
+    /// The input field to blame, when there is one (`invalid_setting`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<&'static str>,
 }
 
 /// An error answer for `reason`.
 pub fn error_response(reason: Reason, message: impl Into<String>) -> Response {
-    let body = ErrorBody { error: ErrorDetail { code: reason.as_str(), message: message.into() } };
+    let body = ErrorBody { error: ErrorDetail { code: reason.as_str(), message: message.into(), field: None } };
     (status_for(reason), Json(body)).into_response()
 }

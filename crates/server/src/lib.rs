@@ -32,6 +32,7 @@ mod intake;
 pub mod listener;
 pub mod metrics;
 pub mod outcome_history;
+pub mod project_settings;
 pub mod rate_limit;
 pub mod state;
 

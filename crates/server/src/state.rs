@@ -1,7 +1,7 @@
 //! What every handler shares.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use axum::http::HeaderValue;
 use sightline_ingest::{Pipeline, Project, ProjectConfig};
@@ -12,6 +12,7 @@ use crate::api::Api;
 use crate::config::IntakeConfig;
 use crate::metrics::Metrics;
 use crate::outcome_history::OutcomeHistory;
+use crate::project_settings::ProjectSettings;
 use crate::rate_limit::{ClientRateLimiter, TokenBucket};
 
 /// A project with its own rate limiter.
@@ -19,14 +20,15 @@ use crate::rate_limit::{ClientRateLimiter, TokenBucket};
 pub struct ProjectEntry {
     /// The compiled project.
     pub project: Project,
-    /// Beacons per second for the whole project.
-    pub limiter: TokenBucket,
+    /// Beacons per second for the whole project (kept when its settings change).
+    pub limiter: Arc<TokenBucket>,
 }
 
-/// Projects by ingest key.
+/// Projects by ingest key. The dashboard may change a project's settings while beacons
+/// arrive ([`ProjectRegistry::replace`]): a beacon works with the entry it looked up.
 #[derive(Debug, Default)]
 pub struct ProjectRegistry {
-    by_key: HashMap<String, Arc<ProjectEntry>>,
+    by_key: RwLock<HashMap<String, Arc<ProjectEntry>>>,
 }
 
 impl ProjectRegistry {
@@ -39,43 +41,69 @@ impl ProjectRegistry {
                 return Err(format!("project id {:?} is used twice: ids must be unique", config.id));
             }
             let key = config.ingest_key.clone();
-            let limiter = TokenBucket::new(config.rate_limit_per_second, config.rate_limit_burst);
+            let limiter = Arc::new(TokenBucket::new(config.rate_limit_per_second, config.rate_limit_burst));
             let project = Project::new(config).map_err(|e| e.to_string())?;
             let entry = Arc::new(ProjectEntry { project, limiter });
             if by_key.insert(key, entry).is_some() {
                 return Err("two projects share one ingest_key: keys must be unique".into());
             }
         }
-        Ok(Self { by_key })
+        Ok(Self { by_key: RwLock::new(by_key) })
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, Arc<ProjectEntry>>> {
+        self.by_key.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Puts `config` in place of the project with its id and ingest key, compiled anew
+    /// (its route, event name and attribute key counts start again, as after a restart;
+    /// its rate limiter is kept). Fails on invalid settings or an unknown project.
+    pub fn replace(&self, config: ProjectConfig) -> Result<(), String> {
+        let mut by_key = self.by_key.write().unwrap_or_else(PoisonError::into_inner);
+        let Some(old) = by_key.get(&config.ingest_key).filter(|entry| entry.project.config.id == config.id) else {
+            return Err(format!("there is no project {:?} with that ingest key", config.id));
+        };
+        let limiter = Arc::clone(&old.limiter);
+        let key = config.ingest_key.clone();
+        let project = Project::new(config).map_err(|e| e.to_string())?;
+        by_key.insert(key, Arc::new(ProjectEntry { project, limiter }));
+        Ok(())
     }
 
     /// The project for `key` when it exists, is enabled, and allows `origin`
     /// (requests without an `Origin` header are checked by page host later).
     /// Unknown keys and refused origins look the same to the caller.
     pub fn authorize(&self, key: &str, origin: Option<&HeaderValue>) -> Option<Arc<ProjectEntry>> {
-        let entry = self.by_key.get(key)?;
+        let entry = Arc::clone(self.read().get(key)?);
         let config = &entry.project.config;
         let origin_ok = match origin {
             None => true,
             Some(origin) => origin.to_str().is_ok_and(|origin| config.allows_origin(origin)),
         };
-        (config.enabled && origin_ok).then(|| Arc::clone(entry))
+        (config.enabled && origin_ok).then_some(entry)
     }
 
     /// Whether `key` is some project's ingest key (enabled or not), so that the API can
     /// tell a caller who sent one that it never reads.
     pub fn is_ingest_key(&self, key: &str) -> bool {
-        self.by_key.contains_key(key)
+        self.read().contains_key(key)
     }
 
     /// Whether a project with this id is configured.
     pub fn has_project(&self, id: &str) -> bool {
-        self.iter().any(|config| config.id == id)
+        self.read().values().any(|entry| entry.project.config.id == id)
     }
 
-    /// Every project.
-    pub fn iter(&self) -> impl Iterator<Item = &ProjectConfig> {
-        self.by_key.values().map(|entry| &entry.project.config)
+    /// The settings of the project with this id, as they are now.
+    pub fn get(&self, id: &str) -> Option<ProjectConfig> {
+        self.read().values().find(|entry| entry.project.config.id == id).map(|entry| entry.project.config.clone())
+    }
+
+    /// The settings of every project, as they are now, by id.
+    pub fn configs(&self) -> Vec<ProjectConfig> {
+        let mut configs: Vec<ProjectConfig> = self.read().values().map(|entry| entry.project.config.clone()).collect();
+        configs.sort_by(|a, b| a.id.cmp(&b.id));
+        configs
     }
 }
 
@@ -102,6 +130,8 @@ pub struct AppState {
     pub api: Option<Api>,
     /// Per-minute outcomes of the last 48 h, for the dashboard's ingest health page.
     pub outcome_history: OutcomeHistory,
+    /// Project settings changed in the dashboard; without them, settings are read-only.
+    pub project_settings: Option<ProjectSettings>,
 }
 
 impl AppState {
@@ -128,6 +158,7 @@ impl AppState {
             processing,
             api: None,
             outcome_history: OutcomeHistory::in_memory(),
+            project_settings: None,
         }
     }
 
@@ -135,6 +166,13 @@ impl AppState {
     #[must_use]
     pub fn with_outcome_history(mut self, history: OutcomeHistory) -> Self {
         self.outcome_history = history;
+        self
+    }
+
+    /// The state whose projects' settings the dashboard may change ([`ProjectSettings`]).
+    #[must_use]
+    pub fn with_project_settings(mut self, settings: ProjectSettings) -> Self {
+        self.project_settings = Some(settings);
         self
     }
 

@@ -47,6 +47,17 @@ fn session_grant(api: &super::Api, headers: &HeaderMap) -> Result<Grant, ApiErro
     }
 }
 
+/// The dashboard user of a request carried by the session cookie: the one who may change
+/// settings. A request with a bearer token is refused (403), without a session 401.
+pub fn dashboard_user(state: &AppState, headers: &HeaderMap) -> Result<String, ApiError> {
+    let api = state.api.as_ref().ok_or(ApiError::StoreUnavailable)?;
+    if headers.contains_key(header::AUTHORIZATION) {
+        return Err(ApiError::NotAnAdmin);
+    }
+    let grant = session_grant(api, headers)?;
+    Ok(grant.name.strip_prefix("user:").unwrap_or(&grant.name).to_owned())
+}
+
 /// The one project `grant` reads in this request, `requested` being the `project` parameter.
 pub fn project(state: &AppState, grant: &Grant, requested: Option<&str>) -> Result<String, ApiError> {
     let project = match (&grant.project, requested) {

@@ -29,6 +29,10 @@ pub enum ApiError {
     InvalidQuery(String),
     /// A parameter is missing or wrong (400).
     InvalidRequest(String),
+    /// A project setting is not acceptable: the field, when one is to blame, and why (400).
+    InvalidSetting(Option<&'static str>, String),
+    /// Only a dashboard user may do this, not an API token (403).
+    NotAnAdmin,
     /// Every query slot is taken (503, `Retry-After`).
     Overloaded,
     /// The store cannot answer (503).
@@ -53,6 +57,8 @@ impl ApiError {
             Self::PayloadTooLarge(_) => "payload_too_large",
             Self::InvalidQuery(_) => "invalid_query",
             Self::InvalidRequest(_) => "invalid_request",
+            Self::InvalidSetting(..) => "invalid_setting",
+            Self::NotAnAdmin => "admin_only",
             Self::Overloaded => "overloaded",
             Self::StoreUnavailable => "store_unavailable",
             Self::Timeout(_) => "query_timeout",
@@ -64,11 +70,11 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Unauthorized(_) | Self::IngestKey => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) | Self::CsrfRefused(_) => StatusCode::FORBIDDEN,
+            Self::Forbidden(_) | Self::CsrfRefused(_) | Self::NotAnAdmin => StatusCode::FORBIDDEN,
             Self::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::UnknownProject(_) | Self::NotFound => StatusCode::NOT_FOUND,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::InvalidQuery(_) | Self::InvalidRequest(_) => StatusCode::BAD_REQUEST,
+            Self::InvalidQuery(_) | Self::InvalidRequest(_) | Self::InvalidSetting(..) => StatusCode::BAD_REQUEST,
             Self::Overloaded | Self::StoreUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -82,7 +88,11 @@ impl ApiError {
             | Self::Forbidden(message)
             | Self::CsrfRefused(message)
             | Self::InvalidQuery(message)
-            | Self::InvalidRequest(message) => message.clone(),
+            | Self::InvalidRequest(message)
+            | Self::InvalidSetting(_, message) => message.clone(),
+            Self::NotAnAdmin => "only a user logged in to the dashboard may change a project's settings; \
+                                 API tokens read"
+                .into(),
             Self::IngestKey => "this is a project's ingest key, which can only send beacons and never read: \
                                 create an API token with `sightline token create`"
                 .into(),
@@ -102,7 +112,11 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody { error: ErrorDetail { code: self.code(), message: self.message() } };
+        let field = match self {
+            Self::InvalidSetting(field, _) => field,
+            _ => None,
+        };
+        let body = ErrorBody { error: ErrorDetail { code: self.code(), message: self.message(), field } };
         let mut response = (self.status(), Json(body)).into_response();
         let headers = response.headers_mut();
         match self {

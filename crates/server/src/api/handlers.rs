@@ -8,7 +8,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query as Params, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use sightline_query::{Query, QueryError, QueryResult, SqlLimits, SqlResult};
 
 use super::error::ApiError;
@@ -16,7 +16,7 @@ use super::executor::Interrupted;
 use super::{Api, auth};
 use crate::state::AppState;
 
-/// The query string of `/api/v1/query` and `/api/v1/projects`.
+/// The query string of `/api/v1/query` and `/api/v1/sql`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectParam {
@@ -139,35 +139,6 @@ async fn read_body(api: &Api, headers: &HeaderMap, body: Body) -> Result<Bytes, 
         return Err(ApiError::PayloadTooLarge(limit));
     }
     axum::body::to_bytes(body, limit).await.map_err(|_| ApiError::PayloadTooLarge(limit))
-}
-
-/// The projects a token reads.
-#[derive(Debug, Serialize, schemars::JsonSchema)]
-pub struct ProjectList {
-    /// The projects, by id.
-    pub projects: Vec<ProjectInfo>,
-}
-
-/// One project.
-#[derive(Debug, Serialize, schemars::JsonSchema)]
-pub struct ProjectInfo {
-    /// The id queries name.
-    pub id: String,
-    /// Its display name.
-    pub name: String,
-}
-
-/// `GET /api/v1/projects`: the projects the token can read.
-pub async fn projects(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Result<Json<ProjectList>, ApiError> {
-    let grant = auth::grant(&state, &headers)?;
-    let mut projects: Vec<ProjectInfo> = state
-        .projects
-        .iter()
-        .filter(|config| grant.project.as_ref().is_none_or(|own| *own == config.id))
-        .map(|config| ProjectInfo { id: config.id.clone(), name: config.name.clone() })
-        .collect();
-    projects.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(Json(ProjectList { projects }))
 }
 
 /// `GET /api/v1/openapi.json`: the API's description, public.

@@ -11,9 +11,11 @@ use sightline_query::{Query, QueryResult};
 
 use sightline_query::SqlResult;
 
-use super::handlers::{ProjectList, SqlRequest};
+use super::handlers::SqlRequest;
 use super::login::{LoginRequest, SessionInfo};
 use super::outcomes::OutcomeSeries;
+use super::projects::{ProjectDetail, ProjectList};
+use crate::project_settings::SettingsPatch;
 
 /// Every error code, for the error schema.
 const ERROR_CODES: &[&str] = &[
@@ -27,6 +29,8 @@ const ERROR_CODES: &[&str] = &[
     "payload_too_large",
     "invalid_query",
     "invalid_request",
+    "invalid_setting",
+    "admin_only",
     "overloaded",
     "store_unavailable",
     "query_timeout",
@@ -52,6 +56,8 @@ pub fn document() -> Value {
     let query = generator.subschema_for::<Query>();
     let answer = generator.subschema_for::<QueryResult>();
     let projects = generator.subschema_for::<ProjectList>();
+    let project = generator.subschema_for::<ProjectDetail>();
+    let settings_patch = generator.subschema_for::<SettingsPatch>();
     let sql_request = generator.subschema_for::<SqlRequest>();
     let sql_answer = generator.subschema_for::<SqlResult>();
     let login = generator.subschema_for::<LoginRequest>();
@@ -136,6 +142,53 @@ pub fn document() -> Value {
                     "responses": responses(json!({
                         "200": {"description": "The projects.", "content": {"application/json": {"schema": projects}}},
                         "401": error_response("No token, an unknown or revoked token, or an ingest key.")
+                    }))
+                }
+            },
+            "/api/v1/projects/{id}": {
+                "get": {
+                    "operationId": "project",
+                    "summary": "One project's settings and ingest key",
+                    "description": "The settings in force, the configuration file's, which were changed in the \
+                                    dashboard, and whether the caller may change them. For anyone who reads the project.",
+                    "parameters": [id_param()],
+                    "responses": responses(json!({
+                        "200": {"description": "The project.", "content": {"application/json": {"schema": &project}}},
+                        "401": error_response("No token or session, an unknown or revoked token, or an ingest key."),
+                        "403": error_response("The token may not read this project."),
+                        "404": error_response("The project does not exist.")
+                    }))
+                }
+            },
+            "/api/v1/projects/{id}/settings": {
+                "put": {
+                    "operationId": "changeProjectSettings",
+                    "summary": "Change a project's settings",
+                    "description": "Sets the fields of the body (the others stay) for a user logged in to the \
+                                    dashboard; kept in `<data_dir>/project-settings.json` over the configuration \
+                                    file and in force at once. Needs `X-Sightline-CSRF: 1`.",
+                    "security": [{"session": []}],
+                    "parameters": [id_param(), csrf_param()],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": settings_patch}}},
+                    "responses": responses(json!({
+                        "200": {"description": "The project as changed.", "content": {"application/json": {"schema": &project}}},
+                        "400": error_response("A value is not acceptable (`invalid_setting`; `field` names it)."),
+                        "401": error_response("No session, or it has ended."),
+                        "403": error_response("An API token (`admin_only`), no `X-Sightline-CSRF: 1` or another origin, or a server without a settings file."),
+                        "404": error_response("The project does not exist.")
+                    }))
+                },
+                "delete": {
+                    "operationId": "resetProjectSettings",
+                    "summary": "Forget the dashboard's changes to a project",
+                    "description": "The configuration file's settings are in force again. Needs `X-Sightline-CSRF: 1`.",
+                    "security": [{"session": []}],
+                    "parameters": [id_param(), csrf_param()],
+                    "responses": responses(json!({
+                        "200": {"description": "The project as configured.", "content": {"application/json": {"schema": &project}}},
+                        "401": error_response("No session, or it has ended."),
+                        "403": error_response("An API token (`admin_only`), no `X-Sightline-CSRF: 1` or another origin."),
+                        "404": error_response("The project does not exist.")
                     }))
                 }
             },
@@ -234,6 +287,10 @@ pub fn document() -> Value {
     })
 }
 
+fn id_param() -> Value {
+    json!({"name": "id", "in": "path", "required": true, "description": "The project's id.", "schema": {"type": "string"}})
+}
+
 fn csrf_param() -> Value {
     json!({
         "name": "X-Sightline-CSRF",
@@ -269,7 +326,8 @@ fn error_schema() -> Value {
                 "required": ["code", "message"],
                 "properties": {
                     "code": {"type": "string", "enum": ERROR_CODES, "description": "Stable, machine-readable."},
-                    "message": {"type": "string", "description": "What is wrong and what to do, in words."}
+                    "message": {"type": "string", "description": "What is wrong and what to do, in words."},
+                    "field": {"type": "string", "description": "The input field to blame (`invalid_setting`)."}
                 }
             }
         }
@@ -289,6 +347,8 @@ mod tests {
             "Query",
             "QueryResult",
             "ProjectList",
+            "ProjectDetail",
+            "SettingsPatch",
             "SqlRequest",
             "SqlResult",
             "LoginRequest",
@@ -315,6 +375,8 @@ mod tests {
             ApiError::PayloadTooLarge(1),
             ApiError::InvalidQuery(String::new()),
             ApiError::InvalidRequest(String::new()),
+            ApiError::InvalidSetting(None, String::new()),
+            ApiError::NotAnAdmin,
             ApiError::Overloaded,
             ApiError::StoreUnavailable,
             ApiError::Timeout(1),

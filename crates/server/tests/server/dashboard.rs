@@ -1,6 +1,6 @@
 //! The dashboard's server side against the real server on a loopback port: the embedded
 //! app and its headers, logging in and out, the session cookie on the API, CSRF refusals,
-//! sessions and ingest health kept across a restart.
+//! sessions and ingest health kept across a restart, project settings changed by an admin.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -17,6 +17,7 @@ use sightline_server::api::sessions::{self, SessionStore};
 use sightline_server::api::tokens::TokenFile;
 use sightline_server::api::users::{UserFile, UserStore};
 use sightline_server::outcome_history::{self, OutcomeHistory};
+use sightline_server::project_settings::ProjectSettings;
 use sightline_server::{Api, ApiConfig, AppState, IntakeConfig, Metrics, ProjectRegistry, dashboard};
 use sightline_store::{EmbeddedStore, EmbeddedStoreOptions, Store, Tables};
 use tempfile::TempDir;
@@ -61,16 +62,21 @@ impl Server {
         let intake = IntakeConfig { header_timeout_secs: 5, body_timeout_secs: 5, ..IntakeConfig::default() };
         let metrics = Arc::new(Metrics::new());
         let history = OutcomeHistory::open(dir.join(outcome_history::FILE_NAME), now);
+        let mut projects = ServerOptions::default().projects;
+        let settings = ProjectSettings::open(dir, &mut projects).expect("project settings");
+        let retention_store = Arc::clone(&store);
+        let settings = settings.on_retention(Box::new(move |days| retention_store.set_retention(days)));
         let state = Arc::new(
             AppState::new(
                 intake.clone(),
-                ProjectRegistry::new(ServerOptions::default().projects).expect("projects"),
+                ProjectRegistry::new(projects).expect("projects"),
                 Pipeline::new(Enricher::new(None)),
                 store as Arc<dyn Store>,
                 Arc::clone(&metrics),
             )
             .with_api(api)
-            .with_outcome_history(history),
+            .with_outcome_history(history)
+            .with_project_settings(settings),
         );
         let router = sightline_server::router(Arc::clone(&state));
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("loopback port");
@@ -383,4 +389,76 @@ async fn ingest_health_counts_accepted_and_refused_beacons_and_survives_a_restar
     server.stop().await;
     let again = Server::start(dir.path()).await;
     expect_totals(&read(&again).await);
+}
+
+#[tokio::test]
+async fn an_admin_changes_project_settings_which_hold_at_once_and_after_a_restart() {
+    let (dir, token) = data_dir();
+    let server = Server::start(dir.path()).await;
+    let cookie = server.cookie().await;
+    let cookie = ("Cookie", cookie.as_str());
+    let bearer = format!("Bearer {token}");
+    let by_token = ("Authorization", bearer.as_str());
+    let json = ("Content-Type", "application/json");
+    let path = "/api/v1/projects/shop/settings";
+
+    let detail = server.send("GET", "/api/v1/projects/shop", &[cookie], b"").await;
+    assert_eq!(detail.status, 200, "{}", detail.text());
+    let detail = detail.json();
+    assert_eq!(detail["ingest_key"], SHOP_KEY);
+    assert_eq!(detail["settings"]["allowed_origins"], json!([SHOP_ORIGIN]));
+    assert_eq!((detail["editable"].clone(), detail["changed"].clone()), (json!(true), json!([])));
+    let read_only = server.send("GET", "/api/v1/projects/shop", &[by_token], b"").await.json();
+    assert_eq!(read_only["editable"], false, "a token reads but never changes");
+    server.send("GET", "/api/v1/projects/nope", &[cookie], b"").await.assert_error(404, "unknown_project");
+
+    let new_origin = "https://m.shop.example";
+    let from_new_origin = |server: &Server| {
+        let headers = [json, ("User-Agent", CHROME_UA), ("Origin", new_origin)];
+        let request = request_bytes("POST", &format!("/ingest/v1/{SHOP_KEY}"), &headers, &Beacon::new().to_bytes());
+        let addr = server.addr;
+        async move { http::send(addr, &request).await.status }
+    };
+    assert_eq!(from_new_origin(&server).await, 403);
+
+    let change = json!({"allowed_origins": [SHOP_ORIGIN, new_origin], "retention_days": 90}).to_string();
+    let change = change.as_bytes();
+    server.send("PUT", path, &[cookie, json], change).await.assert_error(403, "csrf_refused");
+    server.send("PUT", path, &[by_token, json], change).await.assert_error(403, "admin_only");
+    server.send("PUT", path, &[json, CSRF], change).await.assert_error(401, "unauthorized");
+    for (body, field) in [
+        (json!({"retention_days": 0}), "retention_days"),
+        (json!({"allowed_origins": ["m.shop.example"]}), "allowed_origins"),
+        (json!({"sample_rate": 2}), "sample_rate"),
+    ] {
+        let refused = server.send("PUT", path, &[cookie, CSRF, json], body.to_string().as_bytes()).await;
+        refused.assert_error(400, "invalid_setting");
+        assert_eq!(refused.json()["error"]["field"], field, "{}", refused.text());
+    }
+    let unknown = server.send("PUT", path, &[cookie, CSRF, json], br#"{"ingest_key": "pk_mine_123"}"#).await;
+    unknown.assert_error(400, "invalid_setting");
+    assert_eq!(from_new_origin(&server).await, 403, "refused changes change nothing");
+
+    let changed = server.send("PUT", path, &[cookie, CSRF, json], change).await;
+    assert_eq!(changed.status, 200, "{}", changed.text());
+    let changed = changed.json();
+    assert_eq!(changed["changed"], json!(["allowed_origins", "retention_days"]));
+    assert_eq!(
+        (changed["changed_by"].clone(), changed["configured"]["retention_days"].clone()),
+        (json!("admin"), json!(30))
+    );
+    assert_eq!(from_new_origin(&server).await, 202, "in force at once");
+
+    server.stop().await;
+    let server = Server::start(dir.path()).await;
+    let cookie = server.cookie().await;
+    let cookie = ("Cookie", cookie.as_str());
+    let detail = server.send("GET", "/api/v1/projects/shop", &[cookie], b"").await.json();
+    assert_eq!(detail["settings"]["retention_days"], 90, "{detail}");
+    assert_eq!(from_new_origin(&server).await, 202, "kept across a restart");
+
+    server.send("DELETE", path, &[cookie], b"").await.assert_error(403, "csrf_refused");
+    let reset = server.send("DELETE", path, &[cookie, CSRF], b"").await.json();
+    assert_eq!((reset["changed"].clone(), reset["settings"]["retention_days"].clone()), (json!([]), json!(30)));
+    assert_eq!(from_new_origin(&server).await, 403, "the configuration file's origins again");
 }
