@@ -73,10 +73,10 @@ export function perf(core: Core): void {
   observe("measure", userTiming);
 
   // The resource summary, from the browser's resource timing buffer when the view ends: one
-  // pass over the entries added since the last view ended, instead of a callback per batch
+  // pass over the entries added since the last read, instead of a callback per batch
   // of entries as they load. The buffer keeps 250 entries unless the page raised it; once it
   // is full, later entries come from an observer (those of the moment it filled up are lost).
-  let seen = 0;
+  let last: PerformanceEntry | undefined;
   let full = false;
   const summarize = (entries: PerformanceEntry[]) => {
     for (const r of entries as Res[]) {
@@ -88,9 +88,9 @@ export function perf(core: Core): void {
   const readBuffer = () => {
     if (full) return;
     const all = performance.getEntriesByType("resource");
-    // The page may have cleared the buffer.
-    summarize(all.slice(all.length < seen ? 0 : seen));
-    seen = all.length;
+    // The entries after the last one read (all of them if the page cleared the buffer since).
+    summarize(all.slice(all.lastIndexOf(last!) + 1));
+    last = all[all.length - 1] || last;
   };
   on(performance, "resourcetimingbufferfull", () => {
     if (full) return;
