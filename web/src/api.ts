@@ -6,6 +6,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The input field to blame (`invalid_setting`). */
+    readonly field?: string,
   ) {
     super(message);
   }
@@ -21,15 +23,18 @@ export function setUnauthorizedHandler(listener: Listener): void {
 async function readError(response: Response): Promise<ApiError> {
   let code = "http_" + response.status;
   let message = `The server answered ${response.status} ${response.statusText}.`;
+  let field: string | undefined;
   try {
-    const body = (await response.json()) as { code?: string; message?: string; error?: { code?: string; message?: string } };
+    type Detail = { code?: string; message?: string; field?: string };
+    const body = (await response.json()) as Detail & { error?: Detail };
     const error = body.error ?? body;
     if (typeof error.code === "string") code = error.code;
     if (typeof error.message === "string") message = error.message;
+    if (typeof error.field === "string") field = error.field;
   } catch {
     // not JSON: keep the status line
   }
-  return new ApiError(response.status, code, message);
+  return new ApiError(response.status, code, message, field);
 }
 
 // The server runs a few queries at once (api.max_concurrent_queries, 4 by default) and
@@ -104,12 +109,52 @@ export const logout = () => request<void>("DELETE", "/api/v1/session", { quiet40
 export interface Project {
   id: string;
   name?: string;
-  /** The ingest key, when the server tells it (the Setup page's snippet needs it). */
-  ingest_key?: string;
 }
 
 export const getProjects = (signal?: AbortSignal) =>
   request<{ projects: Project[] }>("GET", "/api/v1/projects", { signal });
+
+/** The settings a dashboard user may change (`PUT /api/v1/projects/{id}/settings`). */
+export interface ProjectSettings {
+  allowed_origins: string[];
+  allowed_hosts: string[];
+  retention_days: number;
+  sample_rate: number;
+  honor_do_not_track: boolean;
+  drop_bots: boolean;
+}
+
+/** One project's settings and ingest key (`GET /api/v1/projects/{id}`). */
+export interface ProjectDetail {
+  id: string;
+  name: string;
+  ingest_key: string;
+  enabled: boolean;
+  settings: ProjectSettings;
+  /** The same settings as the configuration file sets them. */
+  configured: ProjectSettings;
+  /** Fields changed in the dashboard, which override the configuration file. */
+  changed: Array<keyof ProjectSettings>;
+  changed_at?: string | null;
+  changed_by?: string | null;
+  fixed: {
+    query_allowlist: string[];
+    route_patterns: string[];
+    rate_limit_per_second: number;
+    rate_limit_burst: number;
+    max_routes: number;
+    max_event_names: number;
+    max_attribute_keys: number;
+  };
+  /** Whether this user may change the settings. */
+  editable: boolean;
+}
+
+const projectPath = (id: string) => `/api/v1/projects/${encodeURIComponent(id)}`;
+export const getProject = (id: string, signal?: AbortSignal) => request<ProjectDetail>("GET", projectPath(id), { signal });
+export const changeProject = (id: string, settings: Partial<ProjectSettings>) =>
+  request<ProjectDetail>("PUT", projectPath(id) + "/settings", { body: settings });
+export const resetProject = (id: string) => request<ProjectDetail>("DELETE", projectPath(id) + "/settings");
 
 // --- queries -------------------------------------------------------------------------------
 

@@ -93,3 +93,19 @@ export function snippet(origin: string, key: string): string {
 sightline("init", { projectKey: ${jsString(key)}, release: "1.0.0", environment: "production" });
 </script>`;
 }
+
+/** The npm package's usage with this server and key. */
+export function npmUsage(origin: string, key: string): string {
+  return `npm install @sightline/agent
+
+import { init } from "@sightline/agent";
+init({ projectKey: ${jsString(key)}, endpoint: ${jsString(origin)}, release: "1.0.0", environment: "production" });`;
+}
+
+/** One entry a line, blank lines and surrounding spaces left out. */
+export function lines(text: string): string[] {
+  return text
+    .split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean);
+}
