@@ -1,12 +1,14 @@
 // `sightline demo` in a real browser: the demo shop at /demo/ is clicked through (a product,
 // add to cart, rage clicks on "Apply coupon", the SPA checkout to the order), and that very
-// session is found in the dashboard, logged in with the demo's password.
+// session is found in the dashboard, logged in with the demo's password. Then the history's
+// stories on the dashboard's pages (all five are checked through the API by
+// crates/cli/tests/cli/demo.rs).
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
 
 import { BINARY, launch, openPage, screenshot, settled, sleep } from "./harness";
@@ -21,7 +23,7 @@ beforeAll(async () => {
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("SIGHTLINE_")));
   demo = spawn(
     BINARY,
-    ["demo", "--listen", "127.0.0.1:0", "--log-level", "warn", "--history-views", "1500", "--live-rate", "1", "--data-dir", dataDir],
+    ["demo", "--listen", "127.0.0.1:0", "--log-level", "warn", "--history-views", "4000", "--live-rate", "1", "--data-dir", dataDir],
     { env, stdio: ["ignore", "pipe", "ignore"] },
   );
   const lines = createInterface({ input: demo.stdout! });
@@ -110,4 +112,45 @@ test("a visit to the demo shop appears as a session in the dashboard", async () 
   expect(kinds).toContain("action");
   expect(await page.locator("main").textContent()).toMatch(/Apply coupon · rage/);
   await screenshot(page, "demo-session");
+});
+
+/** The row of a figure in the Releases page's comparison: [baseline, compared, change]. */
+async function releaseRow(page: Page, label: string): Promise<string[]> {
+  const row = page.locator("main table.data").first().locator("tbody tr", { hasText: label });
+  return (await row.first().locator("td").allTextContents()).slice(1, 4).map((cell) => cell.trim());
+}
+
+function dashboardUrl(path: string, params: Record<string, string>, filters: string[] = []): string {
+  const query = new URLSearchParams({ project: "shop", range: "30d", ...params });
+  for (const filter of filters) query.append("f", filter);
+  return `${url}${path}?${query}`;
+}
+
+test("the history's stories show on the dashboard's pages", async () => {
+  const { page } = await openPage(browser);
+  await page.goto(`${url}/`);
+  await page.fill("input[name=user]", "admin");
+  await page.fill("input[name=password]", "sightline-demo");
+  await page.click("button[type=submit]");
+  await page.waitForSelector("nav[aria-label=Pages]");
+
+  // 3.2.0 made the checkout's INP worse on Chrome for Android.
+  await page.goto(dashboardUrl("/releases", { a: "3.1.1", b: "3.2.0" }, ["route=checkout", "browser=Chrome Mobile"]));
+  await settled(page);
+  const inp = await releaseRow(page, "Interaction to Next Paint");
+  expect(inp[2], inp.join(" | ")).toMatch(/worse$/);
+  await screenshot(page, "demo-releases-inp");
+
+  // 3.1.0's errors, fixed by 3.1.1.
+  await page.goto(dashboardUrl("/releases", { a: "3.1.0", b: "3.1.1" }));
+  await settled(page);
+  const errors = await releaseRow(page, "Error rate (views)");
+  expect(errors[2], errors.join(" | ")).toMatch(/better$/);
+
+  // The TypeError group leads the errors of 3.1.0.
+  await page.goto(dashboardUrl("/errors", { release: "3.1.0" }));
+  await settled(page);
+  const first = page.locator("main table.data tbody tr").first();
+  await first.waitFor();
+  expect(await first.textContent()).toMatch(/TypeError/);
 });
