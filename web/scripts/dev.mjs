@@ -15,15 +15,22 @@ import { fileURLToPath } from "node:url";
 
 const DIST = join(dirname(fileURLToPath(import.meta.url)), "../dist");
 export const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+/** @type {Record<string, string>} */
 const TYPES = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css" };
 
-/** Starts the server; resolves to its `http://127.0.0.1:PORT` and a close function. */
+/**
+ * Starts the server; resolves to its `http://127.0.0.1:PORT` and a close function.
+ * @param {{ upstream: string; token: string; port?: number; password?: string }} options
+ * @returns {Promise<{ url: string; close: () => void }>}
+ */
 export function startDev({ upstream, token, port = 0, password: expected }) {
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
+    /** @type {Buffer[]} */
     const chunks = [];
     for await (const chunk of req) chunks.push(chunk);
     const body = Buffer.concat(chunks);
+    /** @type {(status: number, value: unknown, headers?: Record<string, string>) => void} */
     const json = (status, value, headers = {}) => {
       res.writeHead(status, { "content-type": "application/json", ...headers });
       res.end(value === undefined ? undefined : JSON.stringify(value));
@@ -46,6 +53,7 @@ export function startDev({ upstream, token, port = 0, password: expected }) {
         headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
         body: req.method === "GET" ? undefined : body,
       });
+      /** @type {Record<string, string>} */
       const headers = { "content-type": answer.headers.get("content-type") ?? "application/json" };
       const retry = answer.headers.get("retry-after");
       if (retry) headers["retry-after"] = retry;
@@ -62,18 +70,19 @@ export function startDev({ upstream, token, port = 0, password: expected }) {
     res.end(readFileSync(asset));
   });
   return new Promise((ready) =>
-    server.listen(port, "127.0.0.1", () => ready({ url: `http://127.0.0.1:${server.address().port}`, close: () => server.close() })),
+    server.listen(port, "127.0.0.1", () => ready({ url: `http://127.0.0.1:${/** @type {import("node:net").AddressInfo} */ (server.address()).port}`, close: () => server.close() })),
   );
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  /** @type {(name: string, fallback: string | undefined) => string | undefined} */
   const arg = (name, fallback) => {
     const i = process.argv.indexOf(name);
     return i > 0 ? process.argv[i + 1] : fallback;
   };
   const { url } = await startDev({
-    upstream: arg("--upstream", "http://127.0.0.1:8080"),
-    token: arg("--token", process.env.SIGHTLINE_TOKEN),
+    upstream: arg("--upstream", "http://127.0.0.1:8080") ?? "http://127.0.0.1:8080",
+    token: arg("--token", process.env.SIGHTLINE_TOKEN) ?? "",
     port: Number(arg("--port", "5173")),
     password: arg("--password", undefined),
   });
