@@ -3,35 +3,26 @@
 import type { Ctx } from "../ctx";
 import { formatCount, formatValue } from "../format";
 import { metricLabel, rating } from "../ratings";
-import { WorldMap } from "../ui/worldmap";
 import { navigate } from "../router";
-import { Breakdown, VALUE_METRICS } from "./performance";
+import { Breakdown } from "../ui/breakdown";
+import { MetricSelect, Select, valueMetric } from "../ui/select";
+import { WorldMap } from "../ui/worldmap";
+
+const BY = [
+  ["country", "Country"],
+  ["region", "Region"],
+  ["city", "City"],
+] as const;
 
 export function GeographyPage({ ctx }: { ctx: Ctx }) {
-  const metric = VALUE_METRICS.includes(ctx.view.params.metric ?? "") ? ctx.view.params.metric! : "lcp";
+  const metric = valueMetric(ctx.view.params.metric);
   const by = ctx.view.params.by === "region" || ctx.view.params.by === "city" ? ctx.view.params.by : "country";
   const set = (changes: Record<string, string>) => navigate({ ...ctx.view, params: { ...ctx.view.params, ...changes } });
   return (
     <>
       <div class="toolbar">
-        <label>
-          Metric
-          <select name="metric" value={metric} onChange={(e) => set({ metric: (e.target as HTMLSelectElement).value })}>
-            {VALUE_METRICS.map((m) => (
-              <option key={m} value={m}>
-                {metricLabel(m)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          By
-          <select name="by" value={by} onChange={(e) => set({ by: (e.target as HTMLSelectElement).value })}>
-            <option value="country">Country</option>
-            <option value="region">Region</option>
-            <option value="city">City</option>
-          </select>
-        </label>
+        <MetricSelect value={metric} onChange={(metric) => set({ metric })} />
+        <Select label="By" name="by" value={by} options={BY} onChange={(by) => set({ by })} />
       </div>
       <Breakdown
         ctx={ctx}

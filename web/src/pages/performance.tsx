@@ -1,126 +1,29 @@
 // Performance explorer: one metric and statistic; its percentiles over time, its histogram
 // with the rating thresholds, and a breakdown by any dimension (a row click filters by it).
 
-import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 
 import { query } from "../api";
 import { type Ctx, DIMENSIONS, dimensionLabel } from "../ctx";
-import { countryName, groupLabel } from "../derive";
 import { formatCount, formatPercent, formatValue } from "../format";
-import { RATING_COLOUR, THRESHOLDS, VITALS, metricLabel, rating } from "../ratings";
+import { RATING_COLOUR, THRESHOLDS, metricLabel } from "../ratings";
 import { navigate } from "../router";
-import { bucketFor, dimensionName, toDimension, withFilter } from "../state";
-import type { BreakdownAnswer, BreakdownRow, DistributionAnswer, TimeSeriesAnswer } from "../types";
+import { bucketFor, dimensionName } from "../state";
+import type { DistributionAnswer, TimeSeriesAnswer } from "../types";
 import { useAsync } from "../ui/async";
+import { Breakdown } from "../ui/breakdown";
 import { Chart } from "../ui/chart";
-import { type Column, Empty, NO_DATA_HINT, RatingBadge, Section, Show, Table } from "../ui/components";
+import { Empty, NO_DATA_HINT, Section, Show } from "../ui/components";
+import { MetricSelect, Select, valueMetric } from "../ui/select";
 
-export const VALUE_METRICS = [
-  ...VITALS,
-  "load",
-  "dom_interactive",
-  "dom_content_loaded",
-  "nav_dns",
-  "nav_connect",
-  "nav_tls",
-  "nav_request",
-  "nav_response",
-  "request_duration",
-  "long_animation_frame_duration",
-];
 const STATS = ["p50", "p75", "p90", "p95", "p99", "mean"];
 const SERIES_STATS = ["p50", "p75", "p90", "p99"];
 
 
 
-export function Breakdown({
-  ctx,
-  metric,
-  stat,
-  by,
-  limit = 50,
-  title,
-  above,
-}: {
-  ctx: Ctx;
-  metric: string;
-  stat: string;
-  by: string;
-  limit?: number;
-  title?: string;
-  /** Drawn above the table from the same answer (the geography map). */
-  above?: (answer: BreakdownAnswer) => ComponentChildren;
-}) {
-  const vital = metric in THRESHOLDS;
-  const statistics = vital ? [stat, "good", "poor"] : [stat];
-  const result = useAsync(`${ctx.key}|bd|${metric}|${stat}|${by}|${limit}`, (signal) =>
-    query<BreakdownAnswer>(
-      ctx.project,
-      { shape: "breakdown", range: ctx.iso, filters: ctx.filters, metric, statistics, group_by: [toDimension(by)], limit },
-      signal,
-    ),
-  );
-  const columns: Array<Column<BreakdownRow>> = [
-    {
-      key: "group",
-      label: dimensionLabel(by),
-      render: (r) => (by === "country" && !r.other && r.group[0] ? countryName(r.group[0]) : groupLabel(r)),
-      sort: (r) => groupLabel(r),
-    },
-    {
-      key: "value",
-      label: `${metric.toUpperCase()} ${stat}`,
-      numeric: true,
-      render: (r) => formatValue(metric, stat, r.values[0]),
-      sort: (r) => r.values[0],
-    },
-  ];
-  if (vital) {
-    columns.push(
-      { key: "rating", label: "Rating", render: (r) => <RatingBadge rating={rating(metric, r.values[0])} /> },
-      { key: "good", label: "Good", numeric: true, render: (r) => formatPercent(r.values[1]), sort: (r) => r.values[1] },
-      { key: "poor", label: "Poor", numeric: true, render: (r) => formatPercent(r.values[2]), sort: (r) => r.values[2] },
-    );
-  }
-  columns.push(
-    { key: "count", label: "Units (est.)", numeric: true, render: (r) => formatCount(r.count), sort: (r) => r.count },
-    { key: "samples", label: "Samples", numeric: true, render: (r) => formatCount(r.samples), sort: (r) => r.samples, title: "Stored units behind the figure" },
-  );
-  return (
-    <Section title={title ?? `${metricLabel(metric)} by ${dimensionLabel(by).toLowerCase()}`}>
-      <Show result={result} what="the breakdown">
-        {(answer) =>
-          !answer.rows.length ? (
-            <Empty>{NO_DATA_HINT}</Empty>
-          ) : (
-            <>
-              {above?.(answer)}
-              <Table
-                columns={columns}
-                rows={answer.rows}
-                initialSort={{ key: "count", desc: true }}
-                rowLabel={(r) => `Filter by ${dimensionLabel(by)} ${groupLabel(r)}`}
-                onRow={(r) => {
-                  if (r.other || r.group[0] === null) return;
-                  navigate(withFilter(ctx.view, { dim: by, op: "eq", values: [r.group[0]] }));
-                }}
-              />
-              <p class="muted small">
-                {answer.groups} groups{answer.groups > limit ? `; the ${limit} with the most units are shown, the rest as (other)` : ""}. Click a row to
-                filter by it.
-              </p>
-            </>
-          )
-        }
-      </Show>
-    </Section>
-  );
-}
-
 export function PerformancePage({ ctx }: { ctx: Ctx }) {
   const p = ctx.view.params;
-  const metric = VALUE_METRICS.includes(p.metric ?? "") ? p.metric! : "lcp";
+  const metric = valueMetric(p.metric);
   const stat = STATS.includes(p.stat ?? "") ? p.stat! : "p75";
   const by = p.by ?? "route";
   const bucket = bucketFor(ctx.range);
@@ -138,41 +41,12 @@ export function PerformancePage({ ctx }: { ctx: Ctx }) {
     query<DistributionAnswer>(ctx.project, { shape: "distribution", range: ctx.iso, filters: ctx.filters, metric }, signal),
   );
   const t = THRESHOLDS[metric];
-  const known = DIMENSIONS.some(([d]) => d === by);
   return (
     <>
       <div class="toolbar">
-        <label>
-          Metric
-          <select name="metric" value={metric} onChange={(e) => set({ metric: (e.target as HTMLSelectElement).value })}>
-            {VALUE_METRICS.map((m) => (
-              <option key={m} value={m}>
-                {metricLabel(m)} ({m})
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Statistic
-          <select name="stat" value={stat} onChange={(e) => set({ stat: (e.target as HTMLSelectElement).value })}>
-            {STATS.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Break down by
-          <select name="by" value={known ? by : ""} onChange={(e) => set({ by: (e.target as HTMLSelectElement).value })}>
-            {!known && <option value="">{dimensionLabel(by)}</option>}
-            {DIMENSIONS.map(([d, label]) => (
-              <option key={d} value={d}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <MetricSelect value={metric} withIds onChange={(metric) => set({ metric })} />
+        <Select label="Statistic" name="stat" value={stat} options={STATS} onChange={(stat) => set({ stat })} />
+        <Select label="Break down by" name="by" value={by} options={DIMENSIONS} current={dimensionLabel(by)} onChange={(by) => set({ by })} />
         <form
           class="inline"
           onSubmit={(e) => {

@@ -3,12 +3,13 @@
 import { query } from "../api";
 import type { Ctx } from "../ctx";
 import { formatChange, formatCount, formatValue } from "../format";
-import { VITALS, changeClass, metricLabel, rating } from "../ratings";
+import { THRESHOLDS, VITALS, changeClass, metricLabel, rating } from "../ratings";
 import { navigate } from "../router";
 import type { ApiFilter } from "../state";
 import type { BreakdownAnswer, ValuesAnswer } from "../types";
 import { useAsync } from "../ui/async";
 import { type Column, Empty, RatingBadge, Section, Show, Table } from "../ui/components";
+import { Select } from "../ui/select";
 
 const TILES: Array<[string, string]> = [
   ...VITALS.map((m): [string, string] => [m, "p75"]),
@@ -19,6 +20,9 @@ const TILES: Array<[string, string]> = [
   ["page_views", "count"],
   ["sessions", "count"],
 ];
+
+/** The change from `x` to `y` relative to `x`; none without both, or from zero. */
+const relative = (x: number | null, y: number | null) => (x !== null && y !== null && x !== 0 ? (y - x) / Math.abs(x) : null);
 
 const release = (value: string): ApiFilter => ({ dimension: "release", op: "eq", value });
 
@@ -99,7 +103,7 @@ export function ReleasesPage({ ctx }: { ctx: Ctx }) {
     numeric: true,
     render: (r) => {
       const [x, y] = r.cells[metric] ?? [null, null];
-      const rel = x !== null && y !== null && x !== 0 ? (y - x) / Math.abs(x) : null;
+      const rel = relative(x, y);
       return (
         <>
           {formatValue(metric, stat, x)} → {formatValue(metric, stat, y)}{" "}
@@ -107,34 +111,13 @@ export function ReleasesPage({ ctx }: { ctx: Ctx }) {
         </>
       );
     },
-    sort: (r) => {
-      const [x, y] = r.cells[metric] ?? [null, null];
-      return x !== null && y !== null && x !== 0 ? (y - x) / Math.abs(x) : null;
-    },
+    sort: (r) => relative(...(r.cells[metric] ?? [null, null])),
   });
   return (
     <>
       <div class="toolbar">
-        <label>
-          Baseline release
-          <select name="a" value={a} onChange={(e) => set({ a: (e.target as HTMLSelectElement).value })}>
-            {sorted.map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Compared release
-          <select name="b" value={b} onChange={(e) => set({ b: (e.target as HTMLSelectElement).value })}>
-            {sorted.map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Select label="Baseline release" name="a" value={a} options={sorted} onChange={(a) => set({ a })} />
+        <Select label="Compared release" name="b" value={b} options={sorted} onChange={(b) => set({ b })} />
       </div>
       <Section title={`Release ${a} (baseline) and ${b}`}>
         <Show result={values} what="the comparison">
@@ -164,7 +147,7 @@ export function ReleasesPage({ ctx }: { ctx: Ctx }) {
                         {formatChange(v.comparison?.relative)}
                         {v.comparison?.improved === true ? " better" : v.comparison?.improved === false ? " worse" : ""}
                       </td>
-                      <td>{metric in { lcp: 1, inp: 1, cls: 1, fcp: 1, ttfb: 1 } ? <RatingBadge rating={rating(metric, v.value)} /> : ""}</td>
+                      <td>{metric in THRESHOLDS ? <RatingBadge rating={rating(metric, v.value)} /> : ""}</td>
                     </tr>
                   );
                 })}

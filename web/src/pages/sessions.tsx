@@ -15,6 +15,7 @@ import { toPage } from "../state";
 import type { ListAnswer, SessionRow, TimelineAnswer, TimelineEvent } from "../types";
 import { useAsync } from "../ui/async";
 import { type Column, Empty, RatingBadge, Section, Show, Table, UrlText } from "../ui/components";
+import { Select } from "../ui/select";
 
 const SORTS: Array<[string, string]> = [
   ["time", "Start"],
@@ -96,16 +97,7 @@ function SessionList({ ctx }: { ctx: Ctx }) {
   return (
     <>
       <div class="toolbar">
-        <label>
-          Sort by
-          <select name="sort" value={sort} disabled={searching} onChange={(e) => go({ sort: (e.target as HTMLSelectElement).value })}>
-            {SORTS.map(([s, label]) => (
-              <option key={s} value={s}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Select label="Sort by" name="sort" value={sort} options={SORTS} disabled={searching} onChange={(sort) => go({ sort })} />
         <form
           class="inline"
           onSubmit={(e) => {
@@ -266,20 +258,13 @@ function SessionTimeline({ ctx, sessionId }: { ctx: Ctx; sessionId: string }) {
               <Section
                 title="Resources of one view"
                 actions={
-                  <label>
-                    View{" "}
-                    <select
-                      name="view"
-                      value={viewId ?? views[0]?.view_id}
-                      onChange={(e) => navigate({ ...ctx.view, params: { ...ctx.view.params, view: (e.target as HTMLSelectElement).value } }, true)}
-                    >
-                      {views.map((v) => (
-                        <option key={v.view_id} value={v.view_id}>
-                          {formatTime(v.time)} {v.route ?? ""}
-                        </option>
-                      ))}
-                    </select>
-                  </label>
+                  <Select
+                    label="View "
+                    name="view"
+                    value={viewId ?? views[0]?.view_id ?? ""}
+                    options={views.map((v) => [v.view_id, `${formatTime(v.time)} ${v.route ?? ""}`] as const)}
+                    onChange={(view) => navigate({ ...ctx.view, params: { ...ctx.view.params, view } }, true)}
+                  />
                 }
               >
                 {views.length ? <Waterfall ctx={ctx} sessionId={sessionId} viewId={viewId ?? views[0].view_id} /> : <Empty>No page view.</Empty>}
