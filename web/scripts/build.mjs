@@ -9,6 +9,8 @@ import { gzipSync } from "node:zlib";
 
 import { build } from "esbuild";
 
+import { landPlugin } from "./land.mjs";
+
 const WEB = join(dirname(fileURLToPath(import.meta.url)), "..");
 const FINAL = join(WEB, "dist");
 // Built beside, then swapped in: a server reading web/dist never sees it half written.
@@ -32,6 +34,7 @@ await build({
   legalComments: "none",
   logLevel: "warning",
   define: { "process.env.NODE_ENV": '"production"' },
+  plugins: [landPlugin],
 });
 // One stylesheet: esbuild names a CSS entry after it; keep `app.css`.
 writeFileSync(join(DIST, "app.css"), readFileSync(join(DIST, "app-css.css")));

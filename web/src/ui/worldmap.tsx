@@ -1,6 +1,9 @@
-// A world map without coastlines: each country is a circle at its approximate centre
-// (equirectangular), sized by its units and filled with its rating colour, on a grid of
-// latitudes and longitudes. Labels come from this table, never from the data.
+// A world map: the land (Natural Earth 1:110m, generated at build time, see
+// web/scripts/land.mjs) in an equirectangular projection from 170° W and 75° N to 60° S, and
+// each country a circle at its approximate centre, sized by its units and filled with its
+// rating colour. Labels come from this table, never from the data.
+
+import { LAND } from "virtual:land";
 
 import { RATING_COLOUR, RATING_LABEL, type Rating } from "../ratings";
 
@@ -29,8 +32,12 @@ export interface MapPoint {
 
 const W = 720;
 const H = 330;
-const x = (lon: number) => ((lon + 170) / 360) * W;
-const y = (lat: number) => ((75 - lat) / 135) * H;
+const WEST = -170;
+const NORTH = 75;
+const x = (lon: number) => ((lon - WEST) / 360) * W;
+const y = (lat: number) => ((NORTH - lat) / 135) * H;
+/** Places the land's path (x = longitude, y = -latitude, in degrees) on the map. */
+const LAND_TRANSFORM = `scale(${W / 360} ${H / 135}) translate(${-WEST} ${NORTH})`;
 
 export function WorldMap({ points, label }: { points: MapPoint[]; label: string }) {
   const placed = points.filter((p) => CENTRES[p.code]).sort((a, b) => b.units - a.units);
@@ -45,6 +52,7 @@ export function WorldMap({ points, label }: { points: MapPoint[]; label: string 
         {[-150, -120, -90, -60, -30, 0, 30, 60, 90, 120, 150].map((lon) => (
           <line key={`lon${lon}`} y1={0} y2={H} x1={x(lon)} x2={x(lon)} class="grid" />
         ))}
+        <path class="land" d={LAND} transform={LAND_TRANSFORM} />
         {placed.map((p) => {
           const [lat, lon] = CENTRES[p.code];
           const r = 4 + 18 * Math.sqrt(p.units / max);
