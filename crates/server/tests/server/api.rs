@@ -303,6 +303,31 @@ async fn projects_are_the_ones_the_token_reads() {
 }
 
 #[tokio::test]
+async fn a_project_is_described_to_its_readers_and_never_changed_by_a_token() {
+    let server = start(ApiConfig::default(), None).await;
+    let shop = server.get(Some(&server.shop_token), "/api/v1/projects/shop").await;
+    assert_eq!(shop.status, 200, "{}", shop.text());
+    let shop = shop.json();
+    assert_eq!((shop["ingest_key"].clone(), shop["editable"].clone()), (json!(SHOP_KEY), json!(false)));
+    assert_eq!(shop["settings"]["retention_days"], 30);
+    server.get(Some(&server.shop_token), "/api/v1/projects/blog").await.assert_error(403, "forbidden");
+    server.get(Some(&server.all_token), "/api/v1/projects/nope").await.assert_error(404, "unknown_project");
+    server.get(Some(SHOP_KEY), "/api/v1/projects/shop").await.assert_error(401, "ingest_key_cannot_read");
+    server.get(None, "/api/v1/projects/shop").await.assert_error(401, "unauthorized");
+    for token in [&server.shop_token, &server.all_token] {
+        let bearer = format!("Bearer {token}");
+        let headers = [("Authorization", bearer.as_str()), ("X-Sightline-CSRF", "1")];
+        let body = br#"{"retention_days": 7}"#;
+        let put =
+            http::send(server.addr, &request_bytes("PUT", "/api/v1/projects/shop/settings", &headers, body)).await;
+        put.assert_error(403, "admin_only");
+        let delete =
+            http::send(server.addr, &request_bytes("DELETE", "/api/v1/projects/shop/settings", &headers, b"")).await;
+        delete.assert_error(403, "admin_only");
+    }
+}
+
+#[tokio::test]
 async fn the_served_openapi_document_is_the_committed_one() {
     let server = start(ApiConfig::default(), None).await;
     let served = server.get(None, "/api/v1/openapi.json").await;
