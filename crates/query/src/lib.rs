@@ -24,7 +24,10 @@
 //! [`execute_sql`] ([`sql`]): one read-only statement over views restricted to the
 //! project, with a time and a row limit.
 //!
-//! Every statistic is exact (no sketches yet); `docs/query.md` defines each one.
+//! Over the events every statistic is exact. Over the store's rollups (the API's session)
+//! the vitals' quantiles and distributions come from quantile sketches, merged in the engine
+//! or here (`sketch.rs`, `run/rollups.rs`), and are approximate; `docs/query.md` defines
+//! each statistic and says how accurate it is.
 
 mod error;
 pub mod fingerprint;
@@ -33,6 +36,7 @@ mod plan;
 pub mod query;
 pub mod result;
 mod run;
+mod sketch;
 pub mod sql;
 mod udf;
 

@@ -16,7 +16,7 @@ mod units;
 
 use datafusion::common::ScalarValue;
 
-pub(crate) use self::rollup::ROLLUP_TABLE;
+pub(crate) use self::rollup::{ROLLUP_TABLE, rows as rollup_rows};
 use self::sql::{Sql, float_literal};
 pub(crate) use self::units::{Bucketing, Scope};
 use crate::QueryError;
@@ -175,7 +175,7 @@ fn aggregate_parts(
         Some(grouping) => rollup::units(sql, metric, scope, bucketing, dims, grouping)?,
         None => units::units(sql, metric, scope, bucketing, dims)?,
     };
-    let payload: &[&str] = if rollup.is_some() { &rollup::PAYLOAD } else { &["w", "v", "n"] };
+    let payload: &[&str] = if rollup.is_some() { rollup::payload(metric) } else { &["w", "v", "n"] };
 
     let mut keys: Vec<String> = Vec::new();
     let mut folded_columns: Vec<String> = Vec::new();
@@ -228,7 +228,7 @@ fn aggregate_parts(
         selected.push(format!("count(*) AS {SAMPLES}"));
     }
     for (i, s) in statistics.iter().enumerate() {
-        let figure = if rollup.is_some() { rollup::statistic(sql, s) } else { statistic(sql, metric, s) };
+        let figure = if rollup.is_some() { rollup::statistic(sql, metric, s) } else { statistic(sql, metric, s) };
         selected.push(format!("{figure} AS {}", statistic_column(i)));
     }
     let group_by = if keys.is_empty() { String::new() } else { format!(" GROUP BY {}", keys.join(", ")) };

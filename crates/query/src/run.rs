@@ -5,6 +5,7 @@ mod breakdown;
 mod distribution;
 mod errors;
 mod lists;
+mod rollups;
 mod series;
 mod timeline;
 mod values;

@@ -198,27 +198,50 @@ fn errors(sql: &mut Sql, scope: &Scope<'_>, bounds: &Bounds, fingerprint: Option
         "all_errs AS (SELECT {}(e.error_type, e.message, e.stack) AS fp, e.error_type, e.message, e.session_id, \
            e.view_id, e.event_id, e.user_id, e.\"timestamp\" AS t, e.\"release\", e.route, e.browser, \
            CAST(coalesce(e.\"count\", 1) AS DOUBLE) AS n FROM {scan}), \
-         errs AS (SELECT * FROM all_errs{one})",
+         {ERRORS_TABLE} AS (SELECT * FROM all_errs{one})",
         crate::udf::FINGERPRINT
     )
 }
 
+/// The errors of the range with what their groups need (`fp, error_type, message,
+/// session_id, user_id, t, release, route, browser, n`): read and fingerprinted once, then
+/// grouped by [`error_groups`] over [`ERRORS_TABLE`] (the engine would read and fingerprint
+/// them again for each place the grouping statement names them).
+pub(crate) fn error_rows(scope: &Scope<'_>) -> Statement {
+    let mut sql = Sql::default();
+    let bounds = Bounds::bind(&mut sql, scope);
+    let errs = errors(&mut sql, scope, &bounds, None);
+    let text = format!(
+        "WITH {errs} SELECT fp, error_type, message, session_id, user_id, t, \"release\", route, browser, n FROM errs"
+    );
+    Statement { text, params: sql.params }
+}
+
+/// The table [`error_groups`] reads when given no scope: the rows of [`error_rows`].
+pub(crate) const ERRORS_TABLE: &str = "errs";
+
 /// Error groups: `fp, error_type, message, count, events, sessions, users, first_seen,
-/// last_seen, releases, top_route, top_browser, total_groups`, sorted, `limit` rows.
+/// last_seen, releases, top_route, top_browser, total_groups`, sorted, `limit` rows; over the
+/// errors of `scope` (one `fingerprint`'s or all), or with no scope over [`ERRORS_TABLE`].
 pub(crate) fn error_groups(
-    scope: &Scope<'_>,
+    scope: Option<&Scope<'_>>,
     fingerprint: Option<&str>,
     sort: ErrorGroupSort,
     limit: usize,
 ) -> Statement {
     let mut sql = Sql::default();
-    let bounds = Bounds::bind(&mut sql, scope);
-    let errs = errors(&mut sql, scope, &bounds, fingerprint);
+    let errs = match scope {
+        Some(scope) => {
+            let bounds = Bounds::bind(&mut sql, scope);
+            format!("{}, ", errors(&mut sql, scope, &bounds, fingerprint))
+        }
+        None => String::new(),
+    };
     let top = |column: &str| {
         format!(
             "top_{column} AS (SELECT fp, {column} FROM (SELECT fp, {column}, row_number() OVER \
                (PARTITION BY fp ORDER BY c DESC, {column} ASC NULLS LAST) AS rn \
-               FROM (SELECT fp, {column}, sum(n) AS c FROM errs GROUP BY fp, {column})) WHERE rn = 1)"
+               FROM (SELECT fp, {column}, sum(n) AS c FROM {ERRORS_TABLE} GROUP BY fp, {column})) WHERE rn = 1)"
         )
     };
     let sort = match sort {
@@ -228,10 +251,10 @@ pub(crate) fn error_groups(
         ErrorGroupSort::LastSeen => "g.last_seen",
     };
     let text = format!(
-        "WITH {errs}, \
+        "WITH {errs}\
          g AS (SELECT fp, max(error_type) AS error_type, min(message) AS message, sum(n) AS \"count\", count(*) AS events, \
            count(DISTINCT session_id) AS sessions, count(DISTINCT user_id) AS users, min(t) AS first_seen, \
-           max(t) AS last_seen, array_agg(DISTINCT \"release\") AS releases FROM errs GROUP BY fp), \
+           max(t) AS last_seen, array_agg(DISTINCT \"release\") AS releases FROM {ERRORS_TABLE} GROUP BY fp), \
          {}, {} \
          SELECT g.*, top_route.route AS top_route, top_browser.browser AS top_browser, count(*) OVER () AS total_groups \
          FROM g LEFT JOIN top_route ON top_route.fp = g.fp LEFT JOIN top_browser ON top_browser.fp = g.fp \

@@ -1,7 +1,8 @@
 //! Answering from the store's rollups (`sightline_store::ROLLUP_TABLE`) when they cover a
 //! query: per hour, vital (or page views) and a few dimension sets, the page views' counts,
 //! sums, ratings and a quantile sketch. Covered: the five vitals (quantiles, mean, count,
-//! sum, ratings) and `page_views` (count); a range on whole UTC hours; no buckets, or hour
+//! sum, ratings, and the distribution), `page_views` (count) and `error_rate` (its
+//! denominator; the numerator from the `error` table, [`error_rate_units`]); a range on whole UTC hours; no buckets, or hour
 //! or day buckets in UTC; filters and groups on the dimensions of one of the rollup's sets
 //! (route, browser, device class, country, release, environment, and the pairs the store
 //! keeps). Everything else reads the events. Quantiles from sketches are within 0.5 %
@@ -11,10 +12,12 @@
 //! The statement has the same output columns as the exact one ([`super::aggregate`]), so
 //! everything after it is shared: `units` has one row per rollup row, `c` (weight), `k`
 //! (units), `sv` (Σ weight · value), `rg`, `rn`, `rp` (weights per rating) and `sk` (sketch).
+//! A breakdown and a distribution read the rows themselves ([`rows`]) and merge them in Rust
+//! (`run/rollups.rs`).
 
-use super::Bucketing;
 use super::sql::Sql;
 use super::units::{Scope, filter};
+use super::{Bucketing, Statement};
 use crate::QueryError;
 use crate::model::{BucketSize, Dimension, Metric, Rating, Statistic};
 
@@ -35,7 +38,15 @@ const GROUPING_SETS: [&[usize]; 12] =
     [&[], &[0], &[1], &[2], &[3], &[4], &[5], &[0, 1], &[0, 2], &[0, 4], &[3, 2], &[1, 2]];
 
 /// The payload columns of rollup units.
-pub(super) const PAYLOAD: [&str; 7] = ["c", "k", "sv", "rg", "rn", "rp", "sk"];
+const PAYLOAD: [&str; 7] = ["c", "k", "sv", "rg", "rn", "rp", "sk"];
+/// The payload columns of the error rate's units: `ew` is the weight of the views with an
+/// error (see [`error_rate_units`]).
+const ERROR_RATE_PAYLOAD: [&str; 3] = ["c", "k", "ew"];
+
+/// The payload columns of `metric`'s rollup units.
+pub(super) fn payload(metric: &Metric) -> &'static [&'static str] {
+    if *metric == Metric::ErrorRate { &ERROR_RATE_PAYLOAD } else { &PAYLOAD }
+}
 
 /// The rollup's name of a metric.
 fn measure(metric: &Metric) -> Option<&'static str> {
@@ -45,7 +56,7 @@ fn measure(metric: &Metric) -> Option<&'static str> {
         Metric::Cls => Some("cls"),
         Metric::Fcp => Some("fcp"),
         Metric::Ttfb => Some("ttfb"),
-        Metric::PageViews => Some(PAGE_VIEW),
+        Metric::PageViews | Metric::ErrorRate => Some(PAGE_VIEW),
         _ => None,
     }
 }
@@ -83,6 +94,9 @@ pub(super) fn grouping(
         return None;
     }
     let covered = statistics.iter().all(|statistic| {
+        if *metric == Metric::ErrorRate {
+            return matches!(statistic, Statistic::Rate | Statistic::Count | Statistic::Sum);
+        }
         statistic.quantile().is_some()
             || matches!(
                 statistic,
@@ -112,7 +126,8 @@ pub(super) fn grouping(
         .map(|(grouping, _)| grouping)
 }
 
-/// The `WITH` list ending in `units(b, g0…, c, k, sv, rg, rn, rp, sk)` over the rollups.
+/// The `WITH` list ending in `units(b, g0…, c, k, sv, rg, rn, rp, sk)` over the rollups
+/// (for the error rate `units(b, g0…, c, k, ew)`, see [`error_rate_units`]).
 pub(super) fn units(
     sql: &mut Sql,
     metric: &Metric,
@@ -131,8 +146,11 @@ pub(super) fn units(
         let index = column(dimension).expect("a covered dimension has a column");
         columns.push(format!("e.\"{}\" AS g{i}", ROLLUP_DIMENSIONS[index]));
     }
-    columns.extend(
-        [
+    let dimension_columns = columns.clone();
+    let payload: &[&str] = if *metric == Metric::ErrorRate {
+        &["e.\"count\" AS c", "e.samples AS k", "0.0 AS ew"]
+    } else {
+        &[
             "e.\"count\" AS c",
             "e.samples AS k",
             "e.\"sum\" AS sv",
@@ -141,24 +159,91 @@ pub(super) fn units(
             "e.poor AS rp",
             "e.sketch AS sk",
         ]
-        .map(String::from),
-    );
+    };
+    columns.extend(payload.iter().map(|column| (*column).to_owned()));
     let mut conditions = vec![format!(
         "e.project = {project} AND e.\"timestamp\" >= {from} AND e.\"timestamp\" < {to} AND e.name = '{name}' \
          AND e.\"grouping\" = {grouping}"
     )];
+    let mut filters = Vec::new();
     for f in scope.filters {
-        conditions.push(format!("({})", filter(sql, f, "vital")));
+        filters.push(format!("({})", filter(sql, f, "vital")));
     }
-    Ok(format!(
-        "WITH units AS (SELECT {} FROM \"{ROLLUP_TABLE}\" e WHERE {})",
-        columns.join(", "),
-        conditions.join(" AND ")
-    ))
+    conditions.extend(filters.iter().cloned());
+    let rollup = format!("SELECT {} FROM \"{ROLLUP_TABLE}\" e WHERE {}", columns.join(", "), conditions.join(" AND "));
+    if *metric != Metric::ErrorRate {
+        return Ok(format!("WITH units AS ({rollup})"));
+    }
+    let errors =
+        error_rate_units(&dimension_columns, dims.len(), bucketing.is_some(), &[&project, &from, &to], &filters);
+    Ok(format!("WITH units AS ({rollup} UNION ALL {errors})"))
+}
+
+/// The statement of the rollup rows behind `metric`'s `statistics` grouped by `dims`
+/// (columns `g0`…, `c`, `k`, `sv`, `rg`, `rn`, `rp`, `sk`), to be merged by the caller;
+/// none when the rollups do not cover them (or for the error rate, which they answer in SQL).
+pub(crate) fn rows(
+    metric: &Metric,
+    scope: &Scope<'_>,
+    dims: &[Dimension],
+    statistics: &[Statistic],
+) -> Result<Option<Statement>, QueryError> {
+    if *metric == Metric::ErrorRate {
+        return Ok(None);
+    }
+    let Some(grouping) = grouping(metric, scope, None, dims, statistics) else { return Ok(None) };
+    let mut sql = Sql::default();
+    let with = units(&mut sql, metric, scope, None, dims, grouping)?;
+    Ok(Some(Statement { text: format!("{with} SELECT * FROM units"), params: sql.params }))
+}
+
+/// The error rate's numerator: each view with an error in the range, once per bucket and
+/// group, weighing its session's `1 / sample_rate` (`ew`), from the `error` table alone — a
+/// few rows per hundred views, read by the columns needed — while the denominator is the
+/// page views' rollup rows. A view is counted by the times of its errors, not its own, and
+/// grouped and filtered by its errors' page context (the same route, browser, release…).
+fn error_rate_units(
+    dimension_columns: &[String],
+    dims: usize,
+    bucketed: bool,
+    [project, from, to]: &[&String; 3],
+    filters: &[String],
+) -> String {
+    let mut keys: Vec<String> = Vec::new();
+    if bucketed {
+        keys.push("b".into());
+    }
+    keys.extend((0..dims).map(|i| format!("g{i}")));
+    let mut conditions = vec![format!(
+        "e.project = {project} AND e.\"timestamp\" >= {from} AND e.\"timestamp\" < {to} \
+         AND e.sampling_reason = 'sampled' AND e.view_id IS NOT NULL"
+    )];
+    conditions.extend(filters.iter().cloned());
+    let mut group = keys.clone();
+    group.push("view_id".into());
+    let mut outer = keys.clone();
+    outer.extend(["0.0 AS c", "CAST(0 AS BIGINT) AS k", "w AS ew"].map(String::from));
+    let mut inner = dimension_columns.to_vec();
+    inner.extend(["e.view_id AS view_id", "1.0 / e.sample_rate AS w"].map(String::from));
+    format!(
+        "SELECT {} FROM (SELECT {}, max(w) AS w FROM (SELECT {} FROM \"error\" e WHERE {}) GROUP BY {})",
+        outer.join(", "),
+        group.join(", "),
+        inner.join(", "),
+        conditions.join(" AND "),
+        group.join(", ")
+    )
 }
 
 /// The SQL of one statistic over rollup units.
-pub(super) fn statistic(sql: &mut Sql, statistic: &Statistic) -> String {
+pub(super) fn statistic(sql: &mut Sql, metric: &Metric, statistic: &Statistic) -> String {
+    if *metric == Metric::ErrorRate {
+        return match statistic {
+            Statistic::Rate => "sum(ew) / sum(c)".into(),
+            Statistic::Sum => "sum(ew)".into(),
+            _ => "sum(c)".into(),
+        };
+    }
     if let Some(q) = statistic.quantile() {
         return format!("{SKETCH_QUANTILE}(sk, {})", sql.float(q));
     }

@@ -3,11 +3,11 @@
 use datafusion::prelude::SessionContext;
 
 use super::{collect, floats, integers};
-use crate::QueryError;
 use crate::model::{Metric, Rating};
 use crate::plan::{self, Scope};
 use crate::query::DistributionQuery;
 use crate::result::{DistributionResult, HistogramBucket};
+use crate::{QueryError, Statistic};
 
 /// The fixed buckets of a metric's histogram.
 ///
@@ -70,8 +70,6 @@ pub(super) async fn run(
     let scope = Scope { project, range: query.range, filters: &query.filters, rollups: super::has_rollups(context) };
     let spec = histogram_buckets(&query.metric);
     let regular = spec.buckets;
-    let statement = plan::histogram(&query.metric, &scope, &spec)?;
-    let batches = collect(context, statement).await?;
 
     let edge = |i: u32| spec.edge(i);
     let mut buckets: Vec<HistogramBucket> = (0..=regular)
@@ -89,6 +87,18 @@ pub(super) async fn run(
             }),
         })
         .collect();
+    // From the rollups when they cover the metric and filters (vitals): approximate.
+    let sketched = plan::rollup_rows(&query.metric, &scope, &[], &[Statistic::P50])?;
+    if let Some(statement) = sketched.filter(|_| query.metric.vital().is_some()) {
+        let (figures, samples) = super::rollups::histogram(context, statement, &spec).await?;
+        for (bucket, (count, units)) in buckets.iter_mut().zip(figures) {
+            bucket.count = count;
+            bucket.samples = units.round() as u64;
+        }
+        return Ok(finish(query, buckets, Some(samples)));
+    }
+    let statement = plan::histogram(&query.metric, &scope, &spec)?;
+    let batches = collect(context, statement).await?;
     for batch in &batches {
         let indices = integers(batch, "i")?;
         let counts = floats(batch, plan::COUNT)?;
@@ -102,14 +112,19 @@ pub(super) async fn run(
             bucket.samples += samples[row].and_then(|n| u64::try_from(n).ok()).unwrap_or(0);
         }
     }
+    Ok(finish(query, buckets, None))
+}
+
+/// The shares and totals of the histogram (`samples` when known better than the buckets' sum).
+fn finish(query: &DistributionQuery, mut buckets: Vec<HistogramBucket>, samples: Option<u64>) -> DistributionResult {
     let count: f64 = buckets.iter().map(|b| b.count).sum();
-    let samples = buckets.iter().map(|b| b.samples).sum();
+    let samples = samples.unwrap_or_else(|| buckets.iter().map(|b| b.samples).sum());
     if count > 0.0 {
         for bucket in &mut buckets {
             bucket.share = bucket.count / count;
         }
     }
-    Ok(DistributionResult { metric: query.metric.clone(), buckets, count, samples })
+    DistributionResult { metric: query.metric.clone(), buckets, count, samples }
 }
 
 #[cfg(test)]

@@ -2,9 +2,12 @@
 //! function `sightline_fingerprint` over every error of the range (see
 //! [`crate::fingerprint`]); and one group's detail.
 
+use std::sync::Arc;
+
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
+use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
 
 use super::lists::{count, time};
@@ -21,8 +24,21 @@ pub(super) async fn groups(
     query: &ErrorGroupsQuery,
 ) -> Result<ErrorGroupsResult, QueryError> {
     let scope = Scope { project, range: query.range, filters: &query.filters, rollups: false };
-    let statement = diagnostics::error_groups(&scope, None, query.sort_by, query.limit);
-    let (groups, total_groups) = read_groups(&collect(context, statement).await?)?;
+    // The errors are read and fingerprinted once, then grouped in a session of their own.
+    let rows = collect(context, diagnostics::error_rows(&scope)).await?;
+    let Some(schema) = rows.first().map(RecordBatch::schema) else {
+        return Ok(ErrorGroupsResult { groups: Vec::new(), total_groups: 0 });
+    };
+    let partitions = context.state().config().target_partitions().max(1);
+    let parts = partitions.min(rows.len());
+    let mut split = vec![Vec::new(); parts];
+    for (i, batch) in rows.into_iter().enumerate() {
+        split[i % parts].push(batch);
+    }
+    let grouping = SessionContext::new_with_config(context.state().config().clone());
+    grouping.register_table(diagnostics::ERRORS_TABLE, Arc::new(MemTable::try_new(schema, split)?))?;
+    let statement = diagnostics::error_groups(None, None, query.sort_by, query.limit);
+    let (groups, total_groups) = read_groups(&collect(&grouping, statement).await?)?;
     Ok(ErrorGroupsResult { groups, total_groups })
 }
 
@@ -34,7 +50,7 @@ pub(super) async fn group(
     let scope = Scope { project, range: query.range, filters: &query.filters, rollups: false };
     let fp = query.fingerprint.to_ascii_lowercase();
     let bucketing = Bucketing { size: query.bucket, zone: &query.time_zone };
-    let summary = collect(context, diagnostics::error_groups(&scope, Some(&fp), ErrorGroupSort::Count, 1));
+    let summary = collect(context, diagnostics::error_groups(Some(&scope), Some(&fp), ErrorGroupSort::Count, 1));
     let series = collect(context, diagnostics::error_series(&scope, &fp, &bucketing)?);
     let samples = async {
         if query.samples == 0 {

@@ -114,7 +114,7 @@ async fn diagnostic_scans_read_only_the_files_of_the_project_and_range() {
         diagnostics::list(ListKind::Sessions, &scope, ListSort::Time, Order::Desc, 10, None).expect("plans"),
         diagnostics::list(ListKind::Views, &scope, ListSort::Lcp, Order::Desc, 10, None).expect("plans"),
         diagnostics::list(ListKind::Errors, &scope, ListSort::Time, Order::Desc, 10, None).expect("plans"),
-        diagnostics::error_groups(&scope, None, ErrorGroupSort::Count, 10),
+        diagnostics::error_groups(Some(&scope), None, ErrorGroupSort::Count, 10),
         diagnostics::timeline(&scope, "s", "vital", "e.\"value\" AS val", 10),
     ];
     for (i, statement) in statements.into_iter().enumerate() {

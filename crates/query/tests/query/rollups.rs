@@ -6,8 +6,8 @@
 use std::sync::Arc;
 
 use sightline_query::{
-    BreakdownQuery, BucketSize, Condition, Dimension, Filter, Metric, Order, Query, QueryResult, Statistic,
-    TimeSeriesQuery, TimeZone,
+    BreakdownQuery, BucketSize, Condition, Dimension, DistributionQuery, Filter, Metric, Order, Query, QueryResult,
+    Statistic, TimeSeriesQuery, TimeZone,
 };
 use sightline_store::{EmbeddedStore, EmbeddedStoreOptions, Store as _, rollup_session_context};
 
@@ -140,6 +140,104 @@ async fn what_the_rollups_do_not_cover_stays_exact() {
         for (statistic, actual) in [Statistic::P75, Statistic::P99].iter().zip(values) {
             let expected = expected(&Metric::Lcp, statistic, &units, |_| Vec::new());
             assert!(close(actual, expected), "{filters:?} {statistic:?}: {actual:?} exact {expected:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_error_rate_from_the_rollups_and_the_errors_matches_the_reference() {
+    let fixture = fixture().await;
+    let release = vec![Filter { dimension: Dimension::Release, condition: Condition::Eq("2.4.1".into()) }];
+    let statistics = [Statistic::Rate, Statistic::Count, Statistic::Sum];
+    for filters in [Vec::new(), release] {
+        let values = fixture.values(all_days(), &filters, &Metric::ErrorRate, &statistics).await;
+        let units = fixture.oracle(all_days(), &filters).units(&Metric::ErrorRate, &[]);
+        for (statistic, actual) in statistics.iter().zip(values) {
+            let expected = expected(&Metric::ErrorRate, statistic, &units, |_| Vec::new());
+            assert!(within(statistic, actual, expected), "{filters:?} {statistic:?}: {actual:?}, exact {expected:?}");
+        }
+    }
+    // By route, and per hour: the same figures per group and bucket.
+    let query = BreakdownQuery {
+        range: all_days(),
+        filters: Vec::new(),
+        metric: Metric::ErrorRate,
+        statistics: vec![Statistic::Rate],
+        group_by: vec![Dimension::Route],
+        sort_by: None,
+        order: Order::Desc,
+        limit: 100,
+    };
+    let QueryResult::Breakdown(result) = fixture.run(Query::Breakdown(query.clone())).await else { panic!() };
+    let units = fixture.oracle(query.range, &[]).units(&Metric::ErrorRate, &query.group_by);
+    assert!(result.rows.len() > 2);
+    for row in &result.rows {
+        let group: Vec<Unit> = units.iter().filter(|unit| unit.group == row.group).cloned().collect();
+        let expected = expected(&Metric::ErrorRate, &Statistic::Rate, &group, |_| Vec::new());
+        assert!(within(&Statistic::Rate, row.values[0], expected), "{:?}: {:?} vs {expected:?}", row.group, row.values);
+    }
+}
+
+#[tokio::test]
+async fn a_breakdown_from_the_rollups_folds_the_other_groups_sketches() {
+    let fixture = fixture().await;
+    let query = BreakdownQuery {
+        range: all_days(),
+        filters: Vec::new(),
+        metric: Metric::Inp,
+        statistics: vec![Statistic::P75, Statistic::Mean, Statistic::Good],
+        group_by: vec![Dimension::Route, Dimension::Browser],
+        sort_by: Some(Statistic::P75),
+        order: Order::Desc,
+        limit: 3,
+    };
+    let QueryResult::Breakdown(result) = fixture.run(Query::Breakdown(query.clone())).await else { panic!() };
+    let units = fixture.oracle(query.range, &[]).units(&Metric::Inp, &query.group_by);
+    let mut distinct: Vec<&Vec<Option<String>>> = units.iter().map(|unit| &unit.group).collect();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(result.groups, distinct.len() as u64);
+    assert_eq!(result.rows.len(), 4, "three groups and (other)");
+    let kept: Vec<&Vec<Option<String>>> = result.rows[..3].iter().map(|row| &row.group).collect();
+    let p75s: Vec<f64> = result.rows[..3].iter().map(|row| row.values[0].expect("a p75")).collect();
+    assert!(p75s.windows(2).all(|pair| pair[0] >= pair[1]), "sorted by p75: {p75s:?}");
+    for row in &result.rows {
+        let group: Vec<Unit> = units
+            .iter()
+            .filter(|unit| if row.other { !kept.contains(&&unit.group) } else { unit.group == row.group })
+            .cloned()
+            .collect();
+        for (statistic, actual) in query.statistics.iter().zip(&row.values) {
+            let expected = expected(&Metric::Inp, statistic, &group, |_| Vec::new());
+            assert!(within(statistic, *actual, expected), "{:?} {statistic:?}: {actual:?} vs {expected:?}", row.group);
+        }
+        assert_eq!(row.samples, group.len() as u64, "{:?}", row.group);
+    }
+}
+
+#[tokio::test]
+async fn a_distribution_from_the_rollups_places_each_view_within_the_sketch_accuracy() {
+    let fixture = fixture().await;
+    for metric in VITALS {
+        let query = DistributionQuery { range: all_days(), filters: Vec::new(), metric: metric.clone() };
+        let QueryResult::Distribution(result) = fixture.run(Query::Distribution(query)).await else { panic!() };
+        let units = fixture.oracle(all_days(), &[]).units(&metric, &[]);
+        let total: f64 = units.iter().map(|unit| unit.w).sum();
+        assert!((result.count - total).abs() <= 1e-9 * total, "{metric:?}: {} vs {total}", result.count);
+        assert_eq!(result.samples, units.len() as u64);
+        // Up to each edge, the histogram holds at least the units a little below it and at
+        // most those a little above it (each log bucket goes to the bucket of its value).
+        let spec = sightline_query::histogram_buckets(&metric);
+        let mut cumulative = 0.0;
+        for (i, bucket) in result.buckets.iter().enumerate().take(result.buckets.len() - 1) {
+            cumulative += bucket.count;
+            let edge = spec.edge(i as u32 + 1);
+            let below = |limit: f64| units.iter().filter(|unit| unit.v <= limit).map(|unit| unit.w).sum::<f64>();
+            let (low, high) = (below(edge * (1.0 - 0.0101)), below(edge * (1.0 + 0.0101)));
+            assert!(
+                cumulative >= low - 1e-9 && cumulative <= high + 1e-9,
+                "{metric:?} up to {edge}: {cumulative} not in [{low}, {high}]"
+            );
         }
     }
 }
