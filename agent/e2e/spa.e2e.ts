@@ -157,7 +157,8 @@ describe("a single-page application", () => {
     await page.waitForFunction(() => (window as unknown as { restored?: boolean }).restored === true, undefined, { timeout: 5_000 });
     await page.evaluate(() => (window as unknown as { sightline: { addEvent(name: string): void } }).sightline.addEvent("after_restore"));
     await page.goto("about:blank");
-    await sightline.waitForEvents({ view: 2, custom: 1 });
+    // Each view: LCP, FCP, TTFB (web-vitals) and CLS.
+    await sightline.waitForEvents({ view: 2, custom: 1, vital: 8 });
     await sightline.stop();
 
     const views = await sightline.sql("SELECT view_id, navigation_type, page_url FROM view ORDER BY timestamp");
@@ -167,6 +168,19 @@ describe("a single-page application", () => {
     ]);
     const custom = await sightline.sql("SELECT view_id FROM custom WHERE name = 'after_restore'");
     expect(custom).toEqual([{ view_id: views[1].view_id }]);
+
+    // web-vitals measures the restore anew (TTFB 0, FCP and LCP at the restored page's paint):
+    // those values belong to the restore's view, the page load's to its own, once each.
+    const vitals = await sightline.sql("SELECT view_id, name, value FROM vital WHERE name IN ('lcp', 'fcp', 'ttfb', 'cls')");
+    for (const view of views) {
+      const names = vitals.filter((v) => v.view_id === view.view_id).map((v) => v.name as string);
+      expect(names.sort(), `vitals of the ${view.navigation_type} view`).toEqual(["cls", "fcp", "lcp", "ttfb"]);
+    }
+    const restored = Object.fromEntries(vitals.filter((v) => v.view_id === views[1].view_id).map((v) => [v.name, Number(v.value)]));
+    expect(restored.ttfb).toBe(0);
+    // Both are the time to the second animation frame after pageshow (each its own frames).
+    expect(restored.fcp).toBeGreaterThan(0);
+    expect(restored.lcp).toBeGreaterThan(0);
   });
 
   it("makes views for popstate (back) and hash routes, not for in-page anchors", async () => {

@@ -1,7 +1,8 @@
-// Vitals as pure logic: mapping web-vitals' attribution build to the wire, ratings, INP per
-// view, and the per-view CLS of SPA route views (web-vitals measures the whole page, so route
-// views get their own computation, on the same definitions).
+// Vitals as pure logic: mapping web-vitals' attribution build (LCP, FCP, TTFB) to the wire,
+// ratings, and INP and CLS per view (web-vitals measures the whole page, so views get their
+// own computation, on the same definitions).
 
+import type { MetricWithAttribution } from "web-vitals/attribution";
 import type { Rating, ScriptAttribution, VitalAttribution, VitalEventBody, VitalName } from "./protocol.gen";
 import { cut, dur, r1 } from "./util";
 
@@ -46,83 +47,28 @@ export function scriptsOf(frames: readonly { scripts?: readonly ScriptLike[] }[]
     }));
 }
 
-/** The fields of the navigation entry the page-load vitals read (times on the document's timeline). */
-export interface NavLike {
-  responseStart: number;
-  activationStart?: number;
-  workerStart?: number;
-  fetchStart: number;
-  domainLookupStart: number;
-  connectStart: number;
-  connectEnd: number;
-}
-
-/** A vital event body; `value` rounded (CLS to 1e-4, the others to 0.1 ms) and rated. */
-const vital = (name: VitalName, value: number, attribution: VitalAttribution): VitalEventBody => {
-  const v = name === "cls" ? Math.round(value * 1e4) / 1e4 : r1(value);
-  return { kind: "vital", name, value: v, rating: rate(name, v), attribution };
+/** web-vitals attribution fields sent per vital (camelCase; the wire name is their snake_case). */
+const FIELDS: Record<string, string> = {
+  LCP: "target,url,timeToFirstByte,resourceLoadDelay,resourceLoadDuration,elementRenderDelay",
+  FCP: "timeToFirstByte,firstByteToFCP",
+  TTFB: "waitingDuration,cacheDuration,dnsDuration,connectionDuration,requestDuration",
 };
+/** The few wire names that are not the snake_case of web-vitals' names. */
+const RENAMED: Record<string, string> = { target: "element", url: "resource_url", firstByteToFCP: "first_byte_to_fcp" };
 
-/** Time since the (prerender) activation, never negative: web-vitals' `t - activationStart`. */
-const since = (t: number, n?: NavLike): number => Math.max(0, t - (n?.activationStart || 0));
-
-/**
- * TTFB of the page load and its phases, as web-vitals' attribution build defines them
- * (waiting: until the fetch or service worker started; cache: until DNS; then DNS,
- * connection, request), from the navigation entry.
- */
-export function ttfbOf(n: NavLike): VitalEventBody {
-  const value = since(n.responseStart, n);
-  const waiting = since(n.workerStart || n.fetchStart, n);
-  const dns = since(n.domainLookupStart, n);
-  const connect = since(n.connectStart, n);
-  const connected = since(n.connectEnd, n);
-  return vital("ttfb", value, {
-    waiting_duration: r1(waiting),
-    cache_duration: r1(dns - waiting),
-    dns_duration: r1(connect - dns),
-    connection_duration: r1(connected - connect),
-    request_duration: r1(value - connected),
-  });
-}
-
-/** FCP of the page load from its paint entry's time: time to first byte, then to the paint (web-vitals' attribution). */
-export function fcpOf(paint: number, n?: NavLike): VitalEventBody {
-  const value = since(paint, n);
-  const ttfb = n ? since(n.responseStart, n) : 0;
-  return vital("fcp", value, { time_to_first_byte: r1(ttfb), first_byte_to_fcp: r1(value - ttfb) });
-}
-
-/** The last largest-contentful-paint candidate: its time, its resource's URL and its element's selector. */
-export interface LcpCandidate {
-  time: number;
-  url?: string | undefined;
-  element?: string | undefined;
-}
-
-/**
- * LCP of the page load with web-vitals' sub-parts: time to first byte, resource load delay
- * (until the LCP resource's request started), resource load duration, element render delay;
- * they add up to the value. `res` is the LCP resource's timing entry (none for text).
- */
-export function lcpOf(
-  c: LcpCandidate,
-  n: NavLike | undefined,
-  res: { startTime: number; requestStart?: number; responseEnd: number } | undefined,
-  scrub: (u: string) => string,
-): VitalEventBody {
-  const value = since(c.time, n);
-  const ttfb = n ? since(n.responseStart, n) : 0;
-  const loadStart = Math.max(ttfb, res ? since(res.requestStart || res.startTime, n) : 0);
-  const loadEnd = Math.min(value, Math.max(loadStart, res ? since(res.responseEnd, n) : 0));
-  return vital("lcp", value, {
-    element: c.element ? cut(c.element, 1024) : undefined,
-    resource_url: c.url ? scrub(c.url) : undefined,
-    time_to_first_byte: r1(ttfb),
-    resource_load_delay: r1(loadStart - ttfb),
-    resource_load_duration: r1(loadEnd - loadStart),
-    element_render_delay: r1(value - loadEnd),
-  });
+/** A web-vitals metric (attribution build: LCP, FCP or TTFB) as a `vital` event body. */
+export function fromWebVitals(m: MetricWithAttribution, scrub: (u: string) => string): VitalEventBody {
+  const name = m.name.toLowerCase() as VitalName;
+  const x = m.attribution as unknown as Record<string, unknown>;
+  const a: Record<string, unknown> = {};
+  for (const k of FIELDS[m.name]!.split(",")) {
+    const v = x[k];
+    if (v == null || v === "") continue;
+    a[RENAMED[k] || k.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase())] =
+      k === "url" ? scrub(v as string) : typeof v === "number" ? r1(v) : cut(String(v), 1024);
+  }
+  const value = r1(m.value);
+  return { kind: "vital", name, value, rating: rate(name, value), attribution: a as VitalAttribution };
 }
 
 /** A layout shift as the per-view CLS needs it. */

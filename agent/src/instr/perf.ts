@@ -87,7 +87,7 @@ export function perf(core: Core): void {
   };
   const readBuffer = () => {
     if (full) return;
-    const all = performance.getEntriesByType("resource");
+    const all: PerformanceEntry[] = performance.getEntriesByType("resource");
     // The entries after the last one read (all of them if the page cleared the buffer since).
     summarize(all.slice(all.lastIndexOf(last!) + 1));
     last = all[all.length - 1] || last;

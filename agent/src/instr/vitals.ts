@@ -1,31 +1,29 @@
 // Vitals.
 //
-// - LCP, FCP, TTFB of the page load: once, when its view ends or the page is first hidden,
-//   with web-vitals' definitions and attribution fields (LCP: element, resource URL, time to
-//   first byte, resource load delay and duration, element render delay; FCP: time to first
-//   byte, first byte to FCP; TTFB: waiting, cache, DNS, connection, request), computed here
-//   from one LCP observer and the paint and navigation entries. After a back/forward-cache
-//   restore, the restored view's, as web-vitals measures them. (web-vitals' attribution build
-//   did this with three observers, listeners on input and visibility, an idle callback, and a
-//   walk of every resource entry for each LCP candidate: 2.1 KiB gzip of the bundle and about
-//   a millisecond of main-thread time per page load, measured in bench/agent-overhead.)
-// - CLS: per view, for every view, the web-vitals definition (largest session window) over the
-//   layout shifts of the view, sent when it ends or the page is hidden, with the largest shift.
-//   (web-vitals' onCLS measured the page load alone, re-attributed on every shift, and cost
-//   main-thread time and size that this computation, needed for later views anyway, does not.)
+// - LCP, FCP, TTFB: web-vitals (attribution build), final values, once per page load and once
+//   per back/forward-cache restore (web-vitals measures a restore anew, and reports it with
+//   navigationType "back-forward-cache"; here it belongs to the restore's view).
+// - CLS: per view, for every view, web-vitals' definition (largest session window) over the
+//   layout shifts of the view without recent input, with the largest shift, sent when the
+//   view ends or the page is hidden. web-vitals' onCLS measures the whole page, not a SPA
+//   route, so route views need this computation anyway; using onCLS for the page-load view
+//   as well would add 0.39 KiB gzip and put the bundle over its 12 KiB budget (docs/agent.md).
 // - INP: per view, for every view, from the event-timing entries of its interactions (the
 //   web-vitals definition: worst interaction, 98th percentile past 50), with its sub-parts
 //   and the scripts of the long animation frames that overlapped it. web-vitals' INP covers
 //   the whole page only, and carrying both would cost 1.6 KiB of the size budget.
 
+import { onFCP, onLCP, onTTFB, type MetricWithAttribution } from "web-vitals/attribution";
 import type { Core, View } from "../agent";
 import type { VitalEventBody } from "../protocol.gen";
-import { now, observe, r1, safe, selector, takeRecords } from "../util";
-import { addEntry, cls, fcpOf, inp, inpParts, lcpOf, rate, scriptsOf, ttfbOf, type Interaction, type LcpCandidate, type NavLike, type Shift } from "../vitals";
+import { observe, r1, safe, selector, takeRecords } from "../util";
+import { addEntry, cls, fromWebVitals, inp, inpParts, rate, scriptsOf, type Interaction, type Shift } from "../vitals";
 import { recentFrames } from "./perf";
 
 export function vitals(core: Core): void {
   const first = core.view();
+  // The latest back/forward-cache restore's view: web-vitals' reports for the restore go to it.
+  let restored: View | undefined;
   // What was last sent for each view and vital.
   const sent: Record<string, number> = {};
 
@@ -36,63 +34,24 @@ export function vitals(core: Core): void {
     core.emit(body, undefined, v);
   };
 
-  // LCP, FCP and TTFB of the page load, sent when its view ends or the page is first hidden
-  // (web-vitals reports LCP then too, or at the first input, after which the browser stops
-  // reporting candidates). LCP candidates come from the observer (they are in no buffer); the
-  // paint and navigation entries are read once, at the end. Candidates after the page was
-  // first hidden do not count (as in web-vitals).
-  // Hidden from the start (a background tab), unless prerendering (activated later), as web-vitals.
-  let hiddenAt = document.visibilityState === "hidden" && !(document as Document & { prerendering?: boolean }).prerendering ? 0 : Infinity;
-  let lcp: LcpCandidate | undefined;
-  let loadSent = false;
-  const candidates = (entries: PerformanceEntry[]) => {
-    const e = entries[entries.length - 1] as (PerformanceEntry & { url?: string; element?: Element | null }) | undefined;
-    // The element's selector now: it may leave the DOM later.
-    if (e && e.startTime < hiddenAt) lcp = { time: e.startTime, url: e.url, element: selector(e.element) };
-  };
-  observe("largest-contentful-paint", (entries) => loadSent || candidates(entries));
-  core.onEnd((v) => {
-    // Entries of the view still on their way to the observer (a shift, an interaction, a candidate).
-    takeRecords();
-    if (v !== first || loadSent) return;
-    loadSent = true;
-    hiddenAt = Math.min(hiddenAt, now());
-    const p = performance;
-    const n = p.getEntriesByType("navigation")[0] as (PerformanceEntry & NavLike) | undefined;
-    // A page hidden before it was first painted (a background tab): no FCP or LCP.
-    const hidden = p.getEntriesByType("visibility-state").find((e) => e.name === "hidden" && e.startTime > (n?.activationStart || 0));
-    if (hidden) hiddenAt = Math.min(hiddenAt, hidden.startTime);
-    if (n && n.responseStart > 0) send(first, ttfbOf(n));
-    const fcp = p.getEntriesByName("first-contentful-paint")[0];
-    if (fcp && fcp.startTime < hiddenAt) send(first, fcpOf(fcp.startTime, n));
-    if (lcp && lcp.time < hiddenAt) {
-      const res = lcp.url ? (p.getEntriesByName(lcp.url, "resource")[0] as PerformanceResourceTiming | undefined) : undefined;
-      send(first, lcpOf(lcp, n, res, core.scrub));
-    }
+  // Final values (reportAllChanges off): LCP at the first input or hide, FCP at the paint,
+  // TTFB after load. A restore's view starts before web-vitals hears of the restore (the views
+  // instrumentation's pageshow listener was added first), so `restored` is set by then.
+  // web-vitals calls it from its own listeners and observers: wrapped like every callback.
+  const report = safe((m: MetricWithAttribution) => {
+    const v = m.navigationType === "back-forward-cache" ? restored : first;
+    if (v) send(v, fromWebVitals(m, core.scrub));
   });
-  // A back/forward-cache restore: TTFB 0, FCP and LCP when the restored page is painted
-  // (two animation frames after pageshow), as web-vitals measures them.
-  core.onStart((v) => {
-    if (v.nav !== "back_forward_cache") return;
-    send(v, ttfbOf({ responseStart: 0, fetchStart: 0, domainLookupStart: 0, connectStart: 0, connectEnd: 0 }));
-    requestAnimationFrame(
-      safe(() =>
-        requestAnimationFrame(
-          safe(() => {
-            const t = now() - v.start;
-            send(v, fcpOf(t));
-            send(v, lcpOf({ time: t }, undefined, undefined, core.scrub));
-          }),
-        ),
-      ),
-    );
-  });
+  onLCP(report);
+  onFCP(report);
+  onTTFB(report);
 
   let shifts: Shift[] = [];
   let interactions = new Map<number, Interaction>();
   const count = () => (performance as Performance & { interactionCount?: number }).interactionCount || 0;
   let countAtStart = 0;
-  core.onStart(() => {
+  core.onStart((v) => {
+    if (v.nav === "back_forward_cache") restored = v;
     shifts = [];
     largest = 0;
     interactions = new Map();
@@ -123,6 +82,8 @@ export function vitals(core: Core): void {
   observe("first-input", onEvents);
 
   core.onEnd((v) => {
+    // Entries of the view still on their way to the observer (a shift, an interaction).
+    takeRecords();
     const c = cls(shifts);
     send(v, {
       kind: "vital",
