@@ -39,22 +39,29 @@ async function readError(response: Response): Promise<ApiError> {
 
 // The server runs a few queries at once (api.max_concurrent_queries, 4 by default) and
 // answers 503 past that: keep at most three in flight, and retry a 503 after Retry-After.
+// Background requests (the filter bar's lists of values) wait while a page's own requests
+// do, so that a page shows its data first.
 const MAX_IN_FLIGHT = 3;
 let inFlight = 0;
 const waiting: Array<() => void> = [];
-async function slot(): Promise<() => void> {
-  if (inFlight >= MAX_IN_FLIGHT) await new Promise<void>((go) => waiting.push(go));
+const waitingBackground: Array<() => void> = [];
+async function slot(background: boolean): Promise<() => void> {
+  // A macrotask: the page's requests made in the same render queue first.
+  if (background) await new Promise((go) => setTimeout(go, 0));
+  if (inFlight >= MAX_IN_FLIGHT || (background && waiting.length > 0)) {
+    await new Promise<void>((go) => (background ? waitingBackground : waiting).push(go));
+  }
   inFlight++;
   return () => {
     inFlight--;
-    waiting.shift()?.();
+    (waiting.shift() ?? waitingBackground.shift())?.();
   };
 }
 
 export async function request<T>(
   method: string,
   path: string,
-  options: { body?: unknown; params?: Record<string, string | undefined>; signal?: AbortSignal; quiet401?: boolean } = {},
+  options: { body?: unknown; params?: Record<string, string | undefined>; signal?: AbortSignal; quiet401?: boolean; background?: boolean } = {},
 ): Promise<T> {
   const query = new URLSearchParams();
   for (const [key, value] of Object.entries(options.params ?? {})) if (value !== undefined) query.set(key, value);
@@ -64,7 +71,7 @@ export async function request<T>(
   if (options.body !== undefined) headers["content-type"] = "application/json";
   let response: Response | undefined;
   for (let attempt = 0; ; attempt++) {
-    const release = await slot();
+    const release = await slot(options.background ?? false);
     try {
       options.signal?.throwIfAborted();
       response = await fetch(url, {
@@ -161,11 +168,14 @@ export const resetProject = (id: string) => request<ProjectDetail>("DELETE", pro
 const cache = new Map<string, unknown>();
 const CACHE_SIZE = 100;
 
-/** One query of the typed model; answers are cached by project and body for back/forward. */
-export async function query<T>(project: string, body: unknown, signal?: AbortSignal): Promise<T> {
+/**
+ * One query of the typed model; answers are cached by project and body for back/forward.
+ * A `background` query waits while the page's own ones do.
+ */
+export async function query<T>(project: string, body: unknown, signal?: AbortSignal, background = false): Promise<T> {
   const key = project + "\n" + JSON.stringify(body);
   if (cache.has(key)) return cache.get(key) as T;
-  const answer = await request<T>("POST", "/api/v1/query", { body, params: { project }, signal });
+  const answer = await request<T>("POST", "/api/v1/query", { body, params: { project }, signal, background });
   cache.set(key, answer);
   if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value as string);
   return answer;

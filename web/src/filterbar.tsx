@@ -26,6 +26,7 @@ function useValues(ctx: Ctx, dimension: string) {
         limit: 50,
       },
       signal,
+      true,
     ).then((a) => a.rows.filter((r) => !r.other && r.group[0] !== null).map((r) => r.group[0] as string)),
   );
 }
