@@ -63,7 +63,7 @@ export function SetupPage({ ctx }: { ctx: Ctx }) {
         <>
           <Install project={project} />
           <ProjectSettingsForm
-            key={project.id}
+            key={`${project.id}|${version}`}
             project={project}
             onSaved={(next) => setSaved(next)}
             onReload={() => {
