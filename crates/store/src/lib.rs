@@ -30,7 +30,7 @@ pub use engine::{
     Selector, StoreSnapshot, day_of, rollup_session_context, session_context,
 };
 pub use engine::{
-    DEFAULT_BULK_ROWS_PER_FILE, GROUPING_SETS, PAGE_VIEW, ROLLUP_DIMENSIONS, ROLLUP_TABLE, SKETCH_QUANTILE,
+    DEFAULT_BULK_ROWS_PER_FILE, GROUPING_SETS, PAGE_VIEW, ROLLUP_DIMENSIONS, ROLLUP_TABLE, SKETCH_QUANTILE, rollup_of,
 };
 pub use engine::{DEFAULT_FLUSH_INTERVAL, DEFAULT_FLUSH_ROWS, MaintenanceOptions};
 

@@ -21,6 +21,8 @@
 //! What is approximate: quantiles (within the sketch's 0.5 %), and a view whose reports
 //! landed in two files counts twice (the exact path keeps only its final report).
 
+mod groups;
+
 use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -33,10 +35,11 @@ use datafusion::arrow::array::{
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::file::properties::WriterProperties;
-use sightline_protocol::{EventKind, VitalName};
+use foldhash::fast::RandomState;
+use sightline_protocol::EventKind;
 
+use self::groups::Groups;
 use crate::StoreError;
-use crate::sketch::Sketch;
 
 /// The directory of the rollups, under the store directory.
 pub const ROLLUPS_DIR: &str = "rollups";
@@ -80,75 +83,124 @@ pub fn rollup_path(store_dir: &Path, relative: &str) -> PathBuf {
     store_dir.join(ROLLUPS_DIR).join(relative)
 }
 
-#[derive(Debug, Default)]
-struct Figures {
-    count: f64,
-    samples: i64,
-    sum: f64,
-    ratings: [f64; 3],
-    sketch: Sketch,
-}
-
-impl Figures {
-    fn add(&mut self, weight: f64, value: Option<f64>, thresholds: Option<(f64, f64)>) {
-        self.count += weight;
-        self.samples += 1;
-        let Some(value) = value else { return };
-        self.sum += weight * value;
-        self.sketch.add(value, weight);
-        if let Some((good, poor)) = thresholds {
-            let rating = if value <= good {
-                0
-            } else if value <= poor {
-                1
-            } else {
-                2
-            };
-            self.ratings[rating] += weight;
-        }
-    }
-
-    fn merge(&mut self, other: &Self) {
-        self.count += other.count;
-        self.samples += other.samples;
-        self.sum += other.sum;
-        for (mine, theirs) in self.ratings.iter_mut().zip(other.ratings) {
-            *mine += theirs;
-        }
-        self.sketch.merge(&other.sketch);
-    }
-}
-
 /// A view's final report of one measure, pending until the view's rows end.
 #[derive(Debug)]
 struct Pending {
-    order: (i64, i64, String),
-    hour: i64,
+    timestamp: i64,
+    received: i64,
+    /// Its row in the batch being added; once that batch is done, `event_id` and `dims`
+    /// hold what the row had (a view's rows rarely straddle two batches).
+    row: Option<usize>,
+    event_id: String,
+    dims: [u32; 6],
     weight: f64,
     value: Option<f64>,
-    dims: [u32; 6],
 }
 
-type Key = (i64, u8, [u32; 6]);
+/// The columns of a batch the rollup reads.
+struct Columns<'a> {
+    project: &'a StringArray,
+    view_id: &'a StringArray,
+    event_id: &'a StringArray,
+    timestamp: &'a TimestampMillisecondArray,
+    received: &'a TimestampMillisecondArray,
+    sample_rate: &'a Float64Array,
+    sampling: &'a StringArray,
+    dims: [&'a StringArray; 6],
+    vital: Option<(&'a StringArray, &'a Float64Array)>,
+}
+
+impl<'a> Columns<'a> {
+    fn of(batch: &'a RecordBatch, kind: EventKind) -> Result<Self, StoreError> {
+        let missing = |name: &str| StoreError::Write(format!("a rollup needs the column {name}"));
+        let text = |name: &str| -> Result<&'a StringArray, StoreError> {
+            batch.column_by_name(name).and_then(|c| c.as_string_opt::<i32>()).ok_or_else(|| missing(name))
+        };
+        let time = |name: &str| -> Result<&'a TimestampMillisecondArray, StoreError> {
+            batch.column_by_name(name).and_then(|c| c.as_any().downcast_ref()).ok_or_else(|| missing(name))
+        };
+        let float = |name: &str| -> Result<&'a Float64Array, StoreError> {
+            batch.column_by_name(name).and_then(|c| c.as_any().downcast_ref()).ok_or_else(|| missing(name))
+        };
+        let [route, browser, device, country, release, environment] = ROLLUP_DIMENSIONS;
+        Ok(Self {
+            project: text("project")?,
+            view_id: text("view_id")?,
+            event_id: text("event_id")?,
+            timestamp: time("timestamp")?,
+            received: time("received_at")?,
+            sample_rate: float("sample_rate")?,
+            sampling: text("sampling_reason")?,
+            dims: [text(route)?, text(browser)?, text(device)?, text(country)?, text(release)?, text(environment)?],
+            vital: match kind {
+                EventKind::Vital => Some((text("name")?, float("value")?)),
+                _ => None,
+            },
+        })
+    }
+}
+
+/// The distinct values of one dimension in a file, numbered as they first appear.
+#[derive(Debug, Default)]
+struct Dictionary {
+    ids: HashMap<Box<str>, u32, RandomState>,
+    values: Vec<Box<str>>,
+    /// The id of the last value looked up: rows in session order repeat their neighbours'.
+    last: Option<u32>,
+}
+
+impl Dictionary {
+    fn id(&mut self, value: &str) -> u32 {
+        if let Some(last) = self.last
+            && *self.values[last as usize] == *value
+        {
+            return last;
+        }
+        let id = match self.ids.get(value) {
+            Some(id) => *id,
+            None => {
+                let id = self.values.len() as u32;
+                self.values.push(value.into());
+                self.ids.insert(value.into(), id);
+                id
+            }
+        };
+        self.last = Some(id);
+        id
+    }
+
+    /// The rank of each id in the values' sorted order.
+    fn ranks(&self) -> Vec<u32> {
+        let mut order: Vec<u32> = (0..self.values.len() as u32).collect();
+        order.sort_unstable_by(|a, b| self.values[*a as usize].cmp(&self.values[*b as usize]));
+        let mut ranks = vec![0; order.len()];
+        for (rank, id) in order.into_iter().enumerate() {
+            ranks[id as usize] = rank as u32;
+        }
+        ranks
+    }
+}
 
 /// Builds the rollup of one data file from its batches, in the file's (session) order.
 #[derive(Debug)]
 pub struct RollupBuilder {
     kind: EventKind,
     project: Option<String>,
-    values: [HashMap<String, u32>; 6],
-    names: Vec<Vec<String>>,
-    view: Option<String>,
-    pending: HashMap<u8, Pending>,
-    groups: HashMap<Key, Figures>,
+    dictionaries: [Dictionary; 6],
+    /// The view whose rows are being read (empty before the first row).
+    view: String,
+    /// The pending unit of each measure ([`MEASURES`]) of that view.
+    pending: [Option<Pending>; 6],
+    groups: Groups,
 }
 
 /// Measures by index: the five vitals, then page views.
 const MEASURES: [&str; 6] = ["lcp", "inp", "cls", "fcp", "ttfb", PAGE_VIEW];
+/// The index of page views in [`MEASURES`].
+const PAGE_VIEW_MEASURE: u8 = 5;
 
-fn thresholds(measure: u8) -> Option<(f64, f64)> {
-    let vital = [VitalName::Lcp, VitalName::Inp, VitalName::Cls, VitalName::Fcp, VitalName::Ttfb];
-    vital.get(usize::from(measure)).map(|vital| vital.thresholds())
+fn measure_of(name: &str) -> Option<u8> {
+    MEASURES[..5].iter().position(|measure| *measure == name).map(|at| at as u8)
 }
 
 impl RollupBuilder {
@@ -157,121 +209,97 @@ impl RollupBuilder {
         Self {
             kind,
             project: None,
-            values: Default::default(),
-            names: vec![Vec::new(); 6],
-            view: None,
-            pending: HashMap::new(),
-            groups: HashMap::new(),
+            dictionaries: Default::default(),
+            view: String::new(),
+            pending: Default::default(),
+            groups: Groups::new(kind != EventKind::Vital),
         }
     }
 
     /// Adds the rows of `batch` (the kind's schema).
     pub fn add(&mut self, batch: &RecordBatch) -> Result<(), StoreError> {
-        let missing = |name: &str| StoreError::Write(format!("a rollup needs the column {name}"));
-        let text = |name: &str| -> Result<&StringArray, StoreError> {
-            batch.column_by_name(name).and_then(|c| c.as_string_opt::<i32>()).ok_or_else(|| missing(name))
-        };
-        let time = |name: &str| -> Result<&TimestampMillisecondArray, StoreError> {
-            batch.column_by_name(name).and_then(|c| c.as_any().downcast_ref()).ok_or_else(|| missing(name))
-        };
-        let float = |name: &str| -> Result<&Float64Array, StoreError> {
-            batch.column_by_name(name).and_then(|c| c.as_any().downcast_ref()).ok_or_else(|| missing(name))
-        };
-        let (project, view_id, event_id) = (text("project")?, text("view_id")?, text("event_id")?);
-        let (timestamp, received) = (time("timestamp")?, time("received_at")?);
-        let (sample_rate, sampling) = (float("sample_rate")?, text("sampling_reason")?);
-        let dims: Vec<&StringArray> = ROLLUP_DIMENSIONS.iter().map(|name| text(name)).collect::<Result<_, _>>()?;
-        let vital = match self.kind {
-            EventKind::Vital => Some((text("name")?, float("value")?)),
-            _ => None,
-        };
+        let columns = Columns::of(batch, self.kind)?;
         for row in 0..batch.num_rows() {
             if self.project.is_none() {
-                self.project = Some(project.value(row).to_owned());
+                self.project = Some(columns.project.value(row).to_owned());
             }
-            if self.view.as_deref() != Some(view_id.value(row)) {
-                self.end_view();
-                self.view = Some(view_id.value(row).to_owned());
+            let view = columns.view_id.value(row);
+            if self.view != view {
+                self.end_view(Some(&columns));
+                self.view.clear();
+                self.view.push_str(view);
             }
-            if sampling.is_null(row) || sampling.value(row) != "sampled" {
+            if columns.sampling.is_null(row) || columns.sampling.value(row) != "sampled" {
                 continue;
             }
-            let (measure, value) = match vital {
+            let (measure, value) = match columns.vital {
                 Some((names, values)) => {
-                    let Some(measure) = MEASURES.iter().position(|m| *m == names.value(row)) else { continue };
-                    (measure as u8, (!values.is_null(row)).then(|| values.value(row)))
+                    let Some(measure) = measure_of(names.value(row)) else { continue };
+                    if values.is_null(row) {
+                        continue;
+                    }
+                    (measure, Some(values.value(row)))
                 }
-                None => (5, None),
+                None => (PAGE_VIEW_MEASURE, None),
             };
-            if vital.is_some() && value.is_none() {
-                continue;
-            }
-            let order = (timestamp.value(row), received.value(row), event_id.value(row));
-            let newer = self.pending.get(&measure).is_none_or(|pending| {
-                (order.0, order.1, order.2) > (pending.order.0, pending.order.1, pending.order.2.as_str())
+            let (timestamp, received) = (columns.timestamp.value(row), columns.received.value(row));
+            let event_id = columns.event_id.value(row);
+            let newer = self.pending[usize::from(measure)].as_ref().is_none_or(|pending| {
+                let pending_id = pending.row.map_or(pending.event_id.as_str(), |at| columns.event_id.value(at));
+                (timestamp, received, event_id) > (pending.timestamp, pending.received, pending_id)
             });
             if !newer {
                 continue;
             }
-            let mut keys = [NULL; 6];
-            for (i, column) in dims.iter().enumerate() {
-                if !column.is_null(row) {
-                    keys[i] = self.intern(i, column.value(row));
-                }
-            }
-            let rate = sample_rate.value(row);
-            let pending = Pending {
-                order: (order.0, order.1, order.2.to_owned()),
-                hour: order.0.div_euclid(HOUR_MS) * HOUR_MS,
+            let rate = columns.sample_rate.value(row);
+            self.pending[usize::from(measure)] = Some(Pending {
+                timestamp,
+                received,
+                row: Some(row),
+                event_id: String::new(),
+                dims: [NULL; 6],
                 weight: if rate > 0.0 { 1.0 / rate } else { 1.0 },
                 value,
-                dims: keys,
-            };
-            self.pending.insert(measure, pending);
+            });
+        }
+        // The view may go on in the next batch: its pending units keep copies of their rows.
+        for pending in self.pending.iter_mut().flatten() {
+            if let Some(row) = pending.row.take() {
+                pending.event_id = columns.event_id.value(row).to_owned();
+                pending.dims = dims_of(&mut self.dictionaries, &columns, row);
+            }
         }
         Ok(())
     }
 
-    fn intern(&mut self, dimension: usize, value: &str) -> u32 {
-        if let Some(id) = self.values[dimension].get(value) {
-            return *id;
-        }
-        let id = self.names[dimension].len() as u32;
-        self.names[dimension].push(value.to_owned());
-        self.values[dimension].insert(value.to_owned(), id);
-        id
-    }
-
-    fn end_view(&mut self) {
-        for (measure, pending) in self.pending.drain() {
-            self.groups.entry((pending.hour, measure, pending.dims)).or_default().add(
-                pending.weight,
-                pending.value,
-                thresholds(measure),
-            );
+    /// Adds the view's pending units to their groups; `columns` are the current batch's
+    /// (none after the last batch: then no unit refers to a row).
+    fn end_view(&mut self, columns: Option<&Columns<'_>>) {
+        for (measure, pending) in self.pending.iter_mut().enumerate() {
+            let Some(pending) = pending.take() else { continue };
+            let dims = match (pending.row, columns) {
+                (Some(row), Some(columns)) => dims_of(&mut self.dictionaries, columns, row),
+                _ => pending.dims,
+            };
+            let hour = pending.timestamp.div_euclid(HOUR_MS) * HOUR_MS;
+            self.groups.add(hour, measure as u8, dims, pending.weight, pending.value);
         }
     }
 
-    /// The rollup's rows, sorted by grouping, name and hour; none when no unit was seen.
+    /// The rollup's rows, sorted by grouping, name, hour and dimension values; none when no
+    /// unit was seen.
     pub fn finish(mut self) -> Result<Option<RecordBatch>, StoreError> {
-        self.end_view();
+        self.end_view(None);
         let Some(project) = self.project.take() else { return Ok(None) };
         if self.groups.is_empty() {
             return Ok(None);
         }
-        let mut rows: Vec<(usize, u8, i64, [u32; 6], Figures)> = Vec::new();
-        for (grouping, set) in GROUPING_SETS.iter().enumerate() {
-            let mut coarse: HashMap<Key, Figures> = HashMap::new();
-            for ((hour, measure, dims), figures) in &self.groups {
-                let mut kept = [NULL; 6];
-                for i in set.iter() {
-                    kept[*i] = dims[*i];
-                }
-                coarse.entry((*hour, *measure, kept)).or_default().merge(figures);
-            }
-            rows.extend(coarse.into_iter().map(|((hour, measure, dims), f)| (grouping, measure, hour, dims, f)));
-        }
-        rows.sort_by_key(|row| (row.0, row.1, row.2, row.3));
+        let ranks: Vec<Vec<u32>> = self.dictionaries.iter().map(Dictionary::ranks).collect();
+        let rank = |dims: &[u32; 6]| -> [u32; 6] {
+            std::array::from_fn(|i| if dims[i] == NULL { NULL } else { ranks[i][dims[i] as usize] })
+        };
+        let mut rows: Vec<_> = self.groups.rows().collect();
+        rows.sort_unstable_by_key(|row| (row.grouping, row.measure, row.hour, rank(&row.dims)));
         let n = rows.len();
         let mut project_column = StringBuilder::with_capacity(n, n * project.len());
         let mut hour = TimestampMillisecondBuilder::with_capacity(n).with_timezone("UTC");
@@ -281,23 +309,27 @@ impl RollupBuilder {
         let mut floats: Vec<Float64Builder> = (0..5).map(|_| Float64Builder::with_capacity(n)).collect();
         let mut samples = Int64Builder::with_capacity(n);
         let mut sketch = BinaryBuilder::with_capacity(n, n * 64);
-        for (set, measure, at, keys, figures) in &rows {
+        let mut bytes = Vec::new();
+        for row in &rows {
             project_column.append_value(&project);
-            hour.append_value(*at);
-            name.append_value(MEASURES[usize::from(*measure)]);
-            grouping.append_value(*set as i32);
+            hour.append_value(row.hour);
+            name.append_value(MEASURES[usize::from(row.measure)]);
+            grouping.append_value(i32::from(row.grouping));
             for (i, builder) in dims.iter_mut().enumerate() {
-                match keys[i] {
+                match row.dims[i] {
                     NULL => builder.append_null(),
-                    id => builder.append_value(&self.names[i][id as usize]),
+                    id => builder.append_value(&self.dictionaries[i].values[id as usize]),
                 }
             }
+            let figures = row.figures;
             let [good, needs, poor] = figures.ratings;
             for (builder, value) in floats.iter_mut().zip([figures.count, figures.sum, good, needs, poor]) {
                 builder.append_value(value);
             }
             samples.append_value(figures.samples);
-            sketch.append_value(figures.sketch.to_bytes());
+            bytes.clear();
+            figures.sketch.write_bytes(&mut bytes);
+            sketch.append_value(&bytes);
         }
         let mut columns: Vec<Arc<dyn Array>> =
             vec![Arc::new(project_column.finish()), Arc::new(hour.finish()), Arc::new(name.finish())];
@@ -312,6 +344,14 @@ impl RollupBuilder {
             .map(Some)
             .map_err(|error| StoreError::Write(format!("cannot build a rollup: {error}")))
     }
+}
+
+/// The dimension value ids of `row`.
+fn dims_of(dictionaries: &mut [Dictionary; 6], columns: &Columns<'_>, row: usize) -> [u32; 6] {
+    std::array::from_fn(|i| {
+        let column = columns.dims[i];
+        if column.is_null(row) { NULL } else { dictionaries[i].id(column.value(row)) }
+    })
 }
 
 /// Writes `batch` as the rollup file `path` (`.tmp`, fsync, rename).
@@ -336,7 +376,8 @@ pub fn write_rollup(path: &Path, batch: &RecordBatch) -> Result<(), StoreError> 
     std::fs::rename(&temporary, path).map_err(|error| write_error(&error))
 }
 
-/// The rollup of already written batches (a file without one, the buffer).
+/// The rollup of a data file's batches, in the file's order (session, view, time): what a
+/// flush writes next to the file; computed too for a file without one and for the buffer.
 pub fn rollup_of(kind: EventKind, batches: &[RecordBatch]) -> Result<Option<RecordBatch>, StoreError> {
     let mut builder = RollupBuilder::new(kind);
     for batch in batches {
@@ -352,29 +393,4 @@ pub fn float_at(batch: &RecordBatch, name: &str, row: usize) -> f64 {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::engine::buffer::Buffer;
-    use crate::engine::test_records::records_of_one_beacon;
-    use crate::wal::Lsn;
-
-    #[test]
-    fn a_vital_file_rolls_up_per_hour_measure_and_dimension_set() {
-        let mut buffer = Buffer::default();
-        buffer.insert(Lsn(1), records_of_one_beacon(10));
-        let vitals = buffer.snapshot().into_iter().find(|p| p.key.kind == EventKind::Vital).expect("vitals");
-        let batch = rollup_of(EventKind::Vital, &vitals.batches()).expect("builds").expect("rows");
-        assert_eq!(batch.schema(), rollup_schema());
-        let grouping = batch
-            .column_by_name("grouping")
-            .expect("grouping")
-            .as_primitive::<datafusion::arrow::datatypes::Int32Type>();
-        let overall: Vec<usize> = (0..batch.num_rows()).filter(|row| grouping.value(*row) == 0).collect();
-        let samples =
-            batch.column_by_name("samples").expect("samples").as_primitive::<datafusion::arrow::datatypes::Int64Type>();
-        let units: i64 = overall.iter().map(|row| samples.value(*row)).sum();
-        assert!(units > 0 && units <= 5, "at most one unit per view and vital: {units}");
-        let count: f64 = overall.iter().map(|row| float_at(&batch, "count", *row)).sum();
-        assert!(count >= units as f64);
-    }
-}
+mod tests;

@@ -1,0 +1,160 @@
+//! A rollup's figures: each unit is added to its twelve groups (one per grouping set) as it
+//! comes, so no finer grouping is ever held and merged.
+//!
+//! A slot is a grouping set's projection of a unit's dimensions in one hour; it holds the
+//! [`Figures`] of every measure of the file's kind. The twelve slots of a unit are looked
+//! up once for each new `(hour, dimensions)`: the units of a view (its vitals) and the
+//! views of a session mostly share them, so most units skip the lookups. The value's
+//! sketch bucket and rating are computed once per unit, not once per group.
+
+use std::collections::HashMap;
+
+use foldhash::fast::RandomState;
+use sightline_protocol::VitalName;
+
+use super::{GROUPING_SETS, NULL, PAGE_VIEW_MEASURE};
+use crate::sketch::{Bucket, Sketch};
+
+/// The figures of one group and measure.
+#[derive(Debug, Default)]
+pub(super) struct Figures {
+    pub count: f64,
+    pub samples: i64,
+    pub sum: f64,
+    pub ratings: [f64; 3],
+    pub sketch: Sketch,
+}
+
+/// A unit's value as every group adds it.
+#[derive(Debug, Clone, Copy)]
+struct Value {
+    value: f64,
+    bucket: Option<Bucket>,
+    rating: Option<usize>,
+}
+
+impl Figures {
+    fn add(&mut self, weight: f64, value: Option<Value>) {
+        self.count += weight;
+        self.samples += 1;
+        let Some(Value { value, bucket, rating }) = value else { return };
+        self.sum += weight * value;
+        if let Some(bucket) = bucket {
+            self.sketch.add_to(bucket, weight);
+        }
+        if let Some(rating) = rating {
+            self.ratings[rating] += weight;
+        }
+    }
+}
+
+/// The rating of `value` by `measure`'s thresholds (0 good, 1 needs improvement, 2 poor);
+/// none for page views.
+fn rating(measure: u8, value: f64) -> Option<usize> {
+    let vital = [VitalName::Lcp, VitalName::Inp, VitalName::Cls, VitalName::Fcp, VitalName::Ttfb];
+    let (good, poor) = vital.get(usize::from(measure))?.thresholds();
+    Some(if value <= good {
+        0
+    } else if value <= poor {
+        1
+    } else {
+        2
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct SlotKey {
+    grouping: u8,
+    hour: i64,
+    dims: [u32; 6],
+}
+
+/// A rollup row's key and figures, as [`Groups::rows`] lists them.
+#[derive(Debug)]
+pub(super) struct Row<'a> {
+    pub grouping: u8,
+    pub measure: u8,
+    pub hour: i64,
+    /// Dimension value ids ([`NULL`] where the grouping set drops the dimension).
+    pub dims: [u32; 6],
+    pub figures: &'a Figures,
+}
+
+/// The figures of every group of a file (see the module doc).
+#[derive(Debug)]
+pub(super) struct Groups {
+    /// The first measure of the kind, and how many it has: vitals 0..5, page views 5.
+    first_measure: u8,
+    measures: usize,
+    slots: HashMap<SlotKey, u32, RandomState>,
+    keys: Vec<SlotKey>,
+    /// `measures` figures per slot.
+    figures: Vec<Figures>,
+    /// The slots of the last `(hour, dimensions)` seen.
+    last: Option<(i64, [u32; 6], [u32; 12])>,
+}
+
+impl Groups {
+    /// Groups of vitals (`page_views` false) or of page views.
+    pub fn new(page_views: bool) -> Self {
+        let (first_measure, measures) = if page_views { (PAGE_VIEW_MEASURE, 1) } else { (0, 5) };
+        Self { first_measure, measures, slots: HashMap::default(), keys: Vec::new(), figures: Vec::new(), last: None }
+    }
+
+    /// Whether no unit was added.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// Adds a unit of `measure` (of the kind's measures) to its twelve groups.
+    pub fn add(&mut self, hour: i64, measure: u8, dims: [u32; 6], weight: f64, value: Option<f64>) {
+        let Some(at) = measure.checked_sub(self.first_measure).map(usize::from).filter(|at| *at < self.measures) else {
+            return;
+        };
+        let slots = match self.last {
+            Some((last_hour, last_dims, slots)) if last_hour == hour && last_dims == dims => slots,
+            _ => {
+                let slots = self.slots_of(hour, &dims);
+                self.last = Some((hour, dims, slots));
+                slots
+            }
+        };
+        let value = value.map(|value| Value { value, bucket: Bucket::of(value), rating: rating(measure, value) });
+        for slot in slots {
+            self.figures[slot as usize * self.measures + at].add(weight, value);
+        }
+    }
+
+    fn slots_of(&mut self, hour: i64, dims: &[u32; 6]) -> [u32; 12] {
+        let mut slots = [0; 12];
+        for (grouping, set) in GROUPING_SETS.iter().enumerate() {
+            let mut kept = [NULL; 6];
+            for i in set.iter() {
+                kept[*i] = dims[*i];
+            }
+            let key = SlotKey { grouping: grouping as u8, hour, dims: kept };
+            slots[grouping] = *self.slots.entry(key).or_insert_with(|| {
+                self.keys.push(key);
+                self.figures.resize_with(self.figures.len() + self.measures, Figures::default);
+                (self.keys.len() - 1) as u32
+            });
+        }
+        slots
+    }
+
+    /// Every group and measure with a unit, in no particular order.
+    pub fn rows(&self) -> impl Iterator<Item = Row<'_>> {
+        self.keys.iter().enumerate().flat_map(move |(slot, key)| {
+            (0..self.measures).filter_map(move |at| {
+                let figures = &self.figures[slot * self.measures + at];
+                (figures.samples > 0).then_some(Row {
+                    grouping: key.grouping,
+                    measure: self.first_measure + at as u8,
+                    hour: key.hour,
+                    dims: key.dims,
+                    figures,
+                })
+            })
+        })
+    }
+}

@@ -1,0 +1,338 @@
+//! The rollup builder against a plain computation of the same figures from the same rows.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use datafusion::arrow::array::{AsArray, BinaryArray, StringArray, TimestampMillisecondArray};
+use datafusion::arrow::datatypes::{Float64Type, Int32Type, Int64Type};
+use sightline_protocol::{
+    DeviceClass, EventBody, EventRecord, GeoInfo, PageLocation, SamplingReason, ViewEvent, VitalEvent, VitalName,
+};
+
+use super::*;
+use crate::columns::record_batch;
+use crate::engine::buffer::Buffer;
+use crate::engine::order;
+use crate::engine::test_records::{NOON_MS, context, records_of_one_beacon};
+use crate::sketch::Sketch;
+use crate::wal::Lsn;
+
+#[test]
+fn a_vital_file_rolls_up_per_hour_measure_and_dimension_set() {
+    let mut buffer = Buffer::default();
+    buffer.insert(Lsn(1), records_of_one_beacon(10));
+    let vitals = buffer.snapshot().into_iter().find(|p| p.key.kind == EventKind::Vital).expect("vitals");
+    let batch = rollup_of(EventKind::Vital, &vitals.batches()).expect("builds").expect("rows");
+    assert_eq!(batch.schema(), rollup_schema());
+    let grouping = batch.column_by_name("grouping").expect("grouping").as_primitive::<Int32Type>();
+    let overall: Vec<usize> = (0..batch.num_rows()).filter(|row| grouping.value(*row) == 0).collect();
+    let samples = batch.column_by_name("samples").expect("samples").as_primitive::<Int64Type>();
+    let units: i64 = overall.iter().map(|row| samples.value(*row)).sum();
+    assert!(units > 0 && units <= 5, "at most one unit per view and vital: {units}");
+    let count: f64 = overall.iter().map(|row| float_at(&batch, "count", *row)).sum();
+    assert!(count >= units as f64);
+}
+
+/// A small deterministic generator (splitmix64).
+struct Random(u64);
+
+impl Random {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// Sessions of a few views each, over three hours, with every dimension varied (nulls
+/// too), sample rates of 1, ½ and ¼ (weights add up exactly), sessions kept for an error
+/// (not counted), and views reported several times (ties of timestamp broken by
+/// `received_at`, then by event id).
+fn records(seed: u64, sessions: usize) -> Vec<EventRecord> {
+    let mut random = Random(seed);
+    let routes = ["/", "/products/:id", "/cart", "/checkout"];
+    let vitals = [VitalName::Lcp, VitalName::Inp, VitalName::Cls, VitalName::Fcp, VitalName::Ttfb];
+    let mut records = Vec::new();
+    for session in 0..sessions {
+        let base = context("shop", &format!("s{session:04}"));
+        let mut shared = (*base).clone();
+        shared.client.browser = ["Chrome", "Safari", "Firefox"][random.below(3)].into();
+        shared.client.device_class = [DeviceClass::Mobile, DeviceClass::Desktop, DeviceClass::Tablet][random.below(3)];
+        shared.geo = GeoInfo {
+            country: [Some("DE"), Some("FR"), Some("US"), None][random.below(4)].map(Into::into),
+            ..shared.geo
+        };
+        shared.release = [Some("2.4.0"), Some("2.4.1"), None][random.below(3)].map(Into::into);
+        shared.environment = [Some("production"), None][random.below(2)].map(Into::into);
+        shared.sample_rate = [1.0, 0.5, 0.25][random.below(3)];
+        shared.sampling_reason =
+            if random.below(8) == 0 { SamplingReason::KeptForError } else { SamplingReason::Sampled };
+        let start = NOON_MS + (random.unit() * 3.0 * HOUR_MS as f64) as i64;
+        for view in 0..1 + random.below(4) {
+            let route = routes[random.below(routes.len())];
+            let page = Arc::new(PageLocation {
+                url: format!("https://shop.test{route}"),
+                host: "shop.test".into(),
+                path: route.into(),
+                route: route.into(),
+            });
+            let view_id = format!("s{session:04}-v{view}");
+            let at = start + view as i64 * 20_000;
+            for report in 0..1 + random.below(3) {
+                // Beacons of one view may share a timestamp, or a timestamp and an arrival.
+                let mut beacon = shared.clone();
+                beacon.received_at_ms = at + 1_000 * random.below(2) as i64;
+                let beacon = Arc::new(beacon);
+                let timestamp = at + 100 * report.min(1) as i64;
+                let mut push = |body: EventBody, id: String| {
+                    records.push(EventRecord {
+                        event_id: id,
+                        timestamp_ms: timestamp,
+                        view_id: view_id.clone(),
+                        page: Arc::clone(&page),
+                        quality: Default::default(),
+                        body,
+                        context: Arc::clone(&beacon),
+                    });
+                };
+                push(EventBody::View(ViewEvent::default()), format!("{view_id}-view-{}", random.below(1000)));
+                for vital in vitals {
+                    if random.below(3) == 0 {
+                        continue;
+                    }
+                    let value = match vital {
+                        VitalName::Cls => (random.unit() * random.unit() * 4000.0).round() / 10_000.0,
+                        _ => ((random.unit() * 8.0).exp() * 10.0).round() / 10.0,
+                    };
+                    let body = EventBody::Vital(VitalEvent { name: vital, value, rating: None, attribution: None });
+                    push(body, format!("{view_id}-{}-{}", vital.as_str(), random.below(1000)));
+                }
+            }
+        }
+    }
+    records
+}
+
+/// The file's batches as a flush writes them (session order), cut into batches of
+/// `rows` rows so that views straddle batches.
+fn file_batches(kind: EventKind, records: &[EventRecord], rows: usize) -> Vec<RecordBatch> {
+    let of_kind: Vec<&EventRecord> = records.iter().filter(|record| record.body.kind() == kind).collect();
+    let batch = record_batch(kind, of_kind.iter().copied()).expect("one kind");
+    let sorted: Vec<RecordBatch> =
+        order::sorted(&[batch]).expect("sorts").collect::<Result<_, _>>().expect("sorted batches");
+    let mut cut = Vec::new();
+    for batch in sorted {
+        for start in (0..batch.num_rows()).step_by(rows) {
+            cut.push(batch.slice(start, rows.min(batch.num_rows() - start)));
+        }
+    }
+    cut
+}
+
+type RefKey = (i32, String, i64, [Option<String>; 6]);
+
+#[derive(Debug, Default)]
+struct RefFigures {
+    count: f64,
+    samples: i64,
+    sum: f64,
+    ratings: [f64; 3],
+    values: Vec<(f64, f64)>,
+}
+
+/// A view's latest report of a measure: its order (timestamp, arrival, id) and its row.
+type FinalReport = (i64, i64, String, RecordBatch, usize);
+
+/// The rollup computed the plain way: each view's final report per measure, then every
+/// grouping set's key as strings.
+fn reference(kind: EventKind, batches: &[RecordBatch]) -> BTreeMap<RefKey, RefFigures> {
+    let mut finals: HashMap<(String, String), FinalReport> = HashMap::new();
+    for batch in batches {
+        let text = |name: &str| batch.column_by_name(name).expect("column").as_string::<i32>().clone();
+        let time = |name: &str| {
+            batch
+                .column_by_name(name)
+                .expect("column")
+                .as_any()
+                .downcast_ref::<TimestampMillisecondArray>()
+                .expect("time")
+                .clone()
+        };
+        let (views, ids, sampling) = (text("view_id"), text("event_id"), text("sampling_reason"));
+        let (timestamps, received) = (time("timestamp"), time("received_at"));
+        for row in 0..batch.num_rows() {
+            if sampling.value(row) != "sampled" {
+                continue;
+            }
+            let measure = match kind {
+                EventKind::Vital => text("name").value(row).to_owned(),
+                _ => PAGE_VIEW.to_owned(),
+            };
+            let order = (timestamps.value(row), received.value(row), ids.value(row).to_owned());
+            let entry = finals.entry((views.value(row).to_owned(), measure));
+            let newer = match &entry {
+                std::collections::hash_map::Entry::Occupied(old) => {
+                    let old = old.get();
+                    (order.0, order.1, &order.2) > (old.0, old.1, &old.2)
+                }
+                std::collections::hash_map::Entry::Vacant(_) => true,
+            };
+            if newer {
+                entry.insert_entry((order.0, order.1, order.2, batch.clone(), row));
+            }
+        }
+    }
+    let mut groups: BTreeMap<RefKey, RefFigures> = BTreeMap::new();
+    for ((_, measure), (timestamp, _, _, batch, row)) in finals {
+        let dims: Vec<Option<String>> = ROLLUP_DIMENSIONS
+            .iter()
+            .map(|name| {
+                let column: &StringArray = batch.column_by_name(name).expect("dimension").as_string::<i32>();
+                (!column.is_null(row)).then(|| column.value(row).to_owned())
+            })
+            .collect();
+        let rate = batch.column_by_name("sample_rate").expect("rate").as_primitive::<Float64Type>().value(row);
+        let weight = 1.0 / rate;
+        let value = (kind == EventKind::Vital)
+            .then(|| batch.column_by_name("value").expect("value").as_primitive::<Float64Type>().value(row));
+        for (grouping, set) in GROUPING_SETS.iter().enumerate() {
+            let kept: [Option<String>; 6] =
+                std::array::from_fn(|i| if set.contains(&i) { dims[i].clone() } else { None });
+            let hour = timestamp - timestamp.rem_euclid(HOUR_MS);
+            let figures = groups.entry((grouping as i32, measure.clone(), hour, kept)).or_default();
+            figures.count += weight;
+            figures.samples += 1;
+            if let Some(value) = value {
+                figures.sum += weight * value;
+                figures.values.push((value, weight));
+                let name: VitalName = serde_json::from_value(serde_json::json!(measure)).expect("a vital");
+                let (good, poor) = name.thresholds();
+                figures.ratings[if value <= good {
+                    0
+                } else if value <= poor {
+                    1
+                } else {
+                    2
+                }] += weight;
+            }
+        }
+    }
+    groups
+}
+
+/// The exact weighted nearest-rank quantile of `docs/query.md`.
+fn exact_quantile(values: &[(f64, f64)], q: f64) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let total: f64 = sorted.iter().map(|(_, weight)| weight).sum();
+    let mut cumulative = 0.0;
+    for (value, weight) in &sorted {
+        cumulative += weight;
+        if cumulative >= q * total * (1.0 - 1e-12) {
+            return *value;
+        }
+    }
+    sorted.last().expect("values").0
+}
+
+/// The rollup's rows by the reference's key, checking on the way that they come sorted.
+fn rows_of(batch: &RecordBatch) -> BTreeMap<RefKey, (f64, i64, f64, [f64; 3], Sketch)> {
+    let grouping = batch.column_by_name("grouping").expect("grouping").as_primitive::<Int32Type>();
+    let names = batch.column_by_name("name").expect("name").as_string::<i32>();
+    let hours = batch
+        .column_by_name("timestamp")
+        .expect("timestamp")
+        .as_primitive::<datafusion::arrow::datatypes::TimestampMillisecondType>();
+    let samples = batch.column_by_name("samples").expect("samples").as_primitive::<Int64Type>();
+    let sketches: &BinaryArray = batch.column_by_name("sketch").expect("sketch").as_binary::<i32>();
+    let mut rows = BTreeMap::new();
+    let mut previous = None;
+    for row in 0..batch.num_rows() {
+        let dims: [Option<String>; 6] = std::array::from_fn(|i| {
+            let column = batch.column_by_name(ROLLUP_DIMENSIONS[i]).expect("dimension").as_string::<i32>();
+            (!column.is_null(row)).then(|| column.value(row).to_owned())
+        });
+        let measure = MEASURES.iter().position(|m| *m == names.value(row)).expect("a measure");
+        // Nulls sort last.
+        let order_key = (grouping.value(row), measure, hours.value(row), dims.clone().map(|d| (d.is_none(), d)));
+        assert!(previous.as_ref().is_none_or(|previous| *previous < order_key), "rows sorted at {row}");
+        previous = Some(order_key);
+        let figures = (
+            float_at(batch, "count", row),
+            samples.value(row),
+            float_at(batch, "sum", row),
+            [float_at(batch, "good", row), float_at(batch, "needs_improvement", row), float_at(batch, "poor", row)],
+            Sketch::from_bytes(sketches.value(row)).expect("a sketch"),
+        );
+        rows.insert((grouping.value(row), names.value(row).to_owned(), hours.value(row), dims), figures);
+    }
+    rows
+}
+
+#[test]
+fn the_rollup_equals_a_plain_computation_of_every_group() {
+    for (seed, kind, rows_per_batch) in
+        [(1, EventKind::Vital, 13), (2, EventKind::Vital, 8192), (3, EventKind::View, 7), (4, EventKind::Vital, 1)]
+    {
+        let records = records(seed, 300);
+        let batches = file_batches(kind, &records, rows_per_batch);
+        let expected = reference(kind, &batches);
+        let built = rollup_of(kind, &batches).expect("builds").expect("rows");
+        let rows = rows_of(&built);
+        assert_eq!(
+            rows.keys().collect::<Vec<_>>(),
+            expected.keys().collect::<Vec<_>>(),
+            "seed {seed}: the same groups"
+        );
+        let mut checked_quantiles = 0;
+        for (key, figures) in &expected {
+            let (count, samples, sum, ratings, sketch) = &rows[key];
+            assert_eq!((*count, *samples, *ratings), (figures.count, figures.samples, figures.ratings), "{key:?}");
+            assert!(
+                (sum - figures.sum).abs() <= 1e-9 * figures.sum.abs().max(1.0),
+                "{key:?}: {sum} vs {}",
+                figures.sum
+            );
+            let mut plain = Sketch::default();
+            for (value, weight) in &figures.values {
+                plain.add(*value, *weight);
+            }
+            assert_eq!(*sketch, plain, "{key:?}: the sketch holds every unit's value");
+            if figures.values.is_empty() {
+                continue;
+            }
+            for q in [0.5, 0.75, 0.9, 0.99] {
+                let (got, truth) = (sketch.quantile(q).expect("a quantile"), exact_quantile(&figures.values, q));
+                let error = if truth == 0.0 { got } else { (got - truth).abs() / truth };
+                assert!(error <= 0.01, "{key:?} q {q}: {got} vs exact {truth}");
+                checked_quantiles += 1;
+            }
+        }
+        let groupings: std::collections::BTreeSet<i32> = expected.keys().map(|key| key.0).collect();
+        assert_eq!(groupings.len(), GROUPING_SETS.len(), "seed {seed}: every grouping set has rows");
+        assert!(kind == EventKind::View || checked_quantiles > 1_000, "seed {seed}: {checked_quantiles} quantiles");
+    }
+}
+
+#[test]
+fn files_without_sampled_units_have_no_rollup() {
+    let mut records = records(5, 20);
+    for record in &mut records {
+        let mut context = (*record.context).clone();
+        context.sampling_reason = SamplingReason::KeptForPoorVital;
+        record.context = Arc::new(context);
+    }
+    let batches = file_batches(EventKind::Vital, &records, 50);
+    assert!(rollup_of(EventKind::Vital, &batches).expect("builds").is_none());
+    assert!(rollup_of(EventKind::Vital, &[]).expect("builds").is_none());
+}
