@@ -3,7 +3,7 @@
 use datafusion::prelude::SessionContext;
 use futures_util::future::try_join_all;
 
-use super::{RowShape, aggregate_rows};
+use super::{Row, RowShape, aggregate_rows};
 use crate::plan::{self, Fold, Scope};
 use crate::query::{Tile, ValuesQuery};
 use crate::result::{Comparison, TileValue, ValuesResult};
@@ -45,6 +45,20 @@ async fn tiles(context: &SessionContext, scope: &Scope<'_>, tiles: &[Tile]) -> R
         }
     }
     let answers = try_join_all(metrics.iter().map(|(metric, statistics)| async move {
+        // From the rollups, the rows are merged here (dense sketches), as a breakdown's.
+        if let Some(statement) = plan::rollup_rows(metric, scope, &[], statistics)? {
+            let groups = super::rollups::groups(context, statement, 0).await?;
+            let rows = groups.into_iter().map(|(_, figures)| Row {
+                bucket: None,
+                group: Vec::new(),
+                other: false,
+                count: figures.count,
+                samples: figures.samples,
+                values: statistics.iter().map(|statistic| figures.value(statistic)).collect(),
+                total_groups: 0,
+            });
+            return Ok(rows.collect());
+        }
         let statement = plan::aggregate(metric, scope, None, &[], Fold::None, statistics)?;
         let shape = RowShape { bucketed: false, groups: 0, folded: false, statistics: statistics.len(), ranked: false };
         aggregate_rows(context, statement, shape).await
