@@ -9,7 +9,12 @@
 //! heaviest columns of the `vital` table. It is the quick loop for the store's CPU, memory
 //! and on-disk size; `ingest-server-bench` measures the whole server over HTTP.
 //!
-//! `store-bench [--events N] [--tasks N] [--data-dir DIR] [--smoke]`
+//! `--rollups` measures only the building of rollups instead: the population's `vital` and
+//! `view` events, through the pipeline and in a data file's order (session, view, time),
+//! rolled up as a flush does (best of five, CPU time per 100 000 rows, and the rollup's
+//! size so that two builds can be compared).
+//!
+//! `store-bench [--events N] [--tasks N] [--data-dir DIR] [--rollups] [--smoke]`
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -23,8 +28,11 @@ use sightline_bench::beacon;
 use sightline_bench::population::{GeneratedBeacon, Population, PopulationOptions};
 use sightline_bench::server_process::{Sample, Sampler, clock_ticks, cpu_ticks};
 use sightline_ingest::{Pipeline, Project};
+use sightline_protocol::{EventKind, EventRecord};
 use sightline_store::parquet::file::reader::{FileReader, SerializedFileReader};
-use sightline_store::{EmbeddedStore, EmbeddedStoreOptions, MaintenanceOptions, Manifest, Store};
+use sightline_store::{
+    EmbeddedStore, EmbeddedStoreOptions, MaintenanceOptions, Manifest, Store, arrow, columns, rollup_of,
+};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -35,11 +43,12 @@ struct Options {
     events: usize,
     tasks: usize,
     data_dir: Option<PathBuf>,
+    rollups: bool,
     smoke: bool,
 }
 
 fn parse_args() -> Result<Options, String> {
-    let mut options = Options { events: 2_000_000, tasks: 64, data_dir: None, smoke: false };
+    let mut options = Options { events: 2_000_000, tasks: 64, data_dir: None, rollups: false, smoke: false };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
@@ -47,12 +56,13 @@ fn parse_args() -> Result<Options, String> {
             "--events" => options.events = parse_number("--events", &value("--events")?)?,
             "--tasks" => options.tasks = parse_number("--tasks", &value("--tasks")?)?.max(1),
             "--data-dir" => options.data_dir = Some(PathBuf::from(value("--data-dir")?)),
+            "--rollups" => options.rollups = true,
             "--smoke" => {
                 options.smoke = true;
                 options.events = 2_000;
             }
             "--help" | "-h" => {
-                return Err("usage: store-bench [--events N] [--tasks N] [--data-dir DIR] [--smoke]".into());
+                return Err("usage: store-bench [--events N] [--tasks N] [--data-dir DIR] [--rollups] [--smoke]".into());
             }
             other => return Err(format!("unknown argument {other:?} (see --help)")),
         }
@@ -72,7 +82,8 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match run(&options) {
+    let result = if options.rollups { rollups(&options) } else { run(&options) };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("store-bench: {message}");
@@ -123,6 +134,64 @@ fn run(options: &Options) -> Result<(), String> {
         Ok::<_, String>(())
     })?;
     print_disk_usage(&data_dir.join("store"))
+}
+
+/// `--rollups`: the CPU time of building the rollups of the population's `vital` and `view`
+/// rows, in a data file's order and batches.
+fn rollups(options: &Options) -> Result<(), String> {
+    let build = if cfg!(debug_assertions) { "debug build: figures are not representative" } else { "release build" };
+    println!("store-bench --rollups: the rollups of {} events' vitals and views ({build})", options.events);
+    let pipeline = Pipeline::default();
+    let project = beacon::project();
+    let mut records: BTreeMap<EventKind, Vec<EventRecord>> = BTreeMap::new();
+    for beacon in population()?.take(options.events.div_ceil(EVENTS_PER_BEACON)) {
+        let batch = pipeline.process(&project, &beacon.request(), &beacon.body).map_err(|e| e.to_string())?;
+        for record in batch.records {
+            if matches!(record.body.kind(), EventKind::Vital | EventKind::View) {
+                records.entry(record.body.kind()).or_default().push(record);
+            }
+        }
+    }
+    for (kind, records) in &mut records {
+        // A data file's order, and its batches of 8192 rows.
+        records.sort_by(|a, b| {
+            (&a.context.session_id, &a.view_id, a.timestamp_ms).cmp(&(
+                &b.context.session_id,
+                &b.view_id,
+                b.timestamp_ms,
+            ))
+        });
+        let batches = records
+            .chunks(8192)
+            .map(|chunk| columns::record_batch(*kind, chunk).map_err(|error| error.to_string()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut best = f64::INFINITY;
+        let mut built = None;
+        for _ in 0..5 {
+            let started = cpu_seconds()?;
+            let rollup = rollup_of(*kind, &batches).map_err(|error| error.to_string())?;
+            best = best.min(cpu_seconds()? - started);
+            built = rollup;
+        }
+        let (rows, sketch_bytes, units) = built.map_or((0, 0, 0), |batch| {
+            let sketches = batch.column_by_name("sketch").map_or(0, |column| column.get_buffer_memory_size());
+            let samples = batch.column_by_name("samples").and_then(|column| {
+                column
+                    .as_any()
+                    .downcast_ref::<arrow::array::Int64Array>()
+                    .map(|samples| samples.values().iter().sum::<i64>())
+            });
+            (batch.num_rows(), sketches, samples.unwrap_or(0))
+        });
+        println!(
+            "{:<6} {:>8} rows: {:>7.1} ms CPU per 100 000 rows (best of 5); rollup {rows} rows, {units} units counted over all grouping sets, sketch column {:.1} MB",
+            kind.as_str(),
+            records.len(),
+            best * 1e3 * 100_000.0 / records.len().max(1) as f64,
+            sketch_bytes as f64 / 1e6
+        );
+    }
+    Ok(())
 }
 
 /// CPU µs per event of the load generator and of the pipeline, each alone, over the
