@@ -226,22 +226,26 @@ mod tests {
 
     #[test]
     fn a_partition_becomes_one_readable_zstd_file() {
-        let dir = tempfile::tempdir().expect("temp dir");
+        let store = tempfile::tempdir().expect("temp dir");
+        // Tables live one level down, as in a store: the rollups go beside them, not in /tmp.
+        let tables = store.path().join("tables");
+        let dir = tables.as_path();
         let mut buffer = Buffer::default();
         buffer.insert(Lsn(1), records_of_one_beacon(10));
         let vitals = buffer.snapshot().into_iter().find(|p| p.key.kind == EventKind::Vital).expect("vitals");
-        let file = write_partition(dir.path(), &vitals, "f1").expect("writes").expect("rows");
+        let file = write_partition(dir, &vitals, "f1").expect("writes").expect("rows");
         assert_eq!(file.path, "vital/shop/2026-01-01/f1.parquet");
+        assert!(store.path().join("rollups/vital/shop/2026-01-01/f1.parquet").exists(), "its rollup beside");
         assert_eq!((file.rows, file.day), (5, day_of(NOON_MS)));
         assert_eq!((file.min_timestamp_ms, file.max_timestamp_ms), (NOON_MS, NOON_MS + 8));
-        let reader = File::open(dir.path().join(&file.path)).expect("the file exists");
+        let reader = File::open(dir.join(&file.path)).expect("the file exists");
         let builder = ParquetRecordBatchReaderBuilder::try_new(reader).expect("a Parquet file");
         let column = builder.metadata().row_group(0).column(0);
         assert!(matches!(column.compression(), Compression::ZSTD(_)), "{:?}", column.compression());
         assert!(column.statistics().is_some(), "statistics are written");
         let rows: usize = builder.build().expect("reads").map(|batch| batch.expect("a batch").num_rows()).sum();
         assert_eq!(rows, 5);
-        assert!(!dir.path().join("vital/shop/2026-01-01/f1.parquet.tmp").exists());
+        assert!(!dir.join("vital/shop/2026-01-01/f1.parquet.tmp").exists());
     }
 
     #[test]
