@@ -1,28 +1,12 @@
 //! The `sightline` binary as a user runs it.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use sightline_ingest::enrich::geo::{CityRecord, MmdbWriter};
 
-use crate::support::sightline;
-
-/// Starts `sightline serve` on a free loopback port; returns the child and its address.
-fn start(data_dir: &std::path::Path) -> (Child, String, Vec<String>) {
-    let mut child = sightline()
-        .args(["serve", "--listen", "127.0.0.1:0", "--log-level", "warn", "--data-dir"])
-        .arg(data_dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start sightline");
-    let stdout = child.stdout.take().expect("stdout");
-    let lines: Vec<String> = BufReader::new(stdout).lines().take(2).map(|l| l.expect("banner line")).collect();
-    let address = lines[0].rsplit("http://").next().expect("address in banner").to_owned();
-    (child, address, lines)
-}
+use crate::support::{sightline, start_with_banner, stop};
 
 fn get(address: &str, path: &str) -> String {
     let mut stream = TcpStream::connect(address).expect("connect");
@@ -36,17 +20,14 @@ fn get(address: &str, path: &str) -> String {
 #[test]
 fn serve_prints_the_default_key_serves_health_and_stops_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (mut child, address, banner) = start(dir.path());
+    let (child, address, banner) = start_with_banner(dir.path());
     let key = std::fs::read_to_string(dir.path().join("default-ingest-key")).expect("key file");
     assert!(banner[1].contains(key.trim()), "banner shows the key: {banner:?}");
     assert!(get(&address, "/healthz").starts_with("HTTP/1.1 200"));
     assert!(get(&address, "/readyz").starts_with("HTTP/1.1 200"));
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
-    assert!(status.success());
-    let exit = child.wait().expect("wait");
-    assert!(exit.success(), "graceful shutdown exits 0, got {exit:?}");
+    stop(child); // SIGTERM: a graceful shutdown exits 0
 
-    let (mut again, _, banner) = start(dir.path());
+    let (mut again, _, banner) = start_with_banner(dir.path());
     assert!(banner[1].contains(key.trim()), "the default key survives restarts");
     again.kill().expect("kill");
     let _ = again.wait();

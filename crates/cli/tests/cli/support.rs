@@ -23,6 +23,14 @@ pub fn sightline() -> Command {
 /// Starts `sightline serve` on a free loopback port; returns it, its address and the
 /// default project's ingest key.
 pub fn start(data_dir: &Path) -> (Child, String, String) {
+    let (child, address, _) = start_with_banner(data_dir);
+    let key = std::fs::read_to_string(data_dir.join("default-ingest-key")).expect("the key file");
+    (child, address, key.trim().to_owned())
+}
+
+/// Starts `sightline serve` on a free loopback port; returns it, its address and the two
+/// lines of its banner (the address, then the default project and its key).
+pub fn start_with_banner(data_dir: &Path) -> (Child, String, Vec<String>) {
     let mut child = sightline()
         .args(["serve", "--listen", "127.0.0.1:0", "--log-level", "warn", "--data-dir"])
         .arg(data_dir)
@@ -32,12 +40,10 @@ pub fn start(data_dir: &Path) -> (Child, String, String) {
         .expect("start sightline");
     let stdout = child.stdout.take().expect("stdout");
     // Both banner lines are read: closing the pipe before the second would end the server.
-    let mut lines = BufReader::new(stdout).lines();
-    let banner = lines.next().expect("a banner").expect("a banner line");
-    lines.next().expect("the project line").expect("a banner line");
-    let address = banner.rsplit("http://").next().expect("an address in the banner").to_owned();
-    let key = std::fs::read_to_string(data_dir.join("default-ingest-key")).expect("the key file");
-    (child, address, key.trim().to_owned())
+    let banner: Vec<String> = BufReader::new(stdout).lines().take(2).map(|line| line.expect("a banner line")).collect();
+    assert_eq!(banner.len(), 2, "a banner of two lines: {banner:?}");
+    let address = banner[0].rsplit("http://").next().expect("an address in the banner").to_owned();
+    (child, address, banner)
 }
 
 /// Stops a server as an operator does (SIGTERM) and checks that it exits cleanly.
