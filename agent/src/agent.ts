@@ -3,8 +3,8 @@
 // view hooks; they never send anything themselves.
 //
 // The path of one event:
-//   instrumentation → emit(): stamped with id, time and view → beforeSend → identical
-//   errors folded → session touched (renewed after 30 min idle / 4 h) → sampling gate
+//   instrumentation → emit(): session touched (renewed after 30 min idle / 4 h, with a new
+//   view) → stamped with id, time and view → beforeSend → identical errors folded → sampling gate
 //   (unsampled sessions buffer, upgraded by an error or a poor vital) → queue → flush on
 //   count, bytes, time or page hide (consent `granted` only) → pack() into ≤ 30 KiB beacons →
 //   transport.
@@ -17,7 +17,7 @@ import { admit, type Gate } from "./sampling";
 import { createStore, decodeSession, encodeSession, isLive, resolveSession, type Session } from "./session";
 import { createTransport, gzipper, type Transport } from "./transport";
 import { scrubUrl } from "./url";
-import { now, on, r1, rid, safe } from "./util";
+import { hex, now, on, r1, rid, safe } from "./util";
 
 /** Flush when this many events are queued… */
 const FLUSH_EVENTS = 40;
@@ -29,7 +29,8 @@ const FLUSH_MS = 5000;
 const MAX_QUEUE = 500;
 
 export interface View {
-  /** `<session id>.<view number in the session>`: 0, 1, … across the session's pages. */
+  /** `<session id>.<page id>.<n>`: the page id is random per page instance (tab, page load), so
+   *  two pages of a session never share a view id, whatever they stored. */
   id: string;
   name?: string | undefined;
   /** The page URL, scrubbed. */
@@ -60,7 +61,8 @@ export interface Core {
   onStart(fn: (v: View) => void): void;
   /** Called when a view ends (`final`) or the page is hidden while it is current (not final). */
   onEnd(fn: (v: View, final: boolean) => void): void;
-  startView(nav: NavigationType, name?: string): View;
+  /** `between`: runs after the old view ended, before the new one starts. */
+  startView(nav: NavigationType, name?: string, between?: () => void): View;
 }
 
 export interface Agent extends Core {
@@ -84,26 +86,19 @@ export function createAgent(cfg: Config, firstNav: NavigationType): Agent {
   let session: Session = resolveSession(decodeSession(store.get("sl_s")), Date.now(), cfg.rate, Math.random, rid).session;
   let gate: Gate = { sampled: session.sampled, buffer: [] };
   let savedAt = 0;
-  /** Saves the session; `fresh`: the stored one was just read, no need to read it again. */
-  const save = (force?: boolean, fresh?: boolean) => {
+  const save = (force?: boolean) => {
     if (consent !== "granted" || (!force && session.last - savedAt < 5000)) return;
     savedAt = session.last;
-    // Never write back a view count another page of the session has moved past.
-    const stored = fresh ? undefined : decodeSession(store.get("sl_s"));
-    if (stored?.id === session.id) session.v = Math.max(session.v, stored.v);
     store.set("sl_s", encodeSession(session));
   };
+  save(true);
 
-  // Views. The view count is saved before and after each view takes its number: the count
-  // other pages of the session saved is taken past, and the next page goes on from this one.
-  // The page load's view takes the count read just above: one read and one write at start.
-  const viewId = (first?: boolean) => {
-    first || save(true);
-    const id = session.id + "." + session.v++;
-    save(true, first);
-    return id;
-  };
-  let view: View = { id: viewId(true), url: scrub(location.href), start: 0, nav: firstNav, n: 0, e: 0 };
+  // Views. Nothing shared between pages is counted (two tabs, or a duplicated tab's copy of
+  // sessionStorage, would count alike): a view id is the session id, this page's random id
+  // (40 bits) and the view's number in the page.
+  const page = hex(5);
+  const viewId = (n: number) => session.id + "." + page + "." + n;
+  let view: View = { id: viewId(0), url: scrub(location.href), start: 0, nav: firstNav, n: 0, e: 0 };
   const starts: ((v: View) => void)[] = [];
   const ends: ((v: View, final: boolean) => void)[] = [];
   const listeners: Record<Signal, (() => void)[]> = { error: [], reaction: [] };
@@ -195,26 +190,35 @@ export function createAgent(cfg: Config, firstNav: NavigationType): Agent {
     save(true);
   }
 
+  let renewing = false;
   function touch() {
     const at = Date.now();
     // The common case: the session is live, only its last activity moves (no new objects).
-    if (isLive(session, at)) {
+    if (renewing || isLive(session, at)) {
       session.last = at;
       return save();
     }
-    const next = resolveSession(session, at, cfg.rate, Math.random, rid);
-    flush();
-    gate = { sampled: next.session.sampled, buffer: [] };
-    session = next.session;
-    save(true);
+    // A new session starts a new view of the same page: the old view ends in the old session
+    // (its last values, then a flush with the old context).
+    renewing = true;
+    const next = resolveSession(session, at, cfg.rate, Math.random, rid).session;
+    agent.startView("route_change", view.name, () => {
+      agent.flush();
+      gate = { sampled: next.sampled, buffer: [] };
+      session = next;
+      save(true);
+    });
+    renewing = false;
   }
 
   const agent: Agent = {
     cfg,
     scrub,
     view: () => view,
-    emit(b, t = now(), v = view) {
+    emit(b, t = now(), v) {
       if (stopped || consent === "denied") return undefined;
+      touch();
+      v ||= view;
       let e = { ...b, id: "" + v.e++, t: r1(t), view_id: v.id, view_url: v.url, view_name: v.name } as Event;
       if (cfg.beforeSend) {
         try {
@@ -229,7 +233,6 @@ export function createAgent(cfg: Config, firstNav: NavigationType): Agent {
         agent.signal("error");
         if (folder.fold(e)) return e;
       }
-      touch();
       const before = gate.sampled;
       for (const x of admit(gate, e, cfg.keep)) enqueue(x);
       if (gate.sampled !== before) {
@@ -251,11 +254,12 @@ export function createAgent(cfg: Config, firstNav: NavigationType): Agent {
     onEnd(fn) {
       ends.push(safe(fn));
     },
-    startView(navType, name) {
+    startView(navType, name, between) {
       const prev = view;
       agent.signal("reaction");
       for (const fn of ends) fn(prev, true);
-      view = { id: viewId(), name, url: scrub(location.href), start: now(), nav: navType, n: prev.n + 1, e: 0 };
+      between?.();
+      view = { id: viewId(prev.n + 1), name, url: scrub(location.href), start: now(), nav: navType, n: prev.n + 1, e: 0 };
       // Events of the old view still queued keep their view_id stamps: they stay with their view.
       for (const fn of starts) fn(view);
       return view;

@@ -232,7 +232,7 @@ export interface Context {
   /**
    * Id of the view (page load or SPA route) current when the batch was sent, unique
    * within the session (at most 64 characters). The Sightline agent derives it from the
-   * session id: `<session id>.<number of the view in the session>` (`0`, `1`, …).
+   * session id: `<session id>.<random page id>.<number of the view in the page>` (`0`, `1`, …).
    */
   view_id: string;
   /**

@@ -1,7 +1,7 @@
 // Sessions: a random id that lasts until 30 minutes without activity or 4 hours in all.
 // The sampling decision is taken once, when the session starts, and stored with it, as is
-// the count of its views: view ids are `<session id>.<view number>` (see createAgent), so the
-// rows of one session share a prefix and compress to almost nothing on disk.
+// view ids start with the session id (see createAgent), so the rows of one session share a
+// prefix and compress to almost nothing on disk.
 
 import type { SamplingReason } from "./protocol.gen";
 
@@ -18,8 +18,6 @@ export interface Session {
   /** Epoch ms of the last activity. */
   last: number;
   sampled: Sampled;
-  /** Views started in the session (on every page of it): the next view's number. */
-  v: number;
 }
 
 /** Whether a stored session is still usable at `at` (epoch ms). */
@@ -35,20 +33,19 @@ export function resolveSession(
   newId: () => string,
 ): { session: Session; renewed: boolean } {
   if (isLive(stored, at)) return { session: { ...stored, last: at }, renewed: false };
-  return { session: { id: newId(), start: at, last: at, sampled: random() < rate ? "sampled" : 0, v: 0 }, renewed: true };
+  return { session: { id: newId(), start: at, last: at, sampled: random() < rate ? "sampled" : 0 }, renewed: true };
 }
 
-/** Stored as JSON `[id, start, last, sampled, views]`. */
-export const encodeSession = (s: Session): string => JSON.stringify([s.id, s.start, s.last, s.sampled, s.v]);
+/** Stored as JSON `[id, start, last, sampled]` (older agents added a view count: ignored). */
+export const encodeSession = (s: Session): string => JSON.stringify([s.id, s.start, s.last, s.sampled]);
 
 export function decodeSession(raw: string | null | undefined): Session | undefined {
   // Nothing stored (every first page of a session): no parse, no exception to throw and catch.
   if (!raw) return undefined;
   try {
-    const [id, start, last, sampled, v] = JSON.parse(raw) as [string, number, number, Sampled, number];
+    const [id, start, last, sampled] = JSON.parse(raw) as [string, number, number, Sampled];
     if (/^[0-9a-f]{8,64}$/.test(id) && start > 0 && last >= start && (sampled === 0 || typeof sampled === "string"))
-      // Without a count (stored by an older agent, whose view ids were random): from 0.
-      return { id, start, last, sampled, v: v >>> 0 };
+      return { id, start, last, sampled };
   } catch {
     // Unreadable: a new session.
   }

@@ -103,7 +103,7 @@ pub struct Context {
     pub session_id: String,
     /// Id of the view (page load or SPA route) current when the batch was sent, unique
     /// within the session (at most 64 characters). The Sightline agent derives it from the
-    /// session id: `<session id>.<number of the view in the session>` (`0`, `1`, …).
+    /// session id: `<session id>.<random page id>.<number of the view in the page>` (`0`, `1`, …).
     pub view_id: String,
     /// Full URL of the current page. The server keeps only scheme, host, path and
     /// allow-listed query parameters; fragments are dropped.
