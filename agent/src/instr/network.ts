@@ -6,7 +6,7 @@
 import type { Core } from "../agent";
 import type { RequestEventBody, RequestFailure } from "../protocol.gen";
 import { matchesTarget } from "../url";
-import { dur, hex, now, r1, safe } from "../util";
+import { dur, hex, now, on, r1, safe } from "../util";
 
 interface Req {
   method: string;
@@ -14,6 +14,8 @@ interface Req {
   start: number;
   trace?: [string, string] | undefined;
   size?: number | undefined;
+  /** How an XHR failed, before its loadend. */
+  f?: RequestFailure;
 }
 
 /** Size of a request body when it is cheap to know (string, Blob, ArrayBuffer or view). */
@@ -100,12 +102,15 @@ export function network(core: Core): void {
   if (!X || X.__sl) return;
   X.__sl = true;
   const proto = X.prototype;
-  const reqs = new WeakMap<XMLHttpRequest, Req | { method: string; url: string }>();
+  // Per XHR object (a page may reuse one for many requests): what open() was given and the
+  // request in flight. Its listeners are added once (h), at its first send(), and report the
+  // request in flight when it ends.
+  const xhrs = new WeakMap<XMLHttpRequest, { m: string; u: string; r?: Req | undefined; h?: 1 | undefined }>();
   const open = proto.open;
   const send = proto.send;
   proto.open = function (this: XMLHttpRequest, method: string, url: string | URL) {
     try {
-      reqs.set(this, { method, url: String(url) });
+      xhrs.set(this, { m: method, u: String(url), h: xhrs.get(this)?.h });
     } catch {
       // Keep going.
     }
@@ -114,16 +119,24 @@ export function network(core: Core): void {
   } as typeof open;
   proto.send = function (this: XMLHttpRequest, b?: Document | XMLHttpRequestBodyInit | null) {
     try {
-      const o = reqs.get(this);
-      if (o && !own(o.url)) {
-        const r = begin(o.method, o.url, bodySize(b));
+      const x = xhrs.get(this);
+      if (x && !own(x.u)) {
+        const xhr = this;
+        const r = (x.r = begin(x.m, x.u, bodySize(b)));
         if (r.trace) this.setRequestHeader("traceparent", traceparent(r));
-        let failure: RequestFailure | undefined;
-        for (const type of ["abort", "timeout", "error", "loadend"])
-          this.addEventListener(type, () => {
-            if (type !== "loadend") failure = type === "abort" ? "aborted" : type === "error" ? "network" : "timeout";
-            else end(r, "xhr", this.status, this.status ? undefined : failure || "network", contentLength(this.getResponseHeader("content-length")));
-          });
+        if (!x.h)
+          for (const type of ["abort", "timeout", "error", "loadend"])
+            on(xhr, type, () => {
+              const y = xhrs.get(xhr)!;
+              const q = y.r;
+              if (!q) return;
+              if (type !== "loadend") q.f = type === "abort" ? "aborted" : type === "error" ? "network" : "timeout";
+              else {
+                y.r = undefined;
+                end(q, "xhr", xhr.status, xhr.status ? undefined : q.f || "network", contentLength(xhr.getResponseHeader("content-length")));
+              }
+            });
+        x.h = 1;
       }
     } catch {
       // Keep going.
