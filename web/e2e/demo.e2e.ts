@@ -1,10 +1,10 @@
 // `sightline demo` in a real browser: the demo shop at /demo/ is clicked through (a product,
 // add to cart, rage clicks on "Apply coupon", the SPA checkout to the order), and that very
 // session is found in the dashboard, logged in with the demo's password. Then the history's
-// stories on the dashboard's pages (all five are checked through the API by
-// crates/cli/tests/cli/demo.rs).
+// five stories on the dashboard's pages, as docs/demo.md tells a user to find them (they are
+// checked through the API, with the story's constants, by crates/cli/tests/cli/demo.rs).
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -120,6 +120,41 @@ async function releaseRow(page: Page, label: string): Promise<string[]> {
   return (await row.first().locator("td").allTextContents()).slice(1, 4).map((cell) => cell.trim());
 }
 
+/** A figure as the dashboard writes a duration (`930 ms`, `1.2 s`), in ms. */
+function ms(text: string): number {
+  const match = /([\d.,]+)\s*(ms|s)\b/.exec(text);
+  if (!match) throw new Error(`not a duration: ${text}`);
+  return Number(match[1].replace(/,/g, "")) * (match[2] === "s" ? 1000 : 1);
+}
+
+async function logIn(page: Page): Promise<void> {
+  await page.goto(`${url}/`);
+  await page.fill("input[name=user]", "admin");
+  await page.fill("input[name=password]", "sightline-demo");
+  await page.click("button[type=submit]");
+  await page.waitForSelector("nav[aria-label=Pages]");
+}
+
+/** Sets the filter bar's time range to [from, to) as a user does: Custom…, then From and To. */
+async function customRange(page: Page, from: number, to: number): Promise<void> {
+  // datetime-local inputs take the browser's local time, to the minute.
+  const local = (t: number) =>
+    page.evaluate((t) => {
+      const d = new Date(t);
+      const pad = (n: number) => String(n).padStart(2, "0");
+      return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+    }, t);
+  if (!(await page.locator("input[name=from]").count())) {
+    await page.selectOption("select[name=range]", "custom");
+    await page.waitForSelector("input[name=from]");
+  }
+  await page.fill("input[name=from]", await local(from));
+  await page.waitForURL((u) => Math.abs(Date.parse(u.searchParams.get("from") ?? "") - from) < 60_000);
+  await page.fill("input[name=to]", await local(to));
+  await page.waitForURL((u) => Math.abs(Date.parse(u.searchParams.get("to") ?? "") - to) < 60_000);
+  await settled(page);
+}
+
 function dashboardUrl(path: string, params: Record<string, string>, filters: string[] = []): string {
   const query = new URLSearchParams({ project: "shop", range: "30d", ...params });
   for (const filter of filters) query.append("f", filter);
@@ -128,11 +163,7 @@ function dashboardUrl(path: string, params: Record<string, string>, filters: str
 
 test("the history's stories show on the dashboard's pages", async () => {
   const { page } = await openPage(browser);
-  await page.goto(`${url}/`);
-  await page.fill("input[name=user]", "admin");
-  await page.fill("input[name=password]", "sightline-demo");
-  await page.click("button[type=submit]");
-  await page.waitForSelector("nav[aria-label=Pages]");
+  await logIn(page);
 
   // 3.2.0 made the checkout's INP worse on Chrome for Android.
   await page.goto(dashboardUrl("/releases", { a: "3.1.1", b: "3.2.0" }, ["route=checkout", "browser=Chrome Mobile"]));
@@ -153,4 +184,52 @@ test("the history's stories show on the dashboard's pages", async () => {
   const first = page.locator("main table.data tbody tr").first();
   await first.waitFor();
   expect(await first.textContent()).toMatch(/TypeError/);
+});
+
+test("the CDN, rage-click and long-frame stories show on the dashboard's pages", async () => {
+  const { page, problems } = await openPage(browser);
+  await logIn(page);
+  const DAY = 86_400_000;
+
+  // Germany's TTFB during the CDN problem (days 24 to 26 of the history's 30, see
+  // crates/simulate/src/population/stories.rs): Geography, TTFB, a custom range over those
+  // two days, sorted by TTFB p75: Germany first, and three times its figure of the week before.
+  const historyEnd: number = JSON.parse(readFileSync(join(dataDir, "demo.json"), "utf8")).generated_until_ms;
+  const cdnFrom = historyEnd - 30 * DAY + 0.8 * 30 * DAY;
+  await page.goto(dashboardUrl("/geography", { metric: "ttfb" }));
+  await customRange(page, cdnFrom, cdnFrom + 2 * DAY);
+  const table = page.locator("main table.data").first();
+  await table.locator("th button", { hasText: "TTFB p75" }).click();
+  const countries = table.locator("tbody tr");
+  const worst = (await countries.first().locator("td").allTextContents()).map((cell) => cell.trim());
+  expect(worst[0], worst.join(" | ")).toBe("Germany (DE)");
+  const during = ms(worst[1]);
+  const others = await countries.nth(1).locator("td").allTextContents();
+  expect(during, others.join(" | ")).toBeGreaterThan(1.3 * ms(others[1]));
+  await screenshot(page, "demo-geography-ttfb");
+  await customRange(page, cdnFrom - 7 * DAY, cdnFrom);
+  const before = await table.locator("tbody tr", { hasText: "Germany" }).first().locator("td").allTextContents();
+  expect(during, before.join(" | ")).toBeGreaterThan(2.5 * ms(before[1]));
+
+  // The rage clicks on the Overview lead to what draws them: "Apply coupon" on the cart.
+  await page.goto(dashboardUrl("/overview", {}));
+  await settled(page);
+  await page.click(".tile[data-metric=rage_clicks]");
+  await page.waitForURL(/\/sessions\?.*rage=1/);
+  await settled(page);
+  const target = (await page.locator("[data-testid=rage-targets] tbody tr").first().locator("td").allTextContents()).map((c) => c.trim());
+  expect(target.slice(0, 3), target.join(" | ")).toEqual(["Apply coupon", "button.apply-coupon", "/cart"]);
+  expect(await page.locator("main table.data").last().locator("tbody tr").count()).toBeGreaterThan(10);
+  await screenshot(page, "demo-rage-targets");
+
+  // Network: the chat widget is the longest script of most long animation frames.
+  await page.goto(dashboardUrl("/network", {}));
+  await settled(page);
+  const scripts = page.locator("main section.card", { hasText: "Scripts behind long animation frames" });
+  const top = (await scripts.locator("tbody tr").first().locator("td").allTextContents()).map((c) => c.trim());
+  expect(top.slice(0, 3), top.join(" | ")).toEqual(["https://cdn.chatwidget.example/v2/widget.js", "pollMessages", "third party"]);
+  expect(Number(/([\d.]+)\s*%/.exec(top[4])?.[1]), top.join(" | ")).toBeGreaterThan(50);
+  await screenshot(page, "demo-network-frames");
+  // The login page's session check answers 401 before logging in.
+  expect(problems.filter((p) => !/401/.test(p))).toEqual([]);
 });

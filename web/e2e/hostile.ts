@@ -10,7 +10,10 @@ export const PAYLOADS = [IMG, SVG, JS_URL];
 const UA =
   "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
 
-/** One beacon per payload and variant: a page view with vitals, an error, a request, a click, a custom event. */
+/**
+ * One beacon per payload and variant: a page view with vitals, an error, a request, a rage
+ * click, a custom event, a resource and a long animation frame.
+ */
 export function hostileBeacons(now: number): Array<{ headers: Record<string, string>; body: string }> {
   const beacons = [];
   let n = 0;
@@ -71,6 +74,15 @@ export function hostileBeacons(now: number): Array<{ headers: Record<string, str
           { id: "5", kind: "request", t: 2600, api: "fetch", method: "GET", url: variant === 0 ? JS_URL : `https://api.example.com/${p}`, status: 500, start: 2100, duration: 500 },
           { id: "6", kind: "action", t: 2700, action_type: "click", target: p, selector: p, rage: true, dead: false, error: true, count: 3 },
           { id: "7", kind: "custom", t: 2800, name: p, value: 1, attributes: { k: p } },
+          {
+            id: "9",
+            kind: "long_animation_frame",
+            t: 2900,
+            start: 2700,
+            duration: 180,
+            blocking_duration: 130,
+            scripts: [{ source_url: variant === 0 ? JS_URL : `https://shop.example.com/${p}.js`, source_function_name: p, invoker: p, invoker_type: "user-callback", duration: 150 }],
+          },
           { id: "8", kind: "resource", t: 900, url: variant === 0 ? JS_URL : `https://cdn.example.com/${p}`, initiator: "img", start: 100, duration: 800, transfer_size: 1000 },
         ],
       };

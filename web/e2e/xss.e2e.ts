@@ -92,8 +92,10 @@ describe("hostile strings in the dashboard", () => {
     // A user id search with quotes in it (SQL literal) finds that user's two sessions.
     await visitSafely(`/sessions?user=${enc(IMG)}`, [`Sessions of user ${IMG}`]);
     expect(await page.locator("main table.data tbody tr").count()).toBe(2);
-    await visitSafely(`/sessions?rage=1`);
-    expect(await page.locator("main table.data tbody tr").count()).toBe(6);
+    // With rage clicks: what was rage-clicked (target and selector), then the sessions.
+    await visitSafely(`/sessions?rage=1`, [IMG, SVG, JS_URL]);
+    expect(await page.locator("[data-testid=rage-targets] table.data tbody tr").count()).toBe(6);
+    expect(await page.locator("main table.data").last().locator("tbody tr").count()).toBe(6);
   });
 
   it("routes, releases and network", async () => {
@@ -101,7 +103,11 @@ describe("hostile strings in the dashboard", () => {
     await screenshot(page, "xss-pages");
     await visitSafely(`/releases?a=${enc(IMG)}&b=${enc(SVG)}`, [IMG, SVG]);
     await screenshot(page, "xss-releases");
+    // Endpoints, hosts, and the scripts of long animation frames: their functions, which the
+    // SQL reads out of the frames' JSON with its escapes, are shown with their quotes as sent.
     await visitSafely("/network", ["javascript:", IMG]);
+    const frames = await page.locator("main section.card", { hasText: "Scripts behind long animation frames" }).innerText();
+    for (const p of [IMG, SVG, JS_URL]) expect(frames).toContain(`\t${p}\t`);
     await screenshot(page, "xss-network");
   });
 });

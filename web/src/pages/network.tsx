@@ -1,6 +1,7 @@
-// Network: the slowest and the failing endpoints, and the hosts the pages load resources
-// from with what they cost. Read with SQL over `request` and `resource` (the typed model has
-// no endpoint dimension); the filter bar's plain dimensions apply.
+// Network: the slowest and the failing endpoints, the hosts the pages load resources from
+// with what they cost, and the scripts that run in long animation frames. Read with SQL over
+// `request`, `resource` and `long_animation_frame` (the typed model has no endpoint or script
+// dimension); the filter bar's plain dimensions apply.
 
 import { sql, sqlRows } from "../api";
 import type { Ctx } from "../ctx";
@@ -15,6 +16,43 @@ type Row = Record<string, unknown>;
 const ENDPOINT = `regexp_replace(url, '/([0-9]+|[0-9a-fA-F-]{8,})(/|$)', '/:id$2', 'g')`;
 const TOP = 25;
 const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+
+/** A JSON string field of one script of a frame's `scripts` (still JSON-escaped), or null. */
+const scriptField = (name: string) =>
+  `CASE WHEN text LIKE '%"${name}":"%' THEN regexp_replace(text, '^.*?"${name}":"((?:[^"\\\\]|\\\\.)*)".*$', '\\1') END`;
+
+/**
+ * Each script of each long animation frame (at most 10 a frame, split from the `scripts`
+ * JSON array), ranked within its frame by duration; per script and function: the frames it
+ * is the longest script of, the frames it ran in, its time, and the page host of the frame.
+ */
+function frameScriptsSql(where: string): string {
+  return `WITH part AS (
+      SELECT f.view_id, f.event_id, f.host AS page_host, split_part(f.scripts, '},{', k.k) AS text
+      FROM long_animation_frame f CROSS JOIN (VALUES (1), (2), (3), (4), (5), (6), (7), (8), (9), (10)) AS k(k)
+      WHERE f.scripts LIKE '[{%' AND ${where}
+    ), script AS (
+      SELECT view_id, event_id, page_host, ${scriptField("source_url")} AS url, ${scriptField("source_function_name")} AS fn,
+             CASE WHEN text LIKE '%"duration":%' THEN CAST(regexp_replace(text, '^.*?"duration":(-?[0-9.eE+]+).*$', '\\1') AS DOUBLE) END AS ms
+      FROM part WHERE text <> ''
+    ), ranked AS (
+      SELECT *, row_number() OVER (PARTITION BY view_id, event_id ORDER BY ms DESC NULLS LAST) AS place FROM script
+    )
+    SELECT url, fn, sum(CASE WHEN place = 1 THEN 1 ELSE 0 END) AS longest, count(*) AS frames, sum(ms) AS time,
+           bool_or(page_host IS NOT NULL AND regexp_replace(url, '^https?://([^/]+).*$', '\\1') <> page_host) AS third_party,
+           (SELECT count(*) FROM long_animation_frame WHERE ${where}) AS all_frames
+    FROM ranked GROUP BY url, fn ORDER BY longest DESC, time DESC`;
+}
+
+/** A field as `scriptField` read it: JSON string escapes undone. */
+function unescapeJson(text: unknown): string | null {
+  if (text === null || text === undefined) return null;
+  try {
+    return JSON.parse(`"${String(text)}"`) as string;
+  } catch {
+    return String(text);
+  }
+}
 
 export function NetworkPage({ ctx }: { ctx: Ctx }) {
   const { where, skipped } = sqlWhere(ctx.view, ctx.range);
@@ -40,6 +78,7 @@ export function NetworkPage({ ctx }: { ctx: Ctx }) {
       200,
     ).then(sqlRows),
   );
+  const frames = useAsync(`${ctx.key}|frame-scripts`, (signal) => sql(ctx.project, frameScriptsSql(where), signal, 100).then(sqlRows));
   const endpointColumns: Array<Column<Row>> = [
     { key: "method", label: "Method", render: (r) => String(r.method ?? "–") },
     { key: "url", label: "Endpoint", render: (r) => <code>{String(r.url ?? "–")}</code>, sort: (r) => String(r.url) },
@@ -62,6 +101,23 @@ export function NetworkPage({ ctx }: { ctx: Ctx }) {
     { key: "p75", label: "p75 duration", numeric: true, render: (r) => formatDuration(n(r.p75)), sort: (r) => n(r.p75) },
     { key: "total", label: "Total time", numeric: true, render: (r) => formatDuration(n(r.total_time)), sort: (r) => n(r.total_time) },
     { key: "bytes", label: "Transferred", numeric: true, render: (r) => formatBytes(n(r.bytes)), sort: (r) => n(r.bytes) },
+  ];
+  const share = (r: Row) => (n(r.all_frames) ? n(r.longest)! / n(r.all_frames)! : null);
+  const scriptColumns: Array<Column<Row>> = [
+    { key: "url", label: "Script", render: (r) => <code>{unescapeJson(r.url) ?? "(no source)"}</code>, sort: (r) => String(r.url) },
+    { key: "fn", label: "Function", render: (r) => <code>{unescapeJson(r.fn) || "(anonymous)"}</code>, sort: (r) => String(r.fn) },
+    { key: "party", label: "Party", render: (r) => (r.third_party ? "third party" : "first party"), sort: (r) => String(r.third_party) },
+    { key: "longest", label: "Longest script in", numeric: true, render: (r) => `${formatCount(n(r.longest))} frames`, sort: (r) => n(r.longest) },
+    {
+      key: "share",
+      label: "Share of long frames",
+      numeric: true,
+      render: (r) => formatPercent(share(r)),
+      sort: share,
+      title: "Of all long animation frames in the range, those where this script ran longest",
+    },
+    { key: "frames", label: "Ran in", numeric: true, render: (r) => `${formatCount(n(r.frames))} frames`, sort: (r) => n(r.frames) },
+    { key: "time", label: "Script time", numeric: true, render: (r) => formatDuration(n(r.time)), sort: (r) => n(r.time) },
   ];
   const empty = <Empty>No requests in this time range with these filters. Widen the range or remove a filter.</Empty>;
   return (
@@ -95,6 +151,23 @@ export function NetworkPage({ ctx }: { ctx: Ctx }) {
       <Section title="Hosts pages load resources from">
         <Show result={hosts} what="hosts">
           {(rows) => (!rows.length ? empty : <Table columns={hostColumns} rows={rows} initialSort={{ key: "total", desc: true }} />)}
+        </Show>
+      </Section>
+      <Section title="Scripts behind long animation frames">
+        <Show result={frames} what="long animation frames">
+          {(rows) =>
+            !rows.length ? (
+              <Empty>No long animation frame with script attribution in this range (Chromium reports them; other browsers do not).</Empty>
+            ) : (
+              <>
+                <Table columns={scriptColumns} rows={rows.slice(0, TOP)} initialSort={{ key: "longest", desc: true }} />
+                <p class="muted small">
+                  {formatCount(n(rows[0].all_frames))} long animation frames (over 50 ms) in this range. A script that is the longest in most of them
+                  is the first to look at for slow interactions; the INP script of each route is on Pages.
+                </p>
+              </>
+            )
+          }
         </Show>
       </Section>
     </>

@@ -119,11 +119,21 @@ export function OverviewPage({ ctx }: { ctx: Ctx }) {
               <div class="tiles counts">
                 {COUNTS.map(([m, s]) => {
                   const t = tile(answer.values, m, s);
-                  return (
-                    <div key={m} class="tile count" data-metric={m}>
+                  const body = (
+                    <>
                       <span class="tile-label">{metricLabel(m)}</span>
                       <span class="tile-value">{formatValue(m, s, t?.value)}</span>
                       <Trend comparison={t?.comparison} />
+                    </>
+                  );
+                  // Rage clicks lead to what draws them and the sessions with them.
+                  return m === "rage_clicks" ? (
+                    <a key={m} class="tile count" data-metric={m} {...linkProps(toPage(ctx.view, "sessions", undefined, { rage: "1" }))}>
+                      {body}
+                    </a>
+                  ) : (
+                    <div key={m} class="tile count" data-metric={m}>
+                      {body}
                     </div>
                   );
                 })}

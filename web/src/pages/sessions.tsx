@@ -50,6 +50,43 @@ function searchSessions(ctx: Ctx, user: string | undefined, rage: boolean, signa
   );
 }
 
+/** What users rage-click: target, element and route, with the clicks and the sessions. */
+function RageTargets({ ctx }: { ctx: Ctx }) {
+  const result = useAsync(`${ctx.key}|rage-targets`, (signal) =>
+    sql(
+      ctx.project,
+      `SELECT target, selector, route, count(*) AS clicks, count(DISTINCT session_id) AS sessions
+       FROM action WHERE rage AND ${sqlWhere(ctx.view, ctx.range).where}
+       GROUP BY target, selector, route ORDER BY clicks DESC`,
+      signal,
+      20,
+    ).then(sqlRows),
+  );
+  const columns: Array<Column<Record<string, unknown>>> = [
+    { key: "target", label: "Target", render: (r) => (r.target === null ? "–" : String(r.target)), sort: (r) => String(r.target) },
+    { key: "selector", label: "Element", render: (r) => <code>{r.selector === null ? "–" : String(r.selector)}</code> },
+    { key: "route", label: "Route", render: (r) => (r.route === null ? "(none)" : String(r.route)), sort: (r) => String(r.route) },
+    { key: "clicks", label: "Rage clicks", numeric: true, render: (r) => formatCount(Number(r.clicks)), sort: (r) => Number(r.clicks) },
+    { key: "sessions", label: "Sessions", numeric: true, render: (r) => formatCount(Number(r.sessions)), sort: (r) => Number(r.sessions) },
+  ];
+  return (
+    <Section title="Rage-click targets">
+      <Show result={result} what="rage clicks">
+        {(rows) =>
+          !rows.length ? (
+            <Empty>No rage click in this time range with these filters.</Empty>
+          ) : (
+            <div data-testid="rage-targets">
+              <Table columns={columns} rows={rows} initialSort={{ key: "clicks", desc: true }} />
+              <p class="muted small">What users clicked three times or more within a second, most clicked first (at most 20); their sessions are listed below.</p>
+            </div>
+          )
+        }
+      </Show>
+    </Section>
+  );
+}
+
 function SessionList({ ctx }: { ctx: Ctx }) {
   const sort = SORTS.some(([s]) => s === ctx.view.params.sort) ? ctx.view.params.sort! : "time";
   const cursor = ctx.view.params.cursor;
@@ -126,6 +163,7 @@ function SessionList({ ctx }: { ctx: Ctx }) {
         </label>
         <p class="muted small">Narrow the list with the filters above (country, browser, route, release…); sort by errors or duration to find troubled sessions.</p>
       </div>
+      {rage && <RageTargets ctx={ctx} />}
       <Show result={result} what="sessions">
         {(answer) =>
           !answer.rows.length ? (
