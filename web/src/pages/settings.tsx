@@ -3,6 +3,7 @@
 // and, read-only, the ones only the configuration file sets. The server checks every value;
 // its refusal is shown under the field it names.
 
+import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 
 import { ApiError, type ProjectDetail, type ProjectSettings, changeProject, resetProject } from "../api";
@@ -10,9 +11,10 @@ import { lines } from "../derive";
 import { formatCount } from "../format";
 import { Section } from "../ui/components";
 
-type Field = keyof ProjectSettings;
+/** A setting a dashboard user may change. */
+type Key = keyof ProjectSettings;
 
-const LABEL: Record<Field, string> = {
+const LABEL: Record<Key, string> = {
   allowed_origins: "Allowed origins",
   allowed_hosts: "Allowed page hosts",
   retention_days: "Retention (days)",
@@ -50,7 +52,7 @@ const settingsOf = (d: Draft): ProjectSettings => ({
 });
 
 /** Checks the browser can make before asking the server (which checks everything again). */
-function localError(s: ProjectSettings): { field: Field; message: string } | undefined {
+function localError(s: ProjectSettings): { field: Key; message: string } | undefined {
   if (!Number.isInteger(s.retention_days)) return { field: "retention_days", message: "Write a whole number of days, e.g. 30." };
   if (!Number.isFinite(s.sample_rate)) return { field: "sample_rate", message: "Write a share between 0 and 1, e.g. 0.5 keeps half the sessions." };
   return undefined;
@@ -58,7 +60,7 @@ function localError(s: ProjectSettings): { field: Field; message: string } | und
 
 type Failure = { field?: string; message: string };
 
-function Problem({ failure, field }: { failure?: Failure; field: Field }) {
+function Problem({ failure, field }: { failure?: Failure; field: Key }) {
   if (failure?.field !== field) return null;
   return (
     <span class="field-error" role="alert" id={`${field}-error`} data-testid={`error-${field}`}>
@@ -67,11 +69,51 @@ function Problem({ failure, field }: { failure?: Failure; field: Field }) {
   );
 }
 
-function Configured({ project, field }: { project: ProjectDetail; field: Field }) {
+function Configured({ project, field }: { project: ProjectDetail; field: Key }) {
   if (!project.changed.includes(field)) return null;
   const value = project.configured[field];
   const text = Array.isArray(value) ? value.join(", ") || "(none)" : String(value);
   return <span class="muted small">Changed here; the configuration file says {text}.</span>;
+}
+
+/**
+ * One setting's field: its label around the input element (a checkbox before its label), the
+ * help, what the configuration file says when it was changed here, and the server's refusal.
+ */
+function Field({
+  field,
+  help,
+  project,
+  failure,
+  check = false,
+  children,
+}: {
+  field: Key;
+  help: string;
+  project: ProjectDetail;
+  failure?: Failure;
+  check?: boolean;
+  children: ComponentChildren;
+}) {
+  return (
+    <label class={check ? "field check" : "field"}>
+      {check ? (
+        <span>
+          {children} {LABEL[field]}
+        </span>
+      ) : (
+        <>
+          {LABEL[field]}
+          {children}
+        </>
+      )}
+      <span class="muted small" id={`${field}-help`}>
+        {help}
+      </span>
+      <Configured project={project} field={field} />
+      <Problem failure={failure} field={field} />
+    </label>
+  );
 }
 
 export function ProjectSettingsForm({
@@ -116,62 +158,34 @@ export function ProjectSettingsForm({
     void run(() => changeProject(project.id, settings), "Saved: the new settings are in force now.");
   };
   const reset = () => void run(() => resetProject(project.id), "The configuration file's settings are in force again.");
-  const described = (field: Field) => (failure?.field === field ? `${field}-error` : `${field}-help`);
+  const described = (field: Key) => (failure?.field === field ? `${field}-error` : `${field}-help`);
+  const input = (field: Key) => ({
+    name: field,
+    disabled,
+    "aria-invalid": failure?.field === field,
+    "aria-describedby": described(field),
+  });
   const text = (field: "allowed_origins" | "allowed_hosts", help: string) => (
-    <label class="field">
-      {LABEL[field]}
-      <textarea
-        name={field}
-        rows={3}
-        value={draft[field]}
-        disabled={disabled}
-        aria-invalid={failure?.field === field}
-        aria-describedby={described(field)}
-        onInput={(e) => set({ [field]: (e.target as HTMLTextAreaElement).value })}
-      />
-      <span class="muted small" id={`${field}-help`}>
-        {help}
-      </span>
-      <Configured project={project} field={field} />
-      <Problem failure={failure} field={field} />
-    </label>
+    <Field field={field} help={help} project={project} failure={failure}>
+      <textarea {...input(field)} rows={3} value={draft[field]} onInput={(e) => set({ [field]: (e.target as HTMLTextAreaElement).value })} />
+    </Field>
   );
   const number = (field: "retention_days" | "sample_rate", help: string, attrs: { min: string; max: string; step: string }) => (
-    <label class="field">
-      {LABEL[field]}
+    <Field field={field} help={help} project={project} failure={failure}>
       <input
-        name={field}
+        {...input(field)}
         type="number"
         inputMode="decimal"
         {...attrs}
         value={draft[field]}
-        disabled={disabled}
-        aria-invalid={failure?.field === field}
-        aria-describedby={described(field)}
         onInput={(e) => set({ [field]: (e.target as HTMLInputElement).value })}
       />
-      <span class="muted small" id={`${field}-help`}>
-        {help}
-      </span>
-      <Configured project={project} field={field} />
-      <Problem failure={failure} field={field} />
-    </label>
+    </Field>
   );
   const check = (field: "honor_do_not_track" | "drop_bots", help: string) => (
-    <label class="field check">
-      <span>
-        <input
-          name={field}
-          type="checkbox"
-          checked={draft[field]}
-          disabled={disabled}
-          onChange={(e) => set({ [field]: (e.target as HTMLInputElement).checked })}
-        />{" "}
-        {LABEL[field]}
-      </span>
-      <span class="muted small">{help}</span>
-      <Configured project={project} field={field} />
-    </label>
+    <Field field={field} help={help} project={project} failure={failure} check>
+      <input {...input(field)} type="checkbox" checked={draft[field]} onChange={(e) => set({ [field]: (e.target as HTMLInputElement).checked })} />
+    </Field>
   );
   return (
     <>
