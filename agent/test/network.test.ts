@@ -27,6 +27,8 @@ class FakeXHR extends EventTarget {
   }
 }
 
+type Listen = (event: string, fn: (e: unknown) => void) => void;
+
 let sent: RequestEventBody[];
 
 beforeEach(() => {
@@ -67,7 +69,7 @@ describe("XMLHttpRequest", () => {
       ["GET", "https://shop.test/d", 404, undefined, undefined],
     ]);
     // Each request's own start: later requests start later or at the same time.
-    const starts = sent.map((r) => r.start);
+    const starts = sent.map((r) => r.start!);
     expect([...starts].sort((a, b) => a - b)).toEqual(starts);
   });
 
@@ -111,6 +113,7 @@ describe("XMLHttpRequest", () => {
     // Node's EventTarget reports a listener's exception as uncaught on the next tick.
     const errors: unknown[] = [];
     const catcher = (e: unknown) => errors.push(e);
+    const process = (globalThis as unknown as { process: { prependListener: Listen; off: Listen } }).process;
     process.prependListener("uncaughtException", catcher);
     x.finish(200);
     await new Promise((done) => setTimeout(done, 10));
