@@ -5,16 +5,21 @@
 //   CompressionStream when that exists and the body is worth it (`?encoding=gzip`, so no
 //   preflight is needed), the answer read: 2xx done; 408/429/5xx/network failure retried
 //   with backoff; 429/503 `Retry-After` pauses every send until then.
-// - When the page is hidden: `sendBeacon` (synchronous, survives the unload), uncompressed.
-//   What cannot go (paused by `Retry-After`, over the budget) stays queued: sent if the page
-//   comes back, lost if it is closed — `Retry-After` is obeyed even then.
+// - When the page is hidden: `sendBeacon` (synchronous, survives the unload), uncompressed,
+//   inside the same budget: its bytes count as in flight for BEACON_HOLD_MS (the browser
+//   does not say when a beacon is done). What cannot go (paused by `Retry-After`, over the
+//   budget) stays queued: sent if the page comes back, lost if it is closed — `Retry-After`
+//   is obeyed even then.
 // - A bounded retry queue: the oldest beacons are dropped first.
 
 import { body, type Packed } from "./batch";
 import { backoff, MAX_ATTEMPTS, parseRetryAfter, retryable } from "./retry";
+import { safe } from "./util";
 
 /** The browser's budget for keepalive bodies in flight, with a little room. */
 export const KEEPALIVE_BUDGET = 60 * 1024;
+/** How long a sendBeacon's bytes count towards the budget. */
+export const BEACON_HOLD_MS = 5000;
 /** Beacons waiting for a retry. */
 export const MAX_PENDING = 30;
 /** Compress bodies larger than this. */
@@ -61,7 +66,7 @@ export function createTransport(url: string, d: TransportDeps): Transport {
     if (timer) clearTimeout(timer);
     if (!queue.length) return;
     const next = Math.max(paused, Math.min(...queue.map((x) => x.at)));
-    timer = setTimeout(() => t.drain(false), Math.max(0, next - d.clock()) + 5);
+    timer = setTimeout(safe(() => t.drain(false)), Math.max(0, next - d.clock()) + 5);
   };
 
   async function attempt(x: Pending): Promise<void> {
@@ -115,16 +120,14 @@ export function createTransport(url: string, d: TransportDeps): Transport {
       if (nowMs < paused) return arm();
       const due = hiding ? queue : queue.filter((x) => x.at <= nowMs);
       queue = queue.filter((x) => !due.includes(x));
-      let beaconBytes = 0;
       for (const x of due) {
-        if (!hiding) {
-          void attempt(x);
-          continue;
-        }
-        // At page hide: sendBeacon, within the shared keepalive budget.
-        beaconBytes += x.p.bytes;
-        const sent = beaconBytes + inflight <= KEEPALIVE_BUDGET && !!d.beacon && d.beacon(url, body(x.p, nowMs));
-        if (!sent) queue.push(x);
+        const size = x.p.bytes;
+        // At page hide: sendBeacon, within the keepalive budget it shares with fetch.
+        if (!hiding) void attempt(x);
+        else if (inflight + size <= KEEPALIVE_BUDGET && d.beacon?.(url, body(x.p, nowMs))) {
+          inflight += size;
+          setTimeout(() => (inflight -= size), BEACON_HOLD_MS);
+        } else queue.push(x);
       }
       arm();
     },

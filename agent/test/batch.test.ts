@@ -1,5 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { body, MAX_BEACON_BYTES, pack } from "../src/batch";
+import { createTransport } from "../src/transport";
 
 const ctx = JSON.stringify({ agent: { name: "sightline-browser", version: "0.1.0" }, session_id: "s", view_id: "v", url: "https://a.example/" });
 const bytes = (s: string) => new TextEncoder().encode(s).length;
@@ -25,8 +26,33 @@ describe("pack", () => {
     expect(ids).toEqual(events.map((_, i) => "e" + i));
   });
 
-  it("two beacons always fit the browser's 64 KiB keepalive budget", () => {
-    expect(2 * MAX_BEACON_BYTES).toBeLessThanOrEqual(64 * 1024);
+  it("a flush at page hide never puts more than the browser's 64 KiB keepalive budget in flight", async () => {
+    vi.useFakeTimers();
+    try {
+      const sent: string[] = [];
+      let fetches = 0;
+      const t = createTransport("https://rum.example/ingest/v1/pk", {
+        fetch: (() => (fetches++, new Promise(() => {}))) as never, // never answered: stays in flight
+        beacon: (_u, d) => (sent.push(d), true),
+        clock: Date.now,
+        random: () => 1,
+      });
+      // Two flushes while the page lives leave keepalive fetches in flight…
+      const small = pack(ctx, Array.from({ length: 30 }, (_, i) => event(i, 200))).beacons;
+      for (const b of small) t.send(b, false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(fetches).toBe(small.length);
+      // …then the page is hidden with 400 events (~130 KB) queued: the flush sends its beacons one by one.
+      const beacons = pack(ctx, Array.from({ length: 400 }, (_, i) => event(i, 300))).beacons;
+      for (const b of beacons) t.send(b, true);
+      const inFlight = small.reduce((n, b) => n + b.bytes, 0) + sent.reduce((n, d) => n + bytes(d), 0);
+      expect(sent.length).toBeGreaterThan(0);
+      expect(inFlight).toBeLessThanOrEqual(64 * 1024);
+      // What did not fit waits: sent if the page comes back.
+      expect(t.pending()).toBe(beacons.length - sent.length);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("counts bytes, not characters", () => {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { pack } from "../src/batch";
-import { createTransport, KEEPALIVE_BUDGET } from "../src/transport";
+import { BEACON_HOLD_MS, createTransport, KEEPALIVE_BUDGET } from "../src/transport";
 
 const URL_ = "https://rum.example/ingest/v1/pk_test";
 const ctx = JSON.stringify({ session_id: "s", view_id: "v", url: "https://a.example/" });
@@ -116,6 +116,53 @@ describe("transport", () => {
     t.send(beacon(), true);
     expect(beacons).toHaveLength(1);
     expect(t.pending()).toBe(2);
+  });
+
+  it("counts sendBeacon bytes as in flight across sends, and shares the budget with keepalive fetches", async () => {
+    const beacons: string[] = [];
+    let release: (r: Response) => void = () => {};
+    const fetch = vi.fn((_u: string, _i: RequestInit) => new Promise<Response>((r) => (release = r)));
+    const t = createTransport(URL_, { fetch: fetch as never, beacon: (_u, d) => (beacons.push(d), true), clock: Date.now, random: () => 1 });
+    const big = () => pack(ctx, [JSON.stringify({ kind: "custom", id: "e" + Math.random(), name: "x".repeat(25_000) })]).beacons[0]!;
+    // A 25 KB keepalive fetch is in flight when the page is hidden.
+    t.send(big(), false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(fetch.mock.calls[0]![1].keepalive).toBe(true);
+    // Each flush sends its beacons with its own send() call: the budget holds across them.
+    for (let i = 0; i < 4; i++) t.send(big(), true);
+    expect(beacons).toHaveLength(1);
+    expect(t.pending()).toBe(3);
+    // The fetch is done: room for one more beacon (the first still counts).
+    release(answer(202));
+    await vi.advanceTimersByTimeAsync(1);
+    t.drain(true);
+    expect(beacons).toHaveLength(2);
+    // While they count, fetches go without keepalive (the two left and a new one)…
+    t.send(big(), false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(fetch.mock.calls.slice(1).map((c) => c[1].keepalive)).toEqual([false, false, false]);
+    // …and once they no longer do, with it again.
+    await vi.advanceTimersByTimeAsync(BEACON_HOLD_MS);
+    t.send(big(), false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(fetch.mock.calls[4]![1].keepalive).toBe(true);
+  });
+
+  it("never lets an exception in the retry timer reach the page", async () => {
+    let broken = false;
+    const t = createTransport(URL_, {
+      fetch: (async () => answer(503)) as never,
+      clock: () => {
+        if (broken) throw new Error("clock");
+        return Date.now();
+      },
+      random: () => 1,
+    });
+    t.send(beacon(), false);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(t.pending()).toBe(1);
+    broken = true;
+    expect(() => vi.advanceTimersByTime(120_000)).not.toThrow();
   });
 
   it("compresses large bodies and says so in the URL", async () => {
