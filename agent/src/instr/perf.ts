@@ -78,11 +78,15 @@ export function perf(core: Core): void {
   // is full, later entries come from an observer (those of the moment it filled up are lost).
   let last: PerformanceEntry | undefined;
   let full = false;
+  /** The host of a third-party URL (another site than the page's), else "". */
+  const thirdParty = (url: string) => {
+    const host = hostOf(url);
+    return host && host !== pageHost && site(host.split(":")[0]!) !== pageSite ? host : "";
+  };
   const summarize = (entries: PerformanceEntry[]) => {
     for (const r of entries as Res[]) {
       if (/^(fetch|xmlhttprequest|beacon)$/.test(r.initiatorType) || r.name.startsWith(core.cfg.ingest)) continue;
-      const host = hostOf(r.name);
-      addResource(summary, r, host && host !== pageHost && site(host.split(":")[0]!) !== pageSite ? host : "");
+      addResource(summary, r, thirdParty(r.name));
     }
   };
   const readBuffer = () => {
@@ -142,7 +146,7 @@ export function perf(core: Core): void {
         encoded_body_size: r.encodedBodySize,
         decoded_body_size: r.decodedBodySize,
         render_blocking: r.renderBlockingStatus === "blocking",
-        third_party: [...summary.thirdParty.values()].includes(r),
+        third_party: !!thirdParty(r.name),
       };
       core.emit(body, r.responseEnd || r.startTime, v);
     }
