@@ -13,11 +13,8 @@ import { createServer } from "node:http";
 
 import { chromium } from "playwright-core";
 
-const argv = process.argv.slice(2);
-const option = (name, fallback) => {
-  const at = argv.indexOf(name);
-  return at >= 0 ? argv[at + 1] : fallback;
-};
+import { argv, option } from "./visit.mjs";
+
 const RUNS = Number(option("--runs", 10));
 
 const SNIPPETS = option("--json")

@@ -16,22 +16,14 @@
 
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, resolve } from "node:path";
 
 import { build } from "esbuild";
 import { chromium } from "playwright-core";
 
-import { KEY, newContext, startAgentFiles, startSightline, startSite, visit } from "./visit.mjs";
+import { KEY, argv, newContext, option, root, startAgentFiles, startSightline, startSite, visit } from "./visit.mjs";
 import { sightlineTags } from "./snippet.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, "../..");
-const argv = process.argv.slice(2);
-const option = (name, fallback) => {
-  const at = argv.indexOf(name);
-  return at >= 0 ? argv[at + 1] : fallback;
-};
 const VISITS = Number(option("--visits", 6));
 const TOP = Number(option("--top", 40));
 const NONE = argv.includes("--none");

@@ -37,23 +37,14 @@
 
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, resolve } from "node:path";
 
 import { build } from "esbuild";
 import { chromium } from "playwright-core";
 
 import { sightlineTags } from "./snippet.mjs";
-import { KEY, newContext, startAgentFiles, startSightline, startSite, visit } from "./visit.mjs";
+import { KEY, argv, newContext, option, root, startAgentFiles, startSightline, startSite, visit } from "./visit.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, "../..");
-
-const argv = process.argv.slice(2);
-const option = (name, fallback) => {
-  const at = argv.indexOf(name);
-  return at >= 0 ? argv[at + 1] : fallback;
-};
 const SMOKE = argv.includes("--smoke");
 /** Which regimes: repeat visits (one context and tab per variant) and/or first visits (fresh contexts). */
 const REGIME = argv.includes("--warm") ? "repeat" : option("--regime", "both");

@@ -1,19 +1,32 @@
-// The benchmark's visit, shared by run.mjs (overhead figures) and profile.mjs (where the time
-// goes): a real `sightline serve` for the beacons, the loopback shop site (page.mjs), and one
-// visit of it — navigate, wait for the products, click "Add to cart" three times, scroll to the
-// bottom, hide the page (the agents send their final data).
+// The benchmark's visit, shared by run.mjs (overhead figures), profile.mjs and trace.mjs
+// (where the time goes): a real `sightline serve` for the beacons, the loopback shop site
+// (page.mjs), and one visit of it — navigate, wait for the products, click "Add to cart" three
+// times, scroll to the bottom, hide the page (the agents send their final data). Also what the
+// scripts share: the repository's root and the command-line option reader.
 
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { createServer } from "node:http";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 
 import { APP, STYLES, page, products, svg } from "./page.mjs";
 
 export const KEY = "pk_bench_0123456789";
+
+/** This directory, and the repository's root above it. */
+export const here = dirname(fileURLToPath(import.meta.url));
+export const root = resolve(here, "../..");
+
+/** The script's command-line arguments, and the value after `name` among them (or `fallback`). */
+export const argv = process.argv.slice(2);
+export function option(name, fallback) {
+  const at = argv.indexOf(name);
+  return at >= 0 ? argv[at + 1] : fallback;
+}
 
 export const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 
