@@ -83,7 +83,7 @@ export function createAgent(cfg: Config, firstNav: NavigationType): Agent {
   let stopped = false;
 
   // Session and sampling.
-  let session: Session = resolveSession(decodeSession(store.get("sl_s")), Date.now(), cfg.rate, Math.random, rid).session;
+  let session: Session = resolveSession(decodeSession(store.get("sl_s")), Date.now(), cfg.rate, Math.random, rid);
   let gate: Gate = { sampled: session.sampled, buffer: [] };
   let savedAt = 0;
   const save = (force?: boolean) => {
@@ -190,25 +190,25 @@ export function createAgent(cfg: Config, firstNav: NavigationType): Agent {
     save(true);
   }
 
-  let renewing = false;
   function touch() {
     const at = Date.now();
     // The common case: the session is live, only its last activity moves (no new objects).
-    if (renewing || isLive(session, at)) {
+    if (isLive(session, at)) {
       session.last = at;
       return save();
     }
     // A new session starts a new view of the same page: the old view ends in the old session
-    // (its last values, then a flush with the old context).
-    renewing = true;
-    const next = resolveSession(session, at, cfg.rate, Math.random, rid).session;
+    // (its last values, then a flush with the old context). Until it is replaced, the old
+    // session counts as live again, so that those last events do not renew it once more.
+    const next = resolveSession(session, at, cfg.rate, Math.random, rid);
+    const old: Session = session;
+    old.start = old.last = at;
     agent.startView("route_change", view.name, () => {
       agent.flush();
       gate = { sampled: next.sampled, buffer: [] };
       session = next;
       save(true);
     });
-    renewing = false;
   }
 
   const agent: Agent = {

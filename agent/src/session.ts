@@ -31,9 +31,8 @@ export function resolveSession(
   rate: number,
   random: () => number,
   newId: () => string,
-): { session: Session; renewed: boolean } {
-  if (isLive(stored, at)) return { session: { ...stored, last: at }, renewed: false };
-  return { session: { id: newId(), start: at, last: at, sampled: random() < rate ? "sampled" : 0 }, renewed: true };
+): Session {
+  return isLive(stored, at) ? { ...stored, last: at } : { id: newId(), start: at, last: at, sampled: random() < rate ? "sampled" : 0 };
 }
 
 /** Stored as JSON `[id, start, last, sampled]` (older agents added a view count: ignored). */

@@ -45,8 +45,6 @@ export interface Transport {
   send(p: Packed, hiding: boolean): void;
   /** Sends what is due now (hiding: everything not paused), keeps the rest for later. */
   drain(hiding: boolean): void;
-  /** Epoch ms before which nothing is sent (429/503 `Retry-After`). */
-  pausedUntil(): number;
   pending(): number;
 }
 
@@ -131,7 +129,6 @@ export function createTransport(url: string, d: TransportDeps): Transport {
       }
       arm();
     },
-    pausedUntil: () => paused,
     pending: () => queue.length,
   };
   return t;

@@ -4,7 +4,12 @@ import { decodeSession, encodeSession, resolveSession, SESSION_IDLE_MS, SESSION_
 const T0 = 1_767_225_600_000;
 let n = 0;
 const newId = () => (++n).toString(16).padStart(32, "0");
-const start = (at = T0, rate = 1, random = 0.5) => resolveSession(undefined, at, rate, () => random, newId);
+/** The session to use, and whether it is a new one. */
+const resolve = (stored: Session | undefined, ...rest: [number, number, () => number, () => string]) => {
+  const session = resolveSession(stored, ...rest);
+  return { session, renewed: session.id !== stored?.id };
+};
+const start = (at = T0, rate = 1, random = 0.5) => resolve(undefined, at, rate, () => random, newId);
 
 describe("session rollover", () => {
   it("a new session starts when none is stored", () => {
@@ -15,7 +20,7 @@ describe("session rollover", () => {
 
   it("activity within 30 minutes keeps the session and moves its last activity", () => {
     const s = start().session;
-    const next = resolveSession(s, T0 + SESSION_IDLE_MS - 1, 1, Math.random, newId);
+    const next = resolve(s, T0 + SESSION_IDLE_MS - 1, 1, Math.random, newId);
     expect(next.renewed).toBe(false);
     expect(next.session.id).toBe(s.id);
     expect(next.session.last).toBe(T0 + SESSION_IDLE_MS - 1);
@@ -23,7 +28,7 @@ describe("session rollover", () => {
 
   it("30 minutes without activity end it", () => {
     const s = start().session;
-    const next = resolveSession(s, T0 + SESSION_IDLE_MS, 1, Math.random, newId);
+    const next = resolve(s, T0 + SESSION_IDLE_MS, 1, Math.random, newId);
     expect(next.renewed).toBe(true);
     expect(next.session.id).not.toBe(s.id);
   });
@@ -31,17 +36,17 @@ describe("session rollover", () => {
   it("4 hours end it even with constant activity", () => {
     let s: Session = start().session;
     for (let at = T0; at < T0 + SESSION_MAX_MS; at += 10 * 60_000) {
-      const next = resolveSession(s, at, 1, Math.random, newId);
+      const next = resolve(s, at, 1, Math.random, newId);
       expect(next.renewed).toBe(false);
       s = next.session;
     }
-    const over = resolveSession(s, T0 + SESSION_MAX_MS, 1, Math.random, newId);
+    const over = resolve(s, T0 + SESSION_MAX_MS, 1, Math.random, newId);
     expect(over.renewed).toBe(true);
   });
 
   it("a clock that went backwards starts a new session", () => {
     const s = start().session;
-    expect(resolveSession(s, T0 - 1000, 1, Math.random, newId).renewed).toBe(true);
+    expect(resolve(s, T0 - 1000, 1, Math.random, newId).renewed).toBe(true);
   });
 });
 
@@ -55,7 +60,7 @@ describe("sampling decision", () => {
 
   it("stays with the session while it lives", () => {
     const s = start(T0, 0.5, 0.9).session;
-    const next = resolveSession(s, T0 + 1000, 0.5, () => 0, newId);
+    const next = resolve(s, T0 + 1000, 0.5, () => 0, newId);
     expect(next.session.sampled).toBe(0);
   });
 });

@@ -127,14 +127,10 @@ export function network(core: Core): void {
         if (!x.h)
           for (const type of ["abort", "timeout", "error", "loadend"])
             on(xhr, type, () => {
-              const y = xhrs.get(xhr)!;
-              const q = y.r;
+              const q = xhrs.get(xhr)!.r;
               if (!q) return;
               if (type !== "loadend") q.f = type === "abort" ? "aborted" : type === "error" ? "network" : "timeout";
-              else {
-                y.r = undefined;
-                end(q, "xhr", xhr.status, xhr.status ? undefined : q.f || "network", contentLength(xhr.getResponseHeader("content-length")));
-              }
+              else end(q, "xhr", xhr.status, xhr.status ? undefined : q.f || "network", contentLength(xhr.getResponseHeader("content-length")));
             });
         x.h = 1;
       }
