@@ -7,7 +7,13 @@ import { add, DEAD_WINDOW_MS, joins, startCluster, verdict, type Cluster } from 
 import type { ActionType } from "../protocol.gen";
 import { cut, now, on, safe, selector } from "../util";
 
-const INTERACTIVE = "a,button,input,select,textarea,label,summary,[role],[onclick],[data-sl-name]";
+/**
+ * Elements a click is meant for: controls, and elements with a widget role. Not any `[role]`:
+ * landmarks and structure (main, navigation, region, list, dialog…) would take a click on
+ * their plain text, which then becomes a dead click named by the landmark's whole text.
+ */
+const INTERACTIVE =
+  "a,button,input,select,textarea,label,summary,[onclick],[data-sl-name],[role^=menuitem],[role=button],[role=link],[role=checkbox],[role=option],[role=radio],[role=switch],[role=tab],[role=treeitem],[role=combobox]";
 /** Clicks on these focus or edit instead of triggering something: never dead. */
 const NOT_DEAD = /^(input|textarea|select|label)$/;
 
@@ -70,10 +76,12 @@ export function actions(core: Core): void {
     try {
       // The first change is all it needs to know: it stops watching then (no callback per
       // mutation of a busy page for the rest of the second).
-      watcher ||= new MutationObserver(() => {
-        if (pending) pending.k.reaction = true;
-        watcher!.disconnect();
-      });
+      watcher ||= new MutationObserver(
+        safe(() => {
+          if (pending) pending.k.reaction = true;
+          watcher!.disconnect();
+        }),
+      );
       watcher.observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
     } catch {
       pending.k.reaction = true;
