@@ -21,6 +21,8 @@ mod bulk;
 mod codec;
 mod compaction;
 mod dedup;
+#[cfg(test)]
+mod durability_tests;
 mod erase;
 mod flush;
 mod maintenance;
@@ -43,7 +45,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use sightline_protocol::EventRecord;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 
 use self::buffer::Buffer;
 pub use self::buffer::{PartitionKey, PartitionSnapshot, day_of};
@@ -145,6 +147,8 @@ pub struct EmbeddedStore {
 #[derive(Debug)]
 struct State {
     recent: RecentIds,
+    /// Ids whose WAL write is still in flight: known, but not stored yet.
+    pending: HashMap<u128, Outcome>,
     buffer: Buffer,
     /// The rows being written by a flush: still read by queries until the files are listed.
     flushing: Vec<PartitionSnapshot>,
@@ -167,6 +171,7 @@ impl EmbeddedStore {
         let manifest = Manifest::load(&dir)?;
         let mut state = State {
             recent: RecentIds::new(options.dedup_capacity),
+            pending: HashMap::new(),
             buffer: Buffer::default(),
             flushing: Vec::new(),
             manifest,
@@ -323,50 +328,117 @@ impl EmbeddedStore {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Drops the records whose ids were seen recently and remembers the others' ids.
-    fn admit(&self, records: Vec<EventRecord>) -> (Vec<EventRecord>, Vec<u128>) {
+    /// Splits `records` into the new ones, whose ids it remembers as pending on `outcome`
+    /// (the write about to hold them), the ones already stored (dropped and counted), and the
+    /// ones a write still in flight holds: those are not stored yet, so the append waits for
+    /// that write's outcome.
+    fn admit(&self, records: Vec<EventRecord>, outcome: &Outcome) -> Admitted {
         let mut state = self.lock();
-        let mut keys = Vec::with_capacity(records.len());
-        let received = records.len();
-        let admitted: Vec<EventRecord> = records
-            .into_iter()
-            .filter(|record| {
-                let key = state.recent.key(&record.context.project, &record.view_id, &record.event_id);
-                let new = state.recent.insert(key);
-                if new {
-                    keys.push(key);
+        let mut admitted = Admitted::default();
+        for record in records {
+            let key = state.recent.key(&record.context.project, &record.view_id, &record.event_id);
+            if let Some(other) = state.pending.get(&key) {
+                if other.same_channel(outcome) {
+                    admitted.duplicates += 1; // the same event twice in this append
+                } else {
+                    if !admitted.waits.iter().any(|known| known.same_channel(other)) {
+                        admitted.waits.push(other.clone());
+                    }
+                    admitted.pending_duplicates += 1;
                 }
-                new
-            })
-            .collect();
-        self.counters.dropped_duplicates(received - admitted.len());
-        (admitted, keys)
+                continue;
+            }
+            if !state.recent.insert(key) {
+                admitted.duplicates += 1;
+                continue;
+            }
+            state.pending.insert(key, outcome.clone());
+            admitted.keys.push(key);
+            admitted.records.push(record);
+        }
+        drop(state);
+        self.counters.dropped_duplicates(admitted.duplicates);
+        admitted
     }
 
     async fn append_records(&self, records: Vec<EventRecord>) -> Result<(), StoreError> {
-        let (records, keys) = self.admit(records);
-        if records.is_empty() {
-            return Ok(());
+        let (publish, outcome) = watch::channel(None);
+        let admitted = self.admit(records, &outcome);
+        if !admitted.records.is_empty() {
+            let payload = codec::encode(&admitted.records);
+            let written = self.write(admitted.records, payload, Some(Pending { keys: admitted.keys, publish }));
+            written.await.map_err(|error| StoreError::Write(format!("the append task failed: {error}")))??;
         }
-        let written = self.wal.append(codec::encode(&records));
-        let state = Arc::clone(&self.state);
-        // The buffer insert must happen even if the caller goes away (a client hanging up
-        // mid-request): the WAL record is durable, and later records wait for it.
-        let inserted = tokio::spawn(async move {
-            let lsn = match written.await {
-                Ok(lsn) => lsn,
-                Err(error) => {
-                    let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
-                    keys.into_iter().for_each(|key| state.recent.remove(key));
-                    return Err(wal_error(&error));
-                }
-            };
-            let (reply, visible) = oneshot::channel();
-            state.lock().unwrap_or_else(PoisonError::into_inner).insert_in_order(lsn, records, reply);
-            visible.await.map_err(|_| StoreError::Closed)
-        });
-        inserted.await.map_err(|error| StoreError::Write(format!("the append task failed: {error}")))?
+        // Events another write holds are acknowledged with that write, or refused with it.
+        for mut other in admitted.waits {
+            let result = other.wait_for(Option::is_some).await.map(|outcome| outcome.clone());
+            result.map_err(|_| StoreError::Closed)?.unwrap_or(Err(StoreError::Closed))?;
+        }
+        self.counters.dropped_duplicates(admitted.pending_duplicates);
+        Ok(())
     }
+
+    /// Writes `payload` (holding `records`) to the WAL, then puts the records into the buffer
+    /// in log order. It runs in a task of its own: the buffer insert must happen even if the
+    /// caller goes away (a client hanging up mid-request), as the WAL record is durable and
+    /// later records wait for it. At the end it releases the `pending` ids (forgotten too if
+    /// the write failed) and publishes the outcome to appends waiting for them.
+    fn write(
+        &self,
+        records: Vec<EventRecord>,
+        payload: Vec<u8>,
+        pending: Option<Pending>,
+    ) -> tokio::task::JoinHandle<Result<(), StoreError>> {
+        let written = self.wal.append(payload);
+        let state = Arc::clone(&self.state);
+        tokio::spawn(async move {
+            let result = match written.await {
+                Ok(lsn) => {
+                    let (reply, visible) = oneshot::channel();
+                    state.lock().unwrap_or_else(PoisonError::into_inner).insert_in_order(lsn, records, reply);
+                    visible.await.map_err(|_| StoreError::Closed)
+                }
+                Err(error) => Err(wal_error(&error)),
+            };
+            if let Some(Pending { keys, publish }) = pending {
+                let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
+                for key in keys {
+                    state.pending.remove(&key);
+                    if result.is_err() {
+                        state.recent.remove(key);
+                    }
+                }
+                drop(state);
+                publish.send_replace(Some(result.clone()));
+            }
+            result
+        })
+    }
+}
+
+/// Where a WAL write in flight publishes its outcome, for the appends of a retry that wait
+/// for it (`None` until then).
+type Outcome = watch::Receiver<Option<Result<(), StoreError>>>;
+
+/// The ids a write holds, and where it publishes its outcome.
+struct Pending {
+    keys: Vec<u128>,
+    publish: watch::Sender<Option<Result<(), StoreError>>>,
+}
+
+/// What [`EmbeddedStore::admit`] let through.
+#[derive(Default)]
+struct Admitted {
+    /// Records to write.
+    records: Vec<EventRecord>,
+    /// Their dedup keys.
+    keys: Vec<u128>,
+    /// Writes in flight that hold some of the append's events.
+    waits: Vec<Outcome>,
+    /// Events already stored, dropped.
+    duplicates: usize,
+    /// Events held by a write in flight: duplicates once that write succeeds.
+    pending_duplicates: usize,
 }
 
 impl State {
