@@ -71,7 +71,6 @@ export interface Agent extends Core {
   setConsent(c: Consent): void;
   flush(hiding?: boolean): void;
   sessionId(): string;
-  stop(): void;
 }
 
 export function createAgent(cfg: Config, firstNav: NavigationType): Agent {
@@ -80,7 +79,6 @@ export function createAgent(cfg: Config, firstNav: NavigationType): Agent {
   const pageUrl = () => location.href;
   const scrub = (u: string) => scrubUrl(u, cfg.allow, pageUrl);
   let consent: Consent = cfg.consent;
-  let stopped = false;
 
   // Session and sampling.
   let session: Session = resolveSession(decodeSession(store.get("sl_s")), Date.now(), cfg.rate, Math.random, rid);
@@ -169,7 +167,7 @@ export function createAgent(cfg: Config, firstNav: NavigationType): Agent {
   function flush(hiding = false) {
     if (timer) clearTimeout(timer);
     timer = undefined;
-    if (stopped || consent !== "granted") return;
+    if (consent !== "granted") return;
     if (queue.length) {
       const ctx = context();
       const events = queue.map((e) => {
@@ -216,7 +214,7 @@ export function createAgent(cfg: Config, firstNav: NavigationType): Agent {
     scrub,
     view: () => view,
     emit(b, t = now(), v) {
-      if (stopped || consent === "denied") return undefined;
+      if (consent === "denied") return undefined;
       touch();
       v ||= view;
       let e = { ...b, id: "" + v.e++, t: r1(t), view_id: v.id, view_url: v.url, view_name: v.name } as Event;
@@ -288,9 +286,6 @@ export function createAgent(cfg: Config, firstNav: NavigationType): Agent {
     },
     flush: safe(flush),
     sessionId: () => session.id,
-    stop() {
-      stopped = true;
-    },
   };
 
   // Page lifecycle: end-of-view work and a flush whenever the page may be going away —

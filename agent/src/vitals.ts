@@ -106,7 +106,6 @@ export function cls(shifts: readonly Shift[]): { value: number; largest?: Shift 
  * longest duration, the earliest start and processing start, the latest processing end.
  */
 export interface Interaction {
-  id: number;
   duration: number;
   start: number;
   processingStart: number;
@@ -124,7 +123,6 @@ export function addEntry(
   const old = map.get(e.interactionId);
   if (!old) {
     map.set(e.interactionId, {
-      id: e.interactionId,
       duration: e.duration,
       start: e.startTime,
       processingStart: e.processingStart,

@@ -41,17 +41,17 @@ describe("CLS per view", () => {
 });
 
 describe("INP per view", () => {
-  const i = (id: number, duration: number): Interaction => ({ id, duration, start: 0, processingStart: 0, processingEnd: 0, type: "pointer" });
+  const i = (duration: number): Interaction => ({ duration, start: 0, processingStart: 0, processingEnd: 0, type: "pointer" });
 
   it("is the worst interaction below 50 interactions", () => {
-    expect(inp([i(1, 40), i(2, 320), i(3, 96)])?.duration).toBe(320);
+    expect(inp([i(40), i(320), i(96)])?.duration).toBe(320);
   });
 
   it("drops one worst interaction per 50 (98th percentile)", () => {
-    const many = Array.from({ length: 120 }, (_, k) => i(k, k));
+    const many = Array.from({ length: 120 }, (_, k) => i(k));
     expect(inp(many)?.duration).toBe(117);
     // Short interactions the browser did not report still count.
-    expect(inp([i(1, 300), i(2, 200), i(3, 100)], 60)?.duration).toBe(200);
+    expect(inp([i(300), i(200), i(100)], 60)?.duration).toBe(200);
   });
 
   it("is absent without interactions", () => {
