@@ -5,7 +5,7 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { cleanup, launchBrowser, pageHtml, startSightline, startSite } from "./harness";
+import { cleanup, launchBrowser, pageHtml, sleep, startSightline, startSite } from "./harness";
 
 let browser: Browser;
 beforeAll(async () => {
@@ -72,5 +72,55 @@ describe("trace propagation", () => {
     expect(row(`${other.origin}/api/xhr`, "xhr")).toMatchObject({ status: 200, trace_id: null });
     // The query string is not stored (no allowlist), and the agent's own beacons are not requests.
     expect(rows.some((r) => String(r.url).includes("?") || String(r.url).includes("/ingest/"))).toBe(false);
+  });
+
+  it("reports each request of a reused XMLHttpRequest once, with its own method, URL and status", async () => {
+    const sightline = await startSightline();
+    const site = await startSite({
+      "/page": pageHtml(sightline.url, {}, "<p>shop</p>"),
+      "/api/one": { body: "{}" },
+      "/api/two": { status: 201, body: "{}" },
+      "/api/missing": { status: 404, body: "{}" },
+      "/api/slow": { body: "{}", delayMs: 1500 },
+      "/api/three": { body: "{}" },
+    });
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${site.origin}/page`);
+    await page.waitForFunction(() => (window as unknown as { sightline: { version?: string } }).sightline.version);
+    const events = await page.evaluate(async () => {
+      const seen: string[] = [];
+      const x = new XMLHttpRequest();
+      for (const type of ["abort", "loadend"]) x.addEventListener(type, () => seen.push(type));
+      const run = (method: string, url: string, body?: string) =>
+        new Promise((done) => {
+          x.onloadend = done;
+          x.open(method, url);
+          x.send(body);
+        });
+      await run("GET", "/api/one");
+      await run("POST", "/api/two", "abc");
+      await run("GET", "/api/missing");
+      // A request still in flight when the page opens the next one on the same object.
+      x.onloadend = null;
+      x.open("GET", "/api/slow");
+      x.send();
+      await run("GET", "/api/three");
+      return seen;
+    });
+    await sleep(2000); // the slow answer would have come by now
+    await page.goto("about:blank");
+    await sightline.waitForEvents({ request: 4 });
+    await sleep(300);
+    await sightline.stop();
+
+    const rows = await sightline.sql("SELECT method, url, status, failure FROM request WHERE api = 'xhr' ORDER BY start");
+    // Chromium fires no event for the request open() replaced: it is not reported.
+    expect(events).toEqual(["loadend", "loadend", "loadend", "loadend"]);
+    expect(rows.map((r) => [r.method, String(r.url).replace(site.origin, ""), r.status, r.failure])).toEqual([
+      ["GET", "/api/one", 200, null],
+      ["POST", "/api/two", 201, null],
+      ["GET", "/api/missing", 404, null],
+      ["GET", "/api/three", 200, null],
+    ]);
   });
 });

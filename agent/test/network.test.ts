@@ -8,9 +8,11 @@ import type { EventBody, RequestEventBody } from "../src/protocol.gen";
 
 class FakeXHR extends EventTarget {
   status = 0;
+  readyState = 0;
   headers: Record<string, string> = {};
   open(_method: string, _url: string) {
     this.status = 0;
+    this.readyState = 1;
   }
   send(_body?: unknown) {}
   setRequestHeader(k: string, v: string) {
@@ -22,6 +24,7 @@ class FakeXHR extends EventTarget {
   /** The browser's events at the end of a request: `failure` first (abort, error, timeout), then loadend. */
   finish(status: number, failure?: string) {
     this.status = status;
+    this.readyState = 4;
     if (failure) this.dispatchEvent(new Event(failure));
     this.dispatchEvent(new Event("loadend"));
   }
@@ -71,6 +74,28 @@ describe("XMLHttpRequest", () => {
     // Each request's own start: later requests start later or at the same time.
     const starts = sent.map((r) => r.start!);
     expect([...starts].sort((a, b) => a - b)).toEqual(starts);
+  });
+
+  it("reports a request whose loadend handler of the page reuses the XHR before the agent's listener runs", () => {
+    const x = new FakeXHR();
+    const queue = ["/b", "/c"];
+    // The page's handler was added first, so it runs first, and opens the next request at once.
+    x.addEventListener("loadend", () => {
+      const next = queue.shift();
+      if (!next) return;
+      x.open("GET", next);
+      x.send();
+    });
+    x.open("GET", "/a");
+    x.send();
+    x.finish(200);
+    x.finish(404);
+    x.finish(0, "error");
+    expect(sent.map((r) => [r.url, r.status, r.failure])).toEqual([
+      ["https://shop.test/a", 200, undefined],
+      ["https://shop.test/b", 404, undefined],
+      ["https://shop.test/c", undefined, "network"],
+    ]);
   });
 
   it("reports only the new request when open() replaces one in flight", () => {

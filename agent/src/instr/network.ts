@@ -103,14 +103,25 @@ export function network(core: Core): void {
   X.__sl = true;
   const proto = X.prototype;
   // Per XHR object (a page may reuse one for many requests): what open() was given and the
-  // request in flight. Its listeners are added once (h), at its first send(), and report the
-  // request in flight when it ends.
-  const xhrs = new WeakMap<XMLHttpRequest, { m: string; u: string; r?: Req | undefined; h?: 1 | undefined }>();
+  // request in flight. Its listeners are added once (h), at its first send(). A request is
+  // reported once it is done, while its status and headers are still there: at its loadend,
+  // or when the page opens the next one first (its own loadend or load handler may run before
+  // the agent's and reuse the object at once).
+  type State = { m: string; u: string; r?: Req | undefined; h?: 1 | undefined };
+  const xhrs = new WeakMap<XMLHttpRequest, State>();
+  const done = (xhr: XMLHttpRequest, x: State | undefined) => {
+    const q = x?.r;
+    if (!q || xhr.readyState < 4) return;
+    x!.r = undefined;
+    end(q, "xhr", xhr.status, xhr.status ? undefined : q.f || "network", contentLength(xhr.getResponseHeader("content-length")));
+  };
   const open = proto.open;
   const send = proto.send;
   proto.open = function (this: XMLHttpRequest, method: string, url: string | URL) {
     try {
-      xhrs.set(this, { m: method, u: String(url), h: xhrs.get(this)?.h });
+      const x = xhrs.get(this);
+      done(this, x);
+      xhrs.set(this, { m: method, u: String(url), h: x?.h });
     } catch {
       // Keep going.
     }
@@ -125,12 +136,12 @@ export function network(core: Core): void {
         const r = (x.r = begin(x.m, x.u, bodySize(b)));
         if (r.trace) this.setRequestHeader("traceparent", traceparent(r));
         if (!x.h)
-          for (const type of ["abort", "timeout", "error", "loadend"])
+          // A network error needs no listener: a request done without a status failed so.
+          for (const type of ["abort", "timeout", "loadend"])
             on(xhr, type, () => {
-              const q = xhrs.get(xhr)!.r;
-              if (!q) return;
-              if (type !== "loadend") q.f = type === "abort" ? "aborted" : type === "error" ? "network" : "timeout";
-              else end(q, "xhr", xhr.status, xhr.status ? undefined : q.f || "network", contentLength(xhr.getResponseHeader("content-length")));
+              const y = xhrs.get(xhr)!;
+              if (type === "loadend") done(xhr, y);
+              else if (y.r && xhr.readyState > 3) y.r.f = type === "abort" ? "aborted" : "timeout";
             });
         x.h = 1;
       }
