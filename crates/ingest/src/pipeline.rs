@@ -28,16 +28,35 @@ pub struct Project {
     pub config: ProjectConfig,
     pub(crate) routes: RouteNormalizer,
     pub(crate) allowlist: QueryAllowlist,
-    pub(crate) guard: CardinalityGuard,
+    /// Shared with the project that replaces this one when its caps stay ([`Project::renewed`]).
+    pub(crate) guard: Arc<CardinalityGuard>,
 }
 
 impl Project {
     /// Validates and compiles a project's settings.
     pub fn new(config: ProjectConfig) -> Result<Self, IngestError> {
+        let guard = CardinalityGuard::new(config.max_routes, config.max_event_names, config.max_attribute_keys);
+        Self::compile(config, Arc::new(guard))
+    }
+
+    /// `config` compiled to replace this project's settings while beacons arrive (a change
+    /// from the dashboard). The cardinality guard is kept when its caps stay the same: the
+    /// routes, event names and attribute keys seen so far keep their places, and newcomers
+    /// over a cap are still folded, as if nothing had been restarted.
+    pub fn renewed(&self, config: ProjectConfig) -> Result<Self, IngestError> {
+        let (old, new) = (&self.config, &config);
+        let same_caps = (old.max_routes, old.max_event_names, old.max_attribute_keys)
+            == (new.max_routes, new.max_event_names, new.max_attribute_keys);
+        if !same_caps {
+            return Self::new(config);
+        }
+        Self::compile(config, Arc::clone(&self.guard))
+    }
+
+    fn compile(config: ProjectConfig, guard: Arc<CardinalityGuard>) -> Result<Self, IngestError> {
         config.validate().map_err(IngestError::Config)?;
         let routes = RouteNormalizer::new(&config.route_patterns)?;
         let allowlist = QueryAllowlist { entries: config.query_allowlist.clone() };
-        let guard = CardinalityGuard::new(config.max_routes, config.max_event_names, config.max_attribute_keys);
         Ok(Self { config, routes, allowlist, guard })
     }
 }

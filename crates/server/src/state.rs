@@ -55,9 +55,9 @@ impl ProjectRegistry {
         self.by_key.read().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Puts `config` in place of the project with its id and ingest key, compiled anew
-    /// (its route, event name and attribute key counts start again, as after a restart;
-    /// its rate limiter is kept). Fails on invalid settings or an unknown project.
+    /// Puts `config` in place of the project with its id and ingest key, compiled anew; its
+    /// rate limiter and the routes, event names and attribute keys its caps have seen are
+    /// kept ([`Project::renewed`]). Fails on invalid settings or an unknown project.
     pub fn replace(&self, config: ProjectConfig) -> Result<(), String> {
         let mut by_key = self.by_key.write().unwrap_or_else(PoisonError::into_inner);
         let Some(old) = by_key.get(&config.ingest_key).filter(|entry| entry.project.config.id == config.id) else {
@@ -65,7 +65,7 @@ impl ProjectRegistry {
         };
         let limiter = Arc::clone(&old.limiter);
         let key = config.ingest_key.clone();
-        let project = Project::new(config).map_err(|e| e.to_string())?;
+        let project = old.project.renewed(config).map_err(|e| e.to_string())?;
         by_key.insert(key, Arc::new(ProjectEntry { project, limiter }));
         Ok(())
     }

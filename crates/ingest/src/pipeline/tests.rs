@@ -278,3 +278,38 @@ fn over_long_ids_are_refused_not_trimmed() {
     let batch = process(&project(|_| {}), CHROME_MAC, &body).expect("accepted");
     assert_eq!(batch.outcomes.get(Reason::InvalidEvent), 1);
 }
+
+#[test]
+fn a_settings_change_keeps_the_names_the_caps_have_seen() {
+    let names = |project: &Project, from: usize| {
+        let events: Vec<Value> = (from..from + 3)
+            .map(|i| json!({"id": format!("c{i}"), "kind": "custom", "name": format!("name-{i}")}))
+            .collect();
+        let batch = process(project, CHROME_MAC, &beacon(&Value::Array(events))).expect("accepted");
+        let names: Vec<String> = batch
+            .records
+            .iter()
+            .map(|r| match &r.body {
+                EventBody::Custom(custom) => custom.name.clone(),
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect();
+        (names, batch.outcomes.get(Reason::EventNameCardinality))
+    };
+    let capped = project(|p| p.max_event_names = 3);
+    assert_eq!(names(&capped, 0).0, ["name-0", "name-1", "name-2"]);
+
+    // A change from the dashboard (the sample rate): the three names keep the cap full.
+    let mut config = capped.config.clone();
+    config.sample_rate = 1.0;
+    config.drop_bots = !config.drop_bots;
+    let changed = capped.renewed(config).expect("valid");
+    assert_eq!(names(&changed, 3), (vec!["(other)".to_owned(), "(other)".to_owned(), "(other)".to_owned()], 3));
+    assert_eq!(names(&changed, 0).0, ["name-0", "name-1", "name-2"], "known names stay admitted");
+
+    // Other caps (only the configuration file sets them, at a start) count afresh.
+    let mut config = changed.config.clone();
+    config.max_event_names = 4;
+    let recapped = changed.renewed(config).expect("valid");
+    assert_eq!(names(&recapped, 3).0, ["name-3", "name-4", "name-5"]);
+}
