@@ -14,7 +14,7 @@ use sightline_server::api::sessions::{self, SessionStore};
 use sightline_server::api::tokens::TokenFile;
 use sightline_server::api::users::{ADMIN_PASSWORD_ENV, UserFile, UserStore, ensure_first_admin, epoch_ms};
 use sightline_server::outcome_history::{self, OutcomeHistory};
-use sightline_server::project_settings::ProjectSettings;
+use sightline_server::project_settings::{self, ProjectSettings, SettingsPatch};
 use sightline_server::{Api, AppState, Metrics, ProjectRegistry};
 use sightline_store::{EmbeddedStore, OpenReport, Store, Tables};
 use tracing_subscriber::EnvFilter;
@@ -37,15 +37,67 @@ pub(crate) struct Extras {
     pub on_listening: Option<Box<dyn FnOnce(std::net::SocketAddr) -> tokio::task::JoinHandle<()> + Send>>,
 }
 
-/// Prints the effective configuration, or what is wrong with it.
+/// Prints the effective configuration, or what is wrong with it: the file, environment and
+/// flags, with the project settings changed in the dashboard laid over them as `serve` does
+/// (`<data_dir>/project-settings.json`, read only), and which those are.
 pub fn check_config(overrides: &Overrides) -> anyhow::Result<()> {
-    let config = Config::load(overrides)?;
+    let mut config = Config::load(overrides)?;
     if let Some(path) = &config.geoip_db {
         GeoDatabase::open(path)?;
     }
+    if config.projects.is_empty()
+        && let Some(project) = existing_default_project(&config.data_dir)?
+    {
+        config.projects.push(project);
+    }
+    let settings = ProjectSettings::open(&config.data_dir, &mut config.projects).map_err(anyhow::Error::msg)?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "configuration is valid")?;
     writeln!(out, "{config:#?}")?;
+    write_dashboard_changes(&mut out, &config, &settings)?;
+    Ok(())
+}
+
+/// Which project settings come from the dashboard, with the configuration file's values
+/// they override (or why they are left out).
+fn write_dashboard_changes(
+    out: &mut impl std::io::Write,
+    config: &Config,
+    settings: &ProjectSettings,
+) -> anyhow::Result<()> {
+    let file = config.data_dir.join(project_settings::FILE_NAME);
+    let mut any = false;
+    for project in &config.projects {
+        let (Some(change), Some(configured)) = (settings.changes(&project.id), settings.configured(&project.id)) else {
+            continue;
+        };
+        any = true;
+        let values = |config: &ProjectConfig| serde_json::to_value(SettingsPatch::of(config)).unwrap_or_default();
+        let (effective, configured) = (values(project), values(configured));
+        if effective == configured {
+            writeln!(
+                out,
+                "project {:?}: the dashboard's changes in {} are invalid and left out (the server logs why)",
+                project.id,
+                file.display()
+            )?;
+            continue;
+        }
+        writeln!(
+            out,
+            "project {:?}: changed in the dashboard by {} at {} (kept in {}), in force over the configuration file:",
+            project.id,
+            change.updated_by,
+            change.updated_at,
+            file.display()
+        )?;
+        for field in change.fields {
+            writeln!(out, "  {field} = {} (the configuration file says {})", effective[field], configured[field])?;
+        }
+    }
+    if !any {
+        writeln!(out, "no project setting is changed in the dashboard ({})", file.display())?;
+    }
     Ok(())
 }
 
@@ -206,18 +258,27 @@ fn first_admin(data_dir: &Path, address: std::net::SocketAddr) -> anyhow::Result
 
 /// The `default` project, with an ingest key created once and kept in the data directory.
 fn default_project(data_dir: &Path) -> anyhow::Result<ProjectConfig> {
-    let key_file = data_dir.join("default-ingest-key");
-    let key = match std::fs::read_to_string(&key_file) {
-        Ok(key) => key.trim().to_owned(),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            let key = new_ingest_key();
-            std::fs::write(&key_file, format!("{key}\n"))
-                .with_context(|| format!("cannot write {}", key_file.display()))?;
-            key
-        }
-        Err(error) => return Err(error).with_context(|| format!("cannot read {}", key_file.display())),
-    };
+    if let Some(project) = existing_default_project(data_dir)? {
+        return Ok(project);
+    }
+    let key = new_ingest_key();
+    let key_file = data_dir.join(DEFAULT_KEY_FILE);
+    std::fs::write(&key_file, format!("{key}\n")).with_context(|| format!("cannot write {}", key_file.display()))?;
     Ok(ProjectConfig { ingest_key: key, ..ProjectConfig::default() })
+}
+
+/// The key of the project `serve` runs when none is configured, in the data directory.
+const DEFAULT_KEY_FILE: &str = "default-ingest-key";
+
+/// The project `serve` runs when none is configured, if it has run before (its key file
+/// exists); nothing is created.
+fn existing_default_project(data_dir: &Path) -> anyhow::Result<Option<ProjectConfig>> {
+    let key_file = data_dir.join(DEFAULT_KEY_FILE);
+    match std::fs::read_to_string(&key_file) {
+        Ok(key) => Ok(Some(ProjectConfig { ingest_key: key.trim().to_owned(), ..ProjectConfig::default() })),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(error).with_context(|| format!("cannot read {}", key_file.display())),
+    }
 }
 
 pub(crate) fn new_ingest_key() -> String {

@@ -95,3 +95,36 @@ fn check_config_refuses_a_geoip_db_that_is_not_a_database() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("geoip_db"));
 }
+
+#[test]
+fn check_config_shows_the_project_settings_changed_in_the_dashboard() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data_dir = dir.path().join("data");
+    std::fs::create_dir(&data_dir).expect("data dir");
+    let path = dir.path().join("sightline.toml");
+    let config = format!(
+        "data_dir = {:?}\n[[projects]]\nid = \"shop\"\ningest_key = \"pk_shop_0123456789\"\nretention_days = 30\n\
+         [[projects]]\nid = \"blog\"\ningest_key = \"pk_blog_0123456789\"\n",
+        data_dir.display().to_string()
+    );
+    std::fs::write(&path, config).expect("write config");
+    let check = || {
+        let output = sightline().arg("check-config").arg("--config").arg(&path).output().expect("run");
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).expect("utf-8")
+    };
+    assert!(check().contains("no project setting is changed in the dashboard"), "{}", check());
+
+    // As the Setup page writes it: shop's retention and bots changed, blog's sample rate invalid.
+    let changes = r#"{"version": 1, "projects": {
+        "shop": {"settings": {"retention_days": 7, "drop_bots": false}, "updated_at": "2026-12-05T08:00:00Z", "updated_by": "ada"},
+        "blog": {"settings": {"sample_rate": 5.0}, "updated_at": "2026-12-05T08:01:00Z", "updated_by": "ada"}}}"#;
+    std::fs::write(data_dir.join("project-settings.json"), changes).expect("write settings");
+    let stdout = check();
+    assert!(stdout.contains("retention_days: 7,"), "the effective settings: {stdout}");
+    assert!(stdout.contains("project \"shop\": changed in the dashboard by ada at 2026-12-05T08:00:00Z"), "{stdout}");
+    assert!(stdout.contains("  retention_days = 7 (the configuration file says 30)"), "{stdout}");
+    assert!(stdout.contains("  drop_bots = false (the configuration file says true)"), "{stdout}");
+    assert!(stdout.contains("project \"blog\": the dashboard's changes in") && stdout.contains("left out"), "{stdout}");
+    assert!(!stdout.contains("sample_rate: 5.0"), "{stdout}");
+}
