@@ -57,7 +57,7 @@ pub use self::erase::{EraseReport, Selector};
 pub use self::maintenance::{DEFAULT_FLUSH_INTERVAL, DEFAULT_FLUSH_ROWS, MaintenanceOptions};
 pub use self::manifest::{DataFile, Manifest};
 pub use self::retention::RetentionReport;
-pub use self::rollup::{GROUPING_SETS, PAGE_VIEW, ROLLUP_DIMENSIONS, ROLLUP_TABLE, rollup_of};
+pub use self::rollup::{GROUPING_SETS, PAGE_VIEW, ROLLUP_DIMENSIONS, ROLLUP_TABLE, VIEW_WITH_ERROR, rollup_of};
 pub use self::rollup_table::SKETCH_QUANTILE;
 pub use self::table::{EventTable, rollup_session_context, session_context};
 use crate::wal::{Lsn, Recovery, Wal, WalError, WalOptions};

@@ -30,7 +30,8 @@ pub use engine::{
     Selector, StoreSnapshot, day_of, rollup_session_context, session_context,
 };
 pub use engine::{
-    DEFAULT_BULK_ROWS_PER_FILE, GROUPING_SETS, PAGE_VIEW, ROLLUP_DIMENSIONS, ROLLUP_TABLE, SKETCH_QUANTILE, rollup_of,
+    DEFAULT_BULK_ROWS_PER_FILE, GROUPING_SETS, PAGE_VIEW, ROLLUP_DIMENSIONS, ROLLUP_TABLE, SKETCH_QUANTILE,
+    VIEW_WITH_ERROR, rollup_of,
 };
 pub use engine::{DEFAULT_FLUSH_INTERVAL, DEFAULT_FLUSH_ROWS, MaintenanceOptions};
 

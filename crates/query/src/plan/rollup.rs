@@ -1,8 +1,8 @@
 //! Answering from the store's rollups (`sightline_store::ROLLUP_TABLE`) when they cover a
 //! query: per hour, vital (or page views) and a few dimension sets, the page views' counts,
 //! sums, ratings and a quantile sketch. Covered: the five vitals (quantiles, mean, count,
-//! sum, ratings, and the distribution), `page_views` (count) and `error_rate` (its
-//! denominator; the numerator from the `error` table, [`error_rate_units`]); a range on whole UTC hours; no buckets, or hour
+//! sum, ratings, and the distribution), `page_views` (count) and `error_rate` (the page
+//! views' rows over the views with an error's, [`VIEW_WITH_ERROR`]); a range on whole UTC hours; no buckets, or hour
 //! or day buckets in UTC; filters and groups on the dimensions of one of the rollup's sets
 //! (route, browser, device class, country, release, environment, and the pairs the store
 //! keeps). Everything else reads the events. Quantiles from sketches are within 0.5 %
@@ -31,6 +31,10 @@ pub(crate) const ROLLUP_TABLE: &str = "rollup";
 const SKETCH_QUANTILE: &str = "sightline_sketch_quantile";
 /// The `name` of page-view rows.
 const PAGE_VIEW: &str = "page_view";
+/// The `name` of the rows of views with an error (the `error` files' rollups): each view with
+/// an error counted once per data file, at its final error's hour, grouped and filtered by
+/// that error's page context (the same route, browser, release… as its view's).
+const VIEW_WITH_ERROR: &str = "view_with_error";
 /// The dimension columns.
 const ROLLUP_DIMENSIONS: [&str; 6] = ["route", "browser", "device_class", "country", "release", "environment"];
 /// The dimension sets kept, by `grouping`.
@@ -40,7 +44,7 @@ const GROUPING_SETS: [&[usize]; 12] =
 /// The payload columns of rollup units.
 const PAYLOAD: [&str; 7] = ["c", "k", "sv", "rg", "rn", "rp", "sk"];
 /// The payload columns of the error rate's units: `ew` is the weight of the views with an
-/// error (see [`error_rate_units`]).
+/// error (the [`VIEW_WITH_ERROR`] rows; `c` and `k` the page views').
 const ERROR_RATE_PAYLOAD: [&str; 3] = ["c", "k", "ew"];
 
 /// The payload columns of `metric`'s rollup units.
@@ -127,7 +131,8 @@ pub(super) fn grouping(
 }
 
 /// The `WITH` list ending in `units(b, g0…, c, k, sv, rg, rn, rp, sk)` over the rollups
-/// (for the error rate `units(b, g0…, c, k, ew)`, see [`error_rate_units`]).
+/// (for the error rate `units(b, g0…, c, k, ew)`: the page views' rows and the views with an
+/// error's, read in one scan).
 pub(super) fn units(
     sql: &mut Sql,
     metric: &Metric,
@@ -146,11 +151,14 @@ pub(super) fn units(
         let index = column(dimension).expect("a covered dimension has a column");
         columns.push(format!("e.\"{}\" AS g{i}", ROLLUP_DIMENSIONS[index]));
     }
-    let dimension_columns = columns.clone();
-    let payload: &[&str] = if *metric == Metric::ErrorRate {
-        &["e.\"count\" AS c", "e.samples AS k", "0.0 AS ew"]
+    let payload: Vec<String> = if *metric == Metric::ErrorRate {
+        vec![
+            format!("CASE WHEN e.name = '{PAGE_VIEW}' THEN e.\"count\" ELSE 0.0 END AS c"),
+            format!("CASE WHEN e.name = '{PAGE_VIEW}' THEN e.samples ELSE CAST(0 AS BIGINT) END AS k"),
+            format!("CASE WHEN e.name = '{PAGE_VIEW}' THEN 0.0 ELSE e.\"count\" END AS ew"),
+        ]
     } else {
-        &[
+        [
             "e.\"count\" AS c",
             "e.samples AS k",
             "e.\"sum\" AS sv",
@@ -159,24 +167,24 @@ pub(super) fn units(
             "e.poor AS rp",
             "e.sketch AS sk",
         ]
+        .map(String::from)
+        .to_vec()
     };
-    columns.extend(payload.iter().map(|column| (*column).to_owned()));
+    columns.extend(payload);
+    let names = if *metric == Metric::ErrorRate {
+        format!("e.name IN ('{name}', '{VIEW_WITH_ERROR}')")
+    } else {
+        format!("e.name = '{name}'")
+    };
     let mut conditions = vec![format!(
-        "e.project = {project} AND e.\"timestamp\" >= {from} AND e.\"timestamp\" < {to} AND e.name = '{name}' \
+        "e.project = {project} AND e.\"timestamp\" >= {from} AND e.\"timestamp\" < {to} AND {names} \
          AND e.\"grouping\" = {grouping}"
     )];
-    let mut filters = Vec::new();
     for f in scope.filters {
-        filters.push(format!("({})", filter(sql, f, "vital")));
+        conditions.push(format!("({})", filter(sql, f, "vital")));
     }
-    conditions.extend(filters.iter().cloned());
     let rollup = format!("SELECT {} FROM \"{ROLLUP_TABLE}\" e WHERE {}", columns.join(", "), conditions.join(" AND "));
-    if *metric != Metric::ErrorRate {
-        return Ok(format!("WITH units AS ({rollup})"));
-    }
-    let errors =
-        error_rate_units(&dimension_columns, dims.len(), bucketing.is_some(), &[&project, &from, &to], &filters);
-    Ok(format!("WITH units AS ({rollup} UNION ALL {errors})"))
+    Ok(format!("WITH units AS ({rollup})"))
 }
 
 /// The statement of the rollup rows behind `metric`'s `statistics` grouped by `dims`
@@ -195,44 +203,6 @@ pub(crate) fn rows(
     let mut sql = Sql::default();
     let with = units(&mut sql, metric, scope, None, dims, grouping)?;
     Ok(Some(Statement { text: format!("{with} SELECT * FROM units"), params: sql.params }))
-}
-
-/// The error rate's numerator: each view with an error in the range, once per bucket and
-/// group, weighing its session's `1 / sample_rate` (`ew`), from the `error` table alone — a
-/// few rows per hundred views, read by the columns needed — while the denominator is the
-/// page views' rollup rows. A view is counted by the times of its errors, not its own, and
-/// grouped and filtered by its errors' page context (the same route, browser, release…).
-fn error_rate_units(
-    dimension_columns: &[String],
-    dims: usize,
-    bucketed: bool,
-    [project, from, to]: &[&String; 3],
-    filters: &[String],
-) -> String {
-    let mut keys: Vec<String> = Vec::new();
-    if bucketed {
-        keys.push("b".into());
-    }
-    keys.extend((0..dims).map(|i| format!("g{i}")));
-    let mut conditions = vec![format!(
-        "e.project = {project} AND e.\"timestamp\" >= {from} AND e.\"timestamp\" < {to} \
-         AND e.sampling_reason = 'sampled' AND e.view_id IS NOT NULL"
-    )];
-    conditions.extend(filters.iter().cloned());
-    let mut group = keys.clone();
-    group.push("view_id".into());
-    let mut outer = keys.clone();
-    outer.extend(["0.0 AS c", "CAST(0 AS BIGINT) AS k", "w AS ew"].map(String::from));
-    let mut inner = dimension_columns.to_vec();
-    inner.extend(["e.view_id AS view_id", "1.0 / e.sample_rate AS w"].map(String::from));
-    format!(
-        "SELECT {} FROM (SELECT {}, max(w) AS w FROM (SELECT {} FROM \"error\" e WHERE {}) GROUP BY {})",
-        outer.join(", "),
-        group.join(", "),
-        inner.join(", "),
-        conditions.join(" AND "),
-        group.join(", ")
-    )
 }
 
 /// The SQL of one statistic over rollup units.
@@ -266,6 +236,7 @@ mod tests {
         assert_eq!(ROLLUP_TABLE, sightline_store::ROLLUP_TABLE);
         assert_eq!(SKETCH_QUANTILE, sightline_store::SKETCH_QUANTILE);
         assert_eq!(PAGE_VIEW, sightline_store::PAGE_VIEW);
+        assert_eq!(VIEW_WITH_ERROR, sightline_store::VIEW_WITH_ERROR);
         assert_eq!(ROLLUP_DIMENSIONS, sightline_store::ROLLUP_DIMENSIONS);
         assert_eq!(GROUPING_SETS, sightline_store::GROUPING_SETS);
     }

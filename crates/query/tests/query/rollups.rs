@@ -145,7 +145,7 @@ async fn what_the_rollups_do_not_cover_stays_exact() {
 }
 
 #[tokio::test]
-async fn the_error_rate_from_the_rollups_and_the_errors_matches_the_reference() {
+async fn the_error_rate_from_the_rollups_matches_the_reference() {
     let fixture = fixture().await;
     let release = vec![Filter { dimension: Dimension::Release, condition: Condition::Eq("2.4.1".into()) }];
     let statistics = [Statistic::Rate, Statistic::Count, Statistic::Sum];
@@ -176,6 +176,44 @@ async fn the_error_rate_from_the_rollups_and_the_errors_matches_the_reference() 
         let expected = expected(&Metric::ErrorRate, &Statistic::Rate, &group, |_| Vec::new());
         assert!(within(&Statistic::Rate, row.values[0], expected), "{:?}: {:?} vs {expected:?}", row.group, row.values);
     }
+}
+
+#[tokio::test]
+async fn the_error_rate_per_day_matches_the_reference_with_and_without_the_error_rollups() {
+    let fixture = fixture().await;
+    let query = TimeSeriesQuery {
+        range: all_days(),
+        filters: Vec::new(),
+        metric: Metric::ErrorRate,
+        statistics: vec![Statistic::Rate, Statistic::Sum],
+        bucket: BucketSize::Day,
+        time_zone: TimeZone::default(),
+        group_by: None,
+        limit: 10,
+    };
+    let units = fixture.oracle(query.range, &[]).units(&Metric::ErrorRate, &[]);
+    let check = |result: QueryResult| {
+        let QueryResult::TimeSeries(result) = result else { panic!("a time series") };
+        assert_eq!(result.series[0].points.len(), 3);
+        for point in &result.series[0].points {
+            let start = point.time.ms();
+            let bucket: Vec<Unit> =
+                units.iter().filter(|unit| unit.time_ms >= start && unit.time_ms < start + DAY_MS).cloned().collect();
+            for (statistic, actual) in query.statistics.iter().zip(&point.values) {
+                let expected = expected(&Metric::ErrorRate, statistic, &bucket, |_| Vec::new());
+                assert!(within(statistic, *actual, expected), "{start} {statistic:?}: {actual:?}, exact {expected:?}");
+            }
+        }
+    };
+    check(fixture.run(Query::TimeSeries(query.clone())).await);
+    // A store written before the `error` files had rollups: theirs are computed from the files.
+    let rollups = fixture._store.dir().join("rollups").join("error");
+    assert!(rollups.is_dir(), "the flush wrote the error files' rollups in {}", rollups.display());
+    std::fs::remove_dir_all(&rollups).expect("removes the error rollups");
+    check(fixture.run(Query::TimeSeries(query.clone())).await);
+    let values = fixture.values(all_days(), &[], &Metric::ErrorRate, &[Statistic::Rate]).await;
+    let expected = expected(&Metric::ErrorRate, &Statistic::Rate, &units, |_| Vec::new());
+    assert!(within(&Statistic::Rate, values[0], expected), "{values:?}, exact {expected:?}");
 }
 
 #[tokio::test]

@@ -1,12 +1,14 @@
-//! Rollups: per data file of `vital` or `view` events, the page views' figures per hour,
-//! measure and a few dimensions, with a quantile [`Sketch`] each — what the dashboard's
+//! Rollups: per data file of `vital`, `view` or `error` events, the page views' figures per
+//! hour, measure and a few dimensions, with a quantile [`Sketch`] each — what the dashboard's
 //! statistics need, a few thousand rows a day instead of millions.
 //!
 //! A rollup row is `(project, timestamp (the hour), name, grouping, route, browser, device_class, country,
 //! release, environment)` → `count` (Σ weight, the weight being 1 / sample rate), `samples`
 //! (units), `sum` (Σ weight · value), `good` / `needs_improvement` / `poor` (Σ weight of the
 //! units so rated) and `sketch` (their values, [`Sketch`]). `name` is the vital (`lcp`…),
-//! or `page_view` for the `view` table (counted, no value). Only sampled sessions
+//! or `page_view` for the `view` table (counted, no value), or `view_with_error` for the
+//! `error` table (each view with an error counted once, at its final error's hour and page
+//! context: the error rate's numerator). Only sampled sessions
 //! (`sampling_reason = 'sampled'`) are counted, as in every statistic. A unit is a view's
 //! final report in the file (latest `timestamp`, then `received_at`, then event id); the
 //! file's rows are in session order, so each view's rows are together. `grouping` names
@@ -52,6 +54,8 @@ pub const GROUPING_SETS: [&[usize]; 12] =
     [&[], &[0], &[1], &[2], &[3], &[4], &[5], &[0, 1], &[0, 2], &[0, 4], &[3, 2], &[1, 2]];
 /// The `name` of page-view rows.
 pub const PAGE_VIEW: &str = "page_view";
+/// The `name` of the rows of views with an error (the `error` table's rollup).
+pub const VIEW_WITH_ERROR: &str = "view_with_error";
 
 const HOUR_MS: i64 = 3_600_000;
 const NULL: u32 = u32::MAX;
@@ -75,7 +79,7 @@ pub fn rollup_schema() -> SchemaRef {
 
 /// Whether files of `kind` have a rollup.
 pub fn has_rollup(kind: EventKind) -> bool {
-    matches!(kind, EventKind::Vital | EventKind::View)
+    matches!(kind, EventKind::Vital | EventKind::View | EventKind::Error)
 }
 
 /// The rollup path of a data file (`tables_dir`-relative path `relative`).
@@ -190,14 +194,25 @@ pub struct RollupBuilder {
     /// The view whose rows are being read (empty before the first row).
     view: String,
     /// The pending unit of each measure ([`MEASURES`]) of that view.
-    pending: [Option<Pending>; 6],
+    pending: [Option<Pending>; 7],
     groups: Groups,
 }
 
-/// Measures by index: the five vitals, then page views.
-const MEASURES: [&str; 6] = ["lcp", "inp", "cls", "fcp", "ttfb", PAGE_VIEW];
+/// Measures by index: the five vitals, then page views, then views with an error.
+const MEASURES: [&str; 7] = ["lcp", "inp", "cls", "fcp", "ttfb", PAGE_VIEW, VIEW_WITH_ERROR];
 /// The index of page views in [`MEASURES`].
 const PAGE_VIEW_MEASURE: u8 = 5;
+/// The index of views with an error in [`MEASURES`].
+const VIEW_WITH_ERROR_MEASURE: u8 = 6;
+
+/// The measures of a file of `kind`: the first one's index and how many.
+fn measures_of(kind: EventKind) -> (u8, usize) {
+    match kind {
+        EventKind::Vital => (0, 5),
+        EventKind::Error => (VIEW_WITH_ERROR_MEASURE, 1),
+        _ => (PAGE_VIEW_MEASURE, 1),
+    }
+}
 
 fn measure_of(name: &str) -> Option<u8> {
     MEASURES[..5].iter().position(|measure| *measure == name).map(|at| at as u8)
@@ -212,7 +227,7 @@ impl RollupBuilder {
             dictionaries: Default::default(),
             view: String::new(),
             pending: Default::default(),
-            groups: Groups::new(kind != EventKind::Vital),
+            groups: Groups::new(measures_of(kind)),
         }
     }
 
@@ -240,7 +255,7 @@ impl RollupBuilder {
                     }
                     (measure, Some(values.value(row)))
                 }
-                None => (PAGE_VIEW_MEASURE, None),
+                None => (measures_of(self.kind).0, None),
             };
             let (timestamp, received) = (columns.timestamp.value(row), columns.received.value(row));
             let event_id = columns.event_id.value(row);

@@ -1,7 +1,7 @@
 //! The rollups as a DataFusion table (`rollup`), and the aggregate function that merges
 //! their sketches (`sightline_sketch_quantile(sketch, q)`).
 //!
-//! A scan covers exactly what the `vital` and `view` tables hold as of the scan: for each
+//! A scan covers exactly what the `vital`, `view` and `error` tables hold as of the scan: for each
 //! listed file in the range, its rollup file (read through DataFusion's Parquet source,
 //! pruned by row-group and page statistics: rows are sorted by grouping, name and hour),
 //! or, for a file without one, its rollup computed from the file; and the rollup of the
@@ -31,7 +31,7 @@ use crate::sketch::Sketch;
 /// The name of the sketch-merging quantile aggregate.
 pub const SKETCH_QUANTILE: &str = "sightline_sketch_quantile";
 
-/// The rollups of a store's `vital` and `view` files and buffer.
+/// The rollups of a store's `vital`, `view` and `error` files and buffer.
 #[derive(Debug)]
 pub struct RollupTable {
     store: Arc<EmbeddedStore>,

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use foldhash::fast::RandomState;
 use sightline_protocol::VitalName;
 
-use super::{GROUPING_SETS, NULL, PAGE_VIEW_MEASURE};
+use super::{GROUPING_SETS, NULL};
 use crate::sketch::{Bucket, Sketch};
 
 /// The figures of one group and measure.
@@ -83,7 +83,8 @@ pub(super) struct Row<'a> {
 /// The figures of every group of a file (see the module doc).
 #[derive(Debug)]
 pub(super) struct Groups {
-    /// The first measure of the kind, and how many it has: vitals 0..5, page views 5.
+    /// The first measure of the kind, and how many it has: vitals 0..5, page views 5,
+    /// views with an error 6.
     first_measure: u8,
     measures: usize,
     slots: HashMap<SlotKey, u32, RandomState>,
@@ -95,9 +96,8 @@ pub(super) struct Groups {
 }
 
 impl Groups {
-    /// Groups of vitals (`page_views` false) or of page views.
-    pub fn new(page_views: bool) -> Self {
-        let (first_measure, measures) = if page_views { (PAGE_VIEW_MEASURE, 1) } else { (0, 5) };
+    /// Groups of the measures `first_measure..first_measure + measures`.
+    pub fn new((first_measure, measures): (u8, usize)) -> Self {
         Self { first_measure, measures, slots: HashMap::default(), keys: Vec::new(), figures: Vec::new(), last: None }
     }
 
