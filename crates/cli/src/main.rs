@@ -54,7 +54,8 @@ Configuration keys: docs/configuration.md. Running it for real: docs/production.
 
 The stories hidden in the history: docs/demo.md")]
     Demo(Box<demo::DemoArgs>),
-    /// Check a configuration (file + environment + flags) and print the effective settings.
+    /// Check a configuration (file + environment + flags) and print the effective settings,
+    /// with the project settings changed in the dashboard (<data_dir>/project-settings.json).
     #[command(after_help = "Example:
   sightline check-config --config /etc/sightline/sightline.toml")]
     CheckConfig(Overrides),
