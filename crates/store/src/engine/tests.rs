@@ -179,3 +179,98 @@ fn bounds_read_project_and_time_filters() {
     assert!(bounds.admits("any", NOON_MS + 1000, NOON_MS + 2000));
     assert!(!bounds.admits("any", NOON_MS + 1001, NOON_MS + 2000), "after the range");
 }
+
+/// What the physical plan of `sql` reads: the data files (their paths under `tables/`) and
+/// the buffered rows handed to it.
+async fn scanned(store: &Arc<EmbeddedStore>, sql: &str) -> (BTreeSet<String>, usize) {
+    use datafusion::datasource::memory::MemorySourceConfig;
+    use datafusion::datasource::physical_plan::ParquetSource;
+    use datafusion::datasource::source::DataSourceExec;
+    use datafusion::physical_plan::ExecutionPlan;
+
+    fn visit(plan: &Arc<dyn ExecutionPlan>, files: &mut BTreeSet<String>, rows: &mut usize) {
+        if let Some(exec) = plan.downcast_ref::<DataSourceExec>() {
+            if let Some((config, _)) = exec.downcast_to_file_source::<ParquetSource>() {
+                let paths = config.file_groups.iter().flat_map(|group| group.files());
+                files.extend(paths.map(|file| {
+                    let path = file.object_meta.location.to_string();
+                    path.split_once("/tables/").map_or(path.clone(), |(_, relative)| relative.to_owned())
+                }));
+            }
+            if let Some(memory) = exec.data_source().downcast_ref::<MemorySourceConfig>() {
+                *rows += memory.partitions().iter().flatten().map(|batch| batch.num_rows()).sum::<usize>();
+            }
+        }
+        for child in plan.children() {
+            visit(child, files, rows);
+        }
+    }
+
+    let context = session_context(store).expect("tables register");
+    let plan = context.sql(sql).await.expect("plans").create_physical_plan().await.expect("a physical plan");
+    let (mut files, mut rows) = (BTreeSet::new(), 0);
+    visit(&plan, &mut files, &mut rows);
+    (files, rows)
+}
+
+/// Project and time filters prune the files and buffered partitions a scan reads, before
+/// anything is opened: a query of one project's day reads that partition's file and rows
+/// only. With the pruning off (every file and partition admitted), the plans read all four
+/// files and every buffered row, and this test fails, while the counts above stay right.
+#[tokio::test]
+async fn project_and_time_filters_prune_files_and_buffered_partitions() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Arc::new(open(dir.path()).0);
+    let page = page();
+    // Two projects × two days of LCP vitals: four files, then one more row of each in the buffer.
+    let partitions = [("shop", 0), ("shop", 1), ("blog", 0), ("blog", 1)];
+    let day_ms = 86_400_000;
+    for (project, day) in partitions {
+        let context = context(project, &format!("{project}-{day}"));
+        let records = (0..3)
+            .map(|i| record(&context, &page, &format!("{project}{day}-{i}"), NOON_MS + day * day_ms, 0))
+            .collect();
+        store.append(records).await.expect("appends");
+    }
+    store.flush().await.expect("flushes");
+    assert_eq!(store.stats().files, 4);
+    for (project, day) in partitions {
+        let context = context(project, &format!("{project}-{day}-late"));
+        let late = record(&context, &page, &format!("{project}{day}-late"), NOON_MS + day * day_ms + 1, 0);
+        store.append(vec![late]).await.expect("appends");
+    }
+    let file = |project: &str, day: &str| {
+        let listed =
+            store.snapshot().files.iter().find(|file| file.project == project && file.path.contains(day)).cloned();
+        listed.expect("a listed file").path
+    };
+
+    let (files, rows) = scanned(&store, "SELECT event_id FROM vital").await;
+    assert_eq!((files.len(), rows), (4, 4), "no filter: every file and every buffered row");
+
+    let one_project = "SELECT event_id FROM vital WHERE project = 'blog'";
+    let (files, rows) = scanned(&store, one_project).await;
+    assert_eq!(files, BTreeSet::from([file("blog", "2026-01-01"), file("blog", "2026-01-02")]));
+    assert_eq!(rows, 2, "the buffered rows of blog's two days");
+
+    let second_day = "SELECT event_id FROM vital WHERE timestamp >= TIMESTAMP '2026-01-02T00:00:00Z'";
+    let (files, rows) = scanned(&store, second_day).await;
+    assert_eq!(files, BTreeSet::from([file("blog", "2026-01-02"), file("shop", "2026-01-02")]));
+    assert_eq!(rows, 2);
+
+    // Four names: DataFusion rewrites an `IN` of up to three into `OR`s before the scan,
+    // which the scan's bounds do not read (such a query reads every project's files).
+    let one_partition = "SELECT event_id FROM vital WHERE project IN ('shop', 'a', 'b', 'c') \
+                         AND timestamp BETWEEN TIMESTAMP '2026-01-01T11:00:00Z' AND TIMESTAMP '2026-01-01T13:00:00Z'";
+    let (files, rows) = scanned(&store, one_partition).await;
+    assert_eq!(files, BTreeSet::from([file("shop", "2026-01-01")]));
+    assert_eq!(rows, 1);
+    assert_eq!(
+        count(&store, &one_partition.replace("SELECT event_id", "SELECT count(*)")).await,
+        4,
+        "3 filed, 1 buffered"
+    );
+
+    let nothing = "SELECT event_id FROM vital WHERE project = 'blog' AND timestamp < TIMESTAMP '2025-12-31T00:00:00Z'";
+    assert_eq!(scanned(&store, nothing).await, (BTreeSet::new(), 0), "nothing can match: nothing is read");
+}
