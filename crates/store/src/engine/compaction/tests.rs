@@ -5,7 +5,7 @@ use std::sync::atomic::Ordering;
 use datafusion::arrow::array::{Array, Float64Array, Int64Array, StringArray, TimestampMillisecondArray};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::parquet::arrow::ArrowWriter;
-use sightline_protocol::{EventKind, EventRecord};
+use sightline_protocol::{EventBody, EventKind, EventRecord, VitalAttribution};
 
 use super::*;
 use crate::Store;
@@ -229,4 +229,119 @@ fn groups_are_bounded_and_large_files_are_left_alone() {
     let groups: Vec<Vec<&str>> =
         groups.iter().map(|group| group.iter().map(|file| file.path.as_str()).collect()).collect();
     assert_eq!(groups, [vec!["a", "b"], vec!["c", "d", "e"]], "day 2 has too few files");
+}
+
+/// [`vitals`] with an LCP attribution: the element, the time to first byte (100 ms plus the
+/// row's number) and the render delay.
+fn attributed_vitals(flush: usize, rows: usize) -> Vec<EventRecord> {
+    let mut records = vitals(flush, rows);
+    for (i, record) in records.iter_mut().enumerate() {
+        if let EventBody::Vital(vital) = &mut record.body {
+            vital.attribution = Some(VitalAttribution {
+                element: Some("main > img.hero".into()),
+                resource_url: Some(format!("https://shop.test/hero-{flush}.avif")),
+                time_to_first_byte: Some(100.0 + i as f64),
+                element_render_delay: Some(7.0),
+                ..VitalAttribution::default()
+            });
+        }
+    }
+    records
+}
+
+type AttributionRow = (String, Option<String>, Option<f64>, Option<String>, Option<f64>);
+
+/// Event id, element, time to first byte, resource URL and render delay of the vitals
+/// matching `filter`, by event id.
+async fn attribution_rows(store: &Arc<EmbeddedStore>, filter: &str) -> Vec<AttributionRow> {
+    let sql = format!(
+        "SELECT event_id, element, time_to_first_byte, resource_url, element_render_delay FROM vital \
+         WHERE {filter} ORDER BY event_id"
+    );
+    let mut rows = Vec::new();
+    for batch in query(store, &sql).await {
+        let text = |i: usize| batch.column(i).as_any().downcast_ref::<StringArray>().expect("text").clone();
+        let number = |i: usize| batch.column(i).as_any().downcast_ref::<Float64Array>().expect("numbers").clone();
+        let (ids, elements, ttfb, urls, delays) = (text(0), text(1), number(2), text(3), number(4));
+        for row in 0..batch.num_rows() {
+            let text = |column: &StringArray| column.is_valid(row).then(|| column.value(row).to_owned());
+            let number = |column: &Float64Array| column.is_valid(row).then(|| column.value(row));
+            rows.push((ids.value(row).to_owned(), text(&elements), number(&ttfb), text(&urls), number(&delays)));
+        }
+    }
+    rows
+}
+
+/// A column added after a file was written: selected through the table provider it is null
+/// for that file's rows and filled for newer rows (files and buffer), filters on it match
+/// the right rows, the file's other columns keep their values although the missing column
+/// sat in the middle of the schema, and a merge of old and new files keeps all of it.
+#[tokio::test]
+async fn a_column_newer_than_a_file_reads_as_nulls_filters_and_survives_a_merge() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (store, _) = open(dir.path());
+    for flush in 0..3 {
+        store.append(attributed_vitals(flush, 2)).await.expect("appends");
+        store.flush().await.expect("flushes");
+    }
+    store.close().await;
+    drop(store);
+    // A file as a version without `element` and `time_to_first_byte` wrote it: two columns
+    // missing between others (a reader matching columns by position would shift the rest).
+    let schema = crate::columns::schema(EventKind::Vital);
+    let added = ["element", "time_to_first_byte"];
+    let kept: Vec<usize> =
+        (0..schema.fields().len()).filter(|&i| !added.contains(&schema.field(i).name().as_str())).collect();
+    let batch = crate::columns::record_batch(EventKind::Vital, &attributed_vitals(7, 3)).expect("a batch");
+    let old = batch.project(&kept).expect("projects");
+    let relative = "vital/shop/2026-01-01/f00000000000000000000.parquet";
+    let path = dir.path().join("store/tables").join(relative);
+    let mut writer =
+        ArrowWriter::try_new(std::fs::File::create(&path).expect("creates"), old.schema(), None).expect("a writer");
+    writer.write(&old).expect("writes");
+    writer.close().expect("closes");
+    let mut manifest = Manifest::load(&dir.path().join("store")).expect("loads");
+    let bytes = std::fs::metadata(&path).expect("exists").len();
+    let listed = DataFile {
+        path: relative.into(),
+        bytes,
+        rows: 3,
+        ..key_file(&manifest.files[0], NOON_MS + 3000, NOON_MS + 3002)
+    };
+    manifest.files.insert(0, listed);
+    manifest.save(&dir.path().join("store")).expect("saves");
+
+    let (store, _) = open(dir.path());
+    store.append(attributed_vitals(5, 1)).await.expect("appends"); // and one buffered row
+    let hero = |flush: usize, i: usize| {
+        let url = Some(format!("https://shop.test/hero-{flush}.avif"));
+        (format!("e{flush}-{i}"), Some("main > img.hero".to_owned()), Some(100.0 + i as f64), url, Some(7.0))
+    };
+    let old = |i: usize| (format!("e7-{i}"), None, None, Some("https://shop.test/hero-7.avif".to_owned()), Some(7.0));
+    let new_rows = vec![hero(0, 0), hero(0, 1), hero(1, 0), hero(1, 1), hero(2, 0), hero(2, 1), hero(5, 0)];
+    let old_rows = vec![old(0), old(1), old(2)];
+    let all: Vec<_> = new_rows.iter().chain(&old_rows).cloned().collect();
+
+    let check = |when: &'static str| {
+        let (store, all, new_rows, old_rows) = (Arc::clone(&store), all.clone(), new_rows.clone(), old_rows.clone());
+        async move {
+            assert_eq!(attribution_rows(&store, "true").await, all, "{when}: nulls for the old file's rows");
+            assert_eq!(attribution_rows(&store, "element = 'main > img.hero'").await, new_rows, "{when}");
+            assert_eq!(attribution_rows(&store, "element IS NULL").await, old_rows, "{when}");
+            let later = attribution_rows(&store, "time_to_first_byte > 100").await;
+            assert_eq!(later, vec![hero(0, 1), hero(1, 1), hero(2, 1)], "{when}");
+            assert_eq!(
+                attribution_rows(&store, "time_to_first_byte IS NULL AND element_render_delay = 7").await,
+                old_rows
+            );
+        }
+    };
+    check("before the merge").await;
+
+    let report = store.compact().await.expect("compacts");
+    assert_eq!((report.files_merged, report.files_written, report.rows), (4, 1, 9), "old and new files merged");
+    check("after the merge").await;
+    let file = store.snapshot().files[0].clone();
+    let reader = open_reader(&store.dir().join(TABLES_DIR), &file).expect("opens");
+    assert_eq!(reader.schema().fields(), schema.fields(), "the merged file is in the current schema");
 }
