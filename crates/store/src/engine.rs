@@ -2,7 +2,9 @@
 //!
 //! An append drops event ids seen recently ([`dedup`]), writes the rest as one WAL record
 //! (group commit, fsynced), then puts them into the [`buffer`] in LSN order and only then
-//! answers: an acknowledged event is durable and visible to the next query. A flush moves
+//! answers: an acknowledged event is durable and visible to the next query. Ids whose write
+//! is still in flight are not stored yet: a retry of them waits for that write's outcome.
+//! Past its limit (flushes failing) the buffer refuses appends ([`maintenance`]). A flush moves
 //! the buffer into Parquet files ([`flush`]), lists them in the [`manifest`] together with
 //! the last WAL record they hold, and deletes the WAL segments before it. On start, the
 //! manifest's unlisted files are swept and the WAL is replayed past that record.
@@ -41,6 +43,7 @@ mod tests;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
@@ -95,6 +98,8 @@ pub struct OpenReport {
     pub replayed_events: u64,
     /// Files of unfinished flushes deleted.
     pub swept_files: Vec<PathBuf>,
+    /// Event ids of data files remembered for dedup ([`dedup::seed_from_files`]).
+    pub seeded_ids: u64,
 }
 
 /// What a flush did.
@@ -142,6 +147,11 @@ pub struct EmbeddedStore {
     counters: stats::Counters,
     /// The background flush task, once started ([`EmbeddedStore::start_maintenance`]).
     maintenance: Mutex<Option<maintenance::Task>>,
+    /// Rows buffered at most before appends are refused: set by the maintenance task
+    /// ([`MaintenanceOptions::buffer_limit`]); no limit without it.
+    buffer_limit: AtomicUsize,
+    /// The last flush's error, until a flush succeeds.
+    flush_error: Mutex<Option<String>>,
 }
 
 #[derive(Debug)]
@@ -180,8 +190,10 @@ impl EmbeddedStore {
         };
         let (mut undecodable_records, mut replayed_events) = (0, 0);
         let replay_after = Lsn(state.manifest.flushed_lsn);
-        let (wal, recovery) =
-            Wal::open(&dir.join("wal"), &options.wal, replay_after, |lsn, payload| match codec::decode(payload) {
+        let (wal, recovery) = Wal::open(&dir.join("wal"), &options.wal, replay_after, |lsn, payload| {
+            // A health probe's record holds no events (see `maintenance`).
+            let decoded = if payload == maintenance::PROBE_PAYLOAD { Ok(Vec::new()) } else { codec::decode(payload) };
+            match decoded {
                 Ok(records) => {
                     replayed_events += records.len() as u64;
                     state.replay(lsn, records);
@@ -191,8 +203,9 @@ impl EmbeddedStore {
                     undecodable_records += 1;
                     state.buffer.insert(lsn, Vec::new());
                 }
-            })
-            .map_err(|error| wal_error(&error))?;
+            }
+        })
+        .map_err(|error| wal_error(&error))?;
         // Only now, holding the WAL's lock, is the store ours: another process may have been
         // writing files its manifest did not list yet, or saved a new manifest meanwhile.
         if Manifest::load(&dir)? != state.manifest {
@@ -202,9 +215,12 @@ impl EmbeddedStore {
             });
         }
         let swept_files = state.manifest.sweep(&dir)?;
+        // The WAL's ids are the newest; the data files' fill what room is left.
+        let seeded_ids =
+            dedup::seed_from_files(&mut state.recent, &dir.join(manifest::TABLES_DIR), &state.manifest.files);
         // Appends continue after the log's last record, flushed or replayed.
         state.buffer.set_last_lsn(wal.last_lsn());
-        let report = OpenReport { wal: recovery, undecodable_records, replayed_events, swept_files };
+        let report = OpenReport { wal: recovery, undecodable_records, replayed_events, swept_files, seeded_ids };
         let store = Self {
             dir,
             wal,
@@ -215,8 +231,10 @@ impl EmbeddedStore {
             retention: Mutex::new(HashMap::new()),
             #[cfg(test)]
             stop_before_swap: std::sync::atomic::AtomicBool::new(false),
-            counters: stats::Counters::new(undecodable_records),
+            counters: stats::Counters::new(&report.wal, undecodable_records),
             maintenance: Mutex::new(None),
+            buffer_limit: AtomicUsize::new(usize::MAX),
+            flush_error: Mutex::new(None),
         };
         Ok((store, report))
     }
@@ -249,6 +267,8 @@ impl EmbeddedStore {
         let started = Instant::now();
         let result = self.write_buffer().await;
         self.counters.flushed(&result, started.elapsed());
+        *self.flush_error.lock().unwrap_or_else(PoisonError::into_inner) =
+            result.as_ref().err().map(ToString::to_string);
         result
     }
 
@@ -362,6 +382,9 @@ impl EmbeddedStore {
     }
 
     async fn append_records(&self, records: Vec<EventRecord>) -> Result<(), StoreError> {
+        if let Some(reason) = self.refusal() {
+            return Err(StoreError::Unavailable(reason));
+        }
         let (publish, outcome) = watch::channel(None);
         let admitted = self.admit(records, &outcome);
         if !admitted.records.is_empty() {
@@ -472,7 +495,11 @@ impl Store for EmbeddedStore {
     }
 
     fn health(&self) -> StoreHealth {
-        self.wal.health()
+        let wal = self.wal.health();
+        match self.refusal() {
+            Some(reason) if wal.writable => StoreHealth { writable: false, last_error: Some(reason) },
+            _ => wal,
+        }
     }
 
     fn stats(&self) -> StoreStats {

@@ -44,6 +44,10 @@ pub enum StoreError {
     /// Writing or syncing failed (disk full, I/O error); nothing of the batch is acknowledged.
     #[error("storage write failed: {0}")]
     Write(String),
+    /// The store refuses writes until it recovers by itself (flushes failing and the buffer
+    /// full); the message says why and what to do.
+    #[error("storage cannot take writes: {0}")]
+    Unavailable(String),
     /// More appends are waiting than the store queues: it is slower than the intake right now.
     #[error("storage write queue is full")]
     QueueFull,
@@ -117,6 +121,15 @@ pub struct StoreStats {
     pub duplicates_dropped: u64,
     /// Write-ahead log records skipped at start because they could not be decoded.
     pub wal_undecodable_records: u64,
+    /// Torn or corrupt tails cut off the write-ahead log's last segment when the store opened
+    /// (an incomplete last segment removed counts too): what a crash mid-write leaves.
+    pub wal_tail_cuts: u64,
+    /// Bytes of those tails.
+    pub wal_tail_bytes_cut: u64,
+    /// Bytes of damaged older write-ahead log segments skipped when the store opened.
+    pub wal_damaged_bytes_skipped: u64,
+    /// Write-ahead log records missing between segments when the store opened.
+    pub wal_missing_records: u64,
     /// Write-ahead log commits (one write and one fdatasync each), since the start.
     pub wal_commits: u64,
     /// Commits slower than 50 ms, since the start.

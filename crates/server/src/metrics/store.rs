@@ -39,6 +39,10 @@ impl Collector for StoreCollector {
             last_flush_duration,
             duplicates_dropped,
             wal_undecodable_records,
+            wal_tail_cuts,
+            wal_tail_bytes_cut,
+            wal_damaged_bytes_skipped,
+            wal_missing_records,
             wal_commits,
             wal_slow_commits,
             wal_longest_commit,
@@ -82,6 +86,26 @@ impl Collector for StoreCollector {
             ),
             ("store_wal_commits", "Write-ahead log commits (one write and one fdatasync each)", wal_commits),
             ("store_wal_slow_commits", "Write-ahead log commits slower than 50 ms", wal_slow_commits),
+            (
+                "store_wal_tail_cuts",
+                "Torn or corrupt tails cut off the write-ahead log when the store opened (a crash mid-write)",
+                wal_tail_cuts,
+            ),
+            (
+                "store_wal_tail_bytes_cut",
+                "Bytes cut off the write-ahead log's tail when the store opened",
+                wal_tail_bytes_cut,
+            ),
+            (
+                "store_wal_damaged_bytes_skipped",
+                "Bytes of damaged older write-ahead log segments skipped when the store opened",
+                wal_damaged_bytes_skipped,
+            ),
+            (
+                "store_wal_missing_records",
+                "Write-ahead log records missing between segments when the store opened",
+                wal_missing_records,
+            ),
         ];
         for (name, help, value) in counters {
             let counter = ConstCounter::new(value);

@@ -1,6 +1,7 @@
 //! When storage cannot take writes, the intake stops acknowledging (503 with
-//! `Retry-After`), reports itself not ready, and recovers by itself once
-//! writes succeed again. Nothing it refused is stored; nothing it acknowledged is lost.
+//! `Retry-After`), reports itself not ready, and recovers by itself once writes
+//! succeed again, with no beacon needed to find out. Nothing it refused is stored;
+//! nothing it acknowledged is lost.
 
 use crate::support::{Beacon, ServerOptions, StoreChoice, TestServer};
 
@@ -32,12 +33,22 @@ async fn a_failing_store_gets_503_and_not_ready_until_it_recovers() {
     assert_eq!(metrics.sum("sightline_store_writable", &[]), 0.0);
 
     server.fail_storage(false);
-    let after = Beacon::realistic();
-    let response = server.post_beacon(&after).await;
-
-    assert_eq!(response.accepted_dropped(), (10, 0), "accepted again once writes succeed");
+    // No beacon comes (a load balancer took the node out on its /readyz): the store's own
+    // probes find that writes succeed again, and /readyz says so.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let ready = server.get("/readyz").await;
+        if ready.status == 200 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "/readyz never recovered without traffic: {}", ready.text());
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     server.assert_healthy().await;
     assert_eq!(server.metrics().await.sum("sightline_store_writable", &[]), 1.0);
+    let after = Beacon::realistic();
+    let response = server.post_beacon(&after).await;
+    assert_eq!(response.accepted_dropped(), (10, 0), "accepted again once writes succeed");
     server.assert_still_stored(&seed);
     assert_eq!(server.records_with_ids(&after.event_ids()).len(), 10);
     assert!(server.records_with_ids(&refused.event_ids()).is_empty(), "a refused beacon is not stored");
@@ -86,4 +97,26 @@ async fn metrics_report_what_the_store_holds_before_and_after_a_flush() {
     assert_eq!(metrics.sum("sightline_store_flushes_total", &[]), 1.0);
     assert_eq!(metrics.sum("sightline_store_flush_failures_total", &[]), 0.0);
     assert_eq!(server.records_with_ids(&beacon.event_ids()).len(), 10, "read back from the Parquet files");
+}
+
+#[tokio::test]
+async fn a_torn_wal_tail_cut_at_start_is_counted_in_metrics() {
+    // What a crash while the log started a new segment leaves: a segment of 6 bytes, its
+    // header torn (the store's recovery removes it: nothing in it was acknowledged).
+    let server = ServerOptions::default()
+        .before_open(|data_dir| {
+            let wal = data_dir.join("store/wal");
+            std::fs::create_dir_all(&wal).expect("creates the WAL directory");
+            std::fs::write(wal.join("00000000000000000001.wal"), b"SIGHTW").expect("writes a torn segment");
+        })
+        .start()
+        .await;
+
+    let metrics = server.metrics().await;
+    assert_eq!(metrics.sum("sightline_store_wal_tail_cuts_total", &[]), 1.0);
+    assert_eq!(metrics.sum("sightline_store_wal_tail_bytes_cut_total", &[]), 6.0);
+    assert_eq!(metrics.sum("sightline_store_wal_damaged_bytes_skipped_total", &[]), 0.0);
+    assert_eq!(metrics.sum("sightline_store_wal_missing_records_total", &[]), 0.0);
+    server.assert_healthy().await;
+    assert_eq!(server.post_beacon(&Beacon::realistic()).await.accepted_dropped(), (10, 0));
 }

@@ -153,3 +153,171 @@ async fn a_retry_of_events_still_being_written_is_acknowledged_once_they_are_sto
     assert_eq!(stored_ids(&store), ids(5), "each event once");
     assert_eq!(store.stats().duplicates_dropped, 4);
 }
+
+/// Makes the WAL's writes fail with ENOSPC while switched on, as a full disk does.
+#[derive(Debug, Default)]
+struct FullDisk(std::sync::atomic::AtomicBool);
+
+impl FullDisk {
+    fn set(&self, full: bool) {
+        self.0.store(full, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl crate::wal::FaultInjector for FullDisk {
+    fn before(&self, step: crate::wal::WalIo) -> std::io::Result<()> {
+        if step == crate::wal::WalIo::Write && self.0.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(std::io::Error::from_raw_os_error(28));
+        }
+        Ok(())
+    }
+}
+
+/// Polls `condition` for up to 10 s.
+async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !condition() {
+        assert!(Instant::now() < deadline, "still not true after 10 s: {what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test]
+async fn after_a_full_disk_the_store_becomes_healthy_without_any_append() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let disk = Arc::new(FullDisk::default());
+    let mut options = EmbeddedStoreOptions::default();
+    options.wal.fault_injector = Some(Arc::clone(&disk) as Arc<dyn crate::wal::FaultInjector>);
+    let store = Arc::new(EmbeddedStore::open(dir.path(), &options).expect("opens").0);
+    store.start_maintenance(MaintenanceOptions { flush_rows: 1000, flush_interval: Duration::from_secs(3600) });
+    store.append(records_of_one_beacon(2)).await.expect("stored");
+
+    disk.set(true);
+    store.append(records_of_one_beacon(4)).await.expect_err("refused on a full disk");
+    let health = store.health();
+    assert!(
+        !health.writable && health.last_error.as_deref().is_some_and(|e| e.contains("No space left")),
+        "{health:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(!store.health().writable, "the probes fail while the disk is full");
+
+    disk.set(false);
+    // Nobody appends (a load balancer took the node out): the store finds out by itself.
+    eventually("the store probes its way back to healthy", || store.health().writable).await;
+    assert_eq!(store.health(), StoreHealth { writable: true, last_error: None });
+    store.append(records_of_one_beacon(4)).await.expect("stored again");
+    assert_eq!(stored_ids(&store), ids(4));
+    let wal_last_lsn = store.stats().wal_last_lsn;
+    assert!(wal_last_lsn >= 3, "the probe is a WAL record of its own: {wal_last_lsn}");
+
+    // The probe records hold no events: a restart replays the events and nothing else.
+    store.stop_maintenance().await;
+    store.wal.close().await;
+    drop(store);
+    let (store, report) = EmbeddedStore::open(dir.path(), &EmbeddedStoreOptions::default()).expect("reopens");
+    assert_eq!((report.replayed_events, report.undecodable_records), (4, 0));
+    assert_eq!(stored_ids(&store), ids(4));
+    store.append(records_of_one_beacon(5)).await.expect("appends after the probes' LSNs");
+    assert_eq!(stored_ids(&store), ids(5));
+}
+
+#[tokio::test]
+async fn while_flushes_fail_the_buffer_is_bounded_and_the_store_says_why_until_a_flush_succeeds() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Arc::new(EmbeddedStore::open(dir.path(), &EmbeddedStoreOptions::default()).expect("opens").0);
+    // A file where the tables directory belongs: every flush fails until it is gone.
+    let tables = dir.path().join("store/tables");
+    std::fs::write(&tables, b"in the way").expect("writes");
+    let options = MaintenanceOptions { flush_rows: 2, flush_interval: Duration::from_secs(3600) };
+    let limit = options.buffer_limit();
+    assert_eq!(limit, 2 * maintenance::BUFFER_LIMIT_FLUSHES);
+    store.start_maintenance(options);
+
+    let (context, page) = (test_records::context("shop", "s"), test_records::page());
+    let beacon = |n: usize| vec![test_records::record(&context, &page, &format!("b{n}"), test_records::NOON_MS, n)];
+    let mut stored = 0;
+    while stored < limit {
+        store.append(beacon(stored)).await.expect("under the limit");
+        stored += 1;
+    }
+    eventually("a flush fails", || store.stats().flush_failures >= 1).await;
+
+    let refused = store.append(beacon(limit)).await.expect_err("refused: the buffer is full and flushes fail");
+    assert!(matches!(refused, StoreError::Unavailable(_)), "{refused:?}");
+    assert!(refused.to_string().contains("flushes"), "{refused}");
+    let health = store.health();
+    let reason = health.last_error.clone().unwrap_or_default();
+    assert!(!health.writable, "{health:?}");
+    assert!(reason.starts_with("flushes failing: "), "{reason}");
+    assert!(reason.contains("tables"), "names what failed: {reason}");
+    assert_eq!(store.buffered_rows(), limit, "nothing more was buffered");
+
+    std::fs::remove_file(&tables).expect("removes");
+    eventually("a flush succeeds and the store takes writes again", || store.health().writable).await;
+    store.append(beacon(limit)).await.expect("stored again");
+    assert_eq!(store.stats().buffered_rows + store.stats().file_rows, limit as u64 + 1);
+    store.close().await;
+}
+
+#[tokio::test]
+async fn a_retry_after_a_graceful_restart_is_dropped_as_a_duplicate() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (store, _) = EmbeddedStore::open(dir.path(), &EmbeddedStoreOptions::default()).expect("opens");
+    store.append(records_of_one_beacon(6)).await.expect("stored");
+    store.close().await; // flushes everything: the WAL holds nothing to replay
+    drop(store);
+
+    let (store, report) = EmbeddedStore::open(dir.path(), &EmbeddedStoreOptions::default()).expect("reopens");
+    assert_eq!((report.replayed_events, report.seeded_ids), (0, 6), "the ids come from the data files");
+    store.append(records_of_one_beacon(7)).await.expect("the retry is acknowledged");
+    assert_eq!(stored_ids(&store), ids(7), "only the new event is added");
+    assert_eq!(store.stats().duplicates_dropped, 6);
+}
+
+#[tokio::test]
+async fn the_newest_files_fill_the_remembered_half_and_no_more() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (context, page) = (test_records::context("shop", "s"), test_records::page());
+    let day_ms = 86_400_000;
+    let beacon = |day: i64| -> Vec<EventRecord> {
+        let time = test_records::NOON_MS + day * day_ms;
+        (0..4).map(|i| test_records::record(&context, &page, &format!("d{day}-{i}"), time, 0)).collect()
+    };
+    let (store, _) = EmbeddedStore::open(dir.path(), &EmbeddedStoreOptions::default()).expect("opens");
+    for day in 0..3 {
+        store.append(beacon(day)).await.expect("stored");
+        store.flush().await.expect("one file per day");
+    }
+    store.close().await;
+    drop(store);
+
+    // Room for 6 ids: the newest day's 4, then 2 of the day before.
+    let options = EmbeddedStoreOptions { dedup_capacity: 12, ..EmbeddedStoreOptions::default() };
+    let (store, report) = EmbeddedStore::open(dir.path(), &options).expect("reopens");
+    assert_eq!(report.seeded_ids, 6);
+    let state = store.lock();
+    let known = |day: i64, i: usize| state.recent.contains(state.recent.key("shop", "view-1", &format!("d{day}-{i}")));
+    assert!((0..4).all(|i| known(2, i)), "the newest file's ids are all remembered");
+    assert_eq!((0..4).filter(|&i| known(1, i)).count(), 2);
+    assert!((0..4).all(|i| !known(0, i)), "the oldest file is not read");
+}
+
+#[tokio::test]
+async fn a_torn_wal_tail_cut_at_open_is_counted() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (store, _) = EmbeddedStore::open(dir.path(), &EmbeddedStoreOptions::default()).expect("opens");
+    store.append(records_of_one_beacon(3)).await.expect("stored");
+    store.wal.close().await; // a crash: nothing flushed
+    drop(store);
+    let segment = dir.path().join("store/wal/00000000000000000001.wal");
+    let mut file = std::fs::OpenOptions::new().append(true).open(&segment).expect("the segment");
+    std::io::Write::write_all(&mut file, b"torn!!!").expect("writes half a record");
+    drop(file);
+
+    let (store, report) = EmbeddedStore::open(dir.path(), &EmbeddedStoreOptions::default()).expect("reopens");
+    assert_eq!(report.replayed_events, 3, "what was acknowledged is back");
+    let stats = store.stats();
+    assert_eq!((stats.wal_tail_cuts, stats.wal_tail_bytes_cut), (1, 7));
+    assert_eq!((stats.wal_damaged_bytes_skipped, stats.wal_missing_records, stats.wal_undecodable_records), (0, 0, 0));
+}

@@ -12,7 +12,21 @@
 //! starts and every [`RETENTION_INTERVAL`], and deletes the files those replaced once their
 //! grace period is over. All of it runs in this one task, one step at a time.
 //! [`Store::close`](crate::Store::close) stops the task, then flushes one last time.
+//!
+//! Two things keep the store from staying broken with nobody noticing, or from noticing
+//! only when traffic comes back:
+//!
+//! - **Probes.** While the WAL's last write failed (a full disk), the task writes a probe
+//!   every [`PROBE_INTERVAL`]: a WAL record of one byte ([`PROBE_PAYLOAD`], no events, which
+//!   a replay skips), written and fsynced like any other. Its success makes the store healthy
+//!   again, so `/readyz` recovers even when a load balancer has stopped sending beacons.
+//! - **A bounded buffer.** The buffer holds at most [`MaintenanceOptions::buffer_limit`]
+//!   rows ([`BUFFER_LIMIT_FLUSHES`] × `flush_rows`). Past it (flushes failing, or far
+//!   behind), appends are refused with [`StoreError::Unavailable`] and the store reports
+//!   itself unhealthy ("flushes failing: …"); the next flush that succeeds ends both. So
+//!   memory and the WAL stay bounded however long flushes fail.
 
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
@@ -20,17 +34,25 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use super::rewrite::RETIRED_GRACE;
-use super::{EmbeddedStore, retention};
+use super::{EmbeddedStore, PartitionSnapshot, manifest, retention};
+use crate::StoreError;
 
 /// Default `flush_rows`.
 pub const DEFAULT_FLUSH_ROWS: usize = 500_000;
 /// Default `flush_interval`.
 pub const DEFAULT_FLUSH_INTERVAL: Duration = Duration::from_secs(60);
+/// The buffer holds at most this many times `flush_rows`: past it, appends are refused
+/// until a flush succeeds ([`MaintenanceOptions::buffer_limit`]).
+pub const BUFFER_LIMIT_FLUSHES: usize = 4;
 /// The longest time between two looks at the buffer.
 const MAX_TICK: Duration = Duration::from_millis(250);
 /// The wait before the first retry of a failed flush; it doubles up to [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// How often the task probes the WAL while its writes fail.
+pub const PROBE_INTERVAL: Duration = Duration::from_secs(1);
+/// The payload of a probe's WAL record: one byte, `0`, which is no codec version.
+pub const PROBE_PAYLOAD: &[u8] = &[0];
 /// The wait before looking for files to merge again, when there were none (or it failed).
 pub const COMPACTION_PAUSE: Duration = Duration::from_secs(30);
 /// How often retention is applied (and once at the start).
@@ -52,6 +74,12 @@ impl Default for MaintenanceOptions {
 }
 
 impl MaintenanceOptions {
+    /// Rows buffered at most: past it, appends are refused (`503`) until a flush brings the
+    /// buffer under it again — what bounds memory and the WAL while flushes fail.
+    pub fn buffer_limit(&self) -> usize {
+        self.flush_rows.saturating_mul(BUFFER_LIMIT_FLUSHES)
+    }
+
     /// How often the task looks at the buffer.
     fn tick(&self) -> Duration {
         (self.flush_interval / 4).clamp(Duration::from_millis(1), MAX_TICK)
@@ -73,6 +101,7 @@ impl EmbeddedStore {
         if task.is_some() {
             return false;
         }
+        self.buffer_limit.store(options.buffer_limit(), Ordering::Relaxed);
         let (stop, stopped) = oneshot::channel();
         let handle = tokio::spawn(run(Arc::downgrade(self), options, stopped));
         *task = Some(Task { stop, handle });
@@ -89,6 +118,36 @@ impl EmbeddedStore {
         {
             tracing::error!(%error, "the store's maintenance task panicked");
         }
+    }
+
+    /// Why appends are refused now, if they are: the buffer holds its limit's rows (counting
+    /// those of a flush in progress, which come back if it fails).
+    pub(super) fn refusal(&self) -> Option<String> {
+        let limit = self.buffer_limit.load(Ordering::Relaxed);
+        let rows = {
+            let state = self.lock();
+            state.buffer.rows() + state.flushing.iter().map(PartitionSnapshot::rows).sum::<usize>()
+        };
+        if rows < limit {
+            return None;
+        }
+        let flush_error = self.flush_error.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        let held = format!("{rows} rows are buffered, the most the store holds ({BUFFER_LIMIT_FLUSHES} × flush_rows)");
+        Some(match flush_error {
+            Some(error) => format!(
+                "flushes failing: {error}; {held}, so new events are refused until a flush succeeds (retried by \
+                 itself): check the free space and permissions of {}",
+                self.dir.join(manifest::TABLES_DIR).display()
+            ),
+            None => format!("flushes are behind: {held}, so new events are refused until the flush in progress ends"),
+        })
+    }
+
+    /// Writes a probe record to the WAL (see the module docs); the WAL is healthy again once
+    /// one succeeds.
+    pub(super) async fn probe(&self) -> Result<(), StoreError> {
+        let written = self.write(Vec::new(), PROBE_PAYLOAD.to_vec(), None);
+        written.await.map_err(|error| StoreError::Write(format!("the probe task failed: {error}")))?
     }
 
     /// Whether the buffer should be flushed now.
@@ -143,7 +202,7 @@ async fn run(store: Weak<EmbeddedStore>, options: MaintenanceOptions, mut stoppe
     let tick = options.tick();
     let mut backoff = FIRST_BACKOFF;
     let mut retry_at: Option<Instant> = None;
-    let (mut compact_at, mut retention_at) = (Instant::now(), Instant::now());
+    let (mut compact_at, mut retention_at, mut probe_at) = (Instant::now(), Instant::now(), Instant::now());
     loop {
         tokio::select! {
             _ = &mut stopped => return,
@@ -151,6 +210,13 @@ async fn run(store: Weak<EmbeddedStore>, options: MaintenanceOptions, mut stoppe
         }
         let Some(store) = store.upgrade() else { return };
         let now = Instant::now();
+        if now >= probe_at && !store.wal.health().writable {
+            probe_at = now + PROBE_INTERVAL;
+            match store.probe().await {
+                Ok(()) => tracing::info!("the write-ahead log takes writes again"),
+                Err(error) => tracing::debug!(%error, "the write-ahead log's probe failed"),
+            }
+        }
         if now >= retention_at {
             retention_at = now + RETENTION_INTERVAL;
             apply_retention(&store).await;

@@ -50,6 +50,8 @@ pub struct ServerOptions {
     pub projects: Vec<ProjectConfig>,
     /// The store.
     pub store: StoreChoice,
+    /// Runs on the data directory before the store opens (to leave what a crash leaves).
+    pub before_open: Option<fn(&Path)>,
 }
 
 impl Default for ServerOptions {
@@ -79,7 +81,7 @@ impl Default for ServerOptions {
             ..ProjectConfig::default()
         };
         let intake = IntakeConfig { header_timeout_secs: 2, body_timeout_secs: 2, ..IntakeConfig::default() };
-        Self { intake, projects: vec![shop, blog, off], store: StoreChoice::Embedded }
+        Self { intake, projects: vec![shop, blog, off], store: StoreChoice::Embedded, before_open: None }
     }
 }
 
@@ -100,6 +102,12 @@ impl ServerOptions {
     /// Picks the store.
     pub fn store(mut self, store: StoreChoice) -> Self {
         self.store = store;
+        self
+    }
+
+    /// Runs `prepare` on the data directory before the store opens.
+    pub fn before_open(mut self, prepare: fn(&Path)) -> Self {
+        self.before_open = Some(prepare);
         self
     }
 
@@ -141,6 +149,9 @@ impl TestServer {
     async fn start(options: ServerOptions) -> Self {
         options.intake.validate().expect("valid intake settings");
         let data_dir = tempfile::tempdir().expect("create a data directory");
+        if let Some(prepare) = options.before_open {
+            prepare(data_dir.path());
+        }
         let (store, failure) = open_store(data_dir.path(), options.store);
         let metrics = Arc::new(Metrics::new());
         let state = Arc::new(AppState::new(
