@@ -1,5 +1,6 @@
 //! `sightline`: one binary that collects, stores and shows what real users experience.
 
+mod allocator;
 mod config;
 mod demo;
 mod erase;
@@ -13,11 +14,6 @@ mod user;
 use clap::{Parser, Subcommand};
 
 use crate::config::Overrides;
-
-/// mimalloc: the intake allocates many short-lived strings per event; glibc's malloc
-/// spent a quarter of the pipeline's time on them.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Sightline: open-source Real User Monitoring. One binary collects the browser agent's
 /// beacons, stores them and shows them in a dashboard.
@@ -98,6 +94,7 @@ Metrics, statistics and dimensions: docs/query.md")]
 }
 
 fn main() -> std::process::ExitCode {
+    allocator::tune();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(overrides) => serve::run(&overrides),
