@@ -128,9 +128,12 @@ impl Cleaner<'_> {
         self.scripts(&mut attribution.scripts);
     }
 
+    /// Capped, cleaned, and longest first as the protocol says (a client that sends them in
+    /// another order gets them sorted, so that the first script of a stored list is its longest;
+    /// ties keep their order, scripts without a duration come last).
     fn scripts(&mut self, scripts: &mut Vec<ScriptAttribution>) {
         self.cap_list(scripts, MAX_SCRIPTS);
-        for script in scripts {
+        for script in scripts.iter_mut() {
             self.opt_url(&mut script.source_url);
             self.opt_text(&mut script.source_function_name, MAX_NAME_LEN);
             self.opt_free_text(&mut script.invoker, MAX_VALUE_LEN);
@@ -138,6 +141,7 @@ impl Cleaner<'_> {
             self.duration(&mut script.duration);
             self.duration(&mut script.forced_style_and_layout_duration);
         }
+        scripts.sort_by(|a, b| b.duration.unwrap_or(-1.0).total_cmp(&a.duration.unwrap_or(-1.0)));
     }
 
     fn error(&mut self, error: &mut ErrorEvent) -> Result<(), Reason> {

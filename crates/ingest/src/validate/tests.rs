@@ -105,6 +105,23 @@ fn script_lists_are_capped_and_counted() {
 }
 
 #[test]
+fn scripts_are_stored_longest_first() {
+    let script = |name: &str, duration: Option<f64>| ScriptAttribution {
+        source_function_name: Some(name.into()),
+        duration,
+        ..ScriptAttribution::default()
+    };
+    let scripts =
+        vec![script("app", Some(20.8)), script("none", None), script("widget", Some(61.9)), script("tie", Some(20.8))];
+    let mut body =
+        EventBody::LongAnimationFrame(LongAnimationFrameEvent { duration: 90.0, scripts, ..Default::default() });
+    let _ = with_cleaner(|c| c.body(&mut body));
+    let EventBody::LongAnimationFrame(frame) = body else { unreachable!("still a frame") };
+    let names: Vec<_> = frame.scripts.iter().map(|s| s.source_function_name.as_deref().unwrap_or("")).collect();
+    assert_eq!(names, ["widget", "app", "tie", "none"]);
+}
+
+#[test]
 fn attributes_are_deduplicated_redacted_and_capped_by_key_cardinality() {
     let mut attributes = Attributes {
         entries: vec![
