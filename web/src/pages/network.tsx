@@ -17,34 +17,30 @@ const ENDPOINT = `regexp_replace(url, '/([0-9]+|[0-9a-fA-F-]{8,})(/|$)', '/:id$2
 const TOP = 25;
 const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
-/** A JSON string field of one script of a frame's `scripts` (still JSON-escaped), or null. */
-const scriptField = (name: string) =>
-  `CASE WHEN text LIKE '%"${name}":"%' THEN regexp_replace(text, '^.*?"${name}":"((?:[^"\\\\]|\\\\.)*)".*$', '\\1') END`;
+/**
+ * A JSON string field of the first script of a frame's `scripts` (still JSON-escaped), or null:
+ * the first object is skipped token by token (whole strings, other characters) up to the field,
+ * so that a value that merely contains the field's name is never taken for it.
+ */
+const firstScriptField = (name: string) =>
+  `NULLIF(regexp_replace(scripts, '^\\[\\{(?:[^{}"]|"(?:[^"\\\\]|\\\\.)*")*?(?:"${name}":"((?:[^"\\\\]|\\\\.)*)"|\\}).*$', '\\1'), '')`;
 
 /**
- * Each script of each long animation frame (at most 10 a frame, split from the `scripts`
- * JSON array), ranked within its frame by duration; per script and function: the frames it
- * is the longest script of, the frames it ran in, its time, and the page host of the frame.
+ * Long animation frames by their longest script (the first of `scripts`: the agent sends them
+ * longest first and the intake sorts them so): how many frames each script and function is the
+ * longest of, out of all long frames, those frames' p75 duration and blocking time, and whether
+ * the script comes from another host than the page.
  */
 function frameScriptsSql(where: string): string {
-  return `WITH part AS (
-      SELECT f.view_id, f.event_id, f.host AS page_host, split_part(f.scripts, '},{', k.k) AS text
-      FROM long_animation_frame f CROSS JOIN (VALUES (1), (2), (3), (4), (5), (6), (7), (8), (9), (10)) AS k(k)
-      WHERE f.scripts LIKE '[{%' AND ${where}
-    ), script AS (
-      SELECT view_id, event_id, page_host, ${scriptField("source_url")} AS url, ${scriptField("source_function_name")} AS fn,
-             CASE WHEN text LIKE '%"duration":%' THEN CAST(regexp_replace(text, '^.*?"duration":(-?[0-9.eE+]+).*$', '\\1') AS DOUBLE) END AS ms
-      FROM part WHERE text <> ''
-    ), ranked AS (
-      SELECT *, row_number() OVER (PARTITION BY view_id, event_id ORDER BY ms DESC NULLS LAST) AS place FROM script
-    )
-    SELECT url, fn, sum(CASE WHEN place = 1 THEN 1 ELSE 0 END) AS longest, count(*) AS frames, sum(ms) AS time,
-           bool_or(page_host IS NOT NULL AND regexp_replace(url, '^https?://([^/]+).*$', '\\1') <> page_host) AS third_party,
+  return `SELECT url, fn, count(*) AS longest, approx_percentile_cont(duration, 0.75) AS p75, sum(blocking_duration) AS blocking,
+           bool_or(host IS NOT NULL AND regexp_replace(url, '^https?://([^/]+).*$', '\\1') <> host) AS third_party,
            (SELECT count(*) FROM long_animation_frame WHERE ${where}) AS all_frames
-    FROM ranked GROUP BY url, fn ORDER BY longest DESC, time DESC`;
+    FROM (SELECT ${firstScriptField("source_url")} AS url, ${firstScriptField("source_function_name")} AS fn, duration, blocking_duration, host
+          FROM long_animation_frame WHERE scripts LIKE '[{%' AND ${where})
+    GROUP BY url, fn ORDER BY longest DESC`;
 }
 
-/** A field as `scriptField` read it: JSON string escapes undone. */
+/** A field as `firstScriptField` read it: JSON string escapes undone. */
 function unescapeJson(text: unknown): string | null {
   if (text === null || text === undefined) return null;
   try {
@@ -106,7 +102,7 @@ export function NetworkPage({ ctx }: { ctx: Ctx }) {
   const scriptColumns: Array<Column<Row>> = [
     { key: "url", label: "Script", render: (r) => <code>{unescapeJson(r.url) ?? "(no source)"}</code>, sort: (r) => String(r.url) },
     { key: "fn", label: "Function", render: (r) => <code>{unescapeJson(r.fn) || "(anonymous)"}</code>, sort: (r) => String(r.fn) },
-    { key: "party", label: "Party", render: (r) => (r.third_party ? "third party" : "first party"), sort: (r) => String(r.third_party) },
+    { key: "party", label: "Party", render: (r) => (r.url === null ? "–" : r.third_party ? "third party" : "first party"), sort: (r) => String(r.third_party) },
     { key: "longest", label: "Longest script in", numeric: true, render: (r) => `${formatCount(n(r.longest))} frames`, sort: (r) => n(r.longest) },
     {
       key: "share",
@@ -116,8 +112,8 @@ export function NetworkPage({ ctx }: { ctx: Ctx }) {
       sort: share,
       title: "Of all long animation frames in the range, those where this script ran longest",
     },
-    { key: "frames", label: "Ran in", numeric: true, render: (r) => `${formatCount(n(r.frames))} frames`, sort: (r) => n(r.frames) },
-    { key: "time", label: "Script time", numeric: true, render: (r) => formatDuration(n(r.time)), sort: (r) => n(r.time) },
+    { key: "p75", label: "Frame p75", numeric: true, render: (r) => formatDuration(n(r.p75)), sort: (r) => n(r.p75), title: "Duration of those frames, p75" },
+    { key: "blocking", label: "Blocking time", numeric: true, render: (r) => formatDuration(n(r.blocking)), sort: (r) => n(r.blocking), title: "Time over 50 ms not yielding to input, summed over those frames" },
   ];
   const empty = <Empty>No requests in this time range with these filters. Widen the range or remove a filter.</Empty>;
   return (
