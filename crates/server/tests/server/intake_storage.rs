@@ -3,6 +3,10 @@
 //! succeed again, with no beacon needed to find out. Nothing it refused is stored;
 //! nothing it acknowledged is lost.
 
+use std::time::{Duration, Instant};
+
+use sightline_store::MaintenanceOptions;
+
 use crate::support::{Beacon, ServerOptions, StoreChoice, TestServer};
 
 #[tokio::test]
@@ -35,14 +39,14 @@ async fn a_failing_store_gets_503_and_not_ready_until_it_recovers() {
     server.fail_storage(false);
     // No beacon comes (a load balancer took the node out on its /readyz): the store's own
     // probes find that writes succeed again, and /readyz says so.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let ready = server.get("/readyz").await;
         if ready.status == 200 {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "/readyz never recovered without traffic: {}", ready.text());
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        assert!(Instant::now() < deadline, "/readyz never recovered without traffic: {}", ready.text());
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     server.assert_healthy().await;
     assert_eq!(server.metrics().await.sum("sightline_store_writable", &[]), 1.0);
@@ -119,4 +123,41 @@ async fn a_torn_wal_tail_cut_at_start_is_counted_in_metrics() {
     assert_eq!(metrics.sum("sightline_store_wal_missing_records_total", &[]), 0.0);
     server.assert_healthy().await;
     assert_eq!(server.post_beacon(&Beacon::realistic()).await.accepted_dropped(), (10, 0));
+}
+
+#[tokio::test]
+async fn while_flushes_fail_a_full_buffer_gets_503_and_not_ready_until_a_flush_succeeds() {
+    // With flush_rows 2 the buffer holds at most 8 rows.
+    let maintenance = MaintenanceOptions { flush_rows: 2, flush_interval: Duration::from_secs(3600) };
+    let server = ServerOptions::default().maintenance(maintenance).start().await;
+    // A file where the tables directory belongs: every flush fails until it is gone.
+    let tables = server.store().dir().join("tables");
+    std::fs::write(&tables, b"in the way").expect("blocks the tables directory");
+    let first = Beacon::realistic();
+    assert_eq!(server.post_beacon(&first).await.accepted_dropped(), (10, 0), "under the limit");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while server.store().stats().flush_failures == 0 {
+        assert!(Instant::now() < deadline, "no flush failed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    let refused = Beacon::realistic();
+    let response = server.post_beacon(&refused).await;
+    response.assert_error(503, "storage_unavailable");
+    assert!(response.header("retry-after").is_some());
+    let ready = server.get("/readyz").await;
+    assert_eq!(ready.status, 503);
+    assert!(ready.text().contains("flushes failing: "), "/readyz tells the operator why: {}", ready.text());
+    assert_eq!(server.metrics().await.sum("sightline_store_writable", &[]), 0.0);
+
+    std::fs::remove_file(&tables).expect("unblocks the tables directory");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while server.get("/readyz").await.status != 200 {
+        assert!(Instant::now() < deadline, "/readyz never recovered once flushes succeed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let after = Beacon::realistic();
+    assert_eq!(server.post_beacon(&after).await.accepted_dropped(), (10, 0), "accepted again");
+    assert_eq!(server.records_with_ids(&first.event_ids()).len(), 10);
+    assert!(server.records_with_ids(&refused.event_ids()).is_empty(), "a refused beacon is not stored");
 }

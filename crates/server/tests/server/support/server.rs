@@ -52,6 +52,8 @@ pub struct ServerOptions {
     pub store: StoreChoice,
     /// Runs on the data directory before the store opens (to leave what a crash leaves).
     pub before_open: Option<fn(&Path)>,
+    /// When the store's maintenance task flushes; the defaults.
+    pub maintenance: MaintenanceOptions,
 }
 
 impl Default for ServerOptions {
@@ -81,7 +83,13 @@ impl Default for ServerOptions {
             ..ProjectConfig::default()
         };
         let intake = IntakeConfig { header_timeout_secs: 2, body_timeout_secs: 2, ..IntakeConfig::default() };
-        Self { intake, projects: vec![shop, blog, off], store: StoreChoice::Embedded, before_open: None }
+        Self {
+            intake,
+            projects: vec![shop, blog, off],
+            store: StoreChoice::Embedded,
+            before_open: None,
+            maintenance: MaintenanceOptions::default(),
+        }
     }
 }
 
@@ -102,6 +110,12 @@ impl ServerOptions {
     /// Picks the store.
     pub fn store(mut self, store: StoreChoice) -> Self {
         self.store = store;
+        self
+    }
+
+    /// Sets when the store flushes.
+    pub fn maintenance(mut self, maintenance: MaintenanceOptions) -> Self {
+        self.maintenance = maintenance;
         self
     }
 
@@ -152,7 +166,7 @@ impl TestServer {
         if let Some(prepare) = options.before_open {
             prepare(data_dir.path());
         }
-        let (store, failure) = open_store(data_dir.path(), options.store);
+        let (store, failure) = open_store(data_dir.path(), options.store, options.maintenance.clone());
         let metrics = Arc::new(Metrics::new());
         let state = Arc::new(AppState::new(
             options.intake.clone(),
@@ -366,13 +380,17 @@ pub fn ingest_path(key: &str) -> String {
 
 /// Opens the real store in `data_dir` and starts its maintenance, as `sightline serve` does;
 /// with a switch that makes its WAL writes fail for the failing choices.
-fn open_store(data_dir: &Path, choice: StoreChoice) -> (Arc<RecordingStore>, Option<Arc<AtomicBool>>) {
+fn open_store(
+    data_dir: &Path,
+    choice: StoreChoice,
+    maintenance: MaintenanceOptions,
+) -> (Arc<RecordingStore>, Option<Arc<AtomicBool>>) {
     let disk = Arc::new(FullDisk { full: Arc::new(AtomicBool::new(choice == StoreChoice::DiskFull)) });
     let mut options = EmbeddedStoreOptions::default();
     options.wal.fault_injector = Some(Arc::clone(&disk) as Arc<dyn FaultInjector>);
     let (store, _) = EmbeddedStore::open(data_dir, &options).expect("open the store");
     let store = Arc::new(store);
-    store.start_maintenance(MaintenanceOptions::default());
+    store.start_maintenance(maintenance);
     let recording = Arc::new(RecordingStore { inner: store, acknowledged: Arc::default() });
     let switch = (choice != StoreChoice::Embedded).then(|| Arc::clone(&disk.full));
     (recording, switch)
