@@ -7,8 +7,8 @@
 //! each plus the table's overhead) and the last `capacity / 2` ids, at least, are always
 //! remembered: with the default capacity of 4 million, the last 2 million events (up to 4
 //! million). In time that is what the traffic makes of it: about 5½ hours at 100 events/s,
-//! 33 minutes at 1 000 events/s, but only 20 seconds (up to 40) at 100 000 events/s. An
-//! agent retries within about two minutes (six attempts, backoff up to 60 s), so at the
+//! 33 minutes at 1 000 events/s, but only 20 seconds (up to 40) at 100 000 events/s. The
+//! agent's six attempts span about half a minute (longer under `Retry-After`), so at the
 //! highest rates a late retry can be stored twice; raise `store.dedup_capacity` for more
 //! (16 bytes per id), and compaction drops repeated events among the files it merges.
 //!
