@@ -124,6 +124,7 @@ bench-smoke: deps
 	$(DEBUG_BINARIES)
 	./target/debug/ingest-bench --smoke
 	./target/debug/store-bench --smoke
+	./target/debug/store-bench --recovery --smoke
 	./target/debug/ingest-server-bench --smoke --binary target/debug/sightline
 
 ## Debian's Chromium for the browser tests and benchmarks, installed when missing (needs root).

@@ -14,7 +14,13 @@
 //! rolled up as a flush does (best of five, CPU time per 100 000 rows, and the rollup's
 //! size so that two builds can be compared).
 //!
-//! `store-bench [--events N] [--tasks N] [--data-dir DIR] [--rollups] [--smoke]`
+//! `--recovery` measures a restart after a crash instead: the population's events are
+//! appended (durably, with no flush) until the write-ahead log holds `--wal-mib` MiB (1 024),
+//! the store is dropped without closing, as a killed process leaves it, and a fresh process
+//! (this program with `--reopen DIR`) opens the store: the time to replay the log into the
+//! buffer, its CPU, and its peak memory.
+//!
+//! `store-bench [--events N] [--tasks N] [--data-dir DIR] [--rollups] [--recovery [--wal-mib N]] [--smoke]`
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -44,11 +50,24 @@ struct Options {
     tasks: usize,
     data_dir: Option<PathBuf>,
     rollups: bool,
+    recovery: bool,
+    wal_mib: u64,
+    /// `--reopen DIR`: only open the store in DIR and report (the second half of `--recovery`).
+    reopen: Option<PathBuf>,
     smoke: bool,
 }
 
 fn parse_args() -> Result<Options, String> {
-    let mut options = Options { events: 2_000_000, tasks: 64, data_dir: None, rollups: false, smoke: false };
+    let mut options = Options {
+        events: 2_000_000,
+        tasks: 64,
+        data_dir: None,
+        rollups: false,
+        recovery: false,
+        wal_mib: 1024,
+        reopen: None,
+        smoke: false,
+    };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
@@ -57,12 +76,18 @@ fn parse_args() -> Result<Options, String> {
             "--tasks" => options.tasks = parse_number("--tasks", &value("--tasks")?)?.max(1),
             "--data-dir" => options.data_dir = Some(PathBuf::from(value("--data-dir")?)),
             "--rollups" => options.rollups = true,
+            "--recovery" => options.recovery = true,
+            "--wal-mib" => options.wal_mib = parse_number("--wal-mib", &value("--wal-mib")?)? as u64,
+            "--reopen" => options.reopen = Some(PathBuf::from(value("--reopen")?)),
             "--smoke" => {
                 options.smoke = true;
                 options.events = 2_000;
+                options.wal_mib = 1;
             }
             "--help" | "-h" => {
-                return Err("usage: store-bench [--events N] [--tasks N] [--data-dir DIR] [--rollups] [--smoke]".into());
+                return Err("usage: store-bench [--events N] [--tasks N] [--data-dir DIR] [--rollups] \
+                            [--recovery [--wal-mib N]] [--smoke]"
+                    .into());
             }
             other => return Err(format!("unknown argument {other:?} (see --help)")),
         }
@@ -82,7 +107,15 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let result = if options.rollups { rollups(&options) } else { run(&options) };
+    let result = if let Some(dir) = &options.reopen {
+        reopen(dir)
+    } else if options.recovery {
+        recovery(&options)
+    } else if options.rollups {
+        rollups(&options)
+    } else {
+        run(&options)
+    };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
@@ -117,7 +150,7 @@ fn run(options: &Options) -> Result<(), String> {
             .map_err(|error| format!("cannot open the store: {error}"))?;
         let store = Arc::new(store);
         store.start_maintenance(MaintenanceOptions::default());
-        let run = append_all(&store, pipeline, project, options).await?;
+        let run = append_all(&store, Arc::new(pipeline), Arc::new(project), options.events, options.tasks).await?;
         run.print(generator_us, pipeline_us);
         let stopping = Instant::now();
         store.flush().await.map_err(|error| format!("the last flush failed: {error}"))?;
@@ -258,19 +291,30 @@ impl Run {
     }
 }
 
-/// Appends the population's beacons until `options.events` events are in, from
-/// `options.tasks` concurrent tasks.
+/// Appends the population's beacons until `events` events are in, from `tasks` concurrent
+/// tasks.
 async fn append_all(
     store: &Arc<EmbeddedStore>,
-    pipeline: Pipeline,
-    project: Project,
-    options: &Options,
+    pipeline: Arc<Pipeline>,
+    project: Arc<Project>,
+    events: usize,
+    tasks: usize,
 ) -> Result<Run, String> {
-    let beacons = Arc::new(Mutex::new(population()?.take(options.events.div_ceil(EVENTS_PER_BEACON))));
-    let (pipeline, project) = (Arc::new(pipeline), Arc::new(project));
+    append_beacons(store, pipeline, project, population()?.take(events.div_ceil(EVENTS_PER_BEACON)), tasks).await
+}
+
+/// Appends `beacons` from `tasks` concurrent tasks.
+async fn append_beacons(
+    store: &Arc<EmbeddedStore>,
+    pipeline: Arc<Pipeline>,
+    project: Arc<Project>,
+    beacons: impl Iterator<Item = GeneratedBeacon> + Send + 'static,
+    tasks: usize,
+) -> Result<Run, String> {
+    let beacons = Arc::new(Mutex::new(beacons));
     let sampler = Sampler::start(std::process::id(), Duration::from_millis(250));
     let (started, cpu_started) = (Instant::now(), cpu_seconds()?);
-    let tasks: Vec<_> = (0..options.tasks)
+    let tasks: Vec<_> = (0..tasks)
         .map(|_| {
             let (beacons, pipeline, project, store) =
                 (Arc::clone(&beacons), Arc::clone(&pipeline), Arc::clone(&project), Arc::clone(store));
@@ -293,6 +337,90 @@ async fn append_all(
     }
     let (wall, cpu) = (started.elapsed(), cpu_seconds()? - cpu_started);
     Ok(Run { events, wall, cpu_seconds: cpu, samples: sampler.finish() })
+}
+
+/// `--recovery`: fills the WAL to `--wal-mib` MiB with no flush, drops the store as a crash
+/// would, and has a fresh process reopen it.
+fn recovery(options: &Options) -> Result<(), String> {
+    let temporary = tempfile::tempdir().map_err(|error| format!("cannot create a temporary directory: {error}"))?;
+    let data_dir = options.data_dir.clone().unwrap_or_else(|| temporary.path().to_path_buf());
+    let build = if cfg!(debug_assertions) { "debug build: figures are not representative" } else { "release build" };
+    println!("store-bench --recovery: a {} MiB write-ahead log replayed after a crash ({build})", options.wal_mib);
+    let target_bytes = options.wal_mib << 20;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|error| format!("cannot start the runtime: {error}"))?;
+    let (events, filled) = runtime.block_on(async {
+        let (store, _) = EmbeddedStore::open(&data_dir, &EmbeddedStoreOptions::default())
+            .map_err(|error| format!("cannot open the store: {error}"))?;
+        // No maintenance task: nothing is flushed, so the WAL keeps every event.
+        let store = Arc::new(store);
+        let (pipeline, project) = (Arc::new(Pipeline::default()), Arc::new(beacon::project()));
+        let mut beacons = population()?;
+        let started = Instant::now();
+        let mut events = 0;
+        while dir_bytes(&data_dir.join("store").join("wal")) < target_bytes {
+            let chunk: Vec<GeneratedBeacon> = beacons.by_ref().take(250).collect();
+            if chunk.is_empty() {
+                return Err("the population ran out of beacons".to_owned());
+            }
+            let run = append_beacons(&store, Arc::clone(&pipeline), Arc::clone(&project), chunk.into_iter(), 8).await?;
+            events += run.events;
+        }
+        // Dropped without `close`: no last flush, as when the process is killed.
+        drop(store);
+        Ok::<_, String>((events, started.elapsed()))
+    })?;
+    drop(runtime);
+    let wal_bytes = dir_bytes(&data_dir.join("store").join("wal"));
+    println!(
+        "appended {events} events in {:.1} s, durably, never flushed: write-ahead log {:.0} MiB ({:.0} bytes per event)",
+        filled.as_secs_f64(),
+        wal_bytes as f64 / f64::from(1 << 20),
+        wal_bytes as f64 / events.max(1) as f64
+    );
+    let program = std::env::current_exe().map_err(|error| format!("cannot find this program: {error}"))?;
+    let status = std::process::Command::new(program)
+        .arg("--reopen")
+        .arg(&data_dir)
+        .status()
+        .map_err(|error| format!("cannot start the reopening process: {error}"))?;
+    if status.success() { Ok(()) } else { Err(format!("the reopening process failed ({status})")) }
+}
+
+/// `--reopen DIR`: opens the store in DIR (replaying its WAL) and reports the time, CPU and
+/// peak memory it took; exits without closing (no flush).
+fn reopen(data_dir: &Path) -> Result<(), String> {
+    let (started, cpu_started) = (Instant::now(), cpu_seconds()?);
+    let (store, report) = EmbeddedStore::open(data_dir, &EmbeddedStoreOptions::default())
+        .map_err(|error| format!("cannot reopen the store: {error}"))?;
+    let (wall, cpu) = (started.elapsed().as_secs_f64(), cpu_seconds()? - cpu_started);
+    let memory = sightline_bench::server_process::memory(std::process::id())?;
+    let mib = report.wal.bytes as f64 / f64::from(1 << 20);
+    println!(
+        "reopened in {wall:.2} s ({cpu:.2} s CPU): {} records, {} events, {mib:.0} MiB of log replayed into the buffer \
+         ({:.0} MiB/s, {:.0} events/s); {} damaged spots; peak RSS {:.0} MB",
+        report.wal.records_replayed,
+        report.replayed_events,
+        mib / wall,
+        report.replayed_events as f64 / wall,
+        report.wal.damage.len(),
+        memory.peak_kib as f64 / 1024.0
+    );
+    if report.replayed_events == 0 {
+        return Err("nothing was replayed".to_owned());
+    }
+    drop(store);
+    Ok(())
+}
+
+/// Bytes of the files directly in `dir` (0 when it does not exist).
+fn dir_bytes(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|entries| entries.flatten().filter_map(|entry| entry.metadata().ok()).map(|meta| meta.len()).sum())
+        .unwrap_or(0)
 }
 
 fn cpu_seconds() -> Result<f64, String> {

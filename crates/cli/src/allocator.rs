@@ -26,6 +26,7 @@ const PURGE_DELAY_OPTION: c_int = 15;
 const PURGE_DELAY_MS: c_long = 10_000;
 
 unsafe extern "C" {
+    #[cfg(test)]
     fn mi_option_get(option: c_int) -> c_long;
     fn mi_option_set_default(option: c_int, value: c_long);
 }
@@ -37,15 +38,15 @@ pub fn tune() {
     unsafe { mi_option_set_default(PURGE_DELAY_OPTION, PURGE_DELAY_MS) }
 }
 
-/// mimalloc's current purge delay in milliseconds.
-fn purge_delay_ms() -> c_long {
-    // SAFETY: as in `tune`.
-    unsafe { mi_option_get(PURGE_DELAY_OPTION) }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// mimalloc's current purge delay in milliseconds.
+    fn purge_delay_ms() -> c_long {
+        // SAFETY: as in `tune`.
+        unsafe { mi_option_get(PURGE_DELAY_OPTION) }
+    }
 
     #[test]
     fn the_purge_delay_goes_from_mimallocs_default_to_ours() {
