@@ -50,6 +50,7 @@ use std::time::Instant;
 use sightline_protocol::EventRecord;
 use tokio::sync::{oneshot, watch};
 
+use self::background::Priority;
 use self::buffer::Buffer;
 pub use self::buffer::{PartitionKey, PartitionSnapshot, day_of};
 pub use self::bulk::{BulkReport, BulkWriter, DEFAULT_BULK_ROWS_PER_FILE};
@@ -281,20 +282,21 @@ impl EmbeddedStore {
     /// not written: the manifest's `flushed_lsn` passes their WAL records all the same.
     async fn write_buffer_locked(&self) -> Result<FlushReport, StoreError> {
         let now_ms = retention::now_ms();
-        let (partitions, flushed_lsn, oldest, mut manifest, expired_rows) = {
+        let (partitions, flushed_lsn, oldest, mut manifest, expired_rows, priority) = {
             let mut state = self.lock();
             let taken = state.buffer.take();
+            let priority = self.flush_priority(taken.rows());
             let (kept, expired): (Vec<_>, Vec<_>) =
                 taken.snapshot().into_iter().partition(|partition| !self.expired(&partition.key, now_ms));
             state.flushing = kept;
             let expired_rows = expired.iter().map(|partition| partition.rows() as u64).sum::<u64>();
-            (state.flushing.clone(), taken.last_lsn(), taken.oldest(), state.manifest.clone(), expired_rows)
+            (state.flushing.clone(), taken.last_lsn(), taken.oldest(), state.manifest.clone(), expired_rows, priority)
         };
         if partitions.is_empty() && flushed_lsn.0 == manifest.flushed_lsn {
             return Ok(FlushReport::default());
         }
         let dir = self.dir.clone();
-        let written = background::run("sightline-flush", move || {
+        let written = background::run("sightline-flush", priority, move || {
             let tables = dir.join(manifest::TABLES_DIR);
             let name = format!("f{:020}", flushed_lsn.0);
             let mut files = Vec::new();
@@ -326,6 +328,13 @@ impl EmbeddedStore {
         });
         let rows = files.iter().map(|file| file.rows).sum();
         Ok(FlushReport { files: files.len(), rows, expired_rows, wal_segments_removed })
+    }
+
+    /// A flush runs below the intake's priority unless it finds the buffer behind: at least
+    /// half the buffer's limit, twice the rows a flush is due at (see [`background`]).
+    fn flush_priority(&self, rows: usize) -> Priority {
+        let behind = self.buffer_limit.load(std::sync::atomic::Ordering::Relaxed) / 2;
+        if rows >= behind { Priority::Normal } else { Priority::Background }
     }
 
     /// After a failed flush: the rows go back to being buffered, ahead of newer ones.

@@ -1,16 +1,29 @@
-//! Flushes and merges run on threads of their own at a low CPU priority (nice 10 on
-//! Linux): they are seconds of CPU in bursts, and on a small machine they would otherwise
+//! Flushes and merges run on threads of their own, normally at a low CPU priority (nice 10
+//! on Linux): they are seconds of CPU in bursts, and on a small machine they would otherwise
 //! take a whole core from the intake, whose acknowledgements wait for the CPU meanwhile.
-//! The work gets the CPU the intake leaves; the buffer bounds how far it can fall behind.
+//! The work gets the CPU the intake leaves. When that is too little — an intake using every
+//! core starves a nice-10 thread to a tenth of one, and the buffer grows by a flush's worth
+//! every few seconds — a flush that finds the buffer behind runs at [`Priority::Normal`]
+//! instead: acknowledgements slow down a little, memory stays bounded, and the buffer's
+//! limit (see [`maintenance`](super::maintenance)) is not reached.
 
 use crate::StoreError;
 
 /// The nice value of background threads (0 is normal, 19 the lowest priority).
 const BACKGROUND_NICE: i32 = 10;
 
-/// Runs `work` on a new thread named `name` at the background priority; its result, or
-/// an error when the thread could not start or the work panicked.
-pub(crate) async fn run<T, F>(name: &str, work: F) -> Result<T, StoreError>
+/// The CPU priority of background work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Priority {
+    /// Below the intake's (nice 10): the usual case.
+    Background,
+    /// The intake's own: for a flush the buffer cannot wait for.
+    Normal,
+}
+
+/// Runs `work` on a new thread named `name` at `priority`; its result, or an error when the
+/// thread could not start or the work panicked.
+pub(crate) async fn run<T, F>(name: &str, priority: Priority, work: F) -> Result<T, StoreError>
 where
     T: Send + 'static,
     F: FnOnce() -> T + Send + 'static,
@@ -19,7 +32,9 @@ where
     std::thread::Builder::new()
         .name(name.to_owned())
         .spawn(move || {
-            lower_priority();
+            if priority == Priority::Background {
+                lower_priority();
+            }
             let _ = sender.send(work());
         })
         .map_err(|error| StoreError::Write(format!("cannot start the {name} thread: {error}")))?;
@@ -44,7 +59,7 @@ mod tests {
 
     #[tokio::test]
     async fn work_runs_on_a_named_thread_at_background_priority_and_returns_its_result() {
-        let (name, nice) = run("sightline-test", || {
+        let (name, nice) = run("sightline-test", Priority::Background, || {
             let name = std::thread::current().name().map(str::to_owned);
             #[cfg(target_os = "linux")]
             let nice = rustix::process::getpriority_process(None).ok();
@@ -61,8 +76,19 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn normal_priority_work_keeps_the_callers_priority() {
+        #[cfg(target_os = "linux")]
+        let nice = run("sightline-test", Priority::Normal, || rustix::process::getpriority_process(None).ok())
+            .await
+            .expect("the work ran");
+        #[cfg(not(target_os = "linux"))]
+        let nice = Some(0);
+        assert_eq!(nice, Some(0));
+    }
+
+    #[tokio::test]
     async fn a_panic_in_the_work_is_an_error() {
-        let result: Result<(), _> = run("sightline-test", || panic!("the work failed")).await;
+        let result: Result<(), _> = run("sightline-test", Priority::Background, || panic!("the work failed")).await;
         assert!(matches!(result, Err(StoreError::Write(message)) if message.contains("sightline-test thread failed")));
     }
 }

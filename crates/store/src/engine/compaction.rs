@@ -23,6 +23,7 @@ use datafusion::arrow::compute::filter_record_batch;
 use datafusion::arrow::error::ArrowError;
 
 use super::EmbeddedStore;
+use super::background::Priority;
 use super::buffer::PartitionKey;
 use super::dedup::RecentIds;
 use super::flush::write_file;
@@ -80,7 +81,9 @@ impl EmbeddedStore {
         for group in groups.into_iter().take(max_groups) {
             let tables = self.dir.join(TABLES_DIR);
             let sources = group.clone();
-            let merged = super::background::run("sightline-merge", move || merge(&tables, &sources)).await??;
+            let merged =
+                super::background::run("sightline-merge", Priority::Background, move || merge(&tables, &sources))
+                    .await??;
             self.stopped_before_swap()?;
             if let Err(error) = self.swap_files(&group, merged.file.as_slice()).await {
                 if let Some(file) = &merged.file {

@@ -274,3 +274,17 @@ async fn project_and_time_filters_prune_files_and_buffered_partitions() {
     let nothing = "SELECT event_id FROM vital WHERE project = 'blog' AND timestamp < TIMESTAMP '2025-12-31T00:00:00Z'";
     assert_eq!(scanned(&store, nothing).await, (BTreeSet::new(), 0), "nothing can match: nothing is read");
 }
+
+#[tokio::test]
+async fn a_flush_that_finds_the_buffer_behind_runs_at_the_intakes_priority() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let store = Arc::new(open(dir.path()).0);
+    assert_eq!(store.flush_priority(100_000_000), Priority::Background, "no limit without maintenance");
+    let options = MaintenanceOptions { flush_rows: 5, flush_interval: std::time::Duration::from_secs(3600) };
+    let limit = options.buffer_limit();
+    assert!(store.start_maintenance(options));
+    assert_eq!(store.flush_priority(5), Priority::Background, "a flush on time");
+    assert_eq!(store.flush_priority(limit / 2 - 1), Priority::Background);
+    assert_eq!(store.flush_priority(limit / 2), Priority::Normal, "twice the rows a flush is due at");
+    store.stop_maintenance().await;
+}
