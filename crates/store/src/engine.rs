@@ -192,9 +192,8 @@ impl EmbeddedStore {
         let (mut undecodable_records, mut replayed_events) = (0, 0);
         let replay_after = Lsn(state.manifest.flushed_lsn);
         let (wal, recovery) = Wal::open(&dir.join("wal"), &options.wal, replay_after, |lsn, payload| {
-            // A health probe's record holds no events (see `maintenance`).
-            let decoded = if payload == maintenance::PROBE_PAYLOAD { Ok(Vec::new()) } else { codec::decode(payload) };
-            match decoded {
+            // A health probe's record is an ordinary one with no events (see `maintenance`).
+            match codec::decode(payload) {
                 Ok(records) => {
                     replayed_events += records.len() as u64;
                     state.replay(lsn, records);

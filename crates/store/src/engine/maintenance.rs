@@ -17,8 +17,8 @@
 //! only when traffic comes back:
 //!
 //! - **Probes.** While the WAL's last write failed (a full disk), the task writes a probe
-//!   every [`PROBE_INTERVAL`]: a WAL record of one byte ([`PROBE_PAYLOAD`], no events, which
-//!   a replay skips), written and fsynced like any other. Its success makes the store healthy
+//!   every [`PROBE_INTERVAL`]: a WAL record holding no events (an ordinary record of an empty
+//!   batch, which a replay reads as nothing), written and fsynced like any other. Its success makes the store healthy
 //!   again, so `/readyz` recovers even when a load balancer has stopped sending beacons.
 //! - **A bounded buffer.** The buffer holds at most [`MaintenanceOptions::buffer_limit`]
 //!   rows ([`BUFFER_LIMIT_FLUSHES`] × `flush_rows`). Past it (flushes failing, or far
@@ -34,7 +34,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use super::rewrite::RETIRED_GRACE;
-use super::{EmbeddedStore, PartitionSnapshot, manifest, retention};
+use super::{EmbeddedStore, PartitionSnapshot, codec, manifest, retention};
 use crate::StoreError;
 
 /// Default `flush_rows`.
@@ -51,8 +51,6 @@ const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 /// How often the task probes the WAL while its writes fail.
 pub const PROBE_INTERVAL: Duration = Duration::from_secs(1);
-/// The payload of a probe's WAL record: one byte, `0`, which is no codec version.
-pub const PROBE_PAYLOAD: &[u8] = &[0];
 /// The wait before looking for files to merge again, when there were none (or it failed).
 pub const COMPACTION_PAUSE: Duration = Duration::from_secs(30);
 /// How often retention is applied (and once at the start).
@@ -146,7 +144,7 @@ impl EmbeddedStore {
     /// Writes a probe record to the WAL (see the module docs); the WAL is healthy again once
     /// one succeeds.
     pub(super) async fn probe(&self) -> Result<(), StoreError> {
-        let written = self.write(Vec::new(), PROBE_PAYLOAD.to_vec(), None);
+        let written = self.write(Vec::new(), codec::encode(&[]), None);
         written.await.map_err(|error| StoreError::Write(format!("the probe task failed: {error}")))?
     }
 
