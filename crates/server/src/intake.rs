@@ -246,6 +246,11 @@ async fn store(state: &AppState, project_id: &str, records: Vec<EventRecord>) ->
             // Back-pressure, not a fault: one line per refused beacon would flood the log.
             tracing::debug!(project = project_id, "beacon refused: the store's write queue is full");
             1
+        } else if matches!(error, StoreError::Unavailable(_)) {
+            // A lasting state (flushes failing or behind) that the maintenance task logs and
+            // /readyz reports: one line per refused beacon would flood the log.
+            tracing::debug!(%error, project = project_id, "beacon refused: the store's buffer is full");
+            5
         } else {
             tracing::warn!(%error, project = project_id, "beacon refused: storage unavailable");
             5
