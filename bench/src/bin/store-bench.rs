@@ -358,17 +358,14 @@ fn recovery(options: &Options) -> Result<(), String> {
         // No maintenance task: nothing is flushed, so the WAL keeps every event.
         let store = Arc::new(store);
         let (pipeline, project) = (Arc::new(Pipeline::default()), Arc::new(beacon::project()));
-        let mut beacons = population()?;
+        // The log's size is looked at every 250 beacons (about 2 MB).
+        let wal_dir = data_dir.join("store").join("wal");
+        let beacons = population()?
+            .enumerate()
+            .take_while(move |(index, _)| index % 250 != 0 || dir_bytes(&wal_dir) < target_bytes)
+            .map(|(_, beacon)| beacon);
         let started = Instant::now();
-        let mut events = 0;
-        while dir_bytes(&data_dir.join("store").join("wal")) < target_bytes {
-            let chunk: Vec<GeneratedBeacon> = beacons.by_ref().take(250).collect();
-            if chunk.is_empty() {
-                return Err("the population ran out of beacons".to_owned());
-            }
-            let run = append_beacons(&store, Arc::clone(&pipeline), Arc::clone(&project), chunk.into_iter(), 8).await?;
-            events += run.events;
-        }
+        let events = append_beacons(&store, pipeline, project, beacons, 8).await?.events;
         // Dropped without `close`: no last flush, as when the process is killed.
         drop(store);
         Ok::<_, String>((events, started.elapsed()))
