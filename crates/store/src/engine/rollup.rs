@@ -77,6 +77,15 @@ pub fn rollup_schema() -> SchemaRef {
     Arc::new(Schema::new(fields))
 }
 
+/// The kind of data file whose rollup holds the measure `name` (`None`: no rollup does).
+pub fn kind_of_measure(name: &str) -> Option<EventKind> {
+    match MEASURES.iter().position(|measure| *measure == name)? {
+        index if index == usize::from(PAGE_VIEW_MEASURE) => Some(EventKind::View),
+        index if index == usize::from(VIEW_WITH_ERROR_MEASURE) => Some(EventKind::Error),
+        _ => Some(EventKind::Vital),
+    }
+}
+
 /// Whether files of `kind` have a rollup.
 pub fn has_rollup(kind: EventKind) -> bool {
     matches!(kind, EventKind::Vital | EventKind::View | EventKind::Error)

@@ -17,16 +17,19 @@ use datafusion::common::ScalarValue;
 use datafusion::datasource::TableType;
 use datafusion::datasource::listing::PartitionedFile;
 use datafusion::error::{DataFusionError, Result};
-use datafusion::logical_expr::{Accumulator, AggregateUDF, Expr, TableProviderFilterPushDown, Volatility, create_udaf};
+use datafusion::logical_expr::{
+    Accumulator, AggregateUDF, BinaryExpr, Expr, Operator, TableProviderFilterPushDown, Volatility, create_udaf,
+};
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use datafusion::physical_plan::ExecutionPlan;
 
 use super::EmbeddedStore;
 use super::manifest::TABLES_DIR;
 use super::order;
-use super::rollup::{has_rollup, rollup_of, rollup_path, rollup_schema};
-use super::table::{Bounds, ScanRequest, union_of_files_and_batches};
+use super::rollup::{has_rollup, kind_of_measure, rollup_of, rollup_path, rollup_schema};
+use super::table::{Bounds, ScanRequest, is_column, string_literal, union_of_files_and_batches};
 use crate::sketch::Sketch;
+use sightline_protocol::EventKind;
 
 /// The name of the sketch-merging quantile aggregate.
 pub const SKETCH_QUANTILE: &str = "sightline_sketch_quantile";
@@ -67,11 +70,15 @@ impl TableProvider for RollupTable {
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let bounds = Bounds::of(filters);
+        // Only the kinds whose rollups hold the measures asked for: a query of LCP need not
+        // read (nor, for files without one, compute) the error files' rollups.
+        let kinds = kinds_of_measures(filters);
+        let wanted = |kind| has_rollup(kind) && kinds.as_ref().is_none_or(|kinds| kinds.contains(&kind));
         let snapshot = self.store.snapshot();
         let store_dir = snapshot.tables_dir.parent().map(ToOwned::to_owned).unwrap_or_default();
         let mut computed: Vec<RecordBatch> = Vec::new();
         let mut files = Vec::new();
-        for file in snapshot.files.iter().filter(|file| has_rollup(file.kind)) {
+        for file in snapshot.files.iter().filter(|file| wanted(file.kind)) {
             if !bounds.admits(&file.project, file.min_timestamp_ms, file.max_timestamp_ms) {
                 continue;
             }
@@ -81,7 +88,7 @@ impl TableProvider for RollupTable {
                 Err(_) => computed.extend(rollup_of_file(&store_dir.join(TABLES_DIR).join(&file.path), file.kind)?),
             }
         }
-        for partition in snapshot.partitions.iter().filter(|partition| has_rollup(partition.key.kind)) {
+        for partition in snapshot.partitions.iter().filter(|partition| wanted(partition.key.kind)) {
             if !bounds.admits(&partition.key.project, partition.time_range.0, partition.time_range.1) {
                 continue;
             }
@@ -99,12 +106,53 @@ impl TableProvider for RollupTable {
     }
 }
 
+/// The kinds of data file whose rollups can hold rows the filters admit, from their
+/// conditions on `name` (`=`, `IN`, and ORs of those, which DataFusion makes of short `IN`
+/// lists); `None` when they do not limit the measure.
+fn kinds_of_measures(filters: &[Expr]) -> Option<Vec<EventKind>> {
+    let names = filters
+        .iter()
+        .filter_map(measures_of)
+        .reduce(|known, more| known.into_iter().filter(|name| more.contains(name)).collect())?;
+    let mut kinds: Vec<EventKind> = names.iter().filter_map(|name| kind_of_measure(name)).collect();
+    kinds.sort();
+    kinds.dedup();
+    Some(kinds)
+}
+
+/// The measures one filter allows; `None` when it does not limit them.
+fn measures_of(filter: &Expr) -> Option<Vec<String>> {
+    match filter {
+        Expr::BinaryExpr(BinaryExpr { left, op: Operator::And, right }) => {
+            match (measures_of(left), measures_of(right)) {
+                (Some(left), Some(right)) => Some(left.into_iter().filter(|name| right.contains(name)).collect()),
+                (one, other) => one.or(other),
+            }
+        }
+        Expr::BinaryExpr(BinaryExpr { left, op: Operator::Or, right }) => {
+            let (mut left, right) = (measures_of(left)?, measures_of(right)?);
+            left.extend(right);
+            Some(left)
+        }
+        Expr::BinaryExpr(BinaryExpr { left, op: Operator::Eq, right }) => match (&**left, &**right) {
+            (column, literal) | (literal, column) if is_column(column, "name") => {
+                string_literal(literal).map(|name| vec![name])
+            }
+            _ => None,
+        },
+        Expr::InList(list) if !list.negated && is_column(&list.expr, "name") => {
+            list.list.iter().map(string_literal).collect()
+        }
+        _ => None,
+    }
+}
+
 fn external(error: crate::StoreError) -> DataFusionError {
     DataFusionError::External(Box::new(error))
 }
 
 /// The rollup of a data file that has none.
-fn rollup_of_file(path: &std::path::Path, kind: sightline_protocol::EventKind) -> Result<Option<RecordBatch>> {
+fn rollup_of_file(path: &std::path::Path, kind: EventKind) -> Result<Option<RecordBatch>> {
     let file = std::fs::File::open(path).map_err(|error| DataFusionError::External(Box::new(error)))?;
     let reader = ParquetRecordBatchReaderBuilder::try_new(file)?.build()?;
     let batches = reader.collect::<std::result::Result<Vec<_>, _>>()?;
@@ -168,5 +216,32 @@ impl Accumulator for QuantileAccumulator {
 
     fn size(&self) -> usize {
         size_of_val(self) + self.sketch.buckets() * 48
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use datafusion::prelude::{col, lit};
+
+    use super::*;
+
+    #[test]
+    fn a_scan_reads_only_the_kinds_whose_rollups_hold_the_measures_asked_for() {
+        let kinds = |filters: &[Expr]| kinds_of_measures(filters);
+        assert_eq!(kinds(&[col("name").eq(lit("lcp"))]), Some(vec![EventKind::Vital]));
+        assert_eq!(kinds(&[lit("page_view").eq(col("name"))]), Some(vec![EventKind::View]));
+        let error_rate = col("name").in_list(vec![lit("page_view"), lit("view_with_error")], false);
+        assert_eq!(kinds(&[error_rate]), Some(vec![EventKind::View, EventKind::Error]));
+        // DataFusion turns a short IN list into ORs.
+        let ored = col("name").eq(lit("inp")).or(col("name").eq(lit("view_with_error")));
+        assert_eq!(kinds(&[ored]), Some(vec![EventKind::Vital, EventKind::Error]));
+        let anded = col("project").eq(lit("shop")).and(col("name").eq(lit("cls")));
+        assert_eq!(kinds(&[anded, col("hour").gt(lit(0_i64))]), Some(vec![EventKind::Vital]));
+        assert_eq!(kinds(&[col("name").eq(lit("lcp")), col("name").eq(lit("page_view"))]), Some(vec![]));
+        // Anything that does not limit the measure reads every kind.
+        assert_eq!(kinds(&[]), None);
+        assert_eq!(kinds(&[col("name").not_eq(lit("lcp"))]), None);
+        assert_eq!(kinds(&[col("name").in_list(vec![lit("lcp")], true)]), None);
+        assert_eq!(kinds(&[col("name").eq(lit("lcp")).or(col("route").eq(lit("/")))]), None);
     }
 }

@@ -259,11 +259,11 @@ impl Bounds {
     }
 }
 
-fn is_column(expr: &Expr, name: &str) -> bool {
+pub(super) fn is_column(expr: &Expr, name: &str) -> bool {
     matches!(expr, Expr::Column(column) if column.name == name)
 }
 
-fn string_literal(expr: &Expr) -> Option<String> {
+pub(super) fn string_literal(expr: &Expr) -> Option<String> {
     match expr {
         Expr::Literal(
             ScalarValue::Utf8(Some(text)) | ScalarValue::LargeUtf8(Some(text)) | ScalarValue::Utf8View(Some(text)),
