@@ -18,14 +18,14 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use datafusion::arrow::array::{Array, BooleanArray, RecordBatch, StringArray};
+use datafusion::arrow::array::{Array, BooleanArray, RecordBatch};
 use datafusion::arrow::compute::filter_record_batch;
 use datafusion::arrow::error::ArrowError;
 
 use super::EmbeddedStore;
 use super::background::Priority;
 use super::buffer::PartitionKey;
-use super::dedup::RecentIds;
+use super::dedup::{RecentIds, event_id_columns};
 use super::flush::write_file;
 use super::manifest::{DataFile, TABLES_DIR};
 use super::order::Merge;
@@ -170,13 +170,7 @@ fn merge(tables_dir: &Path, files: &[DataFile]) -> Result<Merged, StoreError> {
 /// The rows of `batch` whose event (view id and event id) `seen` does not know yet, which
 /// it then knows, and how many were dropped.
 fn drop_seen_events(project: &str, batch: &RecordBatch, seen: &mut RecentIds) -> Result<(RecordBatch, u64), String> {
-    let strings = |name: &str| {
-        batch
-            .column_by_name(name)
-            .and_then(|column| column.as_any().downcast_ref::<StringArray>())
-            .ok_or(format!("no text column {name}"))
-    };
-    let (views, ids) = (strings("view_id")?, strings("event_id")?);
+    let (views, ids) = event_id_columns(batch)?;
     let keep: BooleanArray = (0..ids.len())
         .map(|row| Some(ids.is_null(row) || seen.insert(seen.key(project, views.value(row), ids.value(row)))))
         .collect();

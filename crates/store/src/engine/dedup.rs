@@ -22,7 +22,7 @@ use std::collections::HashSet;
 use std::hash::{BuildHasher, Hasher};
 use std::path::Path;
 
-use datafusion::arrow::array::{Array, AsArray};
+use datafusion::arrow::array::{Array, AsArray, RecordBatch, StringArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::parquet::arrow::ProjectionMask;
@@ -131,6 +131,17 @@ pub fn seed_from_files(recent: &mut RecentIds, tables_dir: &Path, files: &[DataF
     added
 }
 
+/// The `view_id` and `event_id` columns of `batch` as text: with the file's project, an
+/// event's identity.
+pub(super) fn event_id_columns(batch: &RecordBatch) -> Result<(StringArray, StringArray), String> {
+    let text = |name: &str| -> Result<StringArray, String> {
+        let column = batch.column_by_name(name).ok_or_else(|| format!("no column {name}"))?;
+        let column = cast(column, &DataType::Utf8).map_err(|error| error.to_string())?;
+        Ok(column.as_string::<i32>().clone())
+    };
+    Ok((text("view_id")?, text("event_id")?))
+}
+
 fn seed_from_file(recent: &mut RecentIds, tables_dir: &Path, file: &DataFile) -> Result<u64, StoreError> {
     let read_error = |error: &dyn std::fmt::Display| StoreError::Read(format!("{}: {error}", file.path));
     let builder = open_reader(tables_dir, file)?;
@@ -139,12 +150,7 @@ fn seed_from_file(recent: &mut RecentIds, tables_dir: &Path, file: &DataFile) ->
     let mut added = 0;
     for batch in reader {
         let batch = batch.map_err(|error| read_error(&error))?;
-        let text = |name: &str| {
-            let column = batch.column_by_name(name).ok_or_else(|| read_error(&format!("no column {name}")))?;
-            cast(column, &DataType::Utf8).map_err(|error| read_error(&error))
-        };
-        let (views, ids) = (text("view_id")?, text("event_id")?);
-        let (views, ids) = (views.as_string::<i32>(), ids.as_string::<i32>());
+        let (views, ids) = event_id_columns(&batch).map_err(|error| read_error(&error))?;
         for row in 0..ids.len() {
             if recent.room() == 0 {
                 return Ok(added);
