@@ -50,6 +50,24 @@ fn process(project: &Project, user_agent: &str, body: &Value) -> Result<Processe
     Pipeline::default().process(project, &request(user_agent), body.to_string().as_bytes())
 }
 
+/// A beacon of custom events `name-{from}`… `name-{to - 1}`.
+fn custom_events(from: usize, to: usize) -> Value {
+    let events = (from..to).map(|i| json!({"id": format!("c{i}"), "kind": "custom", "name": format!("name-{i}")}));
+    beacon(&Value::Array(events.collect()))
+}
+
+/// The names of a batch's custom events, in order.
+fn custom_names(batch: &ProcessedBatch) -> Vec<String> {
+    batch
+        .records
+        .iter()
+        .map(|r| match &r.body {
+            EventBody::Custom(custom) => custom.name.clone(),
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect()
+}
+
 fn lcp(id: &str, value: f64) -> Value {
     json!({"id": id, "kind": "vital", "t": 1200.0, "name": "lcp", "value": value})
 }
@@ -212,17 +230,8 @@ fn absurd_sample_rates_cannot_inflate_weights() {
 #[test]
 fn custom_event_names_over_the_cap_fold_into_other() {
     let capped = project(|p| p.max_event_names = 3);
-    let events: Vec<Value> =
-        (0..10).map(|i| json!({"id": format!("c{i}"), "kind": "custom", "name": format!("name-{i}")})).collect();
-    let batch = process(&capped, CHROME_MAC, &beacon(&Value::Array(events))).expect("accepted");
-    let names: Vec<_> = batch
-        .records
-        .iter()
-        .map(|r| match &r.body {
-            EventBody::Custom(custom) => custom.name.clone(),
-            other => panic!("unexpected {other:?}"),
-        })
-        .collect();
+    let batch = process(&capped, CHROME_MAC, &custom_events(0, 10)).expect("accepted");
+    let names = custom_names(&batch);
     assert_eq!(&names[..4], ["name-0", "name-1", "name-2", "(other)"]);
     assert_eq!(batch.outcomes.get(Reason::EventNameCardinality), 7);
 }
@@ -282,19 +291,8 @@ fn over_long_ids_are_refused_not_trimmed() {
 #[test]
 fn a_settings_change_keeps_the_names_the_caps_have_seen() {
     let names = |project: &Project, from: usize| {
-        let events: Vec<Value> = (from..from + 3)
-            .map(|i| json!({"id": format!("c{i}"), "kind": "custom", "name": format!("name-{i}")}))
-            .collect();
-        let batch = process(project, CHROME_MAC, &beacon(&Value::Array(events))).expect("accepted");
-        let names: Vec<String> = batch
-            .records
-            .iter()
-            .map(|r| match &r.body {
-                EventBody::Custom(custom) => custom.name.clone(),
-                other => panic!("unexpected {other:?}"),
-            })
-            .collect();
-        (names, batch.outcomes.get(Reason::EventNameCardinality))
+        let batch = process(project, CHROME_MAC, &custom_events(from, from + 3)).expect("accepted");
+        (custom_names(&batch), batch.outcomes.get(Reason::EventNameCardinality))
     };
     let capped = project(|p| p.max_event_names = 3);
     assert_eq!(names(&capped, 0).0, ["name-0", "name-1", "name-2"]);
