@@ -66,6 +66,39 @@ async fn event_ids(store: &Arc<EmbeddedStore>) -> Vec<String> {
     ids
 }
 
+/// Three flushes of two rows each (`records(flush, 2)`), the store then closed.
+async fn flush_three_files(dir: &Path, records: fn(usize, usize) -> Vec<EventRecord>) {
+    let (store, _) = open(dir);
+    for flush in 0..3 {
+        store.append(records(flush, 2)).await.expect("appends");
+        store.flush().await.expect("flushes");
+    }
+    store.close().await;
+}
+
+/// Writes `records` as an older version would have, with only the current schema's columns
+/// `kept`, and lists the file first in the manifest, keyed like the store's first file.
+fn list_older_file(dir: &Path, records: &[EventRecord], kept: &[usize]) {
+    let batch = crate::columns::record_batch(EventKind::Vital, records).expect("a batch");
+    let old = batch.project(kept).expect("projects");
+    let relative = "vital/shop/2026-01-01/f00000000000000000000.parquet";
+    let path = dir.join("store/tables").join(relative);
+    let mut writer =
+        ArrowWriter::try_new(std::fs::File::create(&path).expect("creates"), old.schema(), None).expect("a writer");
+    writer.write(&old).expect("writes");
+    writer.close().expect("closes");
+    let mut manifest = Manifest::load(&dir.join("store")).expect("loads");
+    let bytes = std::fs::metadata(&path).expect("exists").len();
+    let listed = DataFile {
+        path: relative.into(),
+        bytes,
+        rows: records.len() as u64,
+        ..key_file(&manifest.files[0], NOON_MS + 3000, NOON_MS + 3002)
+    };
+    manifest.files.insert(0, listed);
+    manifest.save(&dir.join("store")).expect("saves");
+}
+
 #[tokio::test]
 async fn merges_the_files_of_a_partition_into_one_sorted_file_without_repeated_ids() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -157,36 +190,11 @@ async fn a_crash_after_the_manifest_save_leaves_only_the_merged_file() {
 #[tokio::test]
 async fn files_of_an_older_schema_are_merged_with_nulls_for_the_new_columns() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (store, _) = open(dir.path());
-    for flush in 0..3 {
-        store.append(vitals(flush, 2)).await.expect("appends");
-        store.flush().await.expect("flushes");
-    }
-    store.close().await;
-    drop(store);
+    flush_three_files(dir.path(), vitals).await;
     // A file as an older Sightline wrote it: the vital columns after `value` did not exist.
     let schema = crate::columns::schema(EventKind::Vital);
     let old_columns = schema.index_of("value").expect("a value column") + 1;
-    let batch = crate::columns::record_batch(EventKind::Vital, &vitals(7, 3)).expect("a batch");
-    let old = batch.project(&(0..old_columns).collect::<Vec<_>>()).expect("projects");
-    let relative = "vital/shop/2026-01-01/f00000000000000000000.parquet";
-    let path = dir.path().join("store/tables").join(relative);
-    let mut writer =
-        ArrowWriter::try_new(std::fs::File::create(&path).expect("creates"), old.schema(), None).expect("a writer");
-    writer.write(&old).expect("writes");
-    writer.close().expect("closes");
-    let mut manifest = Manifest::load(&dir.path().join("store")).expect("loads");
-    let bytes = std::fs::metadata(&path).expect("exists").len();
-    manifest.files.insert(
-        0,
-        DataFile {
-            path: relative.into(),
-            bytes,
-            rows: 3,
-            ..key_file(&manifest.files[0], NOON_MS + 3000, NOON_MS + 3002)
-        },
-    );
-    manifest.save(&dir.path().join("store")).expect("saves");
+    list_older_file(dir.path(), &vitals(7, 3), &(0..old_columns).collect::<Vec<_>>());
 
     let (store, _) = open(dir.path());
     assert_eq!(count(&store, "SELECT count(*) FROM vital").await, 9);
@@ -279,37 +287,14 @@ async fn attribution_rows(store: &Arc<EmbeddedStore>, filter: &str) -> Vec<Attri
 #[tokio::test]
 async fn a_column_newer_than_a_file_reads_as_nulls_filters_and_survives_a_merge() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (store, _) = open(dir.path());
-    for flush in 0..3 {
-        store.append(attributed_vitals(flush, 2)).await.expect("appends");
-        store.flush().await.expect("flushes");
-    }
-    store.close().await;
-    drop(store);
+    flush_three_files(dir.path(), attributed_vitals).await;
     // A file as a version without `element` and `time_to_first_byte` wrote it: two columns
     // missing between others (a reader matching columns by position would shift the rest).
     let schema = crate::columns::schema(EventKind::Vital);
     let added = ["element", "time_to_first_byte"];
     let kept: Vec<usize> =
         (0..schema.fields().len()).filter(|&i| !added.contains(&schema.field(i).name().as_str())).collect();
-    let batch = crate::columns::record_batch(EventKind::Vital, &attributed_vitals(7, 3)).expect("a batch");
-    let old = batch.project(&kept).expect("projects");
-    let relative = "vital/shop/2026-01-01/f00000000000000000000.parquet";
-    let path = dir.path().join("store/tables").join(relative);
-    let mut writer =
-        ArrowWriter::try_new(std::fs::File::create(&path).expect("creates"), old.schema(), None).expect("a writer");
-    writer.write(&old).expect("writes");
-    writer.close().expect("closes");
-    let mut manifest = Manifest::load(&dir.path().join("store")).expect("loads");
-    let bytes = std::fs::metadata(&path).expect("exists").len();
-    let listed = DataFile {
-        path: relative.into(),
-        bytes,
-        rows: 3,
-        ..key_file(&manifest.files[0], NOON_MS + 3000, NOON_MS + 3002)
-    };
-    manifest.files.insert(0, listed);
-    manifest.save(&dir.path().join("store")).expect("saves");
+    list_older_file(dir.path(), &attributed_vitals(7, 3), &kept);
 
     let (store, _) = open(dir.path());
     store.append(attributed_vitals(5, 1)).await.expect("appends"); // and one buffered row
