@@ -150,6 +150,10 @@ async function customRange(page: Page, from: number, to: number): Promise<void> 
   }
   await page.fill("input[name=from]", await local(from));
   await page.waitForURL((u) => Math.abs(Date.parse(u.searchParams.get("from") ?? "") - from) < 60_000);
+  // The page's queries for the new start finish first: changing the end at once would
+  // abandon them while the server still runs them, and the next ones could find every
+  // query slot taken (503, retried by the dashboard, but logged by the browser).
+  await settled(page);
   await page.fill("input[name=to]", await local(to));
   await page.waitForURL((u) => Math.abs(Date.parse(u.searchParams.get("to") ?? "") - to) < 60_000);
   await settled(page);
