@@ -37,8 +37,9 @@ async function readError(response: Response): Promise<ApiError> {
   return new ApiError(response.status, code, message, field);
 }
 
-// The server runs a few queries at once (api.max_concurrent_queries, 4 by default) and
-// answers 503 past that: keep at most three in flight, and retry a 503 after Retry-After.
+// The server runs a few queries at once (api.max_concurrent_queries, 4 by default), queues
+// the next for a while (api.queue_wait_ms) and answers 503 past that: keep at most three in
+// flight, and retry a 503 after Retry-After.
 // Background requests (the filter bar's lists of values) wait while a page's own requests
 // do, so that a page shows its data first.
 const MAX_IN_FLIGHT = 3;

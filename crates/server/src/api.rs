@@ -8,9 +8,10 @@
 //!    `project` parameter. An ingest key is refused by name (it never reads).
 //! 2. [`handlers::query`] reads the body through a size cap, parses a
 //!    [`sightline_query::Query`] (any shape the query crate knows), takes one of
-//!    `api.max_concurrent_queries` permits (503 when none is free) and hands it to
-//!    [`executor::QueryExecutor`]: its own small runtime, so DataFusion's CPU work never
-//!    runs on the threads that accept beacons, under `api.query_timeout_secs` (504).
+//!    `api.max_concurrent_queries` permits (waiting up to `api.queue_wait_ms` for one,
+//!    then 503) and hands it to [`executor::QueryExecutor`]: its own small runtime, so
+//!    DataFusion's CPU work never runs on the threads that accept beacons, under
+//!    `api.query_timeout_secs` (504). A client that goes away cancels its query.
 //! 3. `sightline_query::execute` validates and answers over the store's tables
 //!    ([`sightline_store::Tables`]); the answer is the `QueryResult` as JSON.
 //!    `POST /api/v1/sql` takes the same path with one read-only SQL statement, run by
@@ -58,8 +59,11 @@ pub struct ApiConfig {
     pub query_timeout_secs: u64,
     /// Largest query body accepted, bytes (413 past it).
     pub max_body_bytes: usize,
-    /// Queries running at once, at most; past it, `503 overloaded` with `Retry-After`.
+    /// Queries running at once, at most.
     pub max_concurrent_queries: usize,
+    /// Longest a query waits for a free slot, milliseconds; past it, `503 overloaded` with
+    /// `Retry-After`. A page's burst of queries queues instead of being refused.
+    pub queue_wait_ms: u64,
     /// Threads of the query runtime, apart from the intake's.
     pub query_threads: usize,
     /// Rows a SQL statement (`/api/v1/sql`) answers at most; the answer says when it was cut.
@@ -72,6 +76,7 @@ impl Default for ApiConfig {
             query_timeout_secs: 30,
             max_body_bytes: 64 * 1024,
             max_concurrent_queries: 4,
+            queue_wait_ms: 5_000,
             query_threads: std::thread::available_parallelism().map_or(1, |cpus| (cpus.get() / 2).max(1)),
             sql_max_rows: 10_000,
         }
@@ -87,6 +92,9 @@ impl ApiConfig {
         if !(1024..=16 * 1024 * 1024).contains(&self.max_body_bytes) {
             return Err("api.max_body_bytes must be between 1024 and 16777216".into());
         }
+        if self.queue_wait_ms > 60_000 {
+            return Err("api.queue_wait_ms must be at most 60000 (one minute)".into());
+        }
         if !(1..=1_000_000).contains(&self.sql_max_rows) {
             return Err("api.sql_max_rows must be between 1 and 1000000".into());
         }
@@ -99,6 +107,11 @@ impl ApiConfig {
     /// The time limit of one query.
     pub fn query_timeout(&self) -> Duration {
         Duration::from_secs(self.query_timeout_secs)
+    }
+
+    /// The longest a query waits for a slot.
+    pub fn queue_wait(&self) -> Duration {
+        Duration::from_millis(self.queue_wait_ms)
     }
 }
 

@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use sightline_query::{Query, QueryError, QueryResult, SqlLimits, SqlResult};
+use tokio::sync::SemaphorePermit;
 
 use super::error::ApiError;
 use super::executor::Interrupted;
@@ -40,7 +41,7 @@ pub async fn query(
         .map_err(|error| ApiError::InvalidQuery(format!("the body is not a valid query: {error}")))?;
     // Refused before it takes a permit or a thread: an invalid query reads nothing.
     query.validate().map_err(|error| ApiError::InvalidQuery(error.to_string()))?;
-    let _permit = api.running.try_acquire().map_err(|_| ApiError::Overloaded)?;
+    let _slot = query_slot(api).await?;
     let tables = Arc::clone(&api.tables);
     let limit = api.config.query_timeout();
     let started = std::time::Instant::now();
@@ -99,7 +100,7 @@ pub async fn sql(
     let max_rows = request.max_rows.unwrap_or(api.config.sql_max_rows).min(api.config.sql_max_rows);
     // The engine's own limit is a little longer, so that the API's (504) is the one that fires.
     let limits = SqlLimits { timeout: api.config.query_timeout() + std::time::Duration::from_secs(1), max_rows };
-    let _permit = api.running.try_acquire().map_err(|_| ApiError::Overloaded)?;
+    let _slot = query_slot(api).await?;
     let tables = Arc::clone(&api.tables);
     let answer = api
         .executor
@@ -115,6 +116,19 @@ pub async fn sql(
         Ok(result) => result.map(Json),
         Err(Interrupted::TimedOut) => Err(ApiError::Timeout(api.config.query_timeout_secs)),
         Err(Interrupted::Failed) => Err(ApiError::Internal),
+    }
+}
+
+/// One of the `api.max_concurrent_queries` slots, waiting up to `api.queue_wait_ms` for it:
+/// a dashboard page asks several questions at once, and a burst should queue, not fail.
+async fn query_slot(api: &Api) -> Result<SemaphorePermit<'_>, ApiError> {
+    if let Ok(slot) = api.running.try_acquire() {
+        return Ok(slot);
+    }
+    match tokio::time::timeout(api.config.queue_wait(), api.running.acquire()).await {
+        Ok(Ok(slot)) => Ok(slot),
+        // Past the wait, or the semaphore closed (it never is).
+        Ok(Err(_)) | Err(_) => Err(ApiError::Overloaded),
     }
 }
 

@@ -255,8 +255,13 @@ impl Tables for SlowTables {
 
 #[tokio::test]
 async fn a_slow_query_is_cancelled_at_its_limit_while_beacons_still_flow() {
-    let config =
-        ApiConfig { query_timeout_secs: 1, max_concurrent_queries: 1, query_threads: 1, ..ApiConfig::default() };
+    let config = ApiConfig {
+        query_timeout_secs: 1,
+        max_concurrent_queries: 1,
+        queue_wait_ms: 0,
+        query_threads: 1,
+        ..ApiConfig::default()
+    };
     let server = Arc::new(start(config, Some(Arc::new(SlowTables { delay: Duration::from_secs(3) }))).await);
     let slow = {
         let server = Arc::clone(&server);
@@ -281,6 +286,24 @@ async fn a_slow_query_is_cancelled_at_its_limit_while_beacons_still_flow() {
     answer.assert_error(504, "query_timeout");
     // Without the limit the answer would come after the 3 s the tables take.
     assert!(elapsed < Duration::from_millis(2800), "answered after {elapsed:?}, not at the 1 s limit");
+}
+
+#[tokio::test]
+async fn a_query_waits_for_a_busy_slot_instead_of_being_refused() {
+    let config =
+        ApiConfig { max_concurrent_queries: 1, queue_wait_ms: 3_000, query_threads: 1, ..ApiConfig::default() };
+    let server = Arc::new(start(config, Some(Arc::new(SlowTables { delay: Duration::from_millis(600) }))).await);
+    let started = Instant::now();
+    let asks = (0..2).map(|_| {
+        let server = Arc::clone(&server);
+        tokio::spawn(async move { server.query(&server.shop_token, &views_query()).await })
+    });
+    for answer in futures_util::future::join_all(asks).await {
+        // Each reached the tables (which fail after their delay): neither was turned away.
+        answer.expect("the query task").assert_error(503, "store_unavailable");
+    }
+    // One slot: the second query ran after the first, not beside it.
+    assert!(started.elapsed() >= Duration::from_millis(1_150), "both ran at once: {:?}", started.elapsed());
 }
 
 #[tokio::test]
