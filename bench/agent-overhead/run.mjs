@@ -11,7 +11,9 @@
 // bottom, hide the page (the agents send their final data). Its cost is the renderer's
 // ScriptDuration and TaskDuration at its end (CDP Performance.getMetrics; per-document
 // counters, in thread time, and ScriptDuration in wall time from a second session), and the
-// long animation frames the page observed (with script attribution).
+// long animation frames the page observed (with script attribution). Every frame counted as
+// caused by an agent is printed after the tables with its scripts (source, invoker, duration),
+// so that the agent's own work can be told from a frame a busy machine made long.
 //
 // Two regimes, both measured in the same run, interleaved:
 // - repeat visits (the issue's "load a test page many times"; the target is judged here): one
@@ -135,14 +137,16 @@ async function load(browser, variant, regime) {
     ? long.frames.filter((frame) => {
         const agentMs = frame.scripts.filter((s) => s.url.includes(agentUrlPart)).reduce((sum, s) => sum + s.duration, 0);
         return agentMs > 0 && frame.duration - agentMs < 50;
-      }).length
-    : 0;
+      })
+    : [];
   return {
     script: metric("ScriptDuration"),
     task: metric("TaskDuration"),
     wallScript,
     longFrames: long.frames.length,
-    agentLongFrames: agentFrames,
+    agentLongFrames: agentFrames.length,
+    // What each of them was: when, how long, and its scripts (the agent's and the others').
+    agentFrames,
   };
 }
 
@@ -340,6 +344,24 @@ async function main() {
       "synchronous storage read, and waiting for a CPU on a busy machine: noisier); + vs none = difference of the medians, with a 90% bootstrap interval; " +
       "long frames = long animation frames ≥ 50 ms; caused by agent = frames that would be under 50 ms without the agent's scripts.",
   );
+  // The frames counted against an agent, with their script attribution: is it the agent's
+  // work, or a frame made long by something else (the page, a busy machine) that the agent
+  // happened to run in?
+  for (const regime of REGIMES) {
+    for (const variant of variants.slice(1)) {
+      variant.loads[regime].forEach((l, n) =>
+        l.agentFrames.forEach((f) => {
+          const scripts = f.scripts
+            .map((s) => `${s.url.includes(variant.agentUrlPart) ? "agent" : s.url.replace(site.origin, "") || "(no url)"} ${s.invokerType} ${s.invoker} ${s.duration.toFixed(0)} ms`)
+            .join("; ");
+          console.log(
+            `Long frame counted against ${variant.label} (${regime} load ${n + 1}): at ${f.start.toFixed(0)} ms, ${f.duration.toFixed(0)} ms ` +
+              `(blocking ${f.blocking.toFixed(0)}); scripts: ${scripts}`,
+          );
+        }),
+      );
+    }
+  }
   const verdict = (regime) => {
     const f = figures(variants[1].loads[regime], variants[0].loads[regime]);
     return { ...f, met: f.added <= 2 && f.caused === 0 };

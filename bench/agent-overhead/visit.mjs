@@ -119,8 +119,9 @@ window.__long = { frames: [], tasks: 0 };
 try {
   new PerformanceObserver(function (list) {
     list.getEntries().forEach(function (e) {
-      window.__long.frames.push({ duration: e.duration, blocking: e.blockingDuration,
-        scripts: e.scripts.map(function (s) { return { url: s.sourceURL, duration: s.duration }; }) });
+      window.__long.frames.push({ start: e.startTime, duration: e.duration, blocking: e.blockingDuration,
+        scripts: e.scripts.map(function (s) { return { url: s.sourceURL, duration: s.duration,
+          invoker: s.invoker, invokerType: s.invokerType, fn: s.sourceFunctionName }; }) });
     });
   }).observe({ type: "long-animation-frame", buffered: true });
   new PerformanceObserver(function (list) { window.__long.tasks += list.getEntries().length; })
