@@ -43,7 +43,7 @@ mod tests;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
@@ -56,7 +56,7 @@ pub use self::buffer::{PartitionKey, PartitionSnapshot, day_of};
 pub use self::bulk::{BulkReport, BulkWriter, DEFAULT_BULK_ROWS_PER_FILE};
 pub use self::compaction::{CompactionOptions, CompactionReport};
 pub use self::dedup::DEFAULT_CAPACITY as DEFAULT_DEDUP_CAPACITY;
-use self::dedup::RecentIds;
+use self::dedup::{Identity, RecentIds};
 pub use self::erase::{EraseReport, Selector};
 pub use self::maintenance::{DEFAULT_FLUSH_INTERVAL, DEFAULT_FLUSH_ROWS, MaintenanceOptions};
 pub use self::manifest::{DataFile, Manifest};
@@ -151,6 +151,10 @@ pub struct EmbeddedStore {
     /// Rows buffered at most before appends are refused: set by the maintenance task
     /// ([`MaintenanceOptions::buffer_limit`]); no limit without it.
     buffer_limit: AtomicUsize,
+    /// The rows held in memory, buffered or being flushed, as of the last change of the
+    /// state ([`State::held_rows`]): what [`refusal`](Self::refusal) compares to the limit
+    /// on every append and health check without taking the store's lock.
+    held_rows: Arc<AtomicUsize>,
     /// The last flush's error, until a flush succeeds.
     flush_error: Mutex<Option<String>>,
 }
@@ -158,11 +162,20 @@ pub struct EmbeddedStore {
 #[derive(Debug)]
 struct State {
     recent: RecentIds,
-    /// Ids whose WAL write is still in flight: known, but not stored yet.
-    pending: HashMap<u128, Outcome>,
+    /// Ids whose WAL write is still in flight: known, but not stored yet; with the number of
+    /// the write that holds them (a key of `writes`).
+    pending: HashMap<u128, u64, Identity>,
+    /// The writes in flight that hold pending ids, by number: where each publishes its outcome.
+    writes: HashMap<u64, Outcome>,
+    /// The number of the next write holding pending ids.
+    next_write: u64,
     buffer: Buffer,
     /// The rows being written by a flush: still read by queries until the files are listed.
     flushing: Vec<PartitionSnapshot>,
+    /// Their count.
+    flushing_rows: usize,
+    /// Where [`State::publish_held_rows`] puts the rows held (shared with the store).
+    held_rows: Arc<AtomicUsize>,
     manifest: Manifest,
     /// Files no longer listed, deleted once queries that may still read them are done
     /// ([`rewrite::RETIRED_GRACE`]); a crash leaves them to the sweep of the next start.
@@ -182,9 +195,13 @@ impl EmbeddedStore {
         let manifest = Manifest::load(&dir)?;
         let mut state = State {
             recent: RecentIds::new(options.dedup_capacity),
-            pending: HashMap::new(),
+            pending: HashMap::default(),
+            writes: HashMap::new(),
+            next_write: 0,
             buffer: Buffer::default(),
             flushing: Vec::new(),
+            flushing_rows: 0,
+            held_rows: Arc::new(AtomicUsize::new(0)),
             manifest,
             retired: Vec::new(),
             waiting: BTreeMap::new(),
@@ -220,6 +237,8 @@ impl EmbeddedStore {
             dedup::seed_from_files(&mut state.recent, &dir.join(manifest::TABLES_DIR), &state.manifest.files);
         // Appends continue after the log's last record, flushed or replayed.
         state.buffer.set_last_lsn(wal.last_lsn());
+        state.publish_held_rows();
+        let held_rows = Arc::clone(&state.held_rows);
         let report = OpenReport { wal: recovery, undecodable_records, replayed_events, swept_files, seeded_ids };
         let store = Self {
             dir,
@@ -234,6 +253,7 @@ impl EmbeddedStore {
             counters: stats::Counters::new(&report.wal, undecodable_records),
             maintenance: Mutex::new(None),
             buffer_limit: AtomicUsize::new(usize::MAX),
+            held_rows,
             flush_error: Mutex::new(None),
         };
         Ok((store, report))
@@ -288,6 +308,8 @@ impl EmbeddedStore {
             let (kept, expired): (Vec<_>, Vec<_>) =
                 taken.snapshot().into_iter().partition(|partition| !self.expired(&partition.key, now_ms));
             state.flushing = kept;
+            state.flushing_rows = state.flushing.iter().map(PartitionSnapshot::rows).sum();
+            state.publish_held_rows();
             let expired_rows = expired.iter().map(|partition| partition.rows() as u64).sum::<u64>();
             (state.flushing.clone(), taken.last_lsn(), taken.oldest(), state.manifest.clone(), expired_rows, priority)
         };
@@ -320,6 +342,8 @@ impl EmbeddedStore {
             let mut state = self.lock();
             state.manifest = manifest;
             state.flushing.clear();
+            state.flushing_rows = 0;
+            state.publish_held_rows();
         }
         let wal_segments_removed = self.wal.remove_through(flushed_lsn).unwrap_or_else(|error| {
             tracing::warn!(%error, "cannot delete flushed WAL segments; retrying after the next flush");
@@ -332,7 +356,7 @@ impl EmbeddedStore {
     /// A flush runs below the intake's priority unless it finds the buffer behind: at least
     /// half the buffer's limit, twice the rows a flush is due at (see [`background`]).
     fn flush_priority(&self, rows: usize) -> Priority {
-        let behind = self.buffer_limit.load(std::sync::atomic::Ordering::Relaxed) / 2;
+        let behind = self.buffer_limit.load(Ordering::Relaxed) / 2;
         if rows >= behind { Priority::Normal } else { Priority::Background }
     }
 
@@ -343,6 +367,7 @@ impl EmbeddedStore {
         let last_lsn = newer.last_lsn();
         let oldest = oldest.into_iter().chain(newer.oldest()).min();
         let flushing = std::mem::take(&mut state.flushing);
+        state.flushing_rows = 0;
         let mut restored = Buffer::default();
         for partition in flushing.iter().chain(&newer.snapshot()) {
             restored.restore(partition);
@@ -350,6 +375,7 @@ impl EmbeddedStore {
         restored.set_last_lsn(last_lsn);
         restored.set_oldest(oldest);
         state.buffer = restored;
+        state.publish_held_rows();
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -360,17 +386,20 @@ impl EmbeddedStore {
     /// (the write about to hold them), the ones already stored (dropped and counted), and the
     /// ones a write still in flight holds: those are not stored yet, so the append waits for
     /// that write's outcome.
-    fn admit(&self, records: Vec<EventRecord>, outcome: &Outcome) -> Admitted {
+    fn admit(&self, records: Vec<EventRecord>, outcome: Outcome) -> Admitted {
         let mut state = self.lock();
-        let mut admitted = Admitted::default();
+        let write = state.next_write;
+        state.next_write += 1;
+        let mut admitted = Admitted { write, ..Admitted::default() };
+        let mut waits_on = Vec::new();
         for record in records {
             let key = state.recent.key(&record.context.project, &record.view_id, &record.event_id);
-            if let Some(other) = state.pending.get(&key) {
-                if other.same_channel(outcome) {
+            if let Some(&other) = state.pending.get(&key) {
+                if other == write {
                     admitted.duplicates += 1; // the same event twice in this append
                 } else {
-                    if !admitted.waits.iter().any(|known| known.same_channel(other)) {
-                        admitted.waits.push(other.clone());
+                    if !waits_on.contains(&other) {
+                        waits_on.push(other);
                     }
                     admitted.pending_duplicates += 1;
                 }
@@ -380,10 +409,14 @@ impl EmbeddedStore {
                 admitted.duplicates += 1;
                 continue;
             }
-            state.pending.insert(key, outcome.clone());
+            state.pending.insert(key, write);
             admitted.keys.push(key);
             admitted.records.push(record);
         }
+        if !admitted.keys.is_empty() {
+            state.writes.insert(write, outcome);
+        }
+        admitted.waits = waits_on.iter().filter_map(|other| state.writes.get(other).cloned()).collect();
         drop(state);
         self.counters.dropped_duplicates(admitted.duplicates);
         admitted
@@ -394,10 +427,11 @@ impl EmbeddedStore {
             return Err(StoreError::Unavailable(reason));
         }
         let (publish, outcome) = watch::channel(None);
-        let admitted = self.admit(records, &outcome);
+        let admitted = self.admit(records, outcome);
         if !admitted.records.is_empty() {
             let payload = codec::encode(&admitted.records);
-            let written = self.write(admitted.records, payload, Some(Pending { keys: admitted.keys, publish }));
+            let pending = Pending { write: admitted.write, keys: admitted.keys, publish };
+            let written = self.write(admitted.records, payload, Some(pending));
             written.await.map_err(|error| StoreError::Write(format!("the append task failed: {error}")))??;
         }
         // Events another write holds are acknowledged with that write, or refused with it.
@@ -431,8 +465,9 @@ impl EmbeddedStore {
                 }
                 Err(error) => Err(wal_error(&error)),
             };
-            if let Some(Pending { keys, publish }) = pending {
+            if let Some(Pending { write, keys, publish }) = pending {
                 let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
+                state.writes.remove(&write);
                 for key in keys {
                     state.pending.remove(&key);
                     if result.is_err() {
@@ -453,6 +488,8 @@ type Outcome = watch::Receiver<Option<Result<(), StoreError>>>;
 
 /// The ids a write holds, and where it publishes its outcome.
 struct Pending {
+    /// Its number (a key of `State::writes`).
+    write: u64,
     keys: Vec<u128>,
     publish: watch::Sender<Option<Result<(), StoreError>>>,
 }
@@ -460,6 +497,8 @@ struct Pending {
 /// What [`EmbeddedStore::admit`] let through.
 #[derive(Default)]
 struct Admitted {
+    /// The number of the write that holds the records.
+    write: u64,
     /// Records to write.
     records: Vec<EventRecord>,
     /// Their dedup keys.
@@ -473,6 +512,17 @@ struct Admitted {
 }
 
 impl State {
+    /// Rows held in memory: buffered, or being flushed (they come back if the flush fails).
+    fn held_rows(&self) -> usize {
+        self.buffer.rows() + self.flushing_rows
+    }
+
+    /// Publishes [`held_rows`](Self::held_rows) to the store's refusal check; called after
+    /// every change of the buffer or of the rows being flushed.
+    fn publish_held_rows(&self) {
+        self.held_rows.store(self.held_rows(), Ordering::Relaxed);
+    }
+
     /// A replayed WAL record: in order by construction.
     fn replay(&mut self, lsn: Lsn, records: Vec<EventRecord>) {
         for record in &records {
@@ -494,6 +544,7 @@ impl State {
             self.buffer.insert(lsn, records);
             let _ = reply.send(());
         }
+        self.publish_held_rows();
     }
 }
 

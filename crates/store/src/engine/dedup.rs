@@ -167,7 +167,7 @@ fn seed_from_file(recent: &mut RecentIds, tables_dir: &Path, file: &DataFile) ->
 
 /// The keys are hashes already: use their low bits as they are.
 #[derive(Debug, Clone, Copy, Default)]
-struct Identity;
+pub(super) struct Identity;
 
 impl BuildHasher for Identity {
     type Hasher = IdentityHasher;
@@ -178,7 +178,7 @@ impl BuildHasher for Identity {
 }
 
 #[derive(Debug)]
-struct IdentityHasher(u64);
+pub(super) struct IdentityHasher(u64);
 
 impl Hasher for IdentityHasher {
     fn finish(&self) -> u64 {

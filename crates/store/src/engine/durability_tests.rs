@@ -160,13 +160,13 @@ struct FullDisk(std::sync::atomic::AtomicBool);
 
 impl FullDisk {
     fn set(&self, full: bool) {
-        self.0.store(full, std::sync::atomic::Ordering::SeqCst);
+        self.0.store(full, Ordering::SeqCst);
     }
 }
 
 impl crate::wal::FaultInjector for FullDisk {
     fn before(&self, step: crate::wal::WalIo) -> std::io::Result<()> {
-        if step == crate::wal::WalIo::Write && self.0.load(std::sync::atomic::Ordering::SeqCst) {
+        if step == crate::wal::WalIo::Write && self.0.load(Ordering::SeqCst) {
             return Err(std::io::Error::from_raw_os_error(28));
         }
         Ok(())

@@ -106,11 +106,13 @@ impl EmbeddedStore {
         let mut report = EraseReport::default();
         {
             let _manifest_changes = self.flush_lock.lock().await;
-            let removed = self
-                .lock()
-                .buffer
-                .remove_rows(project, |batch| matching(batch, selector))
-                .map_err(|error| StoreError::Write(format!("cannot erase from memory: {error}")))?;
+            let removed = {
+                let mut state = self.lock();
+                let removed = state.buffer.remove_rows(project, |batch| matching(batch, selector));
+                state.publish_held_rows();
+                removed
+            }
+            .map_err(|error| StoreError::Write(format!("cannot erase from memory: {error}")))?;
             report.buffered_rows = removed.values().sum();
             report.rows = removed;
             let started = Instant::now();

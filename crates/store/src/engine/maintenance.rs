@@ -34,7 +34,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use super::rewrite::RETIRED_GRACE;
-use super::{EmbeddedStore, PartitionSnapshot, codec, manifest, retention};
+use super::{EmbeddedStore, codec, manifest, retention};
 use crate::StoreError;
 
 /// Default `flush_rows`.
@@ -119,13 +119,11 @@ impl EmbeddedStore {
     }
 
     /// Why appends are refused now, if they are: the buffer holds its limit's rows (counting
-    /// those of a flush in progress, which come back if it fails).
+    /// those of a flush in progress, which come back if it fails). Two atomic loads when
+    /// they are not: it runs on every append and health check.
     pub(super) fn refusal(&self) -> Option<String> {
         let limit = self.buffer_limit.load(Ordering::Relaxed);
-        let rows = {
-            let state = self.lock();
-            state.buffer.rows() + state.flushing.iter().map(PartitionSnapshot::rows).sum::<usize>()
-        };
+        let rows = self.held_rows.load(Ordering::Relaxed);
         if rows < limit {
             return None;
         }
