@@ -51,7 +51,7 @@ use sightline_protocol::EventRecord;
 use tokio::sync::{oneshot, watch};
 
 use self::background::Priority;
-use self::buffer::Buffer;
+use self::buffer::{Buffer, Seal};
 pub use self::buffer::{PartitionKey, PartitionSnapshot, day_of};
 pub use self::bulk::{BulkReport, BulkWriter, DEFAULT_BULK_ROWS_PER_FILE};
 pub use self::compaction::{CompactionOptions, CompactionReport};
@@ -460,7 +460,19 @@ impl EmbeddedStore {
             let result = match written.await {
                 Ok(lsn) => {
                     let (reply, visible) = oneshot::channel();
-                    state.lock().unwrap_or_else(PoisonError::into_inner).insert_in_order(lsn, records, reply);
+                    let seals =
+                        state.lock().unwrap_or_else(PoisonError::into_inner).insert_in_order(lsn, records, reply);
+                    if !seals.is_empty() {
+                        // Converting full partitions into batches takes milliseconds: not
+                        // under the lock every append and query needs, nor before the answer.
+                        let state = Arc::clone(&state);
+                        tokio::spawn(async move {
+                            for seal in seals {
+                                let sealed = seal.build();
+                                state.lock().unwrap_or_else(PoisonError::into_inner).buffer.complete(sealed);
+                            }
+                        });
+                    }
                     visible.await.map_err(|_| StoreError::Closed)
                 }
                 Err(error) => Err(wal_error(&error)),
@@ -533,18 +545,22 @@ impl State {
     }
 
     /// Puts an acknowledged WAL record's events into the buffer once every earlier record is
-    /// there, then answers its appender (and any waiting successors).
-    fn insert_in_order(&mut self, lsn: Lsn, records: Vec<EventRecord>, reply: oneshot::Sender<()>) {
+    /// there, then answers its appender (and any waiting successors). Returns the partitions
+    /// to seal, for the caller to build outside the lock ([`Buffer::insert_deferred`]).
+    #[must_use = "seals not completed leave their rows open"]
+    fn insert_in_order(&mut self, lsn: Lsn, records: Vec<EventRecord>, reply: oneshot::Sender<()>) -> Vec<Seal> {
         self.waiting.insert(lsn, (records, reply));
+        let mut seals = Vec::new();
         while let Some(entry) = self.waiting.first_entry() {
             if entry.key().0 != self.buffer.last_lsn().0 + 1 {
                 break;
             }
             let (lsn, (records, reply)) = entry.remove_entry();
-            self.buffer.insert(lsn, records);
+            seals.extend(self.buffer.insert_deferred(lsn, records));
             let _ = reply.send(());
         }
         self.publish_held_rows();
+        seals
     }
 }
 

@@ -2,8 +2,13 @@
 //!
 //! Rows are kept per partition (project, event kind, UTC day), the unit of a Parquet file.
 //! New records wait as `Arc`s in a partition's open list; every [`SEAL_ROWS`] they are
-//! converted into one Arrow `RecordBatch`. A query takes a [`PartitionSnapshot`] under the
-//! store's lock (cloning `Arc`s only) and converts the few open rows outside it.
+//! converted into one Arrow `RecordBatch`. An append converts them outside the store's lock:
+//! [`Buffer::insert_deferred`] hands out a [`Seal`] of the first open rows (`Arc` clones),
+//! the batch is built unlocked, and [`Buffer::complete`] swaps it in for those rows if they
+//! are still the partition's first open rows (a flush or an erase may have taken them
+//! meanwhile: then the batch is dropped and nothing changes). The rows stay readable as open
+//! rows until then. A query takes a [`PartitionSnapshot`] under the store's lock (cloning
+//! `Arc`s only) and converts the few open rows outside it.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -51,11 +56,38 @@ struct Partition {
     sealed: Vec<RecordBatch>,
     open: Vec<Arc<EventRecord>>,
     time_range: (i64, i64),
+    /// A [`Seal`] of its first open rows is being built.
+    sealing: bool,
 }
 
 impl Default for Partition {
     fn default() -> Self {
-        Self { sealed: Vec::new(), open: Vec::new(), time_range: (i64::MAX, i64::MIN) }
+        Self { sealed: Vec::new(), open: Vec::new(), time_range: (i64::MAX, i64::MIN), sealing: false }
+    }
+}
+
+/// The first [`SEAL_ROWS`] open rows of a partition, to be converted into a record batch
+/// outside the store's lock ([`Seal::build`]) and put back with [`Buffer::complete`].
+#[derive(Debug)]
+pub struct Seal {
+    key: PartitionKey,
+    rows: Vec<Arc<EventRecord>>,
+}
+
+/// A [`Seal`]'s record batch, ready to replace its rows.
+#[derive(Debug)]
+pub struct Sealed {
+    key: PartitionKey,
+    rows: Vec<Arc<EventRecord>>,
+    batch: RecordBatch,
+}
+
+impl Seal {
+    /// Converts the rows (the expensive part: no lock needed).
+    pub fn build(self) -> Sealed {
+        let batch = columns::record_batch(self.key.kind, self.rows.iter().map(|record| &**record))
+            .expect("a partition holds one kind");
+        Sealed { key: self.key, rows: self.rows, batch }
     }
 }
 
@@ -70,27 +102,55 @@ pub struct Buffer {
 }
 
 impl Buffer {
-    /// Adds the records of the WAL record `lsn`; records arrive in LSN order.
+    /// Adds the records of the WAL record `lsn`, sealing full partitions at once; records
+    /// arrive in LSN order.
     pub fn insert(&mut self, lsn: Lsn, records: Vec<EventRecord>) {
+        for seal in self.insert_deferred(lsn, records) {
+            self.complete(seal.build());
+        }
+    }
+
+    /// Adds the records of the WAL record `lsn` (in LSN order) and returns the seals of the
+    /// partitions they filled: the caller builds them, outside its lock, and gives them back
+    /// with [`complete`](Self::complete). Until then their rows are open rows like the others.
+    #[must_use = "a seal not completed leaves its rows open (readable, but unconverted)"]
+    pub fn insert_deferred(&mut self, lsn: Lsn, records: Vec<EventRecord>) -> Vec<Seal> {
         debug_assert!(lsn > self.last_lsn, "records arrive in LSN order");
         self.last_lsn = lsn;
         self.rows += records.len();
         if !records.is_empty() && self.oldest.is_none() {
             self.oldest = Some(Instant::now());
         }
+        let mut seals = Vec::new();
         for record in records {
-            let partition = self.partitions.entry(PartitionKey::of(&record)).or_default();
+            let key = PartitionKey::of(&record);
+            let partition = self.partitions.entry(key).or_default();
             let (min, max) = partition.time_range;
             partition.time_range = (min.min(record.timestamp_ms), max.max(record.timestamp_ms));
             partition.open.push(Arc::new(record));
-            if partition.open.len() >= SEAL_ROWS {
-                let kind = partition.open[0].body.kind();
-                let batch = columns::record_batch(kind, partition.open.iter().map(|record| &**record))
-                    .expect("a partition holds one kind");
-                partition.sealed.push(batch);
-                partition.open.clear();
+            if partition.open.len() >= SEAL_ROWS && !partition.sealing {
+                partition.sealing = true;
+                let rows = partition.open[..SEAL_ROWS].to_vec();
+                seals.push(Seal { key: PartitionKey::of(&rows[0]), rows });
             }
         }
+        seals
+    }
+
+    /// Puts a seal's batch in place of its rows if they are still its partition's first open
+    /// rows; otherwise (a flush or an erase took them meanwhile) drops it. Either way the
+    /// partition may be sealed again.
+    pub fn complete(&mut self, sealed: Sealed) {
+        let Some(partition) = self.partitions.get_mut(&sealed.key) else { return };
+        partition.sealing = false;
+        let count = sealed.rows.len();
+        let unchanged = partition.open.len() >= count
+            && partition.open[..count].iter().zip(&sealed.rows).all(|(open, row)| Arc::ptr_eq(open, row));
+        if !unchanged {
+            return;
+        }
+        partition.open.drain(..count);
+        partition.sealed.push(sealed.batch);
     }
 
     /// Rows buffered.
@@ -257,6 +317,47 @@ mod tests {
         assert_eq!(batches.len(), 3, "two sealed batches and the open rows");
         assert_eq!(batches.iter().map(RecordBatch::num_rows).sum::<usize>(), total);
         assert_eq!(snapshot[0].time_range, (NOON_MS, NOON_MS + total as i64 - 1));
+    }
+
+    #[test]
+    fn a_deferred_seal_replaces_its_rows_unless_they_were_taken_meanwhile() {
+        let (context, page) = (context("shop", "s1"), page());
+        let rows = |from: usize, count: usize| -> Vec<EventRecord> {
+            (from..from + count).map(|i| record(&context, &page, &format!("e{i}"), NOON_MS + i as i64, 0)).collect()
+        };
+        let mut buffer = Buffer::default();
+        let seals = buffer.insert_deferred(Lsn(1), rows(0, SEAL_ROWS + 5));
+        assert_eq!(seals.len(), 1);
+        assert!(buffer.insert_deferred(Lsn(2), rows(SEAL_ROWS + 5, SEAL_ROWS)).is_empty(), "one seal at a time");
+        let readable = |buffer: &Buffer| buffer.snapshot().iter().map(PartitionSnapshot::rows).sum::<usize>();
+        assert_eq!(readable(&buffer), 2 * SEAL_ROWS + 5, "rows being sealed stay readable");
+        for seal in seals {
+            buffer.complete(seal.build());
+        }
+        let snapshot = buffer.snapshot();
+        assert_eq!((snapshot[0].sealed.len(), snapshot[0].open.len()), (1, SEAL_ROWS + 5));
+        let ids = |snapshot: &PartitionSnapshot| -> Vec<String> {
+            let batches = snapshot.batches();
+            let ids = batches.iter().flat_map(|batch| {
+                let column = batch.column_by_name("event_id").expect("an event_id column");
+                let column = datafusion::arrow::array::AsArray::as_string::<i32>(column);
+                column.iter().map(|id| id.unwrap_or_default().to_owned()).collect::<Vec<_>>()
+            });
+            ids.collect()
+        };
+        let expected: Vec<String> = (0..2 * SEAL_ROWS + 5).map(|i| format!("e{i}")).collect();
+        assert_eq!(ids(&snapshot[0]), expected, "every row once, in order");
+
+        // The next seal; meanwhile a flush takes the rows: the batch is dropped.
+        let seals = buffer.insert_deferred(Lsn(3), rows(2 * SEAL_ROWS + 5, 1));
+        assert_eq!(seals.len(), 1);
+        let taken = buffer.take();
+        buffer.insert(Lsn(4), rows(3 * SEAL_ROWS, 3));
+        for seal in seals {
+            buffer.complete(seal.build());
+        }
+        assert_eq!((readable(&taken), readable(&buffer)), (2 * SEAL_ROWS + 6, 3), "nothing lost, nothing twice");
+        assert_eq!(buffer.snapshot()[0].sealed.len(), 0);
     }
 
     #[test]
