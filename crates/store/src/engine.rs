@@ -157,6 +157,8 @@ pub struct EmbeddedStore {
     held_rows: Arc<AtomicUsize>,
     /// The last flush's error, until a flush succeeds.
     flush_error: Mutex<Option<String>>,
+    /// The Parquet files' parsed footers, for queries.
+    footers: table::FooterCache,
 }
 
 #[derive(Debug)]
@@ -255,6 +257,7 @@ impl EmbeddedStore {
             buffer_limit: AtomicUsize::new(usize::MAX),
             held_rows,
             flush_error: Mutex::new(None),
+            footers: table::FooterCache::new(),
         };
         Ok((store, report))
     }
@@ -262,6 +265,11 @@ impl EmbeddedStore {
     /// The store's directory (`<data_dir>/store`).
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// Where queries keep the Parquet files' parsed footers.
+    fn footers(&self) -> &table::FooterCache {
+        &self.footers
     }
 
     /// The files and buffered rows a query reads, as of now.

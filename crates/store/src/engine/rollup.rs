@@ -34,7 +34,7 @@ use datafusion::arrow::array::{
     Array, AsArray, BinaryBuilder, Float64Array, Float64Builder, Int32Builder, Int64Builder, RecordBatch, StringArray,
     StringBuilder, TimestampMillisecondArray, TimestampMillisecondBuilder,
 };
-use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use datafusion::arrow::datatypes::{DataType, Field, Int32Type, Schema, SchemaRef, TimeUnit};
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::file::properties::WriterProperties;
 use foldhash::fast::RandomState;
@@ -378,7 +378,16 @@ fn dims_of(dictionaries: &mut [Dictionary; 6], columns: &Columns<'_>, row: usize
     })
 }
 
-/// Writes `batch` as the rollup file `path` (`.tmp`, fsync, rename).
+/// Rows per page of a rollup file: a query of one measure and hour range reads about this
+/// many rows beside the ones it asks for, in each column.
+const ROLLUP_PAGE_ROWS: usize = 1024;
+
+/// Writes `batch` as the rollup file `path` (`.tmp`, fsync, rename): one row group per
+/// grouping (the batch is sorted by grouping, measure and hour), so a query of the totals
+/// (`grouping = 0`) skips the others by their statistics without reading a byte of them,
+/// and pages of [`ROLLUP_PAGE_ROWS`] rows within, which the page index prunes by measure
+/// and hour. The sketches are stored plainly (no dictionary: they are nearly all distinct,
+/// and a dictionary page is read whole by any query that reads one row of the column).
 pub fn write_rollup(path: &Path, batch: &RecordBatch) -> Result<(), StoreError> {
     let write_error = |error: &dyn std::fmt::Display| {
         StoreError::Write(format!("cannot write {}: {error} (check that the disk has space)", path.display()))
@@ -390,14 +399,35 @@ pub fn write_rollup(path: &Path, batch: &RecordBatch) -> Result<(), StoreError> 
     let file = File::create(&temporary).map_err(|error| write_error(&error))?;
     let properties = WriterProperties::builder()
         .set_compression(datafusion::parquet::basic::Compression::ZSTD(Default::default()))
-        .set_data_page_row_count_limit(4096)
+        .set_data_page_row_count_limit(ROLLUP_PAGE_ROWS)
+        .set_write_batch_size(ROLLUP_PAGE_ROWS)
+        .set_column_dictionary_enabled("sketch".into(), false)
         .build();
     let mut writer =
         ArrowWriter::try_new(file, batch.schema(), Some(properties)).map_err(|error| write_error(&error))?;
-    writer.write(batch).map_err(|error| write_error(&error))?;
+    for (start, rows) in grouping_runs(batch)? {
+        writer.write(&batch.slice(start, rows)).map_err(|error| write_error(&error))?;
+        writer.flush().map_err(|error| write_error(&error))?;
+    }
     let file = writer.into_inner().map_err(|error| write_error(&error))?;
     file.sync_all().map_err(|error| write_error(&error))?;
     std::fs::rename(&temporary, path).map_err(|error| write_error(&error))
+}
+
+/// The runs of equal `grouping` in a rollup batch (sorted by it): `(first row, rows)`.
+fn grouping_runs(batch: &RecordBatch) -> Result<Vec<(usize, usize)>, StoreError> {
+    let groupings = batch
+        .column_by_name("grouping")
+        .and_then(|column| column.as_primitive_opt::<Int32Type>())
+        .ok_or_else(|| StoreError::Write("a rollup batch has no grouping column".into()))?;
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    for row in 0..batch.num_rows() {
+        match runs.last_mut() {
+            Some((start, rows)) if groupings.value(*start) == groupings.value(row) => *rows += 1,
+            _ => runs.push((row, 1)),
+        }
+    }
+    Ok(runs)
 }
 
 /// The rollup of a data file's batches, in the file's order (session, view, time): what a

@@ -3,7 +3,8 @@
 //!
 //! A scan covers exactly what the `vital`, `view` and `error` tables hold as of the scan: for each
 //! listed file in the range, its rollup file (read through DataFusion's Parquet source,
-//! pruned by row-group and page statistics: rows are sorted by grouping, name and hour),
+//! pruned by row-group and page statistics: a row group per grouping, rows sorted by
+//! name and hour within; footers kept between queries),
 //! or, for a file without one, its rollup computed from the file; and the rollup of the
 //! buffered rows, computed from a sorted copy of them.
 
@@ -101,7 +102,7 @@ impl TableProvider for RollupTable {
         for (i, file) in files.into_iter().enumerate() {
             file_groups[i % groups].push(file);
         }
-        let request = ScanRequest { projection, filters, limit };
+        let request = ScanRequest { projection, filters, limit, footers: self.store.footers() };
         union_of_files_and_batches(state, &self.schema, request, file_groups, computed)
     }
 }

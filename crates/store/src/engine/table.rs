@@ -17,9 +17,12 @@ use datafusion::common::{DFSchema, ScalarValue};
 use datafusion::datasource::TableType;
 use datafusion::datasource::listing::PartitionedFile;
 use datafusion::datasource::memory::MemorySourceConfig;
+use datafusion::datasource::physical_plan::parquet::CachedParquetFileReaderFactory;
 use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder, ParquetSource};
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::error::Result;
+use datafusion::execution::cache::cache_manager::FileMetadataCache;
+use datafusion::execution::cache::default_cache::DefaultCache;
 use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::logical_expr::utils::conjunction;
 use datafusion::logical_expr::{BinaryExpr, Expr, Operator, TableProviderFilterPushDown};
@@ -109,7 +112,7 @@ impl TableProvider for EventTable {
         union_of_files_and_batches(
             state,
             &self.schema,
-            ScanRequest { projection, filters, limit },
+            ScanRequest { projection, filters, limit, footers: self.store.footers() },
             vec![files],
             batches,
         )
@@ -122,6 +125,38 @@ pub(super) struct ScanRequest<'a> {
     pub(super) projection: Option<&'a Vec<usize>>,
     pub(super) filters: &'a [Expr],
     pub(super) limit: Option<usize>,
+    /// Where the files' parsed footers are kept between queries.
+    pub(super) footers: &'a FooterCache,
+}
+
+/// Memory kept for the parsed footers and page indexes of the store's Parquet files.
+const FOOTER_CACHE_BYTES: usize = 64 * 1024 * 1024;
+
+/// The parsed footers (schema, row-group statistics, page indexes) of the store's Parquet
+/// files, kept between queries: a query over 30 days would otherwise read and decode a
+/// footer per data and rollup file each time, most of the cost of a rollup query. A listed
+/// file never changes, and a name is never used twice (a flush's is its WAL position, a
+/// rewrite's a fresh time stamp), so the path (and the size, which the cache checks)
+/// identifies the content. Least recently used footers go first past the memory bound.
+#[derive(Clone)]
+pub(super) struct FooterCache(Arc<FileMetadataCache>);
+
+impl FooterCache {
+    pub(super) fn new() -> Self {
+        Self(Arc::new(DefaultCache::new(FOOTER_CACHE_BYTES).with_name("sightline footers")))
+    }
+
+    /// Footers kept.
+    #[cfg(test)]
+    pub(super) fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+impl std::fmt::Debug for FooterCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("FooterCache").field(&self.0.len()).finish()
+    }
 }
 
 /// The plan of a table whose rows are in Parquet files (read in `file_groups`, one
@@ -134,12 +169,14 @@ pub(super) fn union_of_files_and_batches(
     file_groups: Vec<Vec<PartitionedFile>>,
     batches: Vec<datafusion::arrow::array::RecordBatch>,
 ) -> Result<Arc<dyn ExecutionPlan>> {
-    let ScanRequest { projection, filters, limit } = request;
+    let ScanRequest { projection, filters, limit, footers } = request;
     let file_groups: Vec<FileGroup> =
         file_groups.into_iter().filter(|group| !group.is_empty()).map(FileGroup::new).collect();
     let mut inputs: Vec<Arc<dyn ExecutionPlan>> = Vec::new();
     if !file_groups.is_empty() {
-        let mut source = ParquetSource::new(Arc::clone(schema));
+        let files = state.runtime_env().object_store(ObjectStoreUrl::local_filesystem())?;
+        let reader = CachedParquetFileReaderFactory::new(files, Arc::clone(&footers.0));
+        let mut source = ParquetSource::new(Arc::clone(schema)).with_parquet_file_reader_factory(Arc::new(reader));
         if let Some(predicate) = conjunction(filters.iter().cloned()) {
             let df_schema = DFSchema::try_from(Arc::clone(schema))?;
             source = source.with_predicate(state.create_physical_expr(predicate, &df_schema)?);

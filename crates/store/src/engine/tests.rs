@@ -158,6 +158,21 @@ async fn sql_reads_the_buffer_and_the_files_together() {
     assert_eq!(count(&store, "SELECT count(*) FROM error").await, 0, "an empty table");
 }
 
+#[tokio::test]
+async fn a_files_footer_is_read_once_and_kept_for_later_queries() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Arc::new(open(dir.path()).0);
+    store.append(records_of_one_beacon(10)).await.expect("appends");
+    store.flush().await.expect("flushes");
+    assert_eq!(store.footers().len(), 0, "nothing read yet");
+    assert_eq!(count(&store, "SELECT count(*) FROM vital WHERE value > 0").await, 5);
+    assert_eq!(store.footers().len(), 1, "the vital file's footer");
+    assert_eq!(count(&store, "SELECT count(*) FROM vital WHERE value > 0").await, 5);
+    assert_eq!(store.footers().len(), 1, "read from the cache, not again");
+    assert_eq!(count(&store, "SELECT count(*) FROM custom").await, 5);
+    assert_eq!(store.footers().len(), 2, "one footer per file read");
+}
+
 #[test]
 fn bounds_read_project_and_time_filters() {
     use datafusion::prelude::{col, lit};

@@ -336,6 +336,40 @@ fn the_rollup_equals_a_plain_computation_of_every_group() {
 }
 
 #[test]
+fn a_rollup_file_has_a_row_group_per_grouping_and_plain_sketches() {
+    use datafusion::parquet::basic::Encoding;
+    use datafusion::parquet::file::reader::{FileReader, SerializedFileReader};
+    use datafusion::parquet::file::statistics::Statistics;
+
+    let batches = file_batches(EventKind::Vital, &records(7, 300), 8192);
+    let built = rollup_of(EventKind::Vital, &batches).expect("builds").expect("rows");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("rollup.parquet");
+    write_rollup(&path, &built).expect("writes");
+
+    let reader = SerializedFileReader::new(File::open(&path).expect("opens")).expect("a Parquet file");
+    let metadata = reader.metadata();
+    assert_eq!(metadata.num_row_groups(), GROUPING_SETS.len(), "one row group per grouping");
+    let schema = built.schema();
+    let (grouping, sketch) =
+        (schema.index_of("grouping").expect("grouping"), schema.index_of("sketch").expect("sketch"));
+    let mut seen = Vec::new();
+    for group in metadata.row_groups() {
+        let Some(Statistics::Int32(range)) = group.column(grouping).statistics() else {
+            panic!("the grouping column has statistics");
+        };
+        assert_eq!(range.min_opt(), range.max_opt(), "a row group holds one grouping");
+        seen.extend(range.min_opt().copied());
+        let sketches = group.column(sketch);
+        assert!(sketches.dictionary_page_offset().is_none(), "no dictionary page for the sketches");
+        assert!(!sketches.encodings().any(|encoding| encoding == Encoding::RLE_DICTIONARY));
+    }
+    assert_eq!(seen, (0..GROUPING_SETS.len() as i32).collect::<Vec<_>>(), "in grouping order");
+    let read: usize = metadata.row_groups().iter().map(|group| group.num_rows() as usize).sum();
+    assert_eq!(read, built.num_rows());
+}
+
+#[test]
 fn files_without_sampled_units_have_no_rollup() {
     let mut records = records(5, 20);
     for record in &mut records {
