@@ -86,9 +86,13 @@ pub(crate) fn list(
 ) -> Result<Statement, QueryError> {
     let mut sql = Sql::default();
     let bounds = Bounds::bind(&mut sql, scope);
+    // Sessions sorted by their views' figures (start, views) get their other events' figures
+    // (errors, end) for the page's sessions only, after the sort: a week of requests read
+    // and joined for every session would cost seconds and a gigabyte at a few million views.
+    let activity_after_page = kind == ListKind::Sessions && !matches!(sort, ListSort::Duration | ListSort::Errors);
     let (with, k) = match kind {
         ListKind::Sessions => (
-            sessions(&mut sql, scope, &bounds),
+            sessions(&mut sql, scope, &bounds, !activity_after_page),
             match sort {
                 ListSort::Duration => format!("{} - {}", ms("end_t"), ms("start")),
                 ListSort::Views => "CAST(views AS DOUBLE)".into(),
@@ -132,35 +136,60 @@ pub(crate) fn list(
         let (k, id) = (sql.float(after.k), sql.text(&after.id));
         condition.push_str(&format!(" AND (k {before} {k} OR (k = {k} AND id {before} {id}))"));
     }
-    let text = format!(
-        "WITH {with}, keyed AS (SELECT *, {k} AS k FROM base) \
-         SELECT * FROM keyed WHERE {condition} ORDER BY k {direction}, id {direction} LIMIT {}",
-        limit + 1
-    );
+    let page =
+        format!("SELECT * FROM keyed WHERE {condition} ORDER BY k {direction}, id {direction} LIMIT {}", limit + 1);
+    let text = if activity_after_page {
+        format!(
+            "WITH {with}, keyed AS (SELECT *, {k} AS k FROM base), page AS ({page}), {} \
+             SELECT page.*, {SESSION_ACTIVITY} FROM page LEFT JOIN act ON act.session_id = page.session_id \
+             ORDER BY k {direction}, id {direction}",
+            session_activity(&bounds, "page")
+        )
+    } else {
+        format!("WITH {with}, keyed AS (SELECT *, {k} AS k FROM base) {page}")
+    };
     Ok(Statement { text, params: sql.params })
 }
 
-/// Sessions with a page view in the scope: `base(session_id, start, end_t, views, errors,
-/// user_id, country, browser, os, device_class, release, sampling_reason, id)`.
-fn sessions(sql: &mut Sql, scope: &Scope<'_>, bounds: &Bounds) -> String {
+/// A session's errors and end from its views (`last_view`) and its other events (`act`).
+const SESSION_ACTIVITY: &str = "coalesce(act.errors, 0.0) AS errors, \
+    CASE WHEN act.last_t > last_view THEN act.last_t ELSE last_view END AS end_t";
+
+/// Sessions with a page view in the scope: `base(session_id, start, last_view, views,
+/// user_id, country, browser, os, device_class, release, sampling_reason, id)`, and with
+/// `with_activity` their `errors` and `end_t` too (otherwise the caller joins
+/// [`session_activity`] of the sessions it keeps).
+fn sessions(sql: &mut Sql, scope: &Scope<'_>, bounds: &Bounds, with_activity: bool) -> String {
     let scan = scan(sql, "view", scope, bounds);
-    let activity = |table: &str, n: &str| {
-        format!(
-            "SELECT x.session_id, x.\"timestamp\" AS t, {n} AS n FROM {} AND x.session_id IN (SELECT session_id FROM s)",
-            bounds.plain(table, "x")
-        )
-    };
-    format!(
+    let views = format!(
         "v AS (SELECT e.session_id, e.view_id, e.\"timestamp\" AS t, e.user_id, e.country, e.browser, e.os, \
            e.device_class, e.\"release\", e.sampling_reason FROM {scan}), \
          s AS (SELECT session_id, min(t) AS start, max(t) AS last_view, count(DISTINCT view_id) AS views, \
            max(user_id) AS user_id, max(country) AS country, max(browser) AS browser, max(os) AS os, \
            max(device_class) AS device_class, max(\"release\") AS \"release\", max(sampling_reason) AS sampling_reason \
-           FROM v GROUP BY session_id), \
-         act AS (SELECT session_id, max(t) AS last_t, sum(n) AS errors FROM ({} UNION ALL {} UNION ALL {}) GROUP BY session_id), \
-         base AS (SELECT s.*, coalesce(act.errors, 0.0) AS errors, \
-           CASE WHEN act.last_t > s.last_view THEN act.last_t ELSE s.last_view END AS end_t, s.session_id AS id \
+           FROM v GROUP BY session_id)"
+    );
+    if !with_activity {
+        return format!("{views}, base AS (SELECT s.*, s.session_id AS id FROM s)");
+    }
+    format!(
+        "{views}, {}, base AS (SELECT s.*, {SESSION_ACTIVITY}, s.session_id AS id \
            FROM s LEFT JOIN act ON act.session_id = s.session_id)",
+        session_activity(bounds, "s")
+    )
+}
+
+/// `act(session_id, last_t, errors)`: the last event time and the errors of the sessions of
+/// the relation `sessions`, from their errors, actions and requests in the range.
+fn session_activity(bounds: &Bounds, sessions: &str) -> String {
+    let activity = |table: &str, n: &str| {
+        format!(
+            "SELECT x.session_id, x.\"timestamp\" AS t, {n} AS n FROM {} AND x.session_id IN (SELECT session_id FROM {sessions})",
+            bounds.plain(table, "x")
+        )
+    };
+    format!(
+        "act AS (SELECT session_id, max(t) AS last_t, sum(n) AS errors FROM ({} UNION ALL {} UNION ALL {}) GROUP BY session_id)",
         activity("error", "CAST(coalesce(x.\"count\", 1) AS DOUBLE)"),
         activity("action", "0.0"),
         activity("request", "0.0"),

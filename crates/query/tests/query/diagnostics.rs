@@ -207,6 +207,42 @@ async fn view_and_session_pages_cover_every_row_once_with_their_figures() {
     let durations: Vec<i64> = rows.iter().map(|r| r.end.ms() - r.start.ms()).collect();
     assert!(durations.windows(2).all(|w| w[0] <= w[1]), "shortest first");
     once(rows.iter().map(|r| r.session_id.clone()), &sessions.keys().cloned().collect(), "sessions by duration");
+
+    // By start and by views, errors and end are read for each page's sessions only: the
+    // same figures. A session ends at its last view, error, action or request.
+    let mut ends: BTreeMap<String, i64> = BTreeMap::new();
+    for r in &stored {
+        if matches!(r.body, EventBody::View(_) | EventBody::Error(_) | EventBody::Action(_) | EventBody::Request(_))
+            && sessions.contains_key(&r.context.session_id)
+        {
+            let end = ends.entry(r.context.session_id.clone()).or_insert(i64::MIN);
+            *end = (*end).max(r.timestamp_ms);
+        }
+    }
+    for (sort, order) in [(ListSort::Time, Order::Desc), (ListSort::Views, Order::Desc), (ListSort::Time, Order::Asc)] {
+        let rows = fixture.pages(list(range, &[], sort, order, 64), Query::SessionList, sessions_list).await;
+        for row in &rows {
+            let (views, errors, start) = &sessions[&row.session_id];
+            assert_eq!(
+                (row.views, row.errors, row.start.ms(), row.end.ms()),
+                (views.len() as u64, *errors, *start, ends[&row.session_id]),
+                "{sort:?} {order:?}: {}",
+                row.session_id
+            );
+        }
+        let keys: Vec<i64> =
+            rows.iter().map(|r| if sort == ListSort::Views { r.views as i64 } else { r.start.ms() }).collect();
+        let sorted = match order {
+            Order::Desc => keys.windows(2).all(|w| w[0] >= w[1]),
+            Order::Asc => keys.windows(2).all(|w| w[0] <= w[1]),
+        };
+        assert!(sorted, "{sort:?} {order:?}: in order");
+        once(
+            rows.iter().map(|r| r.session_id.clone()),
+            &sessions.keys().cloned().collect(),
+            "sessions by start or views",
+        );
+    }
 }
 
 #[tokio::test]
