@@ -86,13 +86,27 @@ pub(crate) fn list(
 ) -> Result<Statement, QueryError> {
     let mut sql = Sql::default();
     let bounds = Bounds::bind(&mut sql, scope);
-    // Sessions sorted by their views' figures (start, views) get their other events' figures
-    // (errors, end) for the page's sessions only, after the sort: a week of requests read
-    // and joined for every session would cost seconds and a gigabyte at a few million views.
-    let activity_after_page = kind == ListKind::Sessions && !matches!(sort, ListSort::Duration | ListSort::Errors);
+    // Sessions sorted by their views' figures (start, views) and views sorted by their view
+    // events' (start, load) are sorted and cut to the page before the figures of their other
+    // events (a session's errors and end, a view's final vitals) are joined to them.
+    let late = match kind {
+        ListKind::Sessions if !matches!(sort, ListSort::Duration | ListSort::Errors) => Some(LateJoin {
+            with: session_activity(&bounds),
+            relation: "act",
+            columns: SESSION_ACTIVITY,
+            on: "act.session_id = page.session_id",
+        }),
+        ListKind::Views if matches!(sort, ListSort::Time | ListSort::Load) => Some(LateJoin {
+            with: final_vitals(&bounds, "page"),
+            relation: "fv",
+            columns: FINAL_VITALS,
+            on: "fv.view_id = page.view_id",
+        }),
+        _ => None,
+    };
     let (with, k) = match kind {
         ListKind::Sessions => (
-            sessions(&mut sql, scope, &bounds, !activity_after_page),
+            sessions(&mut sql, scope, &bounds, late.is_none()),
             match sort {
                 ListSort::Duration => format!("{} - {}", ms("end_t"), ms("start")),
                 ListSort::Views => "CAST(views AS DOUBLE)".into(),
@@ -101,7 +115,7 @@ pub(crate) fn list(
             },
         ),
         ListKind::Views => (
-            views(&mut sql, scope, &bounds),
+            views(&mut sql, scope, &bounds, late.is_none()),
             match sort {
                 ListSort::Lcp => "lcp".into(),
                 ListSort::Inp => "inp".into(),
@@ -138,17 +152,23 @@ pub(crate) fn list(
     }
     let page =
         format!("SELECT * FROM keyed WHERE {condition} ORDER BY k {direction}, id {direction} LIMIT {}", limit + 1);
-    let text = if activity_after_page {
-        format!(
-            "WITH {with}, keyed AS (SELECT *, {k} AS k FROM base), page AS ({page}), {} \
-             SELECT page.*, {SESSION_ACTIVITY} FROM page LEFT JOIN act ON act.session_id = page.session_id \
-             ORDER BY k {direction}, id {direction}",
-            session_activity(&bounds, "page")
-        )
-    } else {
-        format!("WITH {with}, keyed AS (SELECT *, {k} AS k FROM base) {page}")
+    let text = match late {
+        Some(LateJoin { with: late, relation, columns, on }) => format!(
+            "WITH {with}, keyed AS (SELECT *, {k} AS k FROM base), page AS ({page}), {late} \
+             SELECT page.*, {columns} FROM page LEFT JOIN {relation} ON {on} ORDER BY k {direction}, id {direction}"
+        ),
+        None => format!("WITH {with}, keyed AS (SELECT *, {k} AS k FROM base) {page}"),
     };
     Ok(Statement { text, params: sql.params })
+}
+
+/// Figures joined to a list's page once it is cut: the `relation` that `with` defines, its
+/// `columns` and the join condition `on`.
+struct LateJoin {
+    with: String,
+    relation: &'static str,
+    columns: &'static str,
+    on: &'static str,
 }
 
 /// A session's errors and end from its views (`last_view`) and its other events (`act`).
@@ -175,18 +195,17 @@ fn sessions(sql: &mut Sql, scope: &Scope<'_>, bounds: &Bounds, with_activity: bo
     format!(
         "{views}, {}, base AS (SELECT s.*, {SESSION_ACTIVITY}, s.session_id AS id \
            FROM s LEFT JOIN act ON act.session_id = s.session_id)",
-        session_activity(bounds, "s")
+        session_activity(bounds)
     )
 }
 
-/// `act(session_id, last_t, errors)`: the last event time and the errors of the sessions of
-/// the relation `sessions`, from their errors, actions and requests in the range.
-fn session_activity(bounds: &Bounds, sessions: &str) -> String {
+/// `act(session_id, last_t, errors)`: the last event time and the errors of every session
+/// with errors, actions or requests in the range (the caller's join keeps its own). Not
+/// limited with `IN (SELECT session_id FROM …)`: the engine inlines a CTE at each mention,
+/// so each such test would compute the sessions' aggregate again.
+fn session_activity(bounds: &Bounds) -> String {
     let activity = |table: &str, n: &str| {
-        format!(
-            "SELECT x.session_id, x.\"timestamp\" AS t, {n} AS n FROM {} AND x.session_id IN (SELECT session_id FROM {sessions})",
-            bounds.plain(table, "x")
-        )
+        format!("SELECT x.session_id, x.\"timestamp\" AS t, {n} AS n FROM {}", bounds.plain(table, "x"))
     };
     format!(
         "act AS (SELECT session_id, max(t) AS last_t, sum(n) AS errors FROM ({} UNION ALL {} UNION ALL {}) GROUP BY session_id)",
@@ -196,22 +215,45 @@ fn session_activity(bounds: &Bounds, sessions: &str) -> String {
     )
 }
 
-/// Views with a view event in the scope, from their latest view event, with their final
-/// LCP, INP and CLS: `base(view_id, session_id, route, page_url, navigation_type, load_ms,
-/// start, lcp, inp, cls, id)`.
-fn views(sql: &mut Sql, scope: &Scope<'_>, bounds: &Bounds) -> String {
+/// A view's final LCP, INP and CLS, from `fv`.
+const FINAL_VITALS: &str = "fv.lcp, fv.inp, fv.cls";
+
+/// Views with a view event in the scope, from their latest view event (an aggregate per
+/// view: much cheaper than a window sorting them): `base(view_id, session_id, route,
+/// page_url, navigation_type, load_ms, start, id)`, and with `with_vitals` their final
+/// `lcp`, `inp` and `cls` too (otherwise the caller joins [`final_vitals`] of the views it
+/// keeps).
+fn views(sql: &mut Sql, scope: &Scope<'_>, bounds: &Bounds, with_vitals: bool) -> String {
     let scan = scan(sql, "view", scope, bounds);
-    let vital = |name: &str| format!("max(CASE WHEN name = '{name}' THEN val END) AS {name}");
-    format!(
+    let latest = |column: &str| format!("last_value({column} ORDER BY t, r, event_id) AS {column}");
+    let views = format!(
         "v AS (SELECT e.view_id, e.session_id, e.route, e.page_url, e.navigation_type, e.\"load\" AS load_ms, \
            e.\"timestamp\" AS t, e.received_at AS r, e.event_id FROM {scan}), \
-         lv AS (SELECT view_id, session_id, route, page_url, navigation_type, load_ms, start FROM (SELECT *, \
-           row_number() OVER (PARTITION BY view_id ORDER BY t DESC, r DESC, event_id DESC) AS rn, \
-           min(t) OVER (PARTITION BY view_id) AS start FROM v) WHERE rn = 1), \
-         fv AS (SELECT view_id, {}, {}, {} FROM (SELECT x.view_id, x.\"name\" AS name, x.\"value\" AS val, \
-           row_number() OVER (PARTITION BY x.view_id, x.\"name\" ORDER BY x.\"timestamp\" DESC, x.received_at DESC, x.event_id DESC) AS rn \
-           FROM {} AND x.\"name\" IN ('lcp', 'inp', 'cls') AND x.view_id IN (SELECT view_id FROM lv)) WHERE rn = 1 GROUP BY view_id), \
-         base AS (SELECT lv.*, fv.lcp, fv.inp, fv.cls, lv.view_id AS id FROM lv LEFT JOIN fv ON fv.view_id = lv.view_id)",
+         lv AS (SELECT view_id, {}, {}, {}, {}, {}, min(t) AS start FROM v GROUP BY view_id)",
+        latest("session_id"),
+        latest("route"),
+        latest("page_url"),
+        latest("navigation_type"),
+        latest("load_ms"),
+    );
+    if !with_vitals {
+        return format!("{views}, base AS (SELECT lv.*, lv.view_id AS id FROM lv)");
+    }
+    format!(
+        "{views}, {}, base AS (SELECT lv.*, {FINAL_VITALS}, lv.view_id AS id FROM lv LEFT JOIN fv ON fv.view_id = lv.view_id)",
+        final_vitals(bounds, "lv")
+    )
+}
+
+/// `fv(view_id, lcp, inp, cls)`: the final LCP, INP and CLS (latest report) of the views of
+/// the relation `views`.
+fn final_vitals(bounds: &Bounds, views: &str) -> String {
+    let vital = |name: &str| format!("max(CASE WHEN name = '{name}' THEN val END) AS {name}");
+    format!(
+        "fv AS (SELECT view_id, {}, {}, {} FROM (SELECT x.view_id, x.\"name\" AS name, \
+           last_value(x.\"value\" ORDER BY x.\"timestamp\", x.received_at, x.event_id) AS val \
+           FROM {} AND x.\"name\" IN ('lcp', 'inp', 'cls') AND x.view_id IN (SELECT view_id FROM {views}) \
+           GROUP BY x.view_id, x.\"name\") GROUP BY view_id)",
         vital("lcp"),
         vital("inp"),
         vital("cls"),

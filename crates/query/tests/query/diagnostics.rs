@@ -171,7 +171,14 @@ async fn view_and_session_pages_cover_every_row_once_with_their_figures() {
         assert_eq!(row.lcp, lcp.get(&row.view_id).copied(), "{}", row.view_id);
     }
     once(rows.iter().map(|r| r.view_id.clone()), &with_lcp, "views by LCP");
+    // By start, the final vitals are read for each page's views only: the same figures.
+    let (inp, cls) = (final_vitals(&in_range, VitalName::Inp), final_vitals(&in_range, VitalName::Cls));
     let rows = fixture.pages(list(range, &[], ListSort::Time, Order::Desc, 200), Query::ViewList, views_list).await;
+    assert!(rows.windows(2).all(|w| w[0].start >= w[1].start), "latest first");
+    for row in &rows {
+        let expected = [&lcp, &inp, &cls].map(|finals| finals.get(&row.view_id).copied());
+        assert_eq!([row.lcp, row.inp, row.cls], expected, "{}", row.view_id);
+    }
     once(rows.iter().map(|r| r.view_id.clone()), &views, "views by time");
 
     // Sessions with a view in the range: their views, errors (folded ones as many), start.
