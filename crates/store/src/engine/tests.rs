@@ -136,12 +136,19 @@ async fn count(store: &Arc<EmbeddedStore>, sql: &str) -> i64 {
     column.as_any().downcast_ref::<datafusion::arrow::array::Int64Array>().expect("a count").value(0)
 }
 
-#[tokio::test]
-async fn sql_reads_the_buffer_and_the_files_together() {
+/// A store in a temporary directory (kept alive by the first value) holding one beacon of
+/// ten events in Parquet files.
+async fn one_flushed_beacon() -> (tempfile::TempDir, Arc<EmbeddedStore>) {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = Arc::new(open(dir.path()).0);
     store.append(records_of_one_beacon(10)).await.expect("appends");
     store.flush().await.expect("flushes");
+    (dir, store)
+}
+
+#[tokio::test]
+async fn sql_reads_the_buffer_and_the_files_together() {
+    let (_dir, store) = one_flushed_beacon().await;
     let (blog, page) = (context("blog", "s9"), page());
     let later: Vec<EventRecord> =
         (0..4).map(|i| record(&blog, &page, &format!("b{i}"), NOON_MS + 86_400_000, 0)).collect();
@@ -160,10 +167,7 @@ async fn sql_reads_the_buffer_and_the_files_together() {
 
 #[tokio::test]
 async fn a_files_footer_is_read_once_and_kept_for_later_queries() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = Arc::new(open(dir.path()).0);
-    store.append(records_of_one_beacon(10)).await.expect("appends");
-    store.flush().await.expect("flushes");
+    let (_dir, store) = one_flushed_beacon().await;
     assert_eq!(store.footers().len(), 0, "nothing read yet");
     assert_eq!(count(&store, "SELECT count(*) FROM vital WHERE value > 0").await, 5);
     assert_eq!(store.footers().len(), 1, "the vital file's footer");
