@@ -18,9 +18,7 @@ use datafusion::common::ScalarValue;
 use datafusion::datasource::TableType;
 use datafusion::datasource::listing::PartitionedFile;
 use datafusion::error::{DataFusionError, Result};
-use datafusion::logical_expr::{
-    Accumulator, AggregateUDF, BinaryExpr, Expr, Operator, TableProviderFilterPushDown, Volatility, create_udaf,
-};
+use datafusion::logical_expr::{Accumulator, AggregateUDF, Expr, TableProviderFilterPushDown, Volatility, create_udaf};
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use datafusion::physical_plan::ExecutionPlan;
 
@@ -28,7 +26,7 @@ use super::EmbeddedStore;
 use super::manifest::TABLES_DIR;
 use super::order;
 use super::rollup::{has_rollup, kind_of_measure, rollup_of, rollup_path, rollup_schema};
-use super::table::{Bounds, ScanRequest, is_column, string_literal, union_of_files_and_batches};
+use super::table::{Bounds, ScanRequest, allowed_strings, union_of_files_and_batches};
 use crate::sketch::Sketch;
 use sightline_protocol::EventKind;
 
@@ -113,39 +111,12 @@ impl TableProvider for RollupTable {
 fn kinds_of_measures(filters: &[Expr]) -> Option<Vec<EventKind>> {
     let names = filters
         .iter()
-        .filter_map(measures_of)
+        .filter_map(|filter| allowed_strings(filter, "name"))
         .reduce(|known, more| known.into_iter().filter(|name| more.contains(name)).collect())?;
     let mut kinds: Vec<EventKind> = names.iter().filter_map(|name| kind_of_measure(name)).collect();
     kinds.sort();
     kinds.dedup();
     Some(kinds)
-}
-
-/// The measures one filter allows; `None` when it does not limit them.
-fn measures_of(filter: &Expr) -> Option<Vec<String>> {
-    match filter {
-        Expr::BinaryExpr(BinaryExpr { left, op: Operator::And, right }) => {
-            match (measures_of(left), measures_of(right)) {
-                (Some(left), Some(right)) => Some(left.into_iter().filter(|name| right.contains(name)).collect()),
-                (one, other) => one.or(other),
-            }
-        }
-        Expr::BinaryExpr(BinaryExpr { left, op: Operator::Or, right }) => {
-            let (mut left, right) = (measures_of(left)?, measures_of(right)?);
-            left.extend(right);
-            Some(left)
-        }
-        Expr::BinaryExpr(BinaryExpr { left, op: Operator::Eq, right }) => match (&**left, &**right) {
-            (column, literal) | (literal, column) if is_column(column, "name") => {
-                string_literal(literal).map(|name| vec![name])
-            }
-            _ => None,
-        },
-        Expr::InList(list) if !list.negated && is_column(&list.expr, "name") => {
-            list.list.iter().map(string_literal).collect()
-        }
-        _ => None,
-    }
 }
 
 fn external(error: crate::StoreError) -> DataFusionError {

@@ -201,6 +201,34 @@ pub(super) fn union_of_files_and_batches(
     UnionExec::try_new(inputs)
 }
 
+/// The values of the text `column` that a filter allows (`=`, `IN`, and ANDs and ORs of
+/// those); `None` when it does not limit them.
+pub(super) fn allowed_strings(filter: &Expr, column: &str) -> Option<Vec<String>> {
+    match filter {
+        Expr::BinaryExpr(BinaryExpr { left, op: Operator::And, right }) => {
+            match (allowed_strings(left, column), allowed_strings(right, column)) {
+                (Some(left), Some(right)) => Some(left.into_iter().filter(|value| right.contains(value)).collect()),
+                (one, other) => one.or(other),
+            }
+        }
+        Expr::BinaryExpr(BinaryExpr { left, op: Operator::Or, right }) => {
+            let (mut left, right) = (allowed_strings(left, column)?, allowed_strings(right, column)?);
+            left.extend(right);
+            Some(left)
+        }
+        Expr::BinaryExpr(BinaryExpr { left, op: Operator::Eq, right }) => match (&**left, &**right) {
+            (named, literal) | (literal, named) if is_column(named, column) => {
+                string_literal(literal).map(|value| vec![value])
+            }
+            _ => None,
+        },
+        Expr::InList(list) if !list.negated && is_column(&list.expr, column) => {
+            list.list.iter().map(string_literal).collect()
+        }
+        _ => None,
+    }
+}
+
 /// What the filters say about the project and the time of matching rows.
 #[derive(Debug, Default)]
 pub(super) struct Bounds {
@@ -233,14 +261,14 @@ impl Bounds {
                 self.narrow(left);
                 self.narrow(right);
             }
-            Expr::BinaryExpr(BinaryExpr { left, op, right }) => self.compare(left, *op, right),
+            Expr::BinaryExpr(BinaryExpr { left, op, right }) if *op != Operator::Or => self.compare(left, *op, right),
             Expr::Between(between) if !between.negated && is_column(&between.expr, "timestamp") => {
                 self.at_least(timestamp_ms(&between.low));
                 self.at_most(timestamp_ms(&between.high));
             }
-            Expr::InList(list) if !list.negated && is_column(&list.expr, "project") => {
-                let names: Option<Vec<String>> = list.list.iter().map(string_literal).collect();
-                if let Some(names) = names {
+            Expr::BinaryExpr(BinaryExpr { op: Operator::Or, .. }) | Expr::InList(_) => {
+                // `project IN (a, b, c)`, which DataFusion makes ORs of equalities when short.
+                if let Some(names) = allowed_strings(filter, "project") {
                     self.only_projects(names);
                 }
             }

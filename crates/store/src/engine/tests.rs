@@ -277,8 +277,15 @@ async fn project_and_time_filters_prune_files_and_buffered_partitions() {
     assert_eq!(files, BTreeSet::from([file("blog", "2026-01-02"), file("shop", "2026-01-02")]));
     assert_eq!(rows, 2);
 
-    // Four names: DataFusion rewrites an `IN` of up to three into `OR`s before the scan,
-    // which the scan's bounds do not read (such a query reads every project's files).
+    // Four names stay an `IN`; up to three, DataFusion rewrites them into `OR`s before the
+    // scan: both prune.
+    let short_list = "SELECT event_id FROM vital WHERE project IN ('shop', 'a') OR project = 'b'";
+    let (files, rows) = scanned(&store, short_list).await;
+    assert_eq!(files, BTreeSet::from([file("shop", "2026-01-01"), file("shop", "2026-01-02")]));
+    assert_eq!(rows, 2, "the buffered rows of shop's two days");
+    let either = "SELECT event_id FROM vital WHERE project = 'shop' OR timestamp > TIMESTAMP '2026-01-01T00:00:00Z'";
+    assert_eq!(scanned(&store, either).await.0.len(), 4, "an OR of anything else limits nothing");
+
     let one_partition = "SELECT event_id FROM vital WHERE project IN ('shop', 'a', 'b', 'c') \
                          AND timestamp BETWEEN TIMESTAMP '2026-01-01T11:00:00Z' AND TIMESTAMP '2026-01-01T13:00:00Z'";
     let (files, rows) = scanned(&store, one_partition).await;
