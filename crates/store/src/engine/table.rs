@@ -243,6 +243,10 @@ impl Bounds {
     pub(super) fn of(filters: &[Expr]) -> Self {
         let mut bounds = Self::default();
         for filter in filters {
+            // `=`, `IN`, and the ORs of equalities DataFusion makes of a short `IN`.
+            if let Some(names) = allowed_strings(filter, "project") {
+                bounds.only_projects(names);
+            }
             bounds.narrow(filter);
         }
         bounds
@@ -261,16 +265,10 @@ impl Bounds {
                 self.narrow(left);
                 self.narrow(right);
             }
-            Expr::BinaryExpr(BinaryExpr { left, op, right }) if *op != Operator::Or => self.compare(left, *op, right),
+            Expr::BinaryExpr(BinaryExpr { left, op, right }) => self.compare(left, *op, right),
             Expr::Between(between) if !between.negated && is_column(&between.expr, "timestamp") => {
                 self.at_least(timestamp_ms(&between.low));
                 self.at_most(timestamp_ms(&between.high));
-            }
-            Expr::BinaryExpr(BinaryExpr { op: Operator::Or, .. }) | Expr::InList(_) => {
-                // `project IN (a, b, c)`, which DataFusion makes ORs of equalities when short.
-                if let Some(names) = allowed_strings(filter, "project") {
-                    self.only_projects(names);
-                }
             }
             _ => {}
         }
@@ -286,11 +284,7 @@ impl Bounds {
             },
             _ => return,
         };
-        if is_column(column, "project") && op == Operator::Eq {
-            if let Some(name) = string_literal(literal) {
-                self.only_projects(vec![name]);
-            }
-        } else if is_column(column, "timestamp") {
+        if is_column(column, "timestamp") {
             let value = timestamp_ms(literal);
             match op {
                 Operator::Eq => {
