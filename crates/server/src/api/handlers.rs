@@ -122,9 +122,7 @@ pub async fn sql(
 /// One of the `api.max_concurrent_queries` slots, waiting up to `api.queue_wait_ms` for it:
 /// a dashboard page asks several questions at once, and a burst should queue, not fail.
 async fn query_slot(api: &Api) -> Result<SemaphorePermit<'_>, ApiError> {
-    if let Ok(slot) = api.running.try_acquire() {
-        return Ok(slot);
-    }
+    // A free slot is taken at once, even with no wait: the timeout polls before it expires.
     match tokio::time::timeout(api.config.queue_wait(), api.running.acquire()).await {
         Ok(Ok(slot)) => Ok(slot),
         // Past the wait, or the semaphore closed (it never is).
