@@ -122,6 +122,13 @@ impl fmt::Display for Lsn {
     }
 }
 
+/// The writer's default linger. Every append's answer waits for it, and every round costs a
+/// write, an fdatasync and the disk's round trip: at 100 000 events/s on the 2-CPU
+/// development VM, 2 ms made 8 200 rounds in 20 s where 500 µs made 19 000, and the server
+/// used 7 % less CPU (25.1–26.8 s against 27.7–28.1 s); a lone beacon's answer takes about
+/// 1.5 ms longer.
+pub const DEFAULT_LINGER: Duration = Duration::from_millis(2);
+
 /// Options of a [`Wal`].
 #[derive(Debug, Clone)]
 pub struct WalOptions {
@@ -130,6 +137,7 @@ pub struct WalOptions {
     /// The largest payload accepted, in bytes; larger appends fail with [`WalError::RecordSize`].
     pub max_record_bytes: usize,
     /// How long the writer waits for more appends before it writes and syncs a round.
+    /// The default, 2 ms, is [`DEFAULT_LINGER`].
     pub linger: Duration,
     /// Appends waiting for the writer at most; past it, appends fail with [`WalError::QueueFull`].
     pub queue_capacity: usize,
@@ -143,7 +151,7 @@ impl Default for WalOptions {
         Self {
             segment_bytes: 64 << 20,
             max_record_bytes: 16 << 20,
-            linger: Duration::from_micros(500),
+            linger: DEFAULT_LINGER,
             queue_capacity: 4096,
             fault_injector: None,
         }

@@ -30,7 +30,7 @@ pub struct StoreConfig {
     pub flush_rows: usize,
     /// Size at which the write-ahead log starts a new segment, bytes.
     pub wal_segment_bytes: u64,
-    /// How long the write-ahead log waits for more appends before one fsync, e.g. `"500us"`.
+    /// How long the write-ahead log waits for more appends before one fsync, e.g. `"2ms"`.
     #[serde(with = "duration")]
     pub wal_linger: Duration,
     /// Event ids remembered to drop retried events.
@@ -76,7 +76,7 @@ impl StoreConfig {
         if self.wal_linger > Duration::from_secs(1) {
             bail!(
                 "store.wal_linger must be at most \"1s\", not {:?}: every beacon waits for it; the default \
-                 of \"500us\" is right for most disks",
+                 of \"2ms\" is right for most disks",
                 duration::format(self.wal_linger)
             );
         }
