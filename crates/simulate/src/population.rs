@@ -42,7 +42,7 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 use serde_json::{Value, json};
 use sightline_ingest::{ProjectConfig, RequestMeta};
-use sightline_protocol::GeoInfo;
+use sightline_protocol::{EventKind, GeoInfo};
 
 use self::rng::Rng;
 use self::session::{Session, pick_country};
@@ -205,6 +205,7 @@ pub struct Population {
     next_arrival: Option<Arrival>,
     due: BinaryHeap<Due>,
     scenario: Scenario,
+    kinds: Vec<EventKind>,
 }
 
 impl Population {
@@ -213,13 +214,28 @@ impl Population {
         options.validate()?;
         let mut arrivals = Arrivals::new(seed, &options);
         let next_arrival = arrivals.next();
-        Ok(Self { seed, options, arrivals, next_arrival, due: BinaryHeap::new(), scenario: Scenario::Plain })
+        let due = BinaryHeap::new();
+        Ok(Self { seed, options, arrivals, next_arrival, due, scenario: Scenario::Plain, kinds: Vec::new() })
     }
 
     /// The same population telling the stories of `scenario` (the demo's; [`stories`]).
     pub fn with_scenario(mut self, scenario: Scenario) -> Self {
         self.scenario = scenario;
         self
+    }
+
+    /// The same population with only the events of `kinds` in its beacons (every kind when
+    /// empty): the sessions, their timing and the kept events are as before, and a loader
+    /// that keeps a few kinds neither serializes nor parses the others. A beacon may then
+    /// carry no events.
+    pub fn with_kinds(mut self, kinds: &[EventKind]) -> Self {
+        self.kinds = kinds.to_vec();
+        self
+    }
+
+    fn keeps(&self, event: &Value) -> bool {
+        self.kinds.is_empty()
+            || event["kind"].as_str().is_some_and(|kind| self.kinds.iter().any(|kept| kept.as_str() == kind))
     }
 
     fn admit(&mut self, arrival: Arrival) {
@@ -249,6 +265,9 @@ impl Population {
             let upto = (batch.to - view.first_event).min(view.counts.total());
             let skip = batch.from.saturating_sub(view.first_event);
             for mut event in events::view_events(session, index, upto).into_iter().skip(skip) {
+                if !self.keeps(&event) {
+                    continue;
+                }
                 if view.id != current.id {
                     event["view_id"] = json!(view.id);
                     event["view_url"] = json!(view.url);
@@ -298,11 +317,12 @@ impl Population {
         if self.options.sent_at {
             beacon["sent_at"] = json!(batch.sent_at);
         }
+        let events = beacon["events"].as_array().map_or(0, Vec::len);
         let body = crate::agent_json(beacon);
         let transit = 20.0 + session.connection.0 * 1.5;
         GeneratedBeacon {
             body,
-            events: batch.to - batch.from,
+            events,
             sent_at_ms: batch.sent_at,
             received_at_ms: (batch.sent_at + transit) as i64,
             session: session.index,

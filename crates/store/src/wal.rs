@@ -137,7 +137,7 @@ pub struct WalOptions {
     /// The largest payload accepted, in bytes; larger appends fail with [`WalError::RecordSize`].
     pub max_record_bytes: usize,
     /// How long the writer waits for more appends before it writes and syncs a round.
-    /// The default, 2 ms, is [`DEFAULT_LINGER`].
+    /// The default is [`DEFAULT_LINGER`].
     pub linger: Duration,
     /// Appends waiting for the writer at most; past it, appends fail with [`WalError::QueueFull`].
     pub queue_capacity: usize,

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use serde::{Deserialize, Serialize};
-use sightline_store::wal::WalOptions;
+use sightline_store::wal::{DEFAULT_LINGER, WalOptions};
 use sightline_store::{EmbeddedStoreOptions, MaintenanceOptions};
 
 /// The `SIGHTLINE_STORE_*` variables, each setting the `[store]` key of the same name.
@@ -30,7 +30,8 @@ pub struct StoreConfig {
     pub flush_rows: usize,
     /// Size at which the write-ahead log starts a new segment, bytes.
     pub wal_segment_bytes: u64,
-    /// How long the write-ahead log waits for more appends before one fsync, e.g. `"2ms"`.
+    /// How long the write-ahead log waits for more appends before one fsync, e.g. `"2ms"`
+    /// (the default is the store's `DEFAULT_LINGER`).
     #[serde(with = "duration")]
     pub wal_linger: Duration,
     /// Event ids remembered to drop retried events.
@@ -76,8 +77,9 @@ impl StoreConfig {
         if self.wal_linger > Duration::from_secs(1) {
             bail!(
                 "store.wal_linger must be at most \"1s\", not {:?}: every beacon waits for it; the default \
-                 of \"2ms\" is right for most disks",
-                duration::format(self.wal_linger)
+                 of {:?} is right for most disks",
+                duration::format(self.wal_linger),
+                duration::format(DEFAULT_LINGER)
             );
         }
         if !(1_000..=100_000_000).contains(&self.dedup_capacity) {

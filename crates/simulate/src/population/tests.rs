@@ -241,3 +241,22 @@ fn ids_are_counted_as_the_agent_counts_them() {
     }
     assert!(seen.iter().any(|(_, id)| id == "10"), "counted past 9");
 }
+
+#[test]
+fn a_population_with_kinds_sends_the_same_events_of_those_kinds_and_no_others() {
+    let options = day(60);
+    let kept = [EventKind::View, EventKind::Error];
+    let events_of_kept_kinds = |beacons: &[GeneratedBeacon]| -> Vec<Value> {
+        let events = beacons.iter().flat_map(|beacon| parse(beacon)["events"].as_array().cloned().unwrap_or_default());
+        events.filter(|event| ["view", "error"].contains(&event["kind"].as_str().unwrap_or(""))).collect()
+    };
+    let all = beacons(5, options);
+    let filtered: Vec<GeneratedBeacon> =
+        Population::new(5, options).expect("valid options").with_kinds(&kept).collect();
+    assert_eq!(filtered.len(), all.len(), "the same beacons, at the same times");
+    assert!(filtered.iter().zip(&all).all(|(a, b)| a.sent_at_ms == b.sent_at_ms));
+    let counted: usize = filtered.iter().map(|beacon| beacon.events).sum();
+    assert_eq!(counted, events_of_kept_kinds(&filtered).len(), "no other kind, and `events` counts them");
+    assert_eq!(events_of_kept_kinds(&filtered), events_of_kept_kinds(&all));
+    assert!(counted > 0 && counted < all.iter().map(|beacon| beacon.events).sum::<usize>());
+}
