@@ -12,7 +12,7 @@ DEBUG_EXAMPLES = $(CARGO) build -q --locked --workspace --examples
 
 .PHONY: run test deps build lint test-rust protocol protocol-check openapi openapi-check fuzz-smoke bench bench-store bench-server bench-query bench-smoke clean agent agent-test \
 	agent-e2e chromium bench-agent bench-agent-size bench-agent-overhead bench-agent-smoke \
-	web web-test web-e2e
+	bench-dashboard bench-dashboard-smoke web web-test web-e2e
 
 ## Build the release binary and run the demo (`sightline demo`): 30 days of generated
 ## history, live simulated traffic and the demo shop at /demo/, with its data in
@@ -27,7 +27,8 @@ serve: build
 
 ## Everything CI runs: formatting, lints, unit/property/snapshot/integration tests,
 ## protocol drift check, a short fuzz run and the benchmarks in smoke mode.
-test: deps lint protocol-check openapi-check agent-test web-test test-rust fuzz-smoke bench-smoke agent-e2e web-e2e bench-agent-smoke
+test: deps lint protocol-check openapi-check agent-test web-test test-rust fuzz-smoke bench-smoke agent-e2e web-e2e bench-agent-smoke \
+	bench-dashboard-smoke
 
 ## npm packages (uap-core regexes for the user-agent parser, TypeScript tooling).
 deps: node_modules/.package-lock.json
@@ -126,6 +127,23 @@ bench-smoke: deps
 	./target/debug/store-bench --smoke
 	./target/debug/store-bench --recovery --smoke
 	./target/debug/ingest-server-bench --smoke --binary target/debug/sightline
+
+## The dashboard's page timings (headless Chromium, logged in) over a store that
+## `make bench-query ARGS="--views 10000000 --all-kinds"` loaded: DATA_DIR=... names it.
+bench-dashboard: deps chromium
+	$(CARGO) build --release --locked -p sightline-cli --bin sightline
+	node bench/dashboard-pages/run.mjs --binary target/release/sightline \
+		--data-dir $(or $(DATA_DIR),/tmp/sightline-query-bench/10000000) $(ARGS)
+
+## The query benchmark and the dashboard's page timings, small (the query benchmark's smoke
+## run loads the data the page timings read; a debug server), to prove they still work.
+DASHBOARD_SMOKE_DIR = target/bench-dashboard-smoke
+bench-dashboard-smoke: deps chromium
+	$(DEBUG_BINARIES)
+	rm -rf $(DASHBOARD_SMOKE_DIR)
+	./target/debug/query-bench --smoke --all-kinds --no-duckdb --binary target/debug/sightline \
+		--data-dir $(DASHBOARD_SMOKE_DIR)
+	node bench/dashboard-pages/run.mjs --smoke --binary target/debug/sightline --data-dir $(DASHBOARD_SMOKE_DIR)
 
 ## Debian's Chromium for the browser tests and benchmarks, installed when missing (needs root).
 chromium:

@@ -3,8 +3,9 @@
 //!
 //! 1. **Load** (`sightline_bench::bulk`): `--views` page views of the simulated population
 //!    (30 days ending at the start of today, UTC), through the intake's pipeline, written
-//!    as the store's own Parquet files (`view`, `vital`, `error`, `request`). `--reuse`
-//!    keeps a data directory loaded before.
+//!    as the store's own Parquet files (`view`, `vital`, `error`, `request`; every kind with
+//!    `--all-kinds`, for the dashboard's page timings over the same data). `--reuse` keeps a
+//!    data directory loaded before.
 //! 2. **Serve**: the release `sightline serve` on a loopback port over that directory
 //!    (`[api] query_threads = 2`, a long query timeout), and an API token from
 //!    `sightline token create`.
@@ -16,7 +17,7 @@
 //!    Sightline ÷ DuckDB is printed per query.
 //!
 //! `query-bench [--views N] [--runs N] [--data-dir DIR] [--reuse] [--binary PATH]
-//! [--threads N] [--seed N] [--no-duckdb] [--python PATH] [--smoke]`
+//! [--threads N] [--seed N] [--all-kinds] [--no-duckdb] [--python PATH] [--smoke]`
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -51,13 +52,14 @@ struct Args {
     binary: PathBuf,
     threads: usize,
     seed: u64,
+    all_kinds: bool,
     duckdb: bool,
     python: Option<PathBuf>,
     smoke: bool,
 }
 
 const USAGE: &str = "usage: query-bench [--views N] [--runs N] [--data-dir DIR] [--reuse] [--binary PATH] \
-                     [--threads N] [--seed N] [--no-duckdb] [--python PATH] [--smoke]";
+                     [--threads N] [--seed N] [--all-kinds] [--no-duckdb] [--python PATH] [--smoke]";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
@@ -68,6 +70,7 @@ fn parse_args() -> Result<Args, String> {
         binary: PathBuf::from("target/release/sightline"),
         threads: 2,
         seed: 1,
+        all_kinds: false,
         duckdb: true,
         python: None,
         smoke: false,
@@ -83,6 +86,7 @@ fn parse_args() -> Result<Args, String> {
             "--binary" => args.binary = PathBuf::from(value("--binary")?),
             "--threads" => args.threads = number::<usize>("--threads", &value("--threads")?)?.max(1),
             "--seed" => args.seed = number("--seed", &value("--seed")?)?,
+            "--all-kinds" => args.all_kinds = true,
             "--no-duckdb" => args.duckdb = false,
             "--python" => args.python = Some(PathBuf::from(value("--python")?)),
             "--smoke" => {
@@ -224,7 +228,12 @@ fn load_or_reuse(args: &Args, data_dir: &Path, store_dir: &Path) -> Result<Windo
         now_ms,
         window_ms: 30 * DAY_MS,
         threads: args.threads,
-        kinds: vec![EventKind::View, EventKind::Vital, EventKind::Error, EventKind::Request],
+        // The kinds the query set reads; every kind when empty.
+        kinds: if args.all_kinds {
+            Vec::new()
+        } else {
+            vec![EventKind::View, EventKind::Vital, EventKind::Error, EventKind::Request]
+        },
         progress: (!args.smoke).then_some(Duration::from_secs(30)),
     };
     let cpu_started = process_cpu_seconds();

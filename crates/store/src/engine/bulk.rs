@@ -4,15 +4,17 @@
 //! A [`BulkWriter`] takes records in any amount, keeps them per partition (project, kind,
 //! UTC day) as Arrow batches, and writes a partition as one file once it holds
 //! `rows_per_file` rows, or when the caller says no more records of its day will come
-//! ([`BulkWriter::write_days_before`]), or at [`BulkWriter::finish`]. Files are written exactly as a flush writes them (session order,
-//! zstd, the same properties, `.tmp` + fsync + rename) and listed in the manifest, which is
-//! saved after each batch of files: a store opened on the directory sees them as if it had
+//! ([`BulkWriter::write_days_before`]), or at [`BulkWriter::finish`]. Files are written
+//! exactly as a flush writes them (session order, zstd, the same properties, `.tmp` + fsync +
+//! rename), the partitions of a batch on as many threads as the machine has cores, and listed
+//! in the manifest, which is saved after each batch of files: a store opened on the directory sees them as if it had
 //! ingested them. The store must not be open meanwhile, and the writer refuses a directory
 //! whose store already has a write-ahead log with records past the manifest (they would be
 //! replayed on top).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use datafusion::arrow::error::ArrowError;
 use datafusion::arrow::record_batch::RecordBatch;
@@ -106,59 +108,91 @@ impl BulkWriter {
                 full.push(key);
             }
         }
-        for key in full {
-            self.write(&key)?;
-        }
-        if !self.written.is_empty() {
-            self.save()?;
-        }
-        Ok(())
+        self.write(&full)
     }
 
     /// Writes the partitions of the days before `day` (days since 1970-01-01): the caller
     /// will send no more records of them.
     pub fn write_days_before(&mut self, day: i64) -> Result<(), StoreError> {
         let done: Vec<PartitionKey> = self.pending.keys().filter(|key| key.day < day).cloned().collect();
-        for key in &done {
-            self.write(key)?;
-        }
-        if !self.written.is_empty() {
-            self.save()?;
-        }
-        Ok(())
+        self.write(&done)
     }
 
     /// Writes every partition still held and saves the manifest.
     pub fn finish(mut self) -> Result<BulkReport, StoreError> {
         let keys: Vec<PartitionKey> = self.pending.keys().cloned().collect();
-        for key in &keys {
-            self.write(key)?;
-        }
+        self.write(&keys)?;
         self.save()?;
         Ok(self.report)
     }
 
-    fn write(&mut self, key: &PartitionKey) -> Result<(), StoreError> {
-        let Some(mut pending) = self.pending.remove(key) else { return Ok(()) };
-        seal(key, &mut pending)?;
-        let sort_error = |error: ArrowError| StoreError::Write(format!("cannot sort the rows of a bulk load: {error}"));
-        let sorted = order::sorted(&pending.sealed).map_err(sort_error)?;
-        self.names += 1;
-        let name = format!("b{:08}", self.names);
-        let tables_dir = self.store_dir.join(TABLES_DIR);
-        if let Some(file) = write_file(&tables_dir, key, &name, sorted.map(|batch| batch.map_err(sort_error)))? {
-            self.report.files += 1;
-            self.report.rows += file.rows;
-            self.report.bytes += file.bytes;
-            self.written.push(file);
+    /// Writes the partitions of `keys`, each as a file, on as many threads as the machine
+    /// has cores (a day of every kind is several files, and sorting and compressing them is
+    /// most of a bulk load's work); then lists the files in the manifest.
+    fn write(&mut self, keys: &[PartitionKey]) -> Result<(), StoreError> {
+        let mut jobs = Vec::new();
+        for key in keys {
+            if let Some(pending) = self.pending.remove(key) {
+                self.names += 1;
+                jobs.push(Job { key: key.clone(), name: format!("b{:08}", self.names), pending });
+            }
         }
-        Ok(())
+        if jobs.is_empty() {
+            return Ok(());
+        }
+        let workers = std::thread::available_parallelism().map_or(1, usize::from);
+        for file in write_jobs(&self.store_dir.join(TABLES_DIR), jobs, workers) {
+            if let Some(file) = file? {
+                self.report.files += 1;
+                self.report.rows += file.rows;
+                self.report.bytes += file.bytes;
+                self.written.push(file);
+            }
+        }
+        self.save()
     }
 
     fn save(&mut self) -> Result<(), StoreError> {
         self.manifest.files.append(&mut self.written);
         self.manifest.save(&self.store_dir)
     }
+}
+
+/// A partition to write as the file `name`.
+struct Job {
+    key: PartitionKey,
+    name: String,
+    pending: Pending,
+}
+
+/// Writes `jobs` on up to `workers` threads; the results in the jobs' order.
+fn write_jobs(tables_dir: &Path, jobs: Vec<Job>, workers: usize) -> Vec<Result<Option<DataFile>, StoreError>> {
+    let count = jobs.len();
+    let queue = Mutex::new(jobs.into_iter().enumerate());
+    let results = Mutex::new((0..count).map(|_| None).collect::<Vec<_>>());
+    std::thread::scope(|scope| {
+        for _ in 0..workers.clamp(1, count) {
+            scope.spawn(|| {
+                loop {
+                    let Some((index, job)) = queue.lock().unwrap_or_else(PoisonError::into_inner).next() else {
+                        break;
+                    };
+                    let result = write_job(tables_dir, job);
+                    results.lock().unwrap_or_else(PoisonError::into_inner)[index] = Some(result);
+                }
+            });
+        }
+    });
+    results.into_inner().unwrap_or_else(PoisonError::into_inner).into_iter().flatten().collect()
+}
+
+/// Sorts a partition's rows into session order and writes them as one file.
+fn write_job(tables_dir: &Path, job: Job) -> Result<Option<DataFile>, StoreError> {
+    let Job { key, name, mut pending } = job;
+    seal(&key, &mut pending)?;
+    let sort_error = |error: ArrowError| StoreError::Write(format!("cannot sort the rows of a bulk load: {error}"));
+    let sorted = order::sorted(&pending.sealed).map_err(sort_error)?;
+    write_file(tables_dir, &key, &name, sorted.map(|batch| batch.map_err(sort_error)))
 }
 
 /// Converts a partition's open records into a batch.

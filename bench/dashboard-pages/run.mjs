@@ -1,0 +1,189 @@
+// The dashboard's page timings over a large store: how long each page takes to show its data
+// to a logged-in user, against the real server over a data directory the query benchmark
+// loaded (`query-bench --views 10000000 --all-kinds`: the simulated shop's every event kind).
+//
+// The release `sightline serve` runs on a loopback port over that directory with the first
+// administrator's password given by environment; headless Chromium (Debian's, driven by the
+// root's playwright-core) logs in through the form and then, for each range (the last day,
+// week and 30 days of the data, as custom ranges in the URL) and each page, loads the page's
+// URL afresh: once unmeasured, then --runs times. A visit's figures are the time from the start
+// of the navigation to the first data-bearing element (a table row, a tile's figure, a chart,
+// the map's circles, a snippet) and to the last loading state gone. The medians are printed as
+// a table, with the console errors and failed requests the visits saw (there should be none).
+//
+//   node bench/dashboard-pages/run.mjs --data-dir /tmp/sightline-query-bench/10000000
+//        [--binary target/release/sightline] [--runs 5] [--ranges day,week,month] [--smoke]
+//
+// --smoke: one run per page, the last day only, for CI (with a debug build over the query
+// benchmark's small smoke data); it proves the benchmark works, its figures mean nothing.
+
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+
+import { chromium } from "playwright-core";
+
+const argv = process.argv.slice(2);
+function option(name, fallback) {
+  const at = argv.indexOf(name);
+  return at >= 0 && at + 1 < argv.length ? argv[at + 1] : fallback;
+}
+
+const root = resolve(import.meta.dirname, "../..");
+const SMOKE = argv.includes("--smoke");
+const RUNS = Number(option("--runs", SMOKE ? 1 : 5));
+const BINARY = resolve(root, option("--binary", "target/release/sightline"));
+const DATA_DIR = option("--data-dir");
+const RANGES = option("--ranges", SMOKE ? "day" : "day,week,month").split(",");
+const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const PROJECT = "shop";
+const PASSWORD = "dashboard-pages-bench";
+const DAY_MS = 86_400_000;
+const RANGE_DAYS = { day: 1, week: 7, month: 30 };
+/** The dashboard's pages; Setup and Ingest health read no events, but are timed alike. */
+const PAGES = ["overview", "performance", "pages", "geography", "errors", "sessions", "network", "releases", "ingest-health", "setup"];
+/** Elements that carry data (not a loading or empty state), as in web/e2e/dashboard.e2e.ts. */
+const DATA =
+  "main table.data tbody tr, main .tile .tile-value, main .chart canvas, main svg.map circle, main pre.stack, main [data-testid=snippet]";
+const TARGET_MS = 1000;
+
+function fail(message) {
+  console.error(`dashboard-pages: ${message}`);
+  process.exit(2);
+}
+
+if (!DATA_DIR) fail("--data-dir is required: a directory loaded by `query-bench --all-kinds` (e.g. /tmp/sightline-query-bench/10000000)");
+const windowFile = join(DATA_DIR, "query-bench-window.json");
+if (!existsSync(windowFile)) fail(`${windowFile} is missing: load the directory with \`query-bench --all-kinds --data-dir ${DATA_DIR}\` first`);
+if (!existsSync(BINARY)) fail(`no sightline binary at ${BINARY}: build it with \`cargo build --release -p sightline-cli\` (or pass --binary)`);
+for (const range of RANGES) if (!(range in RANGE_DAYS)) fail(`--ranges: ${range} is not one of day, week, month`);
+const { now_ms: endMs, views } = JSON.parse(readFileSync(windowFile, "utf8"));
+
+/** `sightline serve` over the data directory, with its first administrator's password set. */
+async function startServer() {
+  const config = join(DATA_DIR, "dashboard-pages.toml");
+  writeFileSync(
+    config,
+    [
+      "# Written by bench/dashboard-pages/run.mjs.",
+      'listen = "127.0.0.1:0"',
+      `data_dir = ${JSON.stringify(resolve(DATA_DIR))}`,
+      'log_level = "warn"',
+      "[[projects]]",
+      `id = "${PROJECT}"`,
+      'name = "Dashboard benchmark"',
+      'ingest_key = "pk_dashboard_bench_0001"',
+      "retention_days = 36500",
+      "",
+    ].join("\n"),
+  );
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("SIGHTLINE_")));
+  env.SIGHTLINE_ADMIN_PASSWORD = PASSWORD;
+  const server = spawn(BINARY, ["serve", "--config", config], { env, stdio: ["ignore", "pipe", "inherit"] });
+  const url = await new Promise((found, failed) => {
+    const timer = setTimeout(() => failed(new Error("sightline did not start within 120 s")), 120_000);
+    server.once("exit", (code) => failed(new Error(`sightline exited with ${code}`)));
+    createInterface({ input: server.stdout }).on("line", (line) => {
+      const match = /listening on (http:\/\/\S+)/.exec(line);
+      if (match) {
+        clearTimeout(timer);
+        found(match[1]);
+      }
+    });
+  });
+  const stop = async () => {
+    if (server.exitCode !== null) return;
+    server.kill("SIGTERM");
+    await new Promise((done) => server.once("exit", done));
+  };
+  return { url, pid: server.pid, stop };
+}
+
+/** Logs in through the form (the first session check's 401 is expected, not a problem). */
+async function login(page, url) {
+  await page.goto(`${url}/`);
+  await page.fill("input[name=user]", "admin");
+  await page.fill("input[name=password]", PASSWORD);
+  await page.click("button[type=submit]");
+  await page.waitForSelector("nav[aria-label=Pages]");
+}
+
+/** One visit: milliseconds to the first data-bearing element and to the last loading state gone. */
+async function visit(page, url) {
+  const start = performance.now();
+  await page.goto(url);
+  await page.waitForSelector(DATA, { timeout: 120_000 });
+  const first = performance.now() - start;
+  await page.waitForFunction(() => !document.querySelector(".state.loading, .pending"), undefined, { timeout: 120_000, polling: 20 });
+  return [first, performance.now() - start];
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+function rssMb(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const field = (name) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
+    return { rss: field("VmRSS"), peak: field("VmHWM") };
+  } catch {
+    return { rss: 0, peak: 0 };
+  }
+}
+
+const server = await startServer();
+const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
+const problems = [];
+try {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  page.on("console", (m) => {
+    if (m.type() === "error" && !/status of 401/.test(m.text())) problems.push(`${page.url()}: console error: ${m.text()}`);
+  });
+  page.on("pageerror", (e) => problems.push(`${page.url()}: page error: ${e.message}`));
+  page.on("response", (r) => {
+    if (r.status() >= 400 && !(r.status() === 401 && r.url().endsWith("/api/v1/session"))) problems.push(`http ${r.status()} ${r.url()}`);
+  });
+  await login(page, server.url);
+  console.log(
+    `dashboard-pages: ${views} page views loaded, ${SMOKE ? "smoke run (figures mean nothing)" : `${RUNS} runs per page`}, ` +
+      `server ${BINARY}, RSS ${rssMb(server.pid).rss.toFixed(0)} MB after login`,
+  );
+  const rows = [];
+  for (const range of RANGES) {
+    const from = new Date(endMs - RANGE_DAYS[range] * DAY_MS).toISOString();
+    const to = new Date(endMs).toISOString();
+    for (const name of PAGES) {
+      const url = `${server.url}/${name}?project=${PROJECT}&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
+      await visit(page, url); // unmeasured: the first visit warms the server's caches of this range
+      const firsts = [];
+      const alls = [];
+      for (let run = 0; run < RUNS; run++) {
+        const [first, all] = await visit(page, url);
+        firsts.push(first);
+        alls.push(all);
+      }
+      rows.push({ range, name, first: median(firsts), all: median(alls), max: Math.max(...alls) });
+    }
+  }
+  console.log("| range | page | first data, median ms | all data, median ms | all data, slowest ms | ≤ 1 s |");
+  console.log("|---|---|---:|---:|---:|---|");
+  for (const row of rows) {
+    const verdict = row.all <= TARGET_MS ? "meets" : "misses";
+    console.log(`| ${row.range} | ${row.name} | ${row.first.toFixed(0)} | ${row.all.toFixed(0)} | ${row.max.toFixed(0)} | ${verdict} |`);
+  }
+  const memory = rssMb(server.pid);
+  console.log(`server memory: RSS ${memory.rss.toFixed(0)} MB at the end, peak (VmHWM) ${memory.peak.toFixed(0)} MB`);
+  if (problems.length) {
+    console.log(`problems seen by the visits (${problems.length}):\n  ${problems.slice(0, 20).join("\n  ")}`);
+    process.exitCode = 1;
+  } else {
+    console.log("no console error and no failed request in any visit");
+  }
+} finally {
+  await browser.close();
+  await server.stop();
+}
