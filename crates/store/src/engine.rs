@@ -189,11 +189,14 @@ struct State {
 impl EmbeddedStore {
     /// Opens (or creates) the store under `<data_dir>/store`, replaying the WAL. Blocking.
     pub fn open(data_dir: &Path, options: &EmbeddedStoreOptions) -> Result<(Self, OpenReport), StoreError> {
-        let dir = data_dir.join("store");
-        std::fs::create_dir_all(&dir).map_err(|error| StoreError::Open {
+        // Absolute: queries name the data files to DataFusion's object store, which reads a
+        // relative path (`data_dir = "sightline-data"`) from the root of the file system.
+        let open_error = |dir: &Path, error: std::io::Error| StoreError::Open {
             path: dir.display().to_string(),
             message: format!("{error}: check that the directory exists and is writable"),
-        })?;
+        };
+        let dir = std::path::absolute(data_dir.join("store")).map_err(|error| open_error(data_dir, error))?;
+        std::fs::create_dir_all(&dir).map_err(|error| open_error(&dir, error))?;
         let manifest = Manifest::load(&dir)?;
         let mut state = State {
             recent: RecentIds::new(options.dedup_capacity),

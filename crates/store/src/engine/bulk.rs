@@ -213,10 +213,10 @@ mod tests {
     use crate::engine::test_records::records_of_one_beacon;
     use crate::{EmbeddedStore, EmbeddedStoreOptions, Store as _};
 
-    #[tokio::test]
-    async fn a_bulk_load_is_read_by_the_store_as_its_own_files() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let mut writer = BulkWriter::create(dir.path(), 3).expect("a writer");
+    /// Loads one beacon's records in files of at most 3 rows into `data_dir`, opens the store
+    /// there and checks that a query reads every `vital` row of the files.
+    async fn load_and_query(data_dir: &Path) {
+        let mut writer = BulkWriter::create(data_dir, 3).expect("a writer");
         let records = records_of_one_beacon(10);
         let count = records.len() as u64;
         writer.append(records).expect("appends");
@@ -224,7 +224,7 @@ mod tests {
         assert_eq!(report.rows, count);
         assert!(report.files >= 2, "partitions of more than 3 rows make several files: {report:?}");
 
-        let (store, _) = EmbeddedStore::open(dir.path(), &EmbeddedStoreOptions::default()).expect("opens");
+        let (store, _) = EmbeddedStore::open(data_dir, &EmbeddedStoreOptions::default()).expect("opens");
         let store = std::sync::Arc::new(store);
         let context = crate::session_context(&store).expect("a session");
         let batches =
@@ -233,6 +233,21 @@ mod tests {
         assert_eq!(vitals.value(0), 5);
         assert_eq!(store.snapshot().files.len(), report.files);
         store.close().await;
-        assert!(BulkWriter::create(dir.path(), 3).is_err(), "a store that ingested has a log");
+        assert!(BulkWriter::create(data_dir, 3).is_err(), "a store that ingested has a log");
+    }
+
+    #[tokio::test]
+    async fn a_bulk_load_is_read_by_the_store_as_its_own_files() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        load_and_query(dir.path()).await;
+    }
+
+    #[tokio::test]
+    async fn a_store_in_a_relative_directory_reads_its_files() {
+        // Under the working directory (the crate's, in tests), named relative to it.
+        let dir = tempfile::tempdir_in(".").expect("a directory under the working directory");
+        let relative = Path::new(dir.path().file_name().expect("a name"));
+        assert!(relative.is_relative() && relative.is_dir());
+        load_and_query(relative).await;
     }
 }
