@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
@@ -21,10 +21,11 @@ let browser: Browser;
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "sightline-demo-e2e-"));
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("SIGHTLINE_")));
+  // A data directory relative to the working directory, as `make run` passes it.
   demo = spawn(
-    BINARY,
-    ["demo", "--listen", "127.0.0.1:0", "--log-level", "warn", "--history-views", "4000", "--live-rate", "1", "--data-dir", dataDir],
-    { env, stdio: ["ignore", "pipe", "ignore"] },
+    resolve(BINARY),
+    ["demo", "--listen", "127.0.0.1:0", "--log-level", "warn", "--history-views", "4000", "--live-rate", "1", "--data-dir", basename(dataDir)],
+    { env, cwd: dirname(dataDir), stdio: ["ignore", "pipe", "ignore"] },
   );
   const lines = createInterface({ input: demo.stdout! });
   for await (const line of lines) {
