@@ -9,10 +9,10 @@ import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { dirname, join, resolve } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 
+import { listeningUrl } from "../listening.mjs";
 import { APP, STYLES, page, products, svg } from "./page.mjs";
 
 export const KEY = "pk_bench_0123456789";
@@ -51,17 +51,7 @@ export async function startSightline(binary, dataDir) {
   );
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("SIGHTLINE_")));
   const server = spawn(binary, ["serve", "--config", config], { env, stdio: ["ignore", "pipe", "inherit"] });
-  const url = await new Promise((found, fail) => {
-    const timer = setTimeout(() => fail(new Error("sightline did not start within 20 s")), 20_000);
-    server.once("exit", (code) => fail(new Error(`sightline exited with ${code}`)));
-    createInterface({ input: server.stdout }).on("line", (line) => {
-      const match = /listening on (http:\/\/\S+)/.exec(line);
-      if (match) {
-        clearTimeout(timer);
-        found(match[1]);
-      }
-    });
-  });
+  const url = await listeningUrl(server, 20_000);
   return {
     url,
     stop: async () => {

@@ -12,11 +12,12 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 
 import { build } from "esbuild";
+
+import { listeningUrl } from "../listening.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
@@ -85,17 +86,7 @@ async function servedAgent(binary) {
     env: Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("SIGHTLINE_"))),
   });
   try {
-    const address = await new Promise((resolveAddress, reject) => {
-      const timer = setTimeout(() => reject(new Error("sightline did not start within 20 s")), 20_000);
-      server.once("exit", (code) => reject(new Error(`sightline exited with ${code}`)));
-      createInterface({ input: server.stdout }).on("line", (line) => {
-        const found = /listening on (http:\/\/\S+)/.exec(line);
-        if (found) {
-          clearTimeout(timer);
-          resolveAddress(found[1]);
-        }
-      });
-    });
+    const address = await listeningUrl(server, 20_000);
     const response = await fetch(`${address}/agent.js`);
     if (!response.ok) throw new Error(`GET /agent.js answered ${response.status}`);
     return Buffer.from(await response.arrayBuffer());

@@ -22,9 +22,10 @@
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { createInterface } from "node:readline";
 
 import { chromium } from "playwright-core";
+
+import { listeningUrl } from "../listening.mjs";
 
 const argv = process.argv.slice(2);
 function option(name, fallback) {
@@ -95,17 +96,7 @@ async function startServer() {
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("SIGHTLINE_")));
   ensureUser(env);
   const server = spawn(BINARY, ["serve", "--config", config], { env, stdio: ["ignore", "pipe", "inherit"] });
-  const url = await new Promise((found, failed) => {
-    const timer = setTimeout(() => failed(new Error("sightline did not start within 120 s")), 120_000);
-    server.once("exit", (code) => failed(new Error(`sightline exited with ${code}`)));
-    createInterface({ input: server.stdout }).on("line", (line) => {
-      const match = /listening on (http:\/\/\S+)/.exec(line);
-      if (match) {
-        clearTimeout(timer);
-        found(match[1]);
-      }
-    });
-  });
+  const url = await listeningUrl(server, 120_000);
   const stop = async () => {
     if (server.exitCode !== null) return;
     server.kill("SIGTERM");
