@@ -121,6 +121,17 @@ describe("ranges", () => {
     expect(previousRange(r)).toEqual({ from: Date.UTC(2026, 0, 1, 10, 1), to: Date.UTC(2026, 0, 1, 11, 1) });
   });
 
+  it("widens ranges from a day up to whole hours, which the server's rollups answer", () => {
+    const now = Date.UTC(2026, 0, 8, 12, 20, 30);
+    const day = resolveRange({ ...base, range: "24h" }, now);
+    expect(day).toEqual({ from: Date.UTC(2026, 0, 7, 12), to: Date.UTC(2026, 0, 8, 13) });
+    expect(previousRange(day)).toEqual({ from: Date.UTC(2026, 0, 6, 11), to: Date.UTC(2026, 0, 7, 12) });
+    expect(resolveRange({ ...base, range: "7d" }, now)).toEqual({ from: Date.UTC(2026, 0, 1, 12), to: Date.UTC(2026, 0, 8, 13) });
+    const onTheHour = Date.UTC(2026, 0, 8, 12);
+    expect(resolveRange({ ...base, range: "24h" }, onTheHour)).toEqual({ from: Date.UTC(2026, 0, 7, 12), to: onTheHour });
+    expect(resolveRange({ ...base, range: "6h" }, now).from).toBe(Date.UTC(2026, 0, 8, 6, 21));
+  });
+
   it("picks buckets that stay under the API's 1 500", () => {
     const hour = 3_600_000;
     expect(bucketFor({ from: 0, to: 6 * hour })).toBe("minute");
