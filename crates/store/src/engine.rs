@@ -61,7 +61,8 @@ pub use self::erase::{EraseReport, Selector};
 pub use self::maintenance::{DEFAULT_FLUSH_INTERVAL, DEFAULT_FLUSH_ROWS, MaintenanceOptions};
 pub use self::manifest::{DataFile, Manifest};
 pub use self::retention::RetentionReport;
-pub use self::rollup::{GROUPING_SETS, PAGE_VIEW, ROLLUP_DIMENSIONS, ROLLUP_TABLE, VIEW_WITH_ERROR, rollup_of};
+pub use self::rollup::backfill::BackfillReport;
+pub use self::rollup::{GROUPING_SETS, MEASURES as ROLLUP_MEASURES, ROLLUP_DIMENSIONS, ROLLUP_TABLE, rollup_of};
 pub use self::rollup_table::SKETCH_QUANTILE;
 pub use self::table::{EventTable, rollup_session_context, session_context};
 use crate::wal::{Lsn, Recovery, Wal, WalError, WalOptions};
@@ -198,6 +199,9 @@ impl EmbeddedStore {
         let dir = std::path::absolute(data_dir.join("store")).map_err(|error| open_error(data_dir, error))?;
         std::fs::create_dir_all(&dir).map_err(|error| open_error(&dir, error))?;
         let manifest = Manifest::load(&dir)?;
+        if rollup::backfill::remove_old_rollups(&dir) > 0 {
+            tracing::info!("removed the rollups of an older version; the maintenance task writes the current ones");
+        }
         let mut state = State {
             recent: RecentIds::new(options.dedup_capacity),
             pending: HashMap::default(),

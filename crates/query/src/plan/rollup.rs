@@ -1,17 +1,20 @@
 //! Answering from the store's rollups (`sightline_store::ROLLUP_TABLE`) when they cover a
-//! query: per hour, vital (or page views) and a few dimension sets, the page views' counts,
-//! sums, ratings and a quantile sketch. Covered: the five vitals (quantiles, mean, count,
-//! sum, ratings, and the distribution), `page_views` (count) and `error_rate` (the page
-//! views' rows over the views with an error's, [`VIEW_WITH_ERROR`]); a range on whole UTC hours; no buckets, or hour
-//! or day buckets in UTC; filters and groups on the dimensions of one of the rollup's sets
-//! (route, browser, device class, country, release, environment, and the pairs the store
-//! keeps). Everything else reads the events. Quantiles from sketches are within 0.5 %
-//! (relative) of the exact ones; counts, sums, means and rating shares are exact but for a
-//! view whose reports landed in two data files, which the rollups count twice.
+//! query: per hour, measure and a few dimension sets, the units' counts, sums, ratings and
+//! (for the vitals) a quantile sketch. Covered: the five vitals (quantiles, mean, count,
+//! sum, ratings, and the distribution); the counts `page_views`, `sessions`, `errors`,
+//! `requests`, `actions`, `rage_clicks`, `dead_clicks`; and the rates `error_rate`,
+//! `poor_vital_share`, `bounce_rate`, `failed_request_rate`, each the weight of one measure's
+//! rows over another's ([`Measures::Ratio`]: views with an error over page views…). A range
+//! on whole UTC hours; no buckets, or hour or day buckets in UTC; filters and groups on the
+//! dimensions of one of the rollup's sets (route, browser, device class, country, release,
+//! environment, and the pairs the store keeps). Everything else reads the events. Quantiles
+//! from sketches are within 0.5 % (relative) of the exact ones; the other figures are the
+//! events' but at the edges of files and units (docs/query.md lists where).
 //!
 //! The statement has the same output columns as the exact one ([`super::aggregate`]), so
 //! everything after it is shared: `units` has one row per rollup row, `c` (weight), `k`
-//! (units), `sv` (Σ weight · value), `rg`, `rn`, `rp` (weights per rating) and `sk` (sketch).
+//! (units), `sv` (Σ weight · value), `rg`, `rn`, `rp` (weights per rating) and `sk` (sketch);
+//! for a rate `c`, `k` (the denominator's) and `nw` (the numerator's weight).
 //! A breakdown and a distribution read the rows themselves ([`rows`]) and merge them in Rust
 //! (`run/rollups.rs`).
 
@@ -19,7 +22,7 @@ use super::sql::Sql;
 use super::units::{Scope, filter};
 use super::{Bucketing, Statement};
 use crate::QueryError;
-use crate::model::{BucketSize, Dimension, Metric, Rating, Statistic};
+use crate::model::{BucketSize, Condition, Dimension, Metric, Rating, Statistic};
 
 const HOUR_MS: i64 = 3_600_000;
 
@@ -29,12 +32,6 @@ const HOUR_MS: i64 = 3_600_000;
 pub(crate) const ROLLUP_TABLE: &str = "rollup";
 /// The sketch-merging quantile aggregate.
 const SKETCH_QUANTILE: &str = "sightline_sketch_quantile";
-/// The `name` of page-view rows.
-const PAGE_VIEW: &str = "page_view";
-/// The `name` of the rows of views with an error (the `error` files' rollups): each view with
-/// an error counted once per data file, at its final error's hour, grouped and filtered by
-/// that error's page context (the same route, browser, release… as its view's).
-const VIEW_WITH_ERROR: &str = "view_with_error";
 /// The dimension columns.
 const ROLLUP_DIMENSIONS: [&str; 6] = ["route", "browser", "device_class", "country", "release", "environment"];
 /// The dimension sets kept, by `grouping`.
@@ -43,26 +40,61 @@ const GROUPING_SETS: [&[usize]; 12] =
 
 /// The payload columns of rollup units.
 const PAYLOAD: [&str; 7] = ["c", "k", "sv", "rg", "rn", "rp", "sk"];
-/// The payload columns of the error rate's units: `ew` is the weight of the views with an
-/// error (the [`VIEW_WITH_ERROR`] rows; `c` and `k` the page views').
-const ERROR_RATE_PAYLOAD: [&str; 3] = ["c", "k", "ew"];
+/// The rollup's columns of [`PAYLOAD`].
+const PAYLOAD_COLUMNS: [&str; 7] = [
+    "e.\"count\" AS c",
+    "e.samples AS k",
+    "e.\"sum\" AS sv",
+    "e.good AS rg",
+    "e.needs_improvement AS rn",
+    "e.poor AS rp",
+    "e.sketch AS sk",
+];
+/// The payload columns of a rate's units: `c` and `k` the denominator's rows', `nw` the
+/// weight of the numerator's.
+const RATIO_PAYLOAD: [&str; 3] = ["c", "k", "nw"];
+
+/// The rollup measures behind a metric.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Measures {
+    /// One measure's rows: a vital's (valued) or a count's.
+    One(&'static str),
+    /// A rate: the weight of the numerator's rows over the denominator's.
+    Ratio { denominator: &'static str, numerator: &'static str },
+}
+
+/// The rollup measures of a metric; none when the rollups do not hold it.
+fn measures(metric: &Metric) -> Option<Measures> {
+    let ratio = |denominator, numerator| Some(Measures::Ratio { denominator, numerator });
+    match metric {
+        Metric::Lcp => Some(Measures::One("lcp")),
+        Metric::Inp => Some(Measures::One("inp")),
+        Metric::Cls => Some(Measures::One("cls")),
+        Metric::Fcp => Some(Measures::One("fcp")),
+        Metric::Ttfb => Some(Measures::One("ttfb")),
+        Metric::PageViews => Some(Measures::One("page_view")),
+        Metric::Sessions => Some(Measures::One("session")),
+        Metric::Errors => Some(Measures::One("error")),
+        Metric::Requests => Some(Measures::One("request")),
+        Metric::Actions => Some(Measures::One("action")),
+        Metric::RageClicks => Some(Measures::One("rage_click")),
+        Metric::DeadClicks => Some(Measures::One("dead_click")),
+        Metric::ErrorRate => ratio("page_view", "view_with_error"),
+        Metric::PoorVitalShare => ratio("page_view", "view_with_poor_vital"),
+        Metric::BounceRate => ratio("session", "bounced_session"),
+        Metric::FailedRequestRate => ratio("request", "failed_request"),
+        _ => None,
+    }
+}
+
+/// Whether the rollups answer `metric` with a ratio of two measures.
+fn is_ratio(metric: &Metric) -> bool {
+    matches!(measures(metric), Some(Measures::Ratio { .. }))
+}
 
 /// The payload columns of `metric`'s rollup units.
 pub(super) fn payload(metric: &Metric) -> &'static [&'static str] {
-    if *metric == Metric::ErrorRate { &ERROR_RATE_PAYLOAD } else { &PAYLOAD }
-}
-
-/// The rollup's name of a metric.
-fn measure(metric: &Metric) -> Option<&'static str> {
-    match metric {
-        Metric::Lcp => Some("lcp"),
-        Metric::Inp => Some("inp"),
-        Metric::Cls => Some("cls"),
-        Metric::Fcp => Some("fcp"),
-        Metric::Ttfb => Some("ttfb"),
-        Metric::PageViews | Metric::ErrorRate => Some(PAGE_VIEW),
-        _ => None,
-    }
+    if is_ratio(metric) { &RATIO_PAYLOAD } else { &PAYLOAD }
 }
 
 fn column(dimension: &Dimension) -> Option<usize> {
@@ -86,7 +118,11 @@ pub(super) fn grouping(
     dims: &[Dimension],
     statistics: &[Statistic],
 ) -> Option<usize> {
-    if !scope.rollups || measure(metric).is_none() {
+    let measures = measures(metric).filter(|_| scope.rollups)?;
+    // A session counts once per value of a dimension among its views (a route…): a filter
+    // admitting several values would count it once per value it saw.
+    let per_session = matches!(metric, Metric::Sessions | Metric::BounceRate);
+    if per_session && scope.filters.iter().any(|filter| !matches!(filter.condition, Condition::Eq(_))) {
         return None;
     }
     if scope.range.from.ms().rem_euclid(HOUR_MS) != 0 || scope.range.to.ms().rem_euclid(HOUR_MS) != 0 {
@@ -98,8 +134,11 @@ pub(super) fn grouping(
         return None;
     }
     let covered = statistics.iter().all(|statistic| {
-        if *metric == Metric::ErrorRate {
+        if matches!(measures, Measures::Ratio { .. }) {
             return matches!(statistic, Statistic::Rate | Statistic::Count | Statistic::Sum);
+        }
+        if metric.vital().is_none() {
+            return *statistic == Statistic::Count;
         }
         statistic.quantile().is_some()
             || matches!(
@@ -131,8 +170,8 @@ pub(super) fn grouping(
 }
 
 /// The `WITH` list ending in `units(b, g0…, c, k, sv, rg, rn, rp, sk)` over the rollups
-/// (for the error rate `units(b, g0…, c, k, ew)`: the page views' rows and the views with an
-/// error's, read in one scan).
+/// (for a rate `units(b, g0…, c, k, nw)`: the denominator's rows and the numerator's, read in
+/// one scan).
 pub(super) fn units(
     sql: &mut Sql,
     metric: &Metric,
@@ -141,7 +180,7 @@ pub(super) fn units(
     dims: &[Dimension],
     grouping: usize,
 ) -> Result<String, QueryError> {
-    let name = measure(metric).expect("a covered metric has a measure");
+    let measures = measures(metric).expect("a covered metric has its measures");
     let (project, from, to) = (sql.text(scope.project), sql.time(scope.range.from.ms()), sql.time(scope.range.to.ms()));
     let mut columns = Vec::new();
     if let Some(bucketing) = bucketing {
@@ -151,30 +190,19 @@ pub(super) fn units(
         let index = column(dimension).expect("a covered dimension has a column");
         columns.push(format!("e.\"{}\" AS g{i}", ROLLUP_DIMENSIONS[index]));
     }
-    let payload: Vec<String> = if *metric == Metric::ErrorRate {
-        vec![
-            format!("CASE WHEN e.name = '{PAGE_VIEW}' THEN e.\"count\" ELSE 0.0 END AS c"),
-            format!("CASE WHEN e.name = '{PAGE_VIEW}' THEN e.samples ELSE CAST(0 AS BIGINT) END AS k"),
-            format!("CASE WHEN e.name = '{PAGE_VIEW}' THEN 0.0 ELSE e.\"count\" END AS ew"),
-        ]
-    } else {
-        [
-            "e.\"count\" AS c",
-            "e.samples AS k",
-            "e.\"sum\" AS sv",
-            "e.good AS rg",
-            "e.needs_improvement AS rn",
-            "e.poor AS rp",
-            "e.sketch AS sk",
-        ]
-        .map(String::from)
-        .to_vec()
-    };
-    columns.extend(payload);
-    let names = if *metric == Metric::ErrorRate {
-        format!("e.name IN ('{name}', '{VIEW_WITH_ERROR}')")
-    } else {
-        format!("e.name = '{name}'")
+    let names = match measures {
+        Measures::One(name) => {
+            columns.extend(PAYLOAD_COLUMNS.map(String::from));
+            format!("e.name = '{name}'")
+        }
+        Measures::Ratio { denominator, numerator } => {
+            columns.extend([
+                format!("CASE WHEN e.name = '{denominator}' THEN e.\"count\" ELSE 0.0 END AS c"),
+                format!("CASE WHEN e.name = '{denominator}' THEN e.samples ELSE CAST(0 AS BIGINT) END AS k"),
+                format!("CASE WHEN e.name = '{denominator}' THEN 0.0 ELSE e.\"count\" END AS nw"),
+            ]);
+            format!("e.name IN ('{denominator}', '{numerator}')")
+        }
     };
     let mut conditions = vec![format!(
         "e.project = {project} AND e.\"timestamp\" >= {from} AND e.\"timestamp\" < {to} AND {names} \
@@ -189,14 +217,14 @@ pub(super) fn units(
 
 /// The statement of the rollup rows behind `metric`'s `statistics` grouped by `dims`
 /// (columns `g0`…, `c`, `k`, `sv`, `rg`, `rn`, `rp`, `sk`), to be merged by the caller;
-/// none when the rollups do not cover them (or for the error rate, which they answer in SQL).
+/// none when the rollups do not cover them (or for a rate, which they answer in SQL).
 pub(crate) fn rows(
     metric: &Metric,
     scope: &Scope<'_>,
     dims: &[Dimension],
     statistics: &[Statistic],
 ) -> Result<Option<Statement>, QueryError> {
-    if *metric == Metric::ErrorRate {
+    if is_ratio(metric) {
         return Ok(None);
     }
     let Some(grouping) = grouping(metric, scope, None, dims, statistics) else { return Ok(None) };
@@ -207,10 +235,10 @@ pub(crate) fn rows(
 
 /// The SQL of one statistic over rollup units.
 pub(super) fn statistic(sql: &mut Sql, metric: &Metric, statistic: &Statistic) -> String {
-    if *metric == Metric::ErrorRate {
+    if is_ratio(metric) {
         return match statistic {
-            Statistic::Rate => "sum(ew) / sum(c)".into(),
-            Statistic::Sum => "sum(ew)".into(),
+            Statistic::Rate => "sum(nw) / sum(c)".into(),
+            Statistic::Sum => "sum(nw)".into(),
             _ => "sum(c)".into(),
         };
     }
@@ -235,9 +263,21 @@ mod tests {
     fn the_layout_is_the_stores() {
         assert_eq!(ROLLUP_TABLE, sightline_store::ROLLUP_TABLE);
         assert_eq!(SKETCH_QUANTILE, sightline_store::SKETCH_QUANTILE);
-        assert_eq!(PAGE_VIEW, sightline_store::PAGE_VIEW);
-        assert_eq!(VIEW_WITH_ERROR, sightline_store::VIEW_WITH_ERROR);
         assert_eq!(ROLLUP_DIMENSIONS, sightline_store::ROLLUP_DIMENSIONS);
         assert_eq!(GROUPING_SETS, sightline_store::GROUPING_SETS);
+        let metrics: Vec<Metric> = serde_json::from_str(
+            r#"["lcp", "inp", "cls", "fcp", "ttfb", "page_views", "sessions", "errors", "requests", "actions",
+               "rage_clicks", "dead_clicks", "error_rate", "poor_vital_share", "bounce_rate", "failed_request_rate"]"#,
+        )
+        .expect("metrics");
+        for metric in metrics {
+            let names = match measures(&metric).expect("the rollups hold it") {
+                Measures::One(name) => vec![name],
+                Measures::Ratio { denominator, numerator } => vec![denominator, numerator],
+            };
+            for name in names {
+                assert!(sightline_store::ROLLUP_MEASURES.contains(&name), "{metric:?}: {name}");
+            }
+        }
     }
 }

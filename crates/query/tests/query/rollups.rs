@@ -207,7 +207,7 @@ async fn the_error_rate_per_day_matches_the_reference_with_and_without_the_error
     };
     check(fixture.run(Query::TimeSeries(query.clone())).await);
     // A store written before the `error` files had rollups: theirs are computed from the files.
-    let rollups = fixture._store.dir().join("rollups").join("error");
+    let rollups = fixture._store.dir().join("rollups/v2/error");
     assert!(rollups.is_dir(), "the flush wrote the error files' rollups in {}", rollups.display());
     std::fs::remove_dir_all(&rollups).expect("removes the error rollups");
     check(fixture.run(Query::TimeSeries(query.clone())).await);
@@ -275,6 +275,113 @@ async fn a_distribution_from_the_rollups_places_each_view_within_the_sketch_accu
             assert!(
                 cumulative >= low - 1e-9 && cumulative <= high + 1e-9,
                 "{metric:?} up to {edge}: {cumulative} not in [{low}, {high}]"
+            );
+        }
+    }
+}
+
+/// The counts and rates the rollups hold beside the vitals: sessions and bounces from the
+/// `view` files, errors, requests and failures, actions, rage and dead clicks, and the
+/// views with a poor vital.
+const COUNTS_AND_RATES: [Metric; 9] = [
+    Metric::Sessions,
+    Metric::Errors,
+    Metric::Requests,
+    Metric::Actions,
+    Metric::RageClicks,
+    Metric::DeadClicks,
+    Metric::PoorVitalShare,
+    Metric::BounceRate,
+    Metric::FailedRequestRate,
+];
+
+#[tokio::test]
+async fn counts_and_rates_from_the_rollups_match_the_reference() {
+    let fixture = fixture().await;
+    let filter = |dimension: Dimension, condition: Condition| Filter { dimension, condition };
+    let filter_sets = [
+        vec![],
+        vec![filter(Dimension::Release, Condition::Eq("2.4.1".into()))],
+        vec![filter(Dimension::Route, Condition::Prefix("/products".into()))],
+        vec![filter(Dimension::Browser, Condition::NotIn(vec!["Chrome".into()]))],
+    ];
+    let mut checked = 0;
+    for metric in &COUNTS_AND_RATES {
+        let statistics = statistics_of(metric);
+        for filters in &filter_sets {
+            let values = fixture.values(all_days(), filters, metric, &statistics).await;
+            let units = fixture.oracle(all_days(), filters).units(metric, &[]);
+            for (statistic, actual) in statistics.iter().zip(values) {
+                let expected = expected(metric, statistic, &units, |_| Vec::new());
+                let expected = match statistic {
+                    Statistic::Count | Statistic::Sum => expected.or(Some(0.0)),
+                    _ => expected,
+                };
+                assert!(
+                    within(statistic, actual, expected),
+                    "{metric:?} {statistic:?} {filters:?}: {actual:?}, exact {expected:?}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 9 * 4, "{checked} figures checked");
+}
+
+#[tokio::test]
+async fn counts_and_rates_by_route_and_per_day_from_the_rollups_match_the_reference() {
+    let fixture = fixture().await;
+    // Without the data files: every figure below comes from the rollups (reading an event
+    // would fail).
+    std::fs::remove_dir_all(fixture._store.dir().join("tables")).expect("removes the data files");
+    for metric in COUNTS_AND_RATES {
+        let statistic = statistics_of(&metric)[0];
+        let query = BreakdownQuery {
+            range: all_days(),
+            filters: Vec::new(),
+            metric: metric.clone(),
+            statistics: vec![statistic],
+            group_by: vec![Dimension::Route],
+            sort_by: None,
+            order: Order::Desc,
+            limit: 100,
+        };
+        let QueryResult::Breakdown(result) = fixture.run(Query::Breakdown(query.clone())).await else { panic!() };
+        let units = fixture.oracle(query.range, &[]).units(&metric, &query.group_by);
+        assert!(result.rows.len() > 2, "{metric:?}");
+        for row in &result.rows {
+            let group: Vec<Unit> = units.iter().filter(|unit| unit.group == row.group).cloned().collect();
+            let expected = expected(&metric, &statistic, &group, |unit| unit.group.clone());
+            assert!(
+                within(&statistic, row.values[0], expected),
+                "{metric:?} {:?}: {:?} vs {expected:?}",
+                row.group,
+                row.values
+            );
+        }
+
+        let query = TimeSeriesQuery {
+            range: all_days(),
+            filters: Vec::new(),
+            metric: metric.clone(),
+            statistics: vec![statistic],
+            bucket: BucketSize::Day,
+            time_zone: TimeZone::default(),
+            group_by: None,
+            limit: 10,
+        };
+        let QueryResult::TimeSeries(result) = fixture.run(Query::TimeSeries(query.clone())).await else { panic!() };
+        let units = fixture.oracle(query.range, &[]).units(&metric, &[]);
+        assert_eq!(result.series[0].points.len(), 3, "{metric:?}");
+        for point in &result.series[0].points {
+            let start = point.time.ms();
+            let day: Vec<Unit> =
+                units.iter().filter(|unit| unit.time_ms >= start && unit.time_ms < start + DAY_MS).cloned().collect();
+            let expected = expected(&metric, &statistic, &day, |_| Vec::new());
+            assert!(
+                within(&statistic, point.values[0], expected),
+                "{metric:?} {start}: {:?} vs {expected:?}",
+                point.values
             );
         }
     }

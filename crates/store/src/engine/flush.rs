@@ -90,10 +90,10 @@ pub fn write_file(
     let file = writer.into_inner().map_err(|error| write_error(&error))?.into_file();
     file.sync_all().map_err(|error| write_error(&error))?;
     let bytes = file.metadata().map_err(|error| write_error(&error))?.len();
-    // The rollup first: a listed data file always has its rollup (an unlisted rollup is unused).
-    if let (Some(rollup), Some(store_dir)) = (rollup, tables_dir.parent())
-        && let Some(batch) = rollup.finish()?
-    {
+    // The rollup first: a listed data file always has its rollup (an unlisted rollup is
+    // unused), empty when the file has no sampled unit.
+    if let (Some(rollup), Some(store_dir)) = (rollup, tables_dir.parent()) {
+        let batch = rollup.finish()?.unwrap_or_else(|| RecordBatch::new_empty(rollup::rollup_schema()));
         rollup::write_rollup(&rollup::rollup_path(store_dir, &relative), &batch)?;
     }
     std::fs::rename(&temporary, &path).map_err(|error| write_error(&error))?;
@@ -235,7 +235,7 @@ mod tests {
         let vitals = buffer.snapshot().into_iter().find(|p| p.key.kind == EventKind::Vital).expect("vitals");
         let file = write_partition(dir, &vitals, "f1").expect("writes").expect("rows");
         assert_eq!(file.path, "vital/shop/2026-01-01/f1.parquet");
-        assert!(store.path().join("rollups/vital/shop/2026-01-01/f1.parquet").exists(), "its rollup beside");
+        assert!(store.path().join("rollups/v2/vital/shop/2026-01-01/f1.parquet").exists(), "its rollup beside");
         assert_eq!((file.rows, file.day), (5, day_of(NOON_MS)));
         assert_eq!((file.min_timestamp_ms, file.max_timestamp_ms), (NOON_MS, NOON_MS + 8));
         let reader = File::open(dir.join(&file.path)).expect("the file exists");

@@ -8,7 +8,9 @@
 //! backoff (1 s, doubling up to 1 min) while the rows stay buffered and in the WAL; a success
 //! resets it. When no flush is due, the task merges one group of small files (see
 //! [`compaction`](super::compaction)), looking again at once while there is work, after a
-//! flush wrote files, and otherwise after [`COMPACTION_PAUSE`]. It applies retention when it
+//! flush wrote files, and otherwise after [`COMPACTION_PAUSE`]; then it writes the rollups
+//! listed files lack (a store written by an older version, see
+//! [`backfill`](super::rollup::backfill)) for up to [`BACKFILL_BUDGET`] at a time. It applies retention when it
 //! starts and every [`RETENTION_INTERVAL`], and deletes the files those replaced once their
 //! grace period is over. All of it runs in this one task, one step at a time.
 //! [`Store::close`](crate::Store::close) stops the task, then flushes one last time.
@@ -193,12 +195,39 @@ async fn compact_once(store: &EmbeddedStore) -> Instant {
     }
 }
 
+/// How long one step of writing missing rollups may go on (at least one file).
+const BACKFILL_BUDGET: Duration = Duration::from_secs(2);
+/// How long until the task looks for files without rollups again once none lacked one:
+/// flushes and merges write them with their files, so only a failure leaves one behind.
+const BACKFILL_PAUSE: Duration = Duration::from_secs(600);
+
+/// Writes the rollups files lack (written by an older version) for a step; returns when to
+/// look again.
+async fn backfill_rollups(store: &EmbeddedStore) -> Instant {
+    match store.backfill_rollups(BACKFILL_BUDGET).await {
+        Ok(report) if report.written > 0 => {
+            if report.remaining == 0 {
+                tracing::info!("wrote the rollups of every file that lacked one");
+            } else {
+                tracing::debug!(written = report.written, remaining = report.remaining, "writing missing rollups");
+            }
+            Instant::now()
+        }
+        Ok(_) => Instant::now() + BACKFILL_PAUSE,
+        Err(error) => {
+            tracing::warn!(%error, "writing a missing rollup failed; queries compute it from the file meanwhile");
+            Instant::now() + COMPACTION_PAUSE
+        }
+    }
+}
+
 /// The task: looks at the buffer every tick until stopped or the store is gone.
 async fn run(store: Weak<EmbeddedStore>, options: MaintenanceOptions, mut stopped: oneshot::Receiver<()>) {
     let tick = options.tick();
     let mut backoff = FIRST_BACKOFF;
     let mut retry_at: Option<Instant> = None;
     let (mut compact_at, mut retention_at, mut probe_at) = (Instant::now(), Instant::now(), Instant::now());
+    let mut backfill_at = Instant::now();
     loop {
         tokio::select! {
             _ = &mut stopped => return,
@@ -220,6 +249,9 @@ async fn run(store: Weak<EmbeddedStore>, options: MaintenanceOptions, mut stoppe
         if retry_at.is_some_and(|at| now < at) || !store.flush_due(&options, now) {
             if now >= compact_at {
                 compact_at = compact_once(&store).await;
+            }
+            if now >= backfill_at {
+                backfill_at = backfill_rollups(&store).await;
             }
             store.delete_retired(RETIRED_GRACE);
             continue;

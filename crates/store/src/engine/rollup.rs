@@ -1,28 +1,44 @@
-//! Rollups: per data file of `vital`, `view` or `error` events, the page views' figures per
-//! hour, measure and a few dimensions, with a quantile [`Sketch`] each — what the dashboard's
-//! statistics need, a few thousand rows a day instead of millions.
+//! Rollups: per data file of `vital`, `view`, `error`, `request` or `action` events, the
+//! figures the dashboard's statistics need per hour, measure and a few dimensions, with a
+//! quantile [`Sketch`] for the vitals — a few thousand rows a day instead of millions.
 //!
 //! A rollup row is `(project, timestamp (the hour), name, grouping, route, browser, device_class, country,
 //! release, environment)` → `count` (Σ weight, the weight being 1 / sample rate), `samples`
 //! (units), `sum` (Σ weight · value), `good` / `needs_improvement` / `poor` (Σ weight of the
-//! units so rated) and `sketch` (their values, [`Sketch`]). `name` is the vital (`lcp`…),
-//! or `page_view` for the `view` table (counted, no value), or `view_with_error` for the
-//! `error` table (each view with an error counted once, at its final error's hour and page
-//! context: the error rate's numerator). Only sampled sessions
-//! (`sampling_reason = 'sampled'`) are counted, as in every statistic. A unit is a view's
-//! final report in the file (latest `timestamp`, then `received_at`, then event id); the
-//! file's rows are in session order, so each view's rows are together. `grouping` names
+//! units so rated) and `sketch` (their values, [`Sketch`]). `name` is the measure
+//! ([`MEASURES`]), each counted by the kind of file that holds its events:
+//!
+//! - `vital`: each vital (`lcp`…, valued: a view's final report), and
+//!   `view_with_poor_vital`: each view whose final LCP, INP or CLS is poor, once, at the
+//!   hour and page context of its latest poor report (the poor-vital share's numerator);
+//! - `view`: `page_view` (each view once, at its final report), `session` (each session
+//!   once per distinct value of the grouping set's dimensions among its views, at the hour
+//!   its first view started) and `bounced_session` (the same, for sessions of one view);
+//! - `error`: `view_with_error` (each view with an error once, at its final error's hour
+//!   and page context: the error rate's numerator) and `error` (every error, weighted by
+//!   the times the agent folded it);
+//! - `request`: `request` and `failed_request` (a failure, no status, or a status ≥ 400);
+//! - `action`: `action`, `rage_click`, `dead_click`.
+//!
+//! Only sampled sessions (`sampling_reason = 'sampled'`) are counted, as in every
+//! statistic. A view's final report is its latest in the file (`timestamp`, then
+//! `received_at`, then event id); the file's rows are in session order, so each session's
+//! and each view's rows are together. `grouping` names
 //! which dimensions the row keeps ([`GROUPING_SETS`]); the others are null: a query reads
 //! the smallest set that holds its filters and groups.
 //!
-//! The rollup of `tables/<path>.parquet` is `rollups/<path>.parquet`, written by
+//! The rollup of `tables/<path>.parquet` is `rollups/v2/<path>.parquet` ([`ROLLUPS_DIR`]: the
+//! version changes with the measures), written by
 //! [`write_file`](super::flush::write_file) with its data file (flush, compaction, erase,
 //! bulk load), before the data file is renamed into place. A rollup is read only for a
-//! file the manifest lists; a listed file without one (written by an older version) and
-//! the buffered rows get theirs computed at query time ([`RollupTable`](super::rollup_table)).
-//! What is approximate: quantiles (within the sketch's 0.5 %), and a view whose reports
-//! landed in two files counts twice (the exact path keeps only its final report).
+//! file the manifest lists; a listed file without one (written by an older version) gets
+//! it written by the maintenance task ([`backfill`]), and meanwhile, as the buffered rows,
+//! computed at query time ([`RollupTable`](super::rollup_table)).
+//! What is approximate: quantiles (within the sketch's 0.5 %), a view whose reports
+//! landed in two files counts twice (the exact path keeps only its final report), and so
+//! does a session whose views did (a day boundary, a flush between them).
 
+pub(super) mod backfill;
 mod groups;
 
 use std::collections::HashMap;
@@ -31,10 +47,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, AsArray, BinaryBuilder, Float64Array, Float64Builder, Int32Builder, Int64Builder, RecordBatch, StringArray,
-    StringBuilder, TimestampMillisecondArray, TimestampMillisecondBuilder,
+    Array, AsArray, BinaryBuilder, BooleanArray, Float64Array, Float64Builder, Int32Builder, Int64Builder, RecordBatch,
+    StringArray, StringBuilder, TimestampMillisecondArray, TimestampMillisecondBuilder, UInt32Array,
 };
-use datafusion::arrow::datatypes::{DataType, Field, Int32Type, Schema, SchemaRef, TimeUnit};
+use datafusion::arrow::datatypes::{DataType, Field, Int32Type, Schema, SchemaRef, TimeUnit, UInt32Type};
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::file::properties::WriterProperties;
 use foldhash::fast::RandomState;
@@ -43,8 +59,11 @@ use sightline_protocol::EventKind;
 use self::groups::Groups;
 use crate::StoreError;
 
-/// The directory of the rollups, under the store directory.
-pub const ROLLUPS_DIR: &str = "rollups";
+/// The directory of the rollups, under the store directory: `v2` since the rollups hold
+/// sessions, errors, requests and actions (older ones, without them, are not read).
+pub const ROLLUPS_DIR: &str = "rollups/v2";
+/// The directory the rollups of every version are under.
+const ROLLUPS_ROOT: &str = "rollups";
 /// The table name of the rollups in a query session.
 pub const ROLLUP_TABLE: &str = "rollup";
 /// The dimensions a rollup row can keep.
@@ -52,10 +71,69 @@ pub const ROLLUP_DIMENSIONS: [&str; 6] = ["route", "browser", "device_class", "c
 /// The dimension sets kept (indices into [`ROLLUP_DIMENSIONS`]); `grouping` is the position here.
 pub const GROUPING_SETS: [&[usize]; 12] =
     [&[], &[0], &[1], &[2], &[3], &[4], &[5], &[0, 1], &[0, 2], &[0, 4], &[3, 2], &[1, 2]];
-/// The `name` of page-view rows.
+/// The measures by index (each kind's together, see [`measures_of`]); `name` holds them.
+pub const MEASURES: [&str; 16] = [
+    "lcp",
+    "inp",
+    "cls",
+    "fcp",
+    "ttfb",
+    VIEW_WITH_POOR_VITAL,
+    PAGE_VIEW,
+    SESSION,
+    BOUNCED_SESSION,
+    VIEW_WITH_ERROR,
+    ERROR,
+    REQUEST,
+    FAILED_REQUEST,
+    ACTION,
+    RAGE_CLICK,
+    DEAD_CLICK,
+];
+/// Views whose final LCP, INP or CLS is poor (`vital` files).
+pub const VIEW_WITH_POOR_VITAL: &str = "view_with_poor_vital";
+/// Page views (`view` files).
 pub const PAGE_VIEW: &str = "page_view";
-/// The `name` of the rows of views with an error (the `error` table's rollup).
+/// Sessions (`view` files).
+pub const SESSION: &str = "session";
+/// Sessions of one page view (`view` files).
+pub const BOUNCED_SESSION: &str = "bounced_session";
+/// Views with an error (`error` files).
 pub const VIEW_WITH_ERROR: &str = "view_with_error";
+/// Errors, as often as the agent folded them (`error` files).
+pub const ERROR: &str = "error";
+/// Requests (`request` files).
+pub const REQUEST: &str = "request";
+/// Requests that failed, got no status or a status of 400 or more (`request` files).
+pub const FAILED_REQUEST: &str = "failed_request";
+/// Actions (`action` files).
+pub const ACTION: &str = "action";
+/// Rage clicks (`action` files).
+pub const RAGE_CLICK: &str = "rage_click";
+/// Dead clicks (`action` files).
+pub const DEAD_CLICK: &str = "dead_click";
+
+/// Indices into [`MEASURES`].
+const VITAL_MEASURES: u8 = 0;
+const VIEW_WITH_POOR_VITAL_MEASURE: u8 = 5;
+const PAGE_VIEW_MEASURE: u8 = 6;
+const SESSION_MEASURE: u8 = 7;
+const BOUNCED_SESSION_MEASURE: u8 = 8;
+const VIEW_WITH_ERROR_MEASURE: u8 = 9;
+const ERROR_MEASURE: u8 = 10;
+const REQUEST_MEASURE: u8 = 11;
+const FAILED_REQUEST_MEASURE: u8 = 12;
+const ACTION_MEASURE: u8 = 13;
+const RAGE_CLICK_MEASURE: u8 = 14;
+const DEAD_CLICK_MEASURE: u8 = 15;
+/// The kinds with a rollup and their measures: the first one's index and how many.
+const KIND_MEASURES: [(EventKind, u8, usize); 5] = [
+    (EventKind::Vital, VITAL_MEASURES, 6),
+    (EventKind::View, PAGE_VIEW_MEASURE, 3),
+    (EventKind::Error, VIEW_WITH_ERROR_MEASURE, 2),
+    (EventKind::Request, REQUEST_MEASURE, 2),
+    (EventKind::Action, ACTION_MEASURE, 3),
+];
 
 const HOUR_MS: i64 = 3_600_000;
 const NULL: u32 = u32::MAX;
@@ -79,16 +157,16 @@ pub fn rollup_schema() -> SchemaRef {
 
 /// The kind of data file whose rollup holds the measure `name` (`None`: no rollup does).
 pub fn kind_of_measure(name: &str) -> Option<EventKind> {
-    match MEASURES.iter().position(|measure| *measure == name)? {
-        index if index == usize::from(PAGE_VIEW_MEASURE) => Some(EventKind::View),
-        index if index == usize::from(VIEW_WITH_ERROR_MEASURE) => Some(EventKind::Error),
-        _ => Some(EventKind::Vital),
-    }
+    let measure = MEASURES.iter().position(|measure| *measure == name)?;
+    KIND_MEASURES
+        .iter()
+        .find(|(_, first, count)| (usize::from(*first)..usize::from(*first) + count).contains(&measure))
+        .map(|(kind, _, _)| *kind)
 }
 
 /// Whether files of `kind` have a rollup.
 pub fn has_rollup(kind: EventKind) -> bool {
-    matches!(kind, EventKind::Vital | EventKind::View | EventKind::Error)
+    KIND_MEASURES.iter().any(|(known, _, _)| *known == kind)
 }
 
 /// The rollup path of a data file (`tables_dir`-relative path `relative`).
@@ -113,6 +191,7 @@ struct Pending {
 /// The columns of a batch the rollup reads.
 struct Columns<'a> {
     project: &'a StringArray,
+    session_id: &'a StringArray,
     view_id: &'a StringArray,
     event_id: &'a StringArray,
     timestamp: &'a TimestampMillisecondArray,
@@ -120,7 +199,16 @@ struct Columns<'a> {
     sample_rate: &'a Float64Array,
     sampling: &'a StringArray,
     dims: [&'a StringArray; 6],
-    vital: Option<(&'a StringArray, &'a Float64Array)>,
+    own: OwnColumns<'a>,
+}
+
+/// The columns of the file's kind that its measures read.
+enum OwnColumns<'a> {
+    Vital { names: &'a StringArray, values: &'a Float64Array },
+    View,
+    Error { counts: &'a UInt32Array },
+    Request { failures: &'a StringArray, statuses: &'a UInt32Array },
+    Action { rage: &'a BooleanArray, dead: &'a BooleanArray },
 }
 
 impl<'a> Columns<'a> {
@@ -135,9 +223,16 @@ impl<'a> Columns<'a> {
         let float = |name: &str| -> Result<&'a Float64Array, StoreError> {
             batch.column_by_name(name).and_then(|c| c.as_any().downcast_ref()).ok_or_else(|| missing(name))
         };
+        let unsigned = |name: &str| -> Result<&'a UInt32Array, StoreError> {
+            batch.column_by_name(name).and_then(|c| c.as_primitive_opt::<UInt32Type>()).ok_or_else(|| missing(name))
+        };
+        let boolean = |name: &str| -> Result<&'a BooleanArray, StoreError> {
+            batch.column_by_name(name).and_then(|c| c.as_boolean_opt()).ok_or_else(|| missing(name))
+        };
         let [route, browser, device, country, release, environment] = ROLLUP_DIMENSIONS;
         Ok(Self {
             project: text("project")?,
+            session_id: text("session_id")?,
             view_id: text("view_id")?,
             event_id: text("event_id")?,
             timestamp: time("timestamp")?,
@@ -145,12 +240,33 @@ impl<'a> Columns<'a> {
             sample_rate: float("sample_rate")?,
             sampling: text("sampling_reason")?,
             dims: [text(route)?, text(browser)?, text(device)?, text(country)?, text(release)?, text(environment)?],
-            vital: match kind {
-                EventKind::Vital => Some((text("name")?, float("value")?)),
-                _ => None,
+            own: match kind {
+                EventKind::Vital => OwnColumns::Vital { names: text("name")?, values: float("value")? },
+                EventKind::Error => OwnColumns::Error { counts: unsigned("count")? },
+                EventKind::Request => OwnColumns::Request { failures: text("failure")?, statuses: unsigned("status")? },
+                EventKind::Action => OwnColumns::Action { rage: boolean("rage")?, dead: boolean("dead")? },
+                _ => OwnColumns::View,
             },
         })
     }
+
+    /// The weight of `row`: 1 / its sample rate.
+    fn weight(&self, row: usize) -> f64 {
+        let rate = self.sample_rate.value(row);
+        if rate > 0.0 { 1.0 / rate } else { 1.0 }
+    }
+}
+
+/// The session whose rows a `view` file's builder is reading: what its units need.
+#[derive(Debug, Default)]
+struct SessionUnits {
+    id: String,
+    /// When its first view started.
+    start: i64,
+    weight: f64,
+    views: u32,
+    /// The distinct dimension values of its views.
+    dims: Vec<[u32; 6]>,
 }
 
 /// The distinct values of one dimension in a file, numbered as they first appear.
@@ -203,28 +319,28 @@ pub struct RollupBuilder {
     /// The view whose rows are being read (empty before the first row).
     view: String,
     /// The pending unit of each measure ([`MEASURES`]) of that view.
-    pending: [Option<Pending>; 7],
+    pending: [Option<Pending>; MEASURES.len()],
+    /// The session being read (`view` files).
+    session: SessionUnits,
     groups: Groups,
 }
 
-/// Measures by index: the five vitals, then page views, then views with an error.
-const MEASURES: [&str; 7] = ["lcp", "inp", "cls", "fcp", "ttfb", PAGE_VIEW, VIEW_WITH_ERROR];
-/// The index of page views in [`MEASURES`].
-const PAGE_VIEW_MEASURE: u8 = 5;
-/// The index of views with an error in [`MEASURES`].
-const VIEW_WITH_ERROR_MEASURE: u8 = 6;
-
-/// The measures of a file of `kind`: the first one's index and how many.
+/// The measures of a file of `kind`: the first one's index and how many (none for a kind
+/// without a rollup).
 fn measures_of(kind: EventKind) -> (u8, usize) {
-    match kind {
-        EventKind::Vital => (0, 5),
-        EventKind::Error => (VIEW_WITH_ERROR_MEASURE, 1),
-        _ => (PAGE_VIEW_MEASURE, 1),
-    }
+    KIND_MEASURES.iter().find(|(known, _, _)| *known == kind).map_or((0, 0), |(_, first, count)| (*first, *count))
 }
 
-fn measure_of(name: &str) -> Option<u8> {
+/// The measure of a vital's name.
+fn vital_measure(name: &str) -> Option<u8> {
     MEASURES[..5].iter().position(|measure| *measure == name).map(|at| at as u8)
+}
+
+/// The measures of the vitals a poor one of makes a view count in `view_with_poor_vital`.
+const POOR_VITAL_MEASURES: [u8; 3] = [0, 1, 2];
+
+fn hour_of(timestamp: i64) -> i64 {
+    timestamp.div_euclid(HOUR_MS) * HOUR_MS
 }
 
 impl RollupBuilder {
@@ -236,6 +352,7 @@ impl RollupBuilder {
             dictionaries: Default::default(),
             view: String::new(),
             pending: Default::default(),
+            session: SessionUnits::default(),
             groups: Groups::new(measures_of(kind)),
         }
     }
@@ -248,7 +365,8 @@ impl RollupBuilder {
                 self.project = Some(columns.project.value(row).to_owned());
             }
             let view = columns.view_id.value(row);
-            if self.view != view {
+            let new_view = self.view != view;
+            if new_view {
                 self.end_view(Some(&columns));
                 self.view.clear();
                 self.view.push_str(view);
@@ -256,35 +374,39 @@ impl RollupBuilder {
             if columns.sampling.is_null(row) || columns.sampling.value(row) != "sampled" {
                 continue;
             }
-            let (measure, value) = match columns.vital {
-                Some((names, values)) => {
-                    let Some(measure) = measure_of(names.value(row)) else { continue };
-                    if values.is_null(row) {
-                        continue;
+            match columns.own {
+                OwnColumns::Vital { names, values } => {
+                    if let Some(measure) = vital_measure(names.value(row))
+                        && !values.is_null(row)
+                    {
+                        self.offer(measure, &columns, row, Some(values.value(row)));
                     }
-                    (measure, Some(values.value(row)))
                 }
-                None => (measures_of(self.kind).0, None),
-            };
-            let (timestamp, received) = (columns.timestamp.value(row), columns.received.value(row));
-            let event_id = columns.event_id.value(row);
-            let newer = self.pending[usize::from(measure)].as_ref().is_none_or(|pending| {
-                let pending_id = pending.row.map_or(pending.event_id.as_str(), |at| columns.event_id.value(at));
-                (timestamp, received, event_id) > (pending.timestamp, pending.received, pending_id)
-            });
-            if !newer {
-                continue;
+                OwnColumns::View => {
+                    self.offer(PAGE_VIEW_MEASURE, &columns, row, None);
+                    self.add_to_session(&columns, row, new_view);
+                }
+                OwnColumns::Error { counts } => {
+                    self.offer(VIEW_WITH_ERROR_MEASURE, &columns, row, None);
+                    let folded = if counts.is_null(row) { 1 } else { counts.value(row).max(1) };
+                    self.count(ERROR_MEASURE, &columns, row, columns.weight(row) * f64::from(folded));
+                }
+                OwnColumns::Request { failures, statuses } => {
+                    self.count(REQUEST_MEASURE, &columns, row, columns.weight(row));
+                    let status = if statuses.is_null(row) { 0 } else { statuses.value(row) };
+                    if !failures.is_null(row) || status == 0 || status >= 400 {
+                        self.count(FAILED_REQUEST_MEASURE, &columns, row, columns.weight(row));
+                    }
+                }
+                OwnColumns::Action { rage, dead } => {
+                    self.count(ACTION_MEASURE, &columns, row, columns.weight(row));
+                    for (flags, measure) in [(rage, RAGE_CLICK_MEASURE), (dead, DEAD_CLICK_MEASURE)] {
+                        if !flags.is_null(row) && flags.value(row) {
+                            self.count(measure, &columns, row, columns.weight(row));
+                        }
+                    }
+                }
             }
-            let rate = columns.sample_rate.value(row);
-            self.pending[usize::from(measure)] = Some(Pending {
-                timestamp,
-                received,
-                row: Some(row),
-                event_id: String::new(),
-                dims: [NULL; 6],
-                weight: if rate > 0.0 { 1.0 / rate } else { 1.0 },
-                value,
-            });
         }
         // The view may go on in the next batch: its pending units keep copies of their rows.
         for pending in self.pending.iter_mut().flatten() {
@@ -296,17 +418,101 @@ impl RollupBuilder {
         Ok(())
     }
 
-    /// Adds the view's pending units to their groups; `columns` are the current batch's
-    /// (none after the last batch: then no unit refers to a row).
+    /// Makes `row` the view's pending unit of `measure` when it is the latest report so far.
+    fn offer(&mut self, measure: u8, columns: &Columns<'_>, row: usize, value: Option<f64>) {
+        let (timestamp, received) = (columns.timestamp.value(row), columns.received.value(row));
+        let event_id = columns.event_id.value(row);
+        let newer = self.pending[usize::from(measure)].as_ref().is_none_or(|pending| {
+            let pending_id = pending.row.map_or(pending.event_id.as_str(), |at| columns.event_id.value(at));
+            (timestamp, received, event_id) > (pending.timestamp, pending.received, pending_id)
+        });
+        if newer {
+            self.pending[usize::from(measure)] = Some(Pending {
+                timestamp,
+                received,
+                row: Some(row),
+                event_id: String::new(),
+                dims: [NULL; 6],
+                weight: columns.weight(row),
+                value,
+            });
+        }
+    }
+
+    /// Counts `row` as a unit of `measure` with `weight`, at its own hour and page context.
+    fn count(&mut self, measure: u8, columns: &Columns<'_>, row: usize, weight: f64) {
+        let dims = dims_of(&mut self.dictionaries, columns, row);
+        self.groups.add(hour_of(columns.timestamp.value(row)), measure, dims, weight, None);
+    }
+
+    /// Adds a `view` row to its session's units (ending the previous session's).
+    fn add_to_session(&mut self, columns: &Columns<'_>, row: usize, new_view: bool) {
+        let id = columns.session_id.value(row);
+        let timestamp = columns.timestamp.value(row);
+        if self.session.id != id {
+            self.end_session();
+            self.session.id.push_str(id);
+            self.session.start = timestamp;
+        }
+        let session = &mut self.session;
+        session.start = session.start.min(timestamp);
+        session.weight = session.weight.max(columns.weight(row));
+        session.views += u32::from(new_view || session.views == 0);
+        let dims = dims_of(&mut self.dictionaries, columns, row);
+        if !session.dims.contains(&dims) {
+            session.dims.push(dims);
+        }
+    }
+
+    /// Adds the session's units: once per grouping set and distinct value of its dimensions
+    /// among the session's views, at the hour its first view started.
+    fn end_session(&mut self) {
+        let session = std::mem::take(&mut self.session);
+        if session.views == 0 {
+            return;
+        }
+        let hour = hour_of(session.start);
+        let bounced = session.views == 1;
+        let mut kept_seen: Vec<[u32; 6]> = Vec::with_capacity(session.dims.len());
+        for (grouping, set) in GROUPING_SETS.iter().enumerate() {
+            kept_seen.clear();
+            for dims in &session.dims {
+                let kept: [u32; 6] = std::array::from_fn(|i| if set.contains(&i) { dims[i] } else { NULL });
+                if kept_seen.contains(&kept) {
+                    continue;
+                }
+                kept_seen.push(kept);
+                self.groups.add_in(grouping, hour, SESSION_MEASURE, kept, session.weight);
+                if bounced {
+                    self.groups.add_in(grouping, hour, BOUNCED_SESSION_MEASURE, kept, session.weight);
+                }
+            }
+        }
+    }
+
+    /// Adds the view's pending units to their groups, and for a `vital` file the view's
+    /// `view_with_poor_vital` unit; `columns` are the current batch's (none after the last
+    /// batch: then no unit refers to a row).
     fn end_view(&mut self, columns: Option<&Columns<'_>>) {
+        let mut latest_poor: Option<(i64, [u32; 6], f64)> = None;
         for (measure, pending) in self.pending.iter_mut().enumerate() {
             let Some(pending) = pending.take() else { continue };
             let dims = match (pending.row, columns) {
                 (Some(row), Some(columns)) => dims_of(&mut self.dictionaries, columns, row),
                 _ => pending.dims,
             };
-            let hour = pending.timestamp.div_euclid(HOUR_MS) * HOUR_MS;
-            self.groups.add(hour, measure as u8, dims, pending.weight, pending.value);
+            let measure = measure as u8;
+            let poor = pending.value.is_some_and(|value| groups::is_poor(measure, value));
+            if poor
+                && POOR_VITAL_MEASURES.contains(&measure)
+                && latest_poor.is_none_or(|(timestamp, ..)| pending.timestamp > timestamp)
+            {
+                latest_poor = Some((pending.timestamp, dims, pending.weight));
+            }
+            self.groups.add(hour_of(pending.timestamp), measure, dims, pending.weight, pending.value);
+        }
+        if let Some((timestamp, dims, weight)) = latest_poor {
+            self.groups.add(hour_of(timestamp), VIEW_WITH_POOR_VITAL_MEASURE, dims, weight, None);
         }
     }
 
@@ -314,6 +520,7 @@ impl RollupBuilder {
     /// unit was seen.
     pub fn finish(mut self) -> Result<Option<RecordBatch>, StoreError> {
         self.end_view(None);
+        self.end_session();
         let Some(project) = self.project.take() else { return Ok(None) };
         if self.groups.is_empty() {
             return Ok(None);

@@ -48,8 +48,13 @@ impl Figures {
     }
 }
 
+/// Whether `value` of the vital `measure` is poor.
+pub(super) fn is_poor(measure: u8, value: f64) -> bool {
+    rating(measure, value) == Some(2)
+}
+
 /// The rating of `value` by `measure`'s thresholds (0 good, 1 needs improvement, 2 poor);
-/// none for page views.
+/// none for the measures that are not vitals.
 fn rating(measure: u8, value: f64) -> Option<usize> {
     let vital = [VitalName::Lcp, VitalName::Inp, VitalName::Cls, VitalName::Fcp, VitalName::Ttfb];
     let (good, poor) = vital.get(usize::from(measure))?.thresholds();
@@ -83,8 +88,7 @@ pub(super) struct Row<'a> {
 /// The figures of every group of a file (see the module doc).
 #[derive(Debug)]
 pub(super) struct Groups {
-    /// The first measure of the kind, and how many it has: vitals 0..5, page views 5,
-    /// views with an error 6.
+    /// The first measure of the kind, and how many it has (see `KIND_MEASURES`).
     first_measure: u8,
     measures: usize,
     slots: HashMap<SlotKey, u32, RandomState>,
@@ -125,6 +129,16 @@ impl Groups {
         }
     }
 
+    /// Adds a unit of `measure` (no value) to one group: `grouping`'s, whose dimensions
+    /// `kept` holds (the others [`NULL`]).
+    pub fn add_in(&mut self, grouping: usize, hour: i64, measure: u8, kept: [u32; 6], weight: f64) {
+        let Some(at) = measure.checked_sub(self.first_measure).map(usize::from).filter(|at| *at < self.measures) else {
+            return;
+        };
+        let slot = self.slot(SlotKey { grouping: grouping as u8, hour, dims: kept });
+        self.figures[slot as usize * self.measures + at].add(weight, None);
+    }
+
     fn slots_of(&mut self, hour: i64, dims: &[u32; 6]) -> [u32; 12] {
         let mut slots = [0; 12];
         for (grouping, set) in GROUPING_SETS.iter().enumerate() {
@@ -132,14 +146,18 @@ impl Groups {
             for i in set.iter() {
                 kept[*i] = dims[*i];
             }
-            let key = SlotKey { grouping: grouping as u8, hour, dims: kept };
-            slots[grouping] = *self.slots.entry(key).or_insert_with(|| {
-                self.keys.push(key);
-                self.figures.resize_with(self.figures.len() + self.measures, Figures::default);
-                (self.keys.len() - 1) as u32
-            });
+            slots[grouping] = self.slot(SlotKey { grouping: grouping as u8, hour, dims: kept });
         }
         slots
+    }
+
+    /// The slot of `key`, made when new.
+    fn slot(&mut self, key: SlotKey) -> u32 {
+        *self.slots.entry(key).or_insert_with(|| {
+            self.keys.push(key);
+            self.figures.resize_with(self.figures.len() + self.measures, Figures::default);
+            (self.keys.len() - 1) as u32
+        })
     }
 
     /// Every group and measure with a unit, in no particular order.

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use datafusion::arrow::array::{AsArray, BinaryArray, StringArray, TimestampMillisecondArray};
 use datafusion::arrow::datatypes::{Float64Type, Int32Type, Int64Type};
 use sightline_protocol::{
-    DeviceClass, ErrorEvent, EventBody, EventRecord, GeoInfo, PageLocation, SamplingReason, ViewEvent, VitalEvent,
-    VitalName,
+    ActionEvent, DeviceClass, ErrorEvent, EventBody, EventRecord, GeoInfo, PageLocation, RequestEvent, RequestFailure,
+    SamplingReason, ViewEvent, VitalEvent, VitalName,
 };
 
 use super::*;
@@ -60,7 +60,7 @@ impl Random {
 /// (not counted), views reported several times (ties of timestamp broken by
 /// `received_at`, then by event id), and errors in a third of the reports (a view may
 /// have several: it counts once).
-fn records(seed: u64, sessions: usize) -> Vec<EventRecord> {
+pub(super) fn records(seed: u64, sessions: usize) -> Vec<EventRecord> {
     let mut random = Random(seed);
     let routes = ["/", "/products/:id", "/cart", "/checkout"];
     let vitals = [VitalName::Lcp, VitalName::Inp, VitalName::Cls, VitalName::Fcp, VitalName::Ttfb];
@@ -120,8 +120,27 @@ fn records(seed: u64, sessions: usize) -> Vec<EventRecord> {
                     push(body, format!("{view_id}-{}-{}", vital.as_str(), random.below(1000)));
                 }
                 if random.below(3) == 0 {
-                    let body = EventBody::Error(ErrorEvent { message: "boom".into(), ..ErrorEvent::default() });
+                    let count = random.below(3) as u32; // 0 as from an older agent: counts once
+                    let body = EventBody::Error(ErrorEvent { message: "boom".into(), count, ..ErrorEvent::default() });
                     push(body, format!("{view_id}-error-{}", random.below(1000)));
+                }
+                for request in 0..random.below(3) {
+                    let (status, failure) = [
+                        (Some(200), None),
+                        (Some(204), None),
+                        (Some(404), None),
+                        (Some(503), None),
+                        (None, Some(RequestFailure::Network)),
+                        (Some(0), None),
+                        (None, None),
+                    ][random.below(7)];
+                    let body = EventBody::Request(RequestEvent { status, failure, ..RequestEvent::default() });
+                    push(body, format!("{view_id}-request-{report}-{request}"));
+                }
+                for action in 0..random.below(3) {
+                    let (rage, dead) = (random.below(4) == 0, random.below(3) == 0);
+                    let body = EventBody::Action(ActionEvent { rage, dead, count: 1, ..ActionEvent::default() });
+                    push(body, format!("{view_id}-action-{report}-{action}"));
                 }
             }
         }
@@ -159,10 +178,79 @@ struct RefFigures {
 /// A view's latest report of a measure: its order (timestamp, arrival, id) and its row.
 type FinalReport = (i64, i64, String, RecordBatch, usize);
 
-/// The rollup computed the plain way: each view's final report per measure, then every
-/// grouping set's key as strings.
+/// A row's dimension values.
+fn dims_at(batch: &RecordBatch, row: usize) -> [Option<String>; 6] {
+    std::array::from_fn(|i| {
+        let column: &StringArray = batch.column_by_name(ROLLUP_DIMENSIONS[i]).expect("dimension").as_string::<i32>();
+        (!column.is_null(row)).then(|| column.value(row).to_owned())
+    })
+}
+
+/// `dims` as grouping set `set` keeps them.
+fn kept(set: &[usize], dims: &[Option<String>; 6]) -> [Option<String>; 6] {
+    std::array::from_fn(|i| if set.contains(&i) { dims[i].clone() } else { None })
+}
+
+fn weight_at(batch: &RecordBatch, row: usize) -> f64 {
+    1.0 / batch.column_by_name("sample_rate").expect("rate").as_primitive::<Float64Type>().value(row)
+}
+
+/// The reference's groups, filled unit by unit.
+#[derive(Default)]
+struct RefGroups(BTreeMap<RefKey, RefFigures>);
+
+impl RefGroups {
+    /// Adds a unit of `measure` at `timestamp`'s hour to the groups of every grouping set
+    /// (once per distinct kept value of `dims_list`).
+    fn add(
+        &mut self,
+        measure: &str,
+        timestamp: i64,
+        dims_list: &[[Option<String>; 6]],
+        weight: f64,
+        value: Option<f64>,
+    ) {
+        let hour = timestamp - timestamp.rem_euclid(HOUR_MS);
+        for (grouping, set) in GROUPING_SETS.iter().enumerate() {
+            let distinct: std::collections::BTreeSet<[Option<String>; 6]> =
+                dims_list.iter().map(|dims| kept(set, dims)).collect();
+            for key in distinct {
+                let figures = self.0.entry((grouping as i32, measure.to_owned(), hour, key)).or_default();
+                figures.count += weight;
+                figures.samples += 1;
+                let Some(value) = value else { continue };
+                figures.sum += weight * value;
+                figures.values.push((value, weight));
+                figures.ratings[rating_of(measure, value)] += weight;
+            }
+        }
+    }
+}
+
+fn vital_named(measure: &str) -> Option<VitalName> {
+    serde_json::from_value(serde_json::json!(measure)).ok()
+}
+
+/// 0 good, 1 needs improvement, 2 poor.
+fn rating_of(measure: &str, value: f64) -> usize {
+    let (good, poor) = vital_named(measure).expect("a vital").thresholds();
+    if value <= good {
+        0
+    } else if value <= poor {
+        1
+    } else {
+        2
+    }
+}
+
+/// The rollup computed the plain way: each view's final report per measure, each
+/// session's views, every counted row; then every grouping set's key as strings.
 fn reference(kind: EventKind, batches: &[RecordBatch]) -> BTreeMap<RefKey, RefFigures> {
+    let mut groups = RefGroups::default();
     let mut finals: HashMap<(String, String), FinalReport> = HashMap::new();
+    // Per session: its first view's start, weight, views and their dimension values.
+    type SessionRows = (i64, f64, std::collections::BTreeSet<String>, Vec<[Option<String>; 6]>);
+    let mut sessions: BTreeMap<String, SessionRows> = BTreeMap::new();
     for batch in batches {
         let text = |name: &str| batch.column_by_name(name).expect("column").as_string::<i32>().clone();
         let time = |name: &str| {
@@ -180,12 +268,51 @@ fn reference(kind: EventKind, batches: &[RecordBatch]) -> BTreeMap<RefKey, RefFi
             if sampling.value(row) != "sampled" {
                 continue;
             }
+            let (timestamp, weight) = (timestamps.value(row), weight_at(batch, row));
+            let dims = [dims_at(batch, row)];
             let measure = match kind {
                 EventKind::Vital => text("name").value(row).to_owned(),
-                EventKind::Error => VIEW_WITH_ERROR.to_owned(),
-                _ => PAGE_VIEW.to_owned(),
+                EventKind::Error => {
+                    let count = batch.column_by_name("count").expect("count").as_primitive::<UInt32Type>().value(row);
+                    groups.add(ERROR, timestamp, &dims, weight * f64::from(count.max(1)), None);
+                    VIEW_WITH_ERROR.to_owned()
+                }
+                EventKind::View => {
+                    let session = sessions.entry(text("session_id").value(row).to_owned()).or_insert((
+                        timestamp,
+                        0.0,
+                        Default::default(),
+                        Vec::new(),
+                    ));
+                    session.0 = session.0.min(timestamp);
+                    session.1 = session.1.max(weight);
+                    session.2.insert(views.value(row).to_owned());
+                    session.3.push(dims[0].clone());
+                    PAGE_VIEW.to_owned()
+                }
+                EventKind::Request => {
+                    groups.add(REQUEST, timestamp, &dims, weight, None);
+                    let status = batch.column_by_name("status").expect("status").as_primitive::<UInt32Type>();
+                    let failed = !batch.column_by_name("failure").expect("failure").is_null(row)
+                        || status.is_null(row)
+                        || status.value(row) == 0
+                        || status.value(row) >= 400;
+                    if failed {
+                        groups.add(FAILED_REQUEST, timestamp, &dims, weight, None);
+                    }
+                    continue;
+                }
+                _ => {
+                    groups.add(ACTION, timestamp, &dims, weight, None);
+                    for (flag, measure) in [("rage", RAGE_CLICK), ("dead", DEAD_CLICK)] {
+                        if batch.column_by_name(flag).expect("flag").as_boolean().value(row) {
+                            groups.add(measure, timestamp, &dims, weight, None);
+                        }
+                    }
+                    continue;
+                }
             };
-            let order = (timestamps.value(row), received.value(row), ids.value(row).to_owned());
+            let order = (timestamp, received.value(row), ids.value(row).to_owned());
             let entry = finals.entry((views.value(row).to_owned(), measure));
             let newer = match &entry {
                 std::collections::hash_map::Entry::Occupied(old) => {
@@ -199,42 +326,32 @@ fn reference(kind: EventKind, batches: &[RecordBatch]) -> BTreeMap<RefKey, RefFi
             }
         }
     }
-    let mut groups: BTreeMap<RefKey, RefFigures> = BTreeMap::new();
-    for ((_, measure), (timestamp, _, _, batch, row)) in finals {
-        let dims: Vec<Option<String>> = ROLLUP_DIMENSIONS
-            .iter()
-            .map(|name| {
-                let column: &StringArray = batch.column_by_name(name).expect("dimension").as_string::<i32>();
-                (!column.is_null(row)).then(|| column.value(row).to_owned())
-            })
-            .collect();
-        let rate = batch.column_by_name("sample_rate").expect("rate").as_primitive::<Float64Type>().value(row);
-        let weight = 1.0 / rate;
+    // A view's poor vitals: the latest poor final report of LCP, INP or CLS.
+    let mut poor: HashMap<String, (i64, [Option<String>; 6], f64)> = HashMap::new();
+    for ((view, measure), (timestamp, _, _, batch, row)) in &finals {
         let value = (kind == EventKind::Vital)
-            .then(|| batch.column_by_name("value").expect("value").as_primitive::<Float64Type>().value(row));
-        for (grouping, set) in GROUPING_SETS.iter().enumerate() {
-            let kept: [Option<String>; 6] =
-                std::array::from_fn(|i| if set.contains(&i) { dims[i].clone() } else { None });
-            let hour = timestamp - timestamp.rem_euclid(HOUR_MS);
-            let figures = groups.entry((grouping as i32, measure.clone(), hour, kept)).or_default();
-            figures.count += weight;
-            figures.samples += 1;
-            if let Some(value) = value {
-                figures.sum += weight * value;
-                figures.values.push((value, weight));
-                let name: VitalName = serde_json::from_value(serde_json::json!(measure)).expect("a vital");
-                let (good, poor) = name.thresholds();
-                figures.ratings[if value <= good {
-                    0
-                } else if value <= poor {
-                    1
-                } else {
-                    2
-                }] += weight;
-            }
+            .then(|| batch.column_by_name("value").expect("value").as_primitive::<Float64Type>().value(*row));
+        let dims = [dims_at(batch, *row)];
+        groups.add(measure, *timestamp, &dims, weight_at(batch, *row), value);
+        if let Some(value) = value
+            && ["lcp", "inp", "cls"].contains(&measure.as_str())
+            && rating_of(measure, value) == 2
+            && poor.get(view).is_none_or(|(latest, ..)| timestamp > latest)
+        {
+            let [dims] = dims;
+            poor.insert(view.clone(), (*timestamp, dims, weight_at(batch, *row)));
         }
     }
-    groups
+    for (timestamp, dims, weight) in poor.into_values() {
+        groups.add(VIEW_WITH_POOR_VITAL, timestamp, &[dims], weight, None);
+    }
+    for (start, weight, views, dims) in sessions.into_values() {
+        groups.add(SESSION, start, &dims, weight, None);
+        if views.len() == 1 {
+            groups.add(BOUNCED_SESSION, start, &dims, weight, None);
+        }
+    }
+    groups.0
 }
 
 /// The exact weighted nearest-rank quantile of `docs/query.md`.
@@ -294,6 +411,9 @@ fn the_rollup_equals_a_plain_computation_of_every_group() {
         (3, EventKind::View, 7),
         (4, EventKind::Vital, 1),
         (6, EventKind::Error, 3),
+        (8, EventKind::Request, 5),
+        (9, EventKind::Action, 11),
+        (10, EventKind::View, 8192),
     ] {
         let records = records(seed, 300);
         let batches = file_batches(kind, &records, rows_per_batch);
