@@ -61,7 +61,7 @@ fn text(array: &ArrayRef) -> Result<ArrayRef> {
 fn as_strings(array: &ArrayRef) -> Result<&StringArray> {
     match array.as_any().downcast_ref::<StringArray>() {
         Some(strings) => Ok(strings),
-        None => exec_err!("{ATTRIBUTE} and {FINGERPRINT} take text"),
+        None => exec_err!("{ATTRIBUTE}, {FINGERPRINT}, {ENDPOINT} and {URL_HOST} take text"),
     }
 }
 
@@ -124,19 +124,167 @@ pub(crate) fn attribute(map: &str, key: &str) -> Option<String> {
     }
 }
 
+/// `sightline_endpoint(url)`: the URL with each path segment that is a number, or eight or
+/// more hexadecimal digits and dashes (an id, a UUID), replaced by `:id`, so that the
+/// requests of one API endpoint group together: `https://api.test/orders/1234/items` →
+/// `https://api.test/orders/:id/items`. The scheme and host stay; the query and fragment too.
+pub(crate) const ENDPOINT: &str = "sightline_endpoint";
+
+/// `sightline_url_host(url)`: the host (with any port) of an `http(s)://` URL, the URL as it
+/// is otherwise.
+pub(crate) const URL_HOST: &str = "sightline_url_host";
+
+/// A function of one text argument, row by row.
+#[derive(Debug)]
+struct TextUdf {
+    name: &'static str,
+    signature: Signature,
+    apply: fn(&str, &mut String),
+}
+
+/// Two are the same function when they have the same name (a function pointer's address
+/// says nothing).
+impl PartialEq for TextUdf {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for TextUdf {}
+
+impl std::hash::Hash for TextUdf {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.name.hash(state);
+    }
+}
+
+impl ScalarUDFImpl for TextUdf {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let [texts] = arrays.as_slice() else {
+            return exec_err!("{} takes one argument", self.name);
+        };
+        let texts = text(texts)?;
+        let texts = as_strings(&texts)?;
+        let mut out = StringBuilder::with_capacity(texts.len(), texts.value_data().len());
+        let mut buffer = String::new();
+        for row in 0..texts.len() {
+            if texts.is_null(row) {
+                out.append_null();
+                continue;
+            }
+            buffer.clear();
+            (self.apply)(texts.value(row), &mut buffer);
+            out.append_value(&buffer);
+        }
+        Ok(ColumnarValue::Array(Arc::new(out.finish())))
+    }
+}
+
+/// Where the host of an `http(s)://` URL starts, if it is one.
+fn host_start(url: &str) -> Option<usize> {
+    ["https://", "http://"].iter().find(|scheme| url.starts_with(**scheme)).map(|scheme| scheme.len())
+}
+
+/// See [`URL_HOST`].
+fn url_host(url: &str, out: &mut String) {
+    let host = match host_start(url) {
+        Some(start) => url[start..].split('/').next().unwrap_or_default(),
+        None => url,
+    };
+    out.push_str(host);
+}
+
+/// Whether a path segment is an id: digits, or at least eight hex digits and dashes.
+fn is_id(segment: &str) -> bool {
+    let bytes = segment.as_bytes();
+    !bytes.is_empty()
+        && (bytes.iter().all(u8::is_ascii_digit)
+            || (bytes.len() >= 8 && bytes.iter().all(|byte| byte.is_ascii_hexdigit() || *byte == b'-')))
+}
+
+/// See [`ENDPOINT`].
+fn endpoint(url: &str, out: &mut String) {
+    let path_start = host_start(url).map_or(0, |start| url[start..].find('/').map_or(url.len(), |at| start + at));
+    let path_end = url[path_start..].find(['?', '#']).map_or(url.len(), |at| path_start + at);
+    out.push_str(&url[..path_start]);
+    for (i, segment) in url[path_start..path_end].split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        out.push_str(if is_id(segment) { ":id" } else { segment });
+    }
+    out.push_str(&url[path_end..]);
+}
+
 /// The functions, to register in a session.
 pub(crate) fn functions() -> Vec<ScalarUDF> {
     let signature = Signature::new(TypeSignature::Exact(vec![DataType::Utf8, DataType::Utf8]), Volatility::Immutable);
     let three = Signature::new(TypeSignature::Exact(vec![DataType::Utf8; 3]), Volatility::Immutable);
+    let one = Signature::new(TypeSignature::Exact(vec![DataType::Utf8]), Volatility::Immutable);
     vec![
         ScalarUDF::new_from_impl(AttributeUdf { signature }),
         ScalarUDF::new_from_impl(FingerprintUdf { signature: three }),
+        ScalarUDF::new_from_impl(TextUdf { name: ENDPOINT, signature: one.clone(), apply: endpoint }),
+        ScalarUDF::new_from_impl(TextUdf { name: URL_HOST, signature: one, apply: url_host }),
     ]
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn applied(function: fn(&str, &mut String), input: &str) -> String {
+        let mut out = String::new();
+        function(input, &mut out);
+        out
+    }
+
+    #[test]
+    fn endpoints_replace_the_ids_of_the_path() {
+        let cases = [
+            ("https://api.test/orders/1234/items", "https://api.test/orders/:id/items"),
+            ("https://api.test/orders/1234/5678", "https://api.test/orders/:id/:id"),
+            ("https://api.test/u/3f2a9c1e-0b4d-4e5f-8a6b-7c8d9e0f1a2b?x=12", "https://api.test/u/:id?x=12"),
+            ("https://api.test/v2/cart", "https://api.test/v2/cart"),
+            ("https://api.test/sku/abcdef", "https://api.test/sku/abcdef"),
+            ("https://api.test/sku/abcdef12#7", "https://api.test/sku/:id#7"),
+            ("https://12345678/a", "https://12345678/a"),
+            ("https://api.test", "https://api.test"),
+            ("/api/orders/42", "/api/orders/:id"),
+            ("/api/orders/42/", "/api/orders/:id/"),
+            ("", ""),
+        ];
+        for (url, expected) in cases {
+            assert_eq!(applied(endpoint, url), expected, "{url}");
+        }
+    }
+
+    #[test]
+    fn url_hosts_are_the_text_after_the_scheme() {
+        let cases = [
+            ("https://cdn.test/app.js", "cdn.test"),
+            ("http://cdn.test:8080/a", "cdn.test:8080"),
+            ("https://cdn.test", "cdn.test"),
+            ("data:image/png;base64,xx", "data:image/png;base64,xx"),
+            ("/relative/path", "/relative/path"),
+        ];
+        for (url, expected) in cases {
+            assert_eq!(applied(url_host, url), expected, "{url}");
+        }
+    }
 
     #[test]
     fn attributes_read_as_text() {
