@@ -3,6 +3,8 @@
 //! was already there. The cursor is the last row's key, opaque to the client (hex of a
 //! small JSON object) and tied to the list's sort and order.
 
+use std::collections::HashMap;
+
 use datafusion::arrow::array::RecordBatch;
 use datafusion::prelude::SessionContext;
 use serde::{Deserialize, Serialize};
@@ -11,7 +13,7 @@ use super::{collect, floats, instants, integers, texts};
 use crate::fingerprint::fingerprint;
 use crate::plan::Scope;
 use crate::plan::diagnostics::{self, After};
-use crate::query::{ListKind, ListQuery, Order};
+use crate::query::{ListKind, ListQuery, ListSort, Order};
 use crate::result::{ErrorRow, ListResult, RequestRow, SessionRow, ViewRow};
 use crate::{QueryError, Timestamp};
 
@@ -122,8 +124,32 @@ pub(super) async fn sessions(
     query: &ListQuery,
 ) -> Result<ListResult<SessionRow>, QueryError> {
     let (batches, keys) = page(context, project, ListKind::Sessions, query).await?;
-    let mut rows = Vec::new();
+    if query.sort_by != ListSort::Time {
+        let rows = session_rows(&batches)?;
+        return Ok(finish(ListKind::Sessions, query, rows, keys));
+    }
+    // By start, the page holds only the sessions' ids: their figures come next, read for
+    // those sessions alone.
+    let mut ids = Vec::new();
     for batch in &batches {
+        ids.extend(texts(batch, "session_id")?.into_iter().map(Option::unwrap_or_default));
+    }
+    if ids.is_empty() {
+        return Ok(finish(ListKind::Sessions, query, Vec::new(), keys));
+    }
+    let scope = Scope { project, range: query.range, filters: &query.filters, rollups: false };
+    let details = collect(context, diagnostics::session_details(&scope, &ids)?).await?;
+    let mut by_id: HashMap<String, SessionRow> =
+        session_rows(&details)?.into_iter().map(|row| (row.session_id.clone(), row)).collect();
+    // A session erased between the two reads is left out, with its key.
+    let (rows, keys) = ids.iter().zip(keys).filter_map(|(id, key)| Some((by_id.remove(id)?, key))).unzip();
+    Ok(finish(ListKind::Sessions, query, rows, keys))
+}
+
+/// The sessions of a list's batches (`session_id`, `start`, `end_t`, `views`, `errors`, …).
+fn session_rows(batches: &[RecordBatch]) -> Result<Vec<SessionRow>, QueryError> {
+    let mut rows = Vec::new();
+    for batch in batches {
         let ids = texts(batch, "session_id")?;
         let (start, end) = (instants(batch, "start")?, instants(batch, "end_t")?);
         let (views, errors) = (integers(batch, "views")?, integers(batch, "errors")?);
@@ -149,7 +175,7 @@ pub(super) async fn sessions(
             });
         }
     }
-    Ok(finish(ListKind::Sessions, query, rows, keys))
+    Ok(rows)
 }
 
 pub(super) async fn views(
