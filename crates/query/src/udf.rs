@@ -61,7 +61,7 @@ fn text(array: &ArrayRef) -> Result<ArrayRef> {
 fn as_strings(array: &ArrayRef) -> Result<&StringArray> {
     match array.as_any().downcast_ref::<StringArray>() {
         Some(strings) => Ok(strings),
-        None => exec_err!("{ATTRIBUTE}, {FINGERPRINT}, {ENDPOINT} and {URL_HOST} take text"),
+        None => exec_err!("{ATTRIBUTE}, {FINGERPRINT}, {ENDPOINT}, {URL_HOST} and {JSON_FIRST} take text"),
     }
 }
 
@@ -229,16 +229,128 @@ fn endpoint(url: &str, out: &mut String) {
     out.push_str(&url[path_end..]);
 }
 
+/// `sightline_json_first(json, field)`: the text `field` of the first object of a JSON
+/// array stored as text (`scripts`: a frame's longest script first), with its escapes
+/// undone; null when the text is not such an array or the field is missing or not text.
+/// Reads past the first object without building the rest.
+pub(crate) const JSON_FIRST: &str = "sightline_json_first";
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct JsonFirstUdf {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for JsonFirstUdf {
+    fn name(&self) -> &str {
+        JSON_FIRST
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let [texts, fields] = arrays.as_slice() else {
+            return exec_err!("{JSON_FIRST} takes two arguments");
+        };
+        let (texts, fields) = (text(texts)?, text(fields)?);
+        let (texts, fields) = (as_strings(&texts)?, as_strings(&fields)?);
+        let mut out = StringBuilder::with_capacity(texts.len(), 0);
+        for row in 0..texts.len() {
+            let value = (!texts.is_null(row) && !fields.is_null(row))
+                .then(|| json_first(texts.value(row), fields.value(row)))
+                .flatten();
+            out.append_option(value);
+        }
+        Ok(ColumnarValue::Array(Arc::new(out.finish())))
+    }
+}
+
+/// See [`JSON_FIRST`].
+pub(crate) fn json_first(json: &str, field: &str) -> Option<String> {
+    use serde::de::DeserializeSeed;
+    let mut deserializer = serde_json::Deserializer::from_str(json);
+    let value = FirstObject(field).deserialize(&mut deserializer).ok()?;
+    deserializer.end().ok()?;
+    value
+}
+
+/// The text `.0` of an array's first object.
+struct FirstObject<'f>(&'f str);
+
+impl<'de> serde::de::DeserializeSeed<'de> for FirstObject<'_> {
+    type Value = Option<String>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> std::result::Result<Self::Value, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for FirstObject<'_> {
+    type Value = Option<String>;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("an array of objects")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Self::Value, A::Error> {
+        let value = seq.next_element_seed(FieldOf(self.0))?.flatten();
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(value)
+    }
+}
+
+/// The text `.0` of an object.
+struct FieldOf<'f>(&'f str);
+
+impl<'de> serde::de::DeserializeSeed<'de> for FieldOf<'_> {
+    type Value = Option<String>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> std::result::Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for FieldOf<'_> {
+    type Value = Option<String>;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("an object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> std::result::Result<Self::Value, A::Error> {
+        let mut found = None;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if found.is_none() && key == self.0 {
+                found = match map.next_value::<serde_json::Value>()? {
+                    serde_json::Value::String(text) => Some(text),
+                    _ => None,
+                };
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(found)
+    }
+}
+
 /// The functions, to register in a session.
 pub(crate) fn functions() -> Vec<ScalarUDF> {
     let signature = Signature::new(TypeSignature::Exact(vec![DataType::Utf8, DataType::Utf8]), Volatility::Immutable);
     let three = Signature::new(TypeSignature::Exact(vec![DataType::Utf8; 3]), Volatility::Immutable);
     let one = Signature::new(TypeSignature::Exact(vec![DataType::Utf8]), Volatility::Immutable);
+    let signature_two = signature.clone();
     vec![
         ScalarUDF::new_from_impl(AttributeUdf { signature }),
         ScalarUDF::new_from_impl(FingerprintUdf { signature: three }),
         ScalarUDF::new_from_impl(TextUdf { name: ENDPOINT, signature: one.clone(), apply: endpoint }),
         ScalarUDF::new_from_impl(TextUdf { name: URL_HOST, signature: one, apply: url_host }),
+        ScalarUDF::new_from_impl(JsonFirstUdf { signature: signature_two }),
     ]
 }
 
@@ -269,6 +381,24 @@ mod tests {
         ];
         for (url, expected) in cases {
             assert_eq!(applied(endpoint, url), expected, "{url}");
+        }
+    }
+
+    #[test]
+    fn the_first_objects_field_is_read_with_its_escapes_undone() {
+        let scripts = r#"[{"source_url":"https://a.test/x.js","source_function_name":"on\"Click\"","duration":3},
+            {"source_url":"https://b.test/y.js"}]"#;
+        assert_eq!(json_first(scripts, "source_url").as_deref(), Some("https://a.test/x.js"));
+        assert_eq!(json_first(scripts, "source_function_name").as_deref(), Some("on\"Click\""));
+        // A key escaped in the JSON is the same key.
+        assert_eq!(json_first(r#"[{"source\u005furl":"u"}]"#, "source_url").as_deref(), Some("u"));
+        // Only the first object's: the field of a later one, or a value naming the field, is not taken.
+        assert_eq!(json_first(r#"[{"duration":3},{"source_url":"later"}]"#, "source_url"), None);
+        assert_eq!(json_first(r#"[{"invoker":"\"source_url\":\"no\""}]"#, "source_url"), None);
+        for broken in
+            ["", "[]", "{}", "[1]", r#"[{"source_url":3}]"#, r#"[{"source_url":"a"}"#, r#"[{"source_url":"a"}] x"#]
+        {
+            assert_eq!(json_first(broken, "source_url"), None, "{broken}");
         }
     }
 
