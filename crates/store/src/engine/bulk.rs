@@ -6,11 +6,11 @@
 //! `rows_per_file` rows, or when the caller says no more records of its day will come
 //! ([`BulkWriter::write_days_before`]), or at [`BulkWriter::finish`]. Files are written
 //! exactly as a flush writes them (session order, zstd, the same properties, `.tmp` + fsync +
-//! rename), the partitions of a batch on as many threads as the machine has cores, and listed
-//! in the manifest, which is saved after each batch of files: a store opened on the directory sees them as if it had
-//! ingested them. The store must not be open meanwhile, and the writer refuses a directory
-//! whose store already has a write-ahead log with records past the manifest (they would be
-//! replayed on top).
+//! rename), the partitions of a batch on as many threads as the machine has cores, and listed in
+//! the manifest, which is saved after each batch of files: a store opened on the directory sees
+//! them as if it had ingested them. The store must not be open meanwhile, and the writer refuses a
+//! directory whose store already has a write-ahead log with records past the manifest (they would
+//! be replayed on top).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -10,9 +10,10 @@
 //! [`compaction`](super::compaction)), looking again at once while there is work, after a
 //! flush wrote files, and otherwise after [`COMPACTION_PAUSE`]; then it writes the rollups
 //! listed files lack (a store written by an older version, see
-//! [`backfill`](super::rollup::backfill)) for up to [`BACKFILL_BUDGET`] at a time. It applies retention when it
-//! starts and every [`RETENTION_INTERVAL`], and deletes the files those replaced once their
-//! grace period is over. All of it runs in this one task, one step at a time.
+//! [`backfill`](super::rollup::backfill)) for up to [`BACKFILL_BUDGET`] at a time. It
+//! applies retention when it starts and every [`RETENTION_INTERVAL`], and deletes the files
+//! those replaced once their grace period is over. All of it runs in this one task, one step
+//! at a time.
 //! [`Store::close`](crate::Store::close) stops the task, then flushes one last time.
 //!
 //! Two things keep the store from staying broken with nobody noticing, or from noticing
@@ -20,8 +21,9 @@
 //!
 //! - **Probes.** While the WAL's last write failed (a full disk), the task writes a probe
 //!   every [`PROBE_INTERVAL`]: a WAL record holding no events (an ordinary record of an empty
-//!   batch, which a replay reads as nothing), written and fsynced like any other. Its success makes the store healthy
-//!   again, so `/readyz` recovers even when a load balancer has stopped sending beacons.
+//!   batch, which a replay reads as nothing), written and fsynced like any other. Its
+//!   success makes the store healthy again, so `/readyz` recovers even when a load balancer
+//!   has stopped sending beacons.
 //! - **A bounded buffer.** The buffer holds at most [`MaintenanceOptions::buffer_limit`]
 //!   rows ([`BUFFER_LIMIT_FLUSHES`] × `flush_rows`). Past it (flushes failing, or far
 //!   behind), appends are refused with [`StoreError::Unavailable`] and the store reports

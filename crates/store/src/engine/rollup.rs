@@ -2,10 +2,10 @@
 //! figures the dashboard's statistics need per hour, measure and a few dimensions, with a
 //! quantile [`Sketch`] for the vitals — a few thousand rows a day instead of millions.
 //!
-//! A rollup row is `(project, timestamp (the hour), name, grouping, route, browser, device_class, country,
-//! release, environment)` → `count` (Σ weight, the weight being 1 / sample rate), `samples`
-//! (units), `sum` (Σ weight · value), `good` / `needs_improvement` / `poor` (Σ weight of the
-//! units so rated) and `sketch` (their values, [`Sketch`]). `name` is the measure
+//! A rollup row is `(project, timestamp (the hour), name, grouping, route, browser, device_class,
+//! country, release, environment)` → `count` (Σ weight, the weight being 1 / sample rate),
+//! `samples` (units), `sum` (Σ weight · value), `good` / `needs_improvement` / `poor` (Σ weight of
+//! the units so rated) and `sketch` (their values, [`Sketch`]). `name` is the measure
 //! ([`MEASURES`]), each counted by the kind of file that holds its events:
 //!
 //! - `vital`: each vital (`lcp`…, valued: a view's final report), and
