@@ -19,6 +19,7 @@
 mod attributes;
 mod beacon;
 pub mod calendar;
+pub mod derived;
 mod event;
 pub mod limits;
 mod parse;

@@ -137,7 +137,8 @@ pub fn check_read_only(sql: &str) -> Result<(), QueryError> {
 }
 
 /// A session whose tables are views of `context`'s tables restricted to `project`, with
-/// the crate's functions and nothing else.
+/// the crate's functions and the caller's own aggregates (`sightline_sketch_quantile`, which
+/// merges the `rollup` table's sketches) and nothing else.
 async fn scoped_context(context: &SessionContext, project: &str) -> Result<SessionContext, QueryError> {
     // The caller's runtime (memory pool, object stores); a default configuration:
     // no information schema, no URL tables.
@@ -145,6 +146,12 @@ async fn scoped_context(context: &SessionContext, project: &str) -> Result<Sessi
     let mut state = scoped.state();
     for function in crate::udf::functions() {
         state.register_udf(Arc::new(function))?;
+    }
+    let caller = context.state();
+    for (name, aggregate) in caller.aggregate_functions() {
+        if name.starts_with("sightline_") {
+            state.register_udaf(Arc::clone(aggregate))?;
+        }
     }
     let scoped = SessionContext::new_with_state(state);
     let catalog = context.state().config().options().catalog.default_catalog.clone();

@@ -207,7 +207,7 @@ async fn the_error_rate_per_day_matches_the_reference_with_and_without_the_error
     };
     check(fixture.run(Query::TimeSeries(query.clone())).await);
     // A store written before the `error` files had rollups: theirs are computed from the files.
-    let rollups = fixture._store.dir().join("rollups/v2/error");
+    let rollups = fixture._store.dir().join("rollups/v3/error");
     assert!(rollups.is_dir(), "the flush wrote the error files' rollups in {}", rollups.display());
     std::fs::remove_dir_all(&rollups).expect("removes the error rollups");
     check(fixture.run(Query::TimeSeries(query.clone())).await);

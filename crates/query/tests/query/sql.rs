@@ -117,3 +117,33 @@ fn walk(dir: &std::path::Path) -> Vec<String> {
     }
     files
 }
+
+#[tokio::test]
+async fn the_rollups_of_the_callers_project_are_read_with_their_sketch_aggregate() {
+    let fixture = fixture().await;
+    let context = sightline_store::rollup_session_context(&fixture._store).expect("the tables register");
+    let sql = |sql: &'static str| execute_sql(&context, "shop", sql, SqlLimits::default());
+    let projects = sql("SELECT DISTINCT project FROM rollup").await.expect("answers");
+    assert_eq!(projects.rows, vec![vec![serde_json::json!("shop")]], "only the caller's project");
+
+    let requests = sql(r#"SELECT sum("count") FROM rollup WHERE name = 'endpoint_request' AND "grouping" = 12"#)
+        .await
+        .expect("answers");
+    let weighted: f64 = fixture
+        .records
+        .iter()
+        .filter(|r| r.context.project == "shop" && r.body.kind().as_str() == "request")
+        .filter(|r| r.context.sampling_reason == sightline_protocol::SamplingReason::Sampled)
+        .map(|r| 1.0 / r.context.sample_rate)
+        .sum();
+    let got = requests.rows[0][0].as_f64().expect("a sum");
+    assert!(weighted > 0.0 && (got - weighted).abs() < 1e-6 * weighted, "{got} vs {weighted}");
+
+    let median = sql(
+        r#"SELECT sightline_sketch_quantile(sketch, 0.5) AS p50 FROM rollup
+           WHERE name = 'endpoint_request' AND "grouping" = 12"#,
+    )
+    .await
+    .expect("the sketch aggregate is there");
+    assert!(median.rows[0][0].as_f64().is_some_and(|p50| p50 > 0.0), "{:?}", median.rows);
+}

@@ -235,7 +235,7 @@ mod tests {
         let vitals = buffer.snapshot().into_iter().find(|p| p.key.kind == EventKind::Vital).expect("vitals");
         let file = write_partition(dir, &vitals, "f1").expect("writes").expect("rows");
         assert_eq!(file.path, "vital/shop/2026-01-01/f1.parquet");
-        assert!(store.path().join("rollups/v2/vital/shop/2026-01-01/f1.parquet").exists(), "its rollup beside");
+        assert!(store.path().join("rollups/v3/vital/shop/2026-01-01/f1.parquet").exists(), "its rollup beside");
         assert_eq!((file.rows, file.day), (5, day_of(NOON_MS)));
         assert_eq!((file.min_timestamp_ms, file.max_timestamp_ms), (NOON_MS, NOON_MS + 8));
         let reader = File::open(dir.join(&file.path)).expect("the file exists");

@@ -1,12 +1,14 @@
-//! Rollups: per data file of `vital`, `view`, `error`, `request` or `action` events, the
-//! figures the dashboard's statistics need per hour, measure and a few dimensions, with a
-//! quantile [`Sketch`] for the vitals — a few thousand rows a day instead of millions.
+//! Rollups: per data file of `vital`, `view`, `error`, `request`, `action`, `resource` or
+//! `long_animation_frame` events, the figures the dashboard's statistics need per hour,
+//! measure and a few dimensions, with a quantile [`Sketch`] for the vitals and durations — a
+//! few thousand rows a day instead of millions.
 //!
-//! A rollup row is `(project, timestamp (the hour), name, grouping, route, browser, device_class,
-//! country, release, environment)` → `count` (Σ weight, the weight being 1 / sample rate),
-//! `samples` (units), `sum` (Σ weight · value), `good` / `needs_improvement` / `poor` (Σ weight of
-//! the units so rated) and `sketch` (their values, [`Sketch`]). `name` is the measure
-//! ([`MEASURES`]), each counted by the kind of file that holds its events:
+//! A rollup row is `(project, timestamp (the hour), name, grouping, route, browser,
+//! device_class, country, release, environment, item, item_detail)` → `count` (Σ weight, the
+//! weight being 1 / sample rate), `samples` (units), `sum` (Σ weight · value), `good` /
+//! `needs_improvement` / `poor` (Σ weight of the units so rated) and `sketch` (their values,
+//! [`Sketch`]). `name` is the measure ([`MEASURES`]), each counted by the kind of file that
+//! holds its events:
 //!
 //! - `vital`: each vital (`lcp`…, valued: a view's final report), and
 //!   `view_with_poor_vital`: each view whose final LCP, INP or CLS is poor, once, at the
@@ -17,17 +19,26 @@
 //! - `error`: `view_with_error` (each view with an error once, at its final error's hour
 //!   and page context: the error rate's numerator) and `error` (every error, weighted by
 //!   the times the agent folded it);
-//! - `request`: `request` and `failed_request` (a failure, no status, or a status ≥ 400);
-//! - `action`: `action`, `rage_click`, `dead_click`.
+//! - `request`: `request` and `failed_request` (a failure, no status, or a status ≥ 400),
+//!   and per endpoint and method (the items) `endpoint_request` (valued by the duration)
+//!   and `endpoint_failed_request`;
+//! - `action`: `action`, `rage_click`, `dead_click`;
+//! - `resource`, per host (the item): `host_resource` (valued by the duration),
+//!   `host_resource_bytes` (by the transfer size) and `host_third_party_resource`;
+//! - `long_animation_frame`: `long_animation_frame`, and per longest script (the item: its
+//!   source URL, and its function as the detail) `script_frame` (valued by the frame's
+//!   duration), `script_blocking` (by its blocking time) and `script_third_party_frame` (the
+//!   script's host is not the page's).
 //!
 //! Only sampled sessions (`sampling_reason = 'sampled'`) are counted, as in every
 //! statistic. A view's final report is its latest in the file (`timestamp`, then
 //! `received_at`, then event id); the file's rows are in session order, so each session's
-//! and each view's rows are together. `grouping` names
-//! which dimensions the row keeps ([`GROUPING_SETS`]); the others are null: a query reads
-//! the smallest set that holds its filters and groups.
+//! and each view's rows are together. `grouping` names which keys the row keeps
+//! ([`GROUPING_SETS`] for the plain measures, [`ITEM_GROUPING_SETS`] for the item ones, which
+//! keep the item and at most one dimension); the others are null: a query reads the
+//! smallest set that holds its filters and groups.
 //!
-//! The rollup of `tables/<path>.parquet` is `rollups/v2/<path>.parquet` ([`ROLLUPS_DIR`]: the
+//! The rollup of `tables/<path>.parquet` is `rollups/v3/<path>.parquet` ([`ROLLUPS_DIR`]: the
 //! version changes with the measures), written by
 //! [`write_file`](super::flush::write_file) with its data file (flush, compaction, erase,
 //! bulk load), before the data file is renamed into place. A rollup is read only for a
@@ -54,25 +65,38 @@ use datafusion::arrow::datatypes::{DataType, Field, Int32Type, Schema, SchemaRef
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::file::properties::WriterProperties;
 use foldhash::fast::RandomState;
-use sightline_protocol::EventKind;
+use sightline_protocol::{EventKind, derived};
 
 use self::groups::Groups;
 use crate::StoreError;
 
-/// The directory of the rollups, under the store directory: `v2` since the rollups hold
-/// sessions, errors, requests and actions (older ones, without them, are not read).
-pub const ROLLUPS_DIR: &str = "rollups/v2";
+/// The directory of the rollups, under the store directory: `v3` since the rollups hold
+/// requests by endpoint, resources by host and long animation frames by script (older
+/// ones, without them, are not read).
+pub const ROLLUPS_DIR: &str = "rollups/v3";
 /// The directory the rollups of every version are under.
 const ROLLUPS_ROOT: &str = "rollups";
 /// The table name of the rollups in a query session.
 pub const ROLLUP_TABLE: &str = "rollup";
 /// The dimensions a rollup row can keep.
 pub const ROLLUP_DIMENSIONS: [&str; 6] = ["route", "browser", "device_class", "country", "release", "environment"];
+/// What an item measure's row is about, kept after the dimensions (keys 6 and 7): a
+/// request's endpoint and method, a resource's host (no detail), a long animation frame's
+/// longest script and its function.
+pub const ITEM_COLUMNS: [&str; 2] = ["item", "item_detail"];
+/// The keys of a row: the dimensions, then the item's columns.
+const KEYS: usize = 8;
+const ITEM_KEY: usize = 6;
+const ITEM_DETAIL_KEY: usize = 7;
 /// The dimension sets kept (indices into [`ROLLUP_DIMENSIONS`]); `grouping` is the position here.
 pub const GROUPING_SETS: [&[usize]; 12] =
     [&[], &[0], &[1], &[2], &[3], &[4], &[5], &[0, 1], &[0, 2], &[0, 4], &[3, 2], &[1, 2]];
+/// The sets the item measures are kept in, `grouping` [`GROUPING_SETS`]`.len()` + the position
+/// here: the item alone, and with each dimension.
+pub const ITEM_GROUPING_SETS: [&[usize]; 7] =
+    [&[6, 7], &[0, 6, 7], &[1, 6, 7], &[2, 6, 7], &[3, 6, 7], &[4, 6, 7], &[5, 6, 7]];
 /// The measures by index (each kind's together, see [`measures_of`]); `name` holds them.
-pub const MEASURES: [&str; 16] = [
+pub const MEASURES: [&str; 25] = [
     "lcp",
     "inp",
     "cls",
@@ -86,9 +110,18 @@ pub const MEASURES: [&str; 16] = [
     ERROR,
     REQUEST,
     FAILED_REQUEST,
+    ENDPOINT_REQUEST,
+    ENDPOINT_FAILED_REQUEST,
     ACTION,
     RAGE_CLICK,
     DEAD_CLICK,
+    HOST_RESOURCE,
+    HOST_RESOURCE_BYTES,
+    HOST_THIRD_PARTY_RESOURCE,
+    LONG_ANIMATION_FRAME,
+    SCRIPT_FRAME,
+    SCRIPT_BLOCKING,
+    SCRIPT_THIRD_PARTY_FRAME,
 ];
 /// Views whose final LCP, INP or CLS is poor (`vital` files).
 pub const VIEW_WITH_POOR_VITAL: &str = "view_with_poor_vital";
@@ -106,12 +139,31 @@ pub const ERROR: &str = "error";
 pub const REQUEST: &str = "request";
 /// Requests that failed, got no status or a status of 400 or more (`request` files).
 pub const FAILED_REQUEST: &str = "failed_request";
+/// Requests by endpoint and method, valued by their duration (`request` files).
+pub const ENDPOINT_REQUEST: &str = "endpoint_request";
+/// Failed requests by endpoint and method (`request` files).
+pub const ENDPOINT_FAILED_REQUEST: &str = "endpoint_failed_request";
 /// Actions (`action` files).
 pub const ACTION: &str = "action";
 /// Rage clicks (`action` files).
 pub const RAGE_CLICK: &str = "rage_click";
 /// Dead clicks (`action` files).
 pub const DEAD_CLICK: &str = "dead_click";
+/// Resources by host, valued by their duration (`resource` files).
+pub const HOST_RESOURCE: &str = "host_resource";
+/// Resources by host, valued by their transfer size (`resource` files; no sketch).
+pub const HOST_RESOURCE_BYTES: &str = "host_resource_bytes";
+/// Resources by host that the agent marked third-party (`resource` files).
+pub const HOST_THIRD_PARTY_RESOURCE: &str = "host_third_party_resource";
+/// Long animation frames (`long_animation_frame` files).
+pub const LONG_ANIMATION_FRAME: &str = "long_animation_frame";
+/// Long animation frames by their longest script (source URL and function), valued by
+/// the frame's duration (`long_animation_frame` files; frames without a script are not).
+pub const SCRIPT_FRAME: &str = "script_frame";
+/// The same frames valued by their blocking time (no sketch).
+pub const SCRIPT_BLOCKING: &str = "script_blocking";
+/// The same frames whose script came from another host than the page.
+pub const SCRIPT_THIRD_PARTY_FRAME: &str = "script_third_party_frame";
 
 /// Indices into [`MEASURES`].
 const VITAL_MEASURES: u8 = 0;
@@ -123,17 +175,52 @@ const VIEW_WITH_ERROR_MEASURE: u8 = 9;
 const ERROR_MEASURE: u8 = 10;
 const REQUEST_MEASURE: u8 = 11;
 const FAILED_REQUEST_MEASURE: u8 = 12;
-const ACTION_MEASURE: u8 = 13;
-const RAGE_CLICK_MEASURE: u8 = 14;
-const DEAD_CLICK_MEASURE: u8 = 15;
+const ENDPOINT_REQUEST_MEASURE: u8 = 13;
+const ENDPOINT_FAILED_REQUEST_MEASURE: u8 = 14;
+const ACTION_MEASURE: u8 = 15;
+const RAGE_CLICK_MEASURE: u8 = 16;
+const DEAD_CLICK_MEASURE: u8 = 17;
+const HOST_RESOURCE_MEASURE: u8 = 18;
+const HOST_RESOURCE_BYTES_MEASURE: u8 = 19;
+const HOST_THIRD_PARTY_RESOURCE_MEASURE: u8 = 20;
+const LONG_ANIMATION_FRAME_MEASURE: u8 = 21;
+const SCRIPT_FRAME_MEASURE: u8 = 22;
+const SCRIPT_BLOCKING_MEASURE: u8 = 23;
+const SCRIPT_THIRD_PARTY_FRAME_MEASURE: u8 = 24;
 /// The kinds with a rollup and their measures: the first one's index and how many.
-const KIND_MEASURES: [(EventKind, u8, usize); 5] = [
+const KIND_MEASURES: [(EventKind, u8, usize); 7] = [
     (EventKind::Vital, VITAL_MEASURES, 6),
     (EventKind::View, PAGE_VIEW_MEASURE, 3),
     (EventKind::Error, VIEW_WITH_ERROR_MEASURE, 2),
-    (EventKind::Request, REQUEST_MEASURE, 2),
+    (EventKind::Request, REQUEST_MEASURE, 4),
     (EventKind::Action, ACTION_MEASURE, 3),
+    (EventKind::Resource, HOST_RESOURCE_MEASURE, 3),
+    (EventKind::LongAnimationFrame, LONG_ANIMATION_FRAME_MEASURE, 4),
 ];
+/// The measures whose rows are per item ([`ITEM_GROUPING_SETS`]).
+const ITEM_MEASURES: [u8; 8] = [
+    ENDPOINT_REQUEST_MEASURE,
+    ENDPOINT_FAILED_REQUEST_MEASURE,
+    HOST_RESOURCE_MEASURE,
+    HOST_RESOURCE_BYTES_MEASURE,
+    HOST_THIRD_PARTY_RESOURCE_MEASURE,
+    SCRIPT_FRAME_MEASURE,
+    SCRIPT_BLOCKING_MEASURE,
+    SCRIPT_THIRD_PARTY_FRAME_MEASURE,
+];
+/// The valued measures whose values are sketched for quantiles besides the vitals (the
+/// others are summed only).
+const SKETCHED_MEASURES: [u8; 3] = [ENDPOINT_REQUEST_MEASURE, HOST_RESOURCE_MEASURE, SCRIPT_FRAME_MEASURE];
+
+/// Whether `measure`'s rows are per item.
+fn is_item_measure(measure: u8) -> bool {
+    ITEM_MEASURES.contains(&measure)
+}
+
+/// Whether `measure`'s values go into a sketch.
+fn is_sketched(measure: u8) -> bool {
+    measure < VIEW_WITH_POOR_VITAL_MEASURE || SKETCHED_MEASURES.contains(&measure)
+}
 
 const HOUR_MS: i64 = 3_600_000;
 const NULL: u32 = u32::MAX;
@@ -147,7 +234,7 @@ pub fn rollup_schema() -> SchemaRef {
         text("name", false),
         Field::new("grouping", DataType::Int32, false),
     ];
-    fields.extend(ROLLUP_DIMENSIONS.iter().map(|name| text(name, true)));
+    fields.extend(ROLLUP_DIMENSIONS.iter().chain(&ITEM_COLUMNS).map(|name| text(name, true)));
     fields
         .extend(["count", "sum", "good", "needs_improvement", "poor"].map(|n| Field::new(n, DataType::Float64, false)));
     fields.insert(fields.len() - 4, Field::new("samples", DataType::Int64, false));
@@ -183,7 +270,7 @@ struct Pending {
     /// hold what the row had (a view's rows rarely straddle two batches).
     row: Option<usize>,
     event_id: String,
-    dims: [u32; 6],
+    dims: [u32; KEYS],
     weight: f64,
     value: Option<f64>,
 }
@@ -204,11 +291,37 @@ struct Columns<'a> {
 
 /// The columns of the file's kind that its measures read.
 enum OwnColumns<'a> {
-    Vital { names: &'a StringArray, values: &'a Float64Array },
+    Vital {
+        names: &'a StringArray,
+        values: &'a Float64Array,
+    },
     View,
-    Error { counts: &'a UInt32Array },
-    Request { failures: &'a StringArray, statuses: &'a UInt32Array },
-    Action { rage: &'a BooleanArray, dead: &'a BooleanArray },
+    Error {
+        counts: &'a UInt32Array,
+    },
+    Request {
+        failures: &'a StringArray,
+        statuses: &'a UInt32Array,
+        methods: &'a StringArray,
+        urls: &'a StringArray,
+        durations: &'a Float64Array,
+    },
+    Action {
+        rage: &'a BooleanArray,
+        dead: &'a BooleanArray,
+    },
+    Resource {
+        urls: &'a StringArray,
+        durations: &'a Float64Array,
+        transfer_sizes: &'a Float64Array,
+        third_party: &'a BooleanArray,
+    },
+    Frame {
+        durations: &'a Float64Array,
+        blocking: &'a Float64Array,
+        scripts: &'a StringArray,
+        hosts: &'a StringArray,
+    },
 }
 
 impl<'a> Columns<'a> {
@@ -243,8 +356,26 @@ impl<'a> Columns<'a> {
             own: match kind {
                 EventKind::Vital => OwnColumns::Vital { names: text("name")?, values: float("value")? },
                 EventKind::Error => OwnColumns::Error { counts: unsigned("count")? },
-                EventKind::Request => OwnColumns::Request { failures: text("failure")?, statuses: unsigned("status")? },
+                EventKind::Request => OwnColumns::Request {
+                    failures: text("failure")?,
+                    statuses: unsigned("status")?,
+                    methods: text("method")?,
+                    urls: text("url")?,
+                    durations: float("duration")?,
+                },
                 EventKind::Action => OwnColumns::Action { rage: boolean("rage")?, dead: boolean("dead")? },
+                EventKind::Resource => OwnColumns::Resource {
+                    urls: text("url")?,
+                    durations: float("duration")?,
+                    transfer_sizes: float("transfer_size")?,
+                    third_party: boolean("third_party")?,
+                },
+                EventKind::LongAnimationFrame => OwnColumns::Frame {
+                    durations: float("duration")?,
+                    blocking: float("blocking_duration")?,
+                    scripts: text("scripts")?,
+                    hosts: text("host")?,
+                },
                 _ => OwnColumns::View,
             },
         })
@@ -266,7 +397,7 @@ struct SessionUnits {
     weight: f64,
     views: u32,
     /// The distinct dimension values of its views.
-    dims: Vec<[u32; 6]>,
+    dims: Vec<[u32; KEYS]>,
 }
 
 /// The distinct values of one dimension in a file, numbered as they first appear.
@@ -315,7 +446,10 @@ impl Dictionary {
 pub struct RollupBuilder {
     kind: EventKind,
     project: Option<String>,
-    dictionaries: [Dictionary; 6],
+    /// The values of each key column.
+    dictionaries: [Dictionary; KEYS],
+    /// A reusable buffer for an item's text.
+    item: String,
     /// The view whose rows are being read (empty before the first row).
     view: String,
     /// The pending unit of each measure ([`MEASURES`]) of that view.
@@ -350,6 +484,7 @@ impl RollupBuilder {
             kind,
             project: None,
             dictionaries: Default::default(),
+            item: String::new(),
             view: String::new(),
             pending: Default::default(),
             session: SessionUnits::default(),
@@ -391,11 +526,26 @@ impl RollupBuilder {
                     let folded = if counts.is_null(row) { 1 } else { counts.value(row).max(1) };
                     self.count(ERROR_MEASURE, &columns, row, columns.weight(row) * f64::from(folded));
                 }
-                OwnColumns::Request { failures, statuses } => {
-                    self.count(REQUEST_MEASURE, &columns, row, columns.weight(row));
+                OwnColumns::Request { failures, statuses, methods, urls, durations } => {
+                    let weight = columns.weight(row);
                     let status = if statuses.is_null(row) { 0 } else { statuses.value(row) };
-                    if !failures.is_null(row) || status == 0 || status >= 400 {
-                        self.count(FAILED_REQUEST_MEASURE, &columns, row, columns.weight(row));
+                    let failed = !failures.is_null(row) || status == 0 || status >= 400;
+                    self.count(REQUEST_MEASURE, &columns, row, weight);
+                    if failed {
+                        self.count(FAILED_REQUEST_MEASURE, &columns, row, weight);
+                    }
+                    let mut endpoint = std::mem::take(&mut self.item);
+                    endpoint.clear();
+                    let url = text_at(urls, row);
+                    if let Some(url) = url {
+                        derived::write_endpoint(url, &mut endpoint);
+                    }
+                    let keys = self.item_keys(&columns, row, [url.map(|_| endpoint.as_str()), text_at(methods, row)]);
+                    self.item = endpoint;
+                    let hour = hour_of(columns.timestamp.value(row));
+                    self.groups.add(hour, ENDPOINT_REQUEST_MEASURE, keys, weight, value_at(durations, row));
+                    if failed {
+                        self.groups.add(hour, ENDPOINT_FAILED_REQUEST_MEASURE, keys, weight, None);
                     }
                 }
                 OwnColumns::Action { rage, dead } => {
@@ -404,6 +554,34 @@ impl RollupBuilder {
                         if !flags.is_null(row) && flags.value(row) {
                             self.count(measure, &columns, row, columns.weight(row));
                         }
+                    }
+                }
+                OwnColumns::Resource { urls, durations, transfer_sizes, third_party } => {
+                    let keys = self.item_keys(&columns, row, [text_at(urls, row).map(derived::url_host), None]);
+                    let (hour, weight) = (hour_of(columns.timestamp.value(row)), columns.weight(row));
+                    self.groups.add(hour, HOST_RESOURCE_MEASURE, keys, weight, value_at(durations, row));
+                    self.groups.add(hour, HOST_RESOURCE_BYTES_MEASURE, keys, weight, value_at(transfer_sizes, row));
+                    if !third_party.is_null(row) && third_party.value(row) {
+                        self.groups.add(hour, HOST_THIRD_PARTY_RESOURCE_MEASURE, keys, weight, None);
+                    }
+                }
+                OwnColumns::Frame { durations, blocking, scripts, hosts } => {
+                    let weight = columns.weight(row);
+                    self.count(LONG_ANIMATION_FRAME_MEASURE, &columns, row, weight);
+                    let Some(scripts) = text_at(scripts, row).filter(|scripts| scripts.starts_with("[{")) else {
+                        continue;
+                    };
+                    let field = |name| derived::json_first(scripts, name).filter(|text| !text.is_empty());
+                    let (source, function) = (field("source_url"), field("source_function_name"));
+                    let keys = self.item_keys(&columns, row, [source.as_deref(), function.as_deref()]);
+                    let hour = hour_of(columns.timestamp.value(row));
+                    self.groups.add(hour, SCRIPT_FRAME_MEASURE, keys, weight, value_at(durations, row));
+                    self.groups.add(hour, SCRIPT_BLOCKING_MEASURE, keys, weight, value_at(blocking, row));
+                    let page_host = text_at(hosts, row);
+                    if let (Some(source), Some(page_host)) = (source.as_deref(), page_host)
+                        && derived::url_host(source) != page_host
+                    {
+                        self.groups.add(hour, SCRIPT_THIRD_PARTY_FRAME_MEASURE, keys, weight, None);
                     }
                 }
             }
@@ -432,7 +610,7 @@ impl RollupBuilder {
                 received,
                 row: Some(row),
                 event_id: String::new(),
-                dims: [NULL; 6],
+                dims: [NULL; KEYS],
                 weight: columns.weight(row),
                 value,
             });
@@ -443,6 +621,15 @@ impl RollupBuilder {
     fn count(&mut self, measure: u8, columns: &Columns<'_>, row: usize, weight: f64) {
         let dims = dims_of(&mut self.dictionaries, columns, row);
         self.groups.add(hour_of(columns.timestamp.value(row)), measure, dims, weight, None);
+    }
+
+    /// The keys of `row`: its dimensions and the item `(item, detail)`.
+    fn item_keys(&mut self, columns: &Columns<'_>, row: usize, item: [Option<&str>; 2]) -> [u32; KEYS] {
+        let mut keys = dims_of(&mut self.dictionaries, columns, row);
+        for (key, text) in [ITEM_KEY, ITEM_DETAIL_KEY].into_iter().zip(item) {
+            keys[key] = text.map_or(NULL, |text| self.dictionaries[key].id(text));
+        }
+        keys
     }
 
     /// Adds a `view` row to its session's units (ending the previous session's).
@@ -473,11 +660,11 @@ impl RollupBuilder {
         }
         let hour = hour_of(session.start);
         let bounced = session.views == 1;
-        let mut kept_seen: Vec<[u32; 6]> = Vec::with_capacity(session.dims.len());
+        let mut kept_seen: Vec<[u32; KEYS]> = Vec::with_capacity(session.dims.len());
         for (grouping, set) in GROUPING_SETS.iter().enumerate() {
             kept_seen.clear();
             for dims in &session.dims {
-                let kept: [u32; 6] = std::array::from_fn(|i| if set.contains(&i) { dims[i] } else { NULL });
+                let kept: [u32; KEYS] = std::array::from_fn(|i| if set.contains(&i) { dims[i] } else { NULL });
                 if kept_seen.contains(&kept) {
                     continue;
                 }
@@ -494,7 +681,7 @@ impl RollupBuilder {
     /// `view_with_poor_vital` unit; `columns` are the current batch's (none after the last
     /// batch: then no unit refers to a row).
     fn end_view(&mut self, columns: Option<&Columns<'_>>) {
-        let mut latest_poor: Option<(i64, [u32; 6], f64)> = None;
+        let mut latest_poor: Option<(i64, [u32; KEYS], f64)> = None;
         for (measure, pending) in self.pending.iter_mut().enumerate() {
             let Some(pending) = pending.take() else { continue };
             let dims = match (pending.row, columns) {
@@ -526,7 +713,7 @@ impl RollupBuilder {
             return Ok(None);
         }
         let ranks: Vec<Vec<u32>> = self.dictionaries.iter().map(Dictionary::ranks).collect();
-        let rank = |dims: &[u32; 6]| -> [u32; 6] {
+        let rank = |dims: &[u32; KEYS]| -> [u32; KEYS] {
             std::array::from_fn(|i| if dims[i] == NULL { NULL } else { ranks[i][dims[i] as usize] })
         };
         let mut rows: Vec<_> = self.groups.rows().collect();
@@ -536,7 +723,7 @@ impl RollupBuilder {
         let mut hour = TimestampMillisecondBuilder::with_capacity(n).with_timezone("UTC");
         let mut name = StringBuilder::with_capacity(n, n * 4);
         let mut grouping = Int32Builder::with_capacity(n);
-        let mut dims: Vec<StringBuilder> = (0..6).map(|_| StringBuilder::with_capacity(n, n * 8)).collect();
+        let mut dims: Vec<StringBuilder> = (0..KEYS).map(|_| StringBuilder::with_capacity(n, n * 8)).collect();
         let mut floats: Vec<Float64Builder> = (0..5).map(|_| Float64Builder::with_capacity(n)).collect();
         let mut samples = Int64Builder::with_capacity(n);
         let mut sketch = BinaryBuilder::with_capacity(n, n * 64);
@@ -577,12 +764,22 @@ impl RollupBuilder {
     }
 }
 
-/// The dimension value ids of `row`.
-fn dims_of(dictionaries: &mut [Dictionary; 6], columns: &Columns<'_>, row: usize) -> [u32; 6] {
-    std::array::from_fn(|i| {
-        let column = columns.dims[i];
-        if column.is_null(row) { NULL } else { dictionaries[i].id(column.value(row)) }
+/// The dimension value ids of `row` (no item).
+fn dims_of(dictionaries: &mut [Dictionary; KEYS], columns: &Columns<'_>, row: usize) -> [u32; KEYS] {
+    std::array::from_fn(|i| match columns.dims.get(i) {
+        Some(column) if !column.is_null(row) => dictionaries[i].id(column.value(row)),
+        _ => NULL,
     })
+}
+
+/// The text at `row`, if any.
+fn text_at(column: &StringArray, row: usize) -> Option<&str> {
+    (!column.is_null(row)).then(|| column.value(row))
+}
+
+/// The number at `row`, if any.
+fn value_at(column: &Float64Array, row: usize) -> Option<f64> {
+    (!column.is_null(row)).then(|| column.value(row))
 }
 
 /// Rows per page of a rollup file: a query of one measure and hour range reads about this

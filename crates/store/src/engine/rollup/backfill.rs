@@ -134,7 +134,7 @@ mod tests {
         let written = rollups_under(&store.dir.join(ROLLUPS_DIR));
         let kinds: std::collections::BTreeSet<_> =
             written.keys().filter_map(|path| path.iter().next().map(ToOwned::to_owned)).collect();
-        assert_eq!(kinds.len(), 5, "a rollup for every kind with one: {kinds:?}");
+        assert_eq!(kinds.len(), 7, "a rollup for every kind with one: {kinds:?}");
         store.close().await;
         written
     }
@@ -197,7 +197,7 @@ mod tests {
             store.append(records).await.expect("appends");
             store.flush().await.expect("flushes");
             let rollups = rollups_under(&store.dir.join(ROLLUPS_DIR));
-            assert_eq!(rollups.len(), 5, "one per file");
+            assert_eq!(rollups.len(), 7, "one per file");
             assert!(rollups.values().flatten().all(|batch| batch.num_rows() == 0));
             assert!(store.files_without_rollups().is_empty(), "nothing for the task to write");
             store.close().await;

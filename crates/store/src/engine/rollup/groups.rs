@@ -1,18 +1,19 @@
-//! A rollup's figures: each unit is added to its twelve groups (one per grouping set) as it
-//! comes, so no finer grouping is ever held and merged.
+//! A rollup's figures: each unit is added to its groups (one per grouping set: the twelve
+//! [`GROUPING_SETS`], or for an item measure the seven [`ITEM_GROUPING_SETS`]) as it comes,
+//! so no finer grouping is ever held and merged.
 //!
-//! A slot is a grouping set's projection of a unit's dimensions in one hour; it holds the
-//! [`Figures`] of every measure of the file's kind. The twelve slots of a unit are looked
-//! up once for each new `(hour, dimensions)`: the units of a view (its vitals) and the
-//! views of a session mostly share them, so most units skip the lookups. The value's
-//! sketch bucket and rating are computed once per unit, not once per group.
+//! A slot is a grouping set's projection of a unit's keys in one hour; it holds the
+//! [`Figures`] of every measure of the file's kind. The slots of a unit are looked up once
+//! for each new `(hour, keys)` of its sets: the units of a view (its vitals) and the views
+//! of a session mostly share them, so most units skip the lookups. The value's sketch
+//! bucket and rating are computed once per unit, not once per group.
 
 use std::collections::HashMap;
 
 use foldhash::fast::RandomState;
 use sightline_protocol::VitalName;
 
-use super::{GROUPING_SETS, NULL};
+use super::{GROUPING_SETS, ITEM_GROUPING_SETS, KEYS, NULL, is_item_measure, is_sketched};
 use crate::sketch::{Bucket, Sketch};
 
 /// The figures of one group and measure.
@@ -71,7 +72,7 @@ fn rating(measure: u8, value: f64) -> Option<usize> {
 struct SlotKey {
     grouping: u8,
     hour: i64,
-    dims: [u32; 6],
+    dims: [u32; KEYS],
 }
 
 /// A rollup row's key and figures, as [`Groups::rows`] lists them.
@@ -80,8 +81,8 @@ pub(super) struct Row<'a> {
     pub grouping: u8,
     pub measure: u8,
     pub hour: i64,
-    /// Dimension value ids ([`NULL`] where the grouping set drops the dimension).
-    pub dims: [u32; 6],
+    /// Key value ids, dimensions then item ([`NULL`] where the grouping set drops the key).
+    pub dims: [u32; KEYS],
     pub figures: &'a Figures,
 }
 
@@ -95,14 +96,29 @@ pub(super) struct Groups {
     keys: Vec<SlotKey>,
     /// `measures` figures per slot.
     figures: Vec<Figures>,
-    /// The slots of the last `(hour, dimensions)` seen.
-    last: Option<(i64, [u32; 6], [u32; 12])>,
+    /// The slots of the last `(hour, keys)` seen, of the plain measures and of the item ones.
+    last: [Option<LastSlots>; 2],
+}
+
+/// An `(hour, keys)` and the slots of its grouping sets.
+type LastSlots = (i64, [u32; KEYS], [u32; 12]);
+
+/// The sets of `grouping`s from `first` on: the plain measures' or the item ones'.
+fn sets(item: bool) -> (usize, &'static [&'static [usize]]) {
+    if item { (GROUPING_SETS.len(), &ITEM_GROUPING_SETS) } else { (0, &GROUPING_SETS) }
 }
 
 impl Groups {
     /// Groups of the measures `first_measure..first_measure + measures`.
     pub fn new((first_measure, measures): (u8, usize)) -> Self {
-        Self { first_measure, measures, slots: HashMap::default(), keys: Vec::new(), figures: Vec::new(), last: None }
+        Self {
+            first_measure,
+            measures,
+            slots: HashMap::default(),
+            keys: Vec::new(),
+            figures: Vec::new(),
+            last: [None, None],
+        }
     }
 
     /// Whether no unit was added.
@@ -110,28 +126,34 @@ impl Groups {
         self.keys.is_empty()
     }
 
-    /// Adds a unit of `measure` (of the kind's measures) to its twelve groups.
-    pub fn add(&mut self, hour: i64, measure: u8, dims: [u32; 6], weight: f64, value: Option<f64>) {
+    /// Adds a unit of `measure` (of the kind's measures) to its groups.
+    pub fn add(&mut self, hour: i64, measure: u8, dims: [u32; KEYS], weight: f64, value: Option<f64>) {
         let Some(at) = measure.checked_sub(self.first_measure).map(usize::from).filter(|at| *at < self.measures) else {
             return;
         };
-        let slots = match self.last {
+        let item = is_item_measure(measure);
+        let (first, sets) = sets(item);
+        let slots = match self.last[usize::from(item)] {
             Some((last_hour, last_dims, slots)) if last_hour == hour && last_dims == dims => slots,
             _ => {
-                let slots = self.slots_of(hour, &dims);
-                self.last = Some((hour, dims, slots));
+                let slots = self.slots_of(hour, &dims, first, sets);
+                self.last[usize::from(item)] = Some((hour, dims, slots));
                 slots
             }
         };
-        let value = value.map(|value| Value { value, bucket: Bucket::of(value), rating: rating(measure, value) });
-        for slot in slots {
-            self.figures[slot as usize * self.measures + at].add(weight, value);
+        let value = value.map(|value| Value {
+            value,
+            bucket: if is_sketched(measure) { Bucket::of(value) } else { None },
+            rating: rating(measure, value),
+        });
+        for slot in &slots[..sets.len()] {
+            self.figures[*slot as usize * self.measures + at].add(weight, value);
         }
     }
 
     /// Adds a unit of `measure` (no value) to one group: `grouping`'s, whose dimensions
     /// `kept` holds (the others [`NULL`]).
-    pub fn add_in(&mut self, grouping: usize, hour: i64, measure: u8, kept: [u32; 6], weight: f64) {
+    pub fn add_in(&mut self, grouping: usize, hour: i64, measure: u8, kept: [u32; KEYS], weight: f64) {
         let Some(at) = measure.checked_sub(self.first_measure).map(usize::from).filter(|at| *at < self.measures) else {
             return;
         };
@@ -139,14 +161,16 @@ impl Groups {
         self.figures[slot as usize * self.measures + at].add(weight, None);
     }
 
-    fn slots_of(&mut self, hour: i64, dims: &[u32; 6]) -> [u32; 12] {
+    /// The slots of `dims` in `hour` for the grouping sets `sets`, numbered from `first`
+    /// (the first `sets.len()` of the array).
+    fn slots_of(&mut self, hour: i64, dims: &[u32; KEYS], first: usize, sets: &[&[usize]]) -> [u32; 12] {
         let mut slots = [0; 12];
-        for (grouping, set) in GROUPING_SETS.iter().enumerate() {
-            let mut kept = [NULL; 6];
+        for (at, set) in sets.iter().enumerate() {
+            let mut kept = [NULL; KEYS];
             for i in set.iter() {
                 kept[*i] = dims[*i];
             }
-            slots[grouping] = self.slot(SlotKey { grouping: grouping as u8, hour, dims: kept });
+            slots[at] = self.slot(SlotKey { grouping: (first + at) as u8, hour, dims: kept });
         }
         slots
     }

@@ -6,8 +6,9 @@ use std::sync::Arc;
 use datafusion::arrow::array::{AsArray, BinaryArray, StringArray, TimestampMillisecondArray};
 use datafusion::arrow::datatypes::{Float64Type, Int32Type, Int64Type};
 use sightline_protocol::{
-    ActionEvent, DeviceClass, ErrorEvent, EventBody, EventRecord, GeoInfo, PageLocation, RequestEvent, RequestFailure,
-    SamplingReason, ViewEvent, VitalEvent, VitalName,
+    ActionEvent, DeviceClass, ErrorEvent, EventBody, EventRecord, GeoInfo, LongAnimationFrameEvent, PageLocation,
+    RequestEvent, RequestFailure, ResourceEvent, SamplingReason, ScriptAttribution, ViewEvent, VitalEvent, VitalName,
+    derived,
 };
 
 use super::*;
@@ -134,8 +135,57 @@ pub(super) fn records(seed: u64, sessions: usize) -> Vec<EventRecord> {
                         (Some(0), None),
                         (None, None),
                     ][random.below(7)];
-                    let body = EventBody::Request(RequestEvent { status, failure, ..RequestEvent::default() });
+                    let (method, url) = [
+                        ("GET", "https://api.test/orders/1234"),
+                        ("GET", "https://api.test/orders/98"),
+                        ("POST", "https://api.test/cart"),
+                        ("GET", "/api/items/3f2a9c1e?x=1"),
+                    ][random.below(4)];
+                    let duration = ((random.unit() * 7.0).exp() * 10.0).round() / 10.0;
+                    let (method, url) = (method.into(), url.into());
+                    let body = EventBody::Request(RequestEvent {
+                        status,
+                        failure,
+                        method,
+                        url,
+                        duration,
+                        ..Default::default()
+                    });
                     push(body, format!("{view_id}-request-{report}-{request}"));
+                }
+                for resource in 0..random.below(3) {
+                    let url =
+                        ["https://shop.test/app.js", "https://cdn.test/a.png", "https://cdn.test/b.png", "data:x"]
+                            [random.below(4)];
+                    let body = EventBody::Resource(ResourceEvent {
+                        url: url.into(),
+                        duration: ((random.unit() * 6.0).exp() * 10.0).round() / 10.0,
+                        transfer_size: [Some((random.unit() * 50_000.0).round()), Some(0.0), None][random.below(3)],
+                        third_party: url.contains("cdn") && random.below(4) > 0,
+                        ..Default::default()
+                    });
+                    push(body, format!("{view_id}-resource-{report}-{resource}"));
+                }
+                for frame in 0..random.below(3) {
+                    let script = |random: &mut Random| ScriptAttribution {
+                        source_url: [
+                            Some("https://shop.test/app.js"),
+                            Some("https://widget.test/w.js"),
+                            Some(""),
+                            None,
+                        ][random.below(4)]
+                        .map(Into::into),
+                        source_function_name: [Some("onClick"), Some(""), None][random.below(3)].map(Into::into),
+                        ..Default::default()
+                    };
+                    let scripts = (0..random.below(3)).map(|_| script(&mut random)).collect();
+                    let body = EventBody::LongAnimationFrame(LongAnimationFrameEvent {
+                        duration: 50.0 + (random.unit() * 400.0).round(),
+                        blocking_duration: [Some((random.unit() * 300.0).round()), None][random.below(2)],
+                        scripts,
+                        ..Default::default()
+                    });
+                    push(body, format!("{view_id}-frame-{report}-{frame}"));
                 }
                 for action in 0..random.below(3) {
                     let (rage, dead) = (random.below(4) == 0, random.below(3) == 0);
@@ -164,7 +214,9 @@ fn file_batches(kind: EventKind, records: &[EventRecord], rows: usize) -> Vec<Re
     cut
 }
 
-type RefKey = (i32, String, i64, [Option<String>; 6]);
+/// A row's keys: the dimensions, then the item and its detail.
+type Keys = [Option<String>; 8];
+type RefKey = (i32, String, i64, Keys);
 
 #[derive(Debug, Default)]
 struct RefFigures {
@@ -178,17 +230,42 @@ struct RefFigures {
 /// A view's latest report of a measure: its order (timestamp, arrival, id) and its row.
 type FinalReport = (i64, i64, String, RecordBatch, usize);
 
-/// A row's dimension values.
-fn dims_at(batch: &RecordBatch, row: usize) -> [Option<String>; 6] {
+/// A row's dimension values (no item).
+fn dims_at(batch: &RecordBatch, row: usize) -> Keys {
     std::array::from_fn(|i| {
-        let column: &StringArray = batch.column_by_name(ROLLUP_DIMENSIONS[i]).expect("dimension").as_string::<i32>();
+        let column: &StringArray =
+            batch.column_by_name(ROLLUP_DIMENSIONS.get(i)?).expect("dimension").as_string::<i32>();
         (!column.is_null(row)).then(|| column.value(row).to_owned())
     })
 }
 
+/// A row's dimension values with the item `(item, detail)`.
+fn item_keys_at(batch: &RecordBatch, row: usize, item: Option<String>, detail: Option<String>) -> Keys {
+    let mut keys = dims_at(batch, row);
+    (keys[6], keys[7]) = (item, detail);
+    keys
+}
+
 /// `dims` as grouping set `set` keeps them.
-fn kept(set: &[usize], dims: &[Option<String>; 6]) -> [Option<String>; 6] {
+fn kept(set: &[usize], dims: &Keys) -> Keys {
     std::array::from_fn(|i| if set.contains(&i) { dims[i].clone() } else { None })
+}
+
+/// The measures per item.
+const ITEM_MEASURE_NAMES: [&str; 8] = [
+    ENDPOINT_REQUEST,
+    ENDPOINT_FAILED_REQUEST,
+    HOST_RESOURCE,
+    HOST_RESOURCE_BYTES,
+    HOST_THIRD_PARTY_RESOURCE,
+    SCRIPT_FRAME,
+    SCRIPT_BLOCKING,
+    SCRIPT_THIRD_PARTY_FRAME,
+];
+
+/// Whether a measure's values are in its sketch.
+fn sketched(measure: &str) -> bool {
+    vital_named(measure).is_some() || [ENDPOINT_REQUEST, HOST_RESOURCE, SCRIPT_FRAME].contains(&measure)
 }
 
 fn weight_at(batch: &RecordBatch, row: usize) -> f64 {
@@ -201,27 +278,29 @@ struct RefGroups(BTreeMap<RefKey, RefFigures>);
 
 impl RefGroups {
     /// Adds a unit of `measure` at `timestamp`'s hour to the groups of every grouping set
-    /// (once per distinct kept value of `dims_list`).
-    fn add(
-        &mut self,
-        measure: &str,
-        timestamp: i64,
-        dims_list: &[[Option<String>; 6]],
-        weight: f64,
-        value: Option<f64>,
-    ) {
+    /// of the measure (once per distinct kept value of `dims_list`).
+    fn add(&mut self, measure: &str, timestamp: i64, dims_list: &[Keys], weight: f64, value: Option<f64>) {
         let hour = timestamp - timestamp.rem_euclid(HOUR_MS);
-        for (grouping, set) in GROUPING_SETS.iter().enumerate() {
-            let distinct: std::collections::BTreeSet<[Option<String>; 6]> =
-                dims_list.iter().map(|dims| kept(set, dims)).collect();
+        let (first, sets): (usize, &[&[usize]]) = if ITEM_MEASURE_NAMES.contains(&measure) {
+            (GROUPING_SETS.len(), &ITEM_GROUPING_SETS)
+        } else {
+            (0, &GROUPING_SETS)
+        };
+        for (at, set) in sets.iter().enumerate() {
+            let grouping = first + at;
+            let distinct: std::collections::BTreeSet<Keys> = dims_list.iter().map(|dims| kept(set, dims)).collect();
             for key in distinct {
                 let figures = self.0.entry((grouping as i32, measure.to_owned(), hour, key)).or_default();
                 figures.count += weight;
                 figures.samples += 1;
                 let Some(value) = value else { continue };
                 figures.sum += weight * value;
-                figures.values.push((value, weight));
-                figures.ratings[rating_of(measure, value)] += weight;
+                if sketched(measure) {
+                    figures.values.push((value, weight));
+                }
+                if vital_named(measure).is_some() {
+                    figures.ratings[rating_of(measure, value)] += weight;
+                }
             }
         }
     }
@@ -249,10 +328,11 @@ fn reference(kind: EventKind, batches: &[RecordBatch]) -> BTreeMap<RefKey, RefFi
     let mut groups = RefGroups::default();
     let mut finals: HashMap<(String, String), FinalReport> = HashMap::new();
     // Per session: its first view's start, weight, views and their dimension values.
-    type SessionRows = (i64, f64, std::collections::BTreeSet<String>, Vec<[Option<String>; 6]>);
+    type SessionRows = (i64, f64, std::collections::BTreeSet<String>, Vec<Keys>);
     let mut sessions: BTreeMap<String, SessionRows> = BTreeMap::new();
     for batch in batches {
         let text = |name: &str| batch.column_by_name(name).expect("column").as_string::<i32>().clone();
+        let float = |name: &str| batch.column_by_name(name).expect("column").as_primitive::<Float64Type>().clone();
         let time = |name: &str| {
             batch
                 .column_by_name(name)
@@ -297,8 +377,59 @@ fn reference(kind: EventKind, batches: &[RecordBatch]) -> BTreeMap<RefKey, RefFi
                         || status.is_null(row)
                         || status.value(row) == 0
                         || status.value(row) >= 400;
+                    let mut endpoint = String::new();
+                    derived::write_endpoint(text("url").value(row), &mut endpoint);
+                    let keys = [item_keys_at(batch, row, Some(endpoint), Some(text("method").value(row).to_owned()))];
+                    let duration = float("duration").value(row);
+                    groups.add(ENDPOINT_REQUEST, timestamp, &keys, weight, Some(duration));
                     if failed {
                         groups.add(FAILED_REQUEST, timestamp, &dims, weight, None);
+                        groups.add(ENDPOINT_FAILED_REQUEST, timestamp, &keys, weight, None);
+                    }
+                    continue;
+                }
+                EventKind::Resource => {
+                    let host = derived::url_host(text("url").value(row)).to_owned();
+                    let keys = [item_keys_at(batch, row, Some(host), None)];
+                    groups.add(HOST_RESOURCE, timestamp, &keys, weight, Some(float("duration").value(row)));
+                    let bytes = float("transfer_size");
+                    groups.add(
+                        HOST_RESOURCE_BYTES,
+                        timestamp,
+                        &keys,
+                        weight,
+                        (!bytes.is_null(row)).then(|| bytes.value(row)),
+                    );
+                    if batch.column_by_name("third_party").expect("flag").as_boolean().value(row) {
+                        groups.add(HOST_THIRD_PARTY_RESOURCE, timestamp, &keys, weight, None);
+                    }
+                    continue;
+                }
+                EventKind::LongAnimationFrame => {
+                    groups.add(LONG_ANIMATION_FRAME, timestamp, &dims, weight, None);
+                    let scripts = text("scripts");
+                    let scripts: Vec<serde_json::Value> = if scripts.is_null(row) || scripts.value(row).is_empty() {
+                        Vec::new()
+                    } else {
+                        serde_json::from_str(scripts.value(row)).expect("scripts as JSON")
+                    };
+                    let Some(first) = scripts.first() else { continue };
+                    let field = |name: &str| first[name].as_str().filter(|text| !text.is_empty()).map(str::to_owned);
+                    let (source, function) = (field("source_url"), field("source_function_name"));
+                    let page_host = text("host").value(row).to_owned();
+                    let third_party = source.as_deref().is_some_and(|source| derived::url_host(source) != page_host);
+                    let keys = [item_keys_at(batch, row, source, function)];
+                    groups.add(SCRIPT_FRAME, timestamp, &keys, weight, Some(float("duration").value(row)));
+                    let blocking = float("blocking_duration");
+                    groups.add(
+                        SCRIPT_BLOCKING,
+                        timestamp,
+                        &keys,
+                        weight,
+                        (!blocking.is_null(row)).then(|| blocking.value(row)),
+                    );
+                    if third_party {
+                        groups.add(SCRIPT_THIRD_PARTY_FRAME, timestamp, &keys, weight, None);
                     }
                     continue;
                 }
@@ -327,7 +458,7 @@ fn reference(kind: EventKind, batches: &[RecordBatch]) -> BTreeMap<RefKey, RefFi
         }
     }
     // A view's poor vitals: the latest poor final report of LCP, INP or CLS.
-    let mut poor: HashMap<String, (i64, [Option<String>; 6], f64)> = HashMap::new();
+    let mut poor: HashMap<String, (i64, Keys, f64)> = HashMap::new();
     for ((view, measure), (timestamp, _, _, batch, row)) in &finals {
         let value = (kind == EventKind::Vital)
             .then(|| batch.column_by_name("value").expect("value").as_primitive::<Float64Type>().value(*row));
@@ -382,8 +513,9 @@ fn rows_of(batch: &RecordBatch) -> BTreeMap<RefKey, (f64, i64, f64, [f64; 3], Sk
     let mut rows = BTreeMap::new();
     let mut previous = None;
     for row in 0..batch.num_rows() {
-        let dims: [Option<String>; 6] = std::array::from_fn(|i| {
-            let column = batch.column_by_name(ROLLUP_DIMENSIONS[i]).expect("dimension").as_string::<i32>();
+        let dims: Keys = std::array::from_fn(|i| {
+            let name = ROLLUP_DIMENSIONS.get(i).unwrap_or_else(|| &ITEM_COLUMNS[i - ROLLUP_DIMENSIONS.len()]);
+            let column = batch.column_by_name(name).expect("key column").as_string::<i32>();
             (!column.is_null(row)).then(|| column.value(row).to_owned())
         });
         let measure = MEASURES.iter().position(|m| *m == names.value(row)).expect("a measure");
@@ -414,6 +546,8 @@ fn the_rollup_equals_a_plain_computation_of_every_group() {
         (8, EventKind::Request, 5),
         (9, EventKind::Action, 11),
         (10, EventKind::View, 8192),
+        (11, EventKind::Resource, 17),
+        (12, EventKind::LongAnimationFrame, 9),
     ] {
         let records = records(seed, 300);
         let batches = file_batches(kind, &records, rows_per_batch);
@@ -450,8 +584,18 @@ fn the_rollup_equals_a_plain_computation_of_every_group() {
             }
         }
         let groupings: std::collections::BTreeSet<i32> = expected.keys().map(|key| key.0).collect();
-        assert_eq!(groupings.len(), GROUPING_SETS.len(), "seed {seed}: every grouping set has rows");
-        assert!(kind != EventKind::Vital || checked_quantiles > 1_000, "seed {seed}: {checked_quantiles} quantiles");
+        let sets = match kind {
+            EventKind::Request | EventKind::LongAnimationFrame => GROUPING_SETS.len() + ITEM_GROUPING_SETS.len(),
+            EventKind::Resource => ITEM_GROUPING_SETS.len(),
+            _ => GROUPING_SETS.len(),
+        };
+        assert_eq!(groupings.len(), sets, "seed {seed}: every grouping set has rows");
+        let least = match kind {
+            EventKind::Vital => 1_000,
+            EventKind::Request | EventKind::Resource | EventKind::LongAnimationFrame => 300,
+            _ => 0,
+        };
+        assert!(checked_quantiles >= least, "seed {seed}: {checked_quantiles} quantiles");
     }
 }
 
