@@ -9,7 +9,9 @@ import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { SCREENSHOTS, type Stack, launch, login, openPage, screenshot, settled, startStack } from "./harness";
+import { fromEvents, fromRollups } from "../src/networksql";
+import { sqlWhere } from "../src/sqlfilter";
+import { PROJECT, SCREENSHOTS, type Stack, launch, login, openPage, screenshot, settled, startStack } from "./harness";
 
 let stack: Stack;
 let browser: Browser;
@@ -240,6 +242,55 @@ describe("the dashboard", () => {
     expect(await page.locator(".wf-bar").count()).toBeGreaterThan(0);
     await screenshot(page, "session-timeline");
     noProblems("sessions");
+  });
+
+  it("answers the Network page's questions from the rollups as from the events", async () => {
+    const hour = 3_600_000;
+    const to = Math.ceil(Date.now() / hour) * hour;
+    const { where } = sqlWhere({ page: "network", range: "custom", filters: [], params: {} }, { from: to - 24 * hour, to });
+    const rollups = fromRollups(where, -1);
+    const events = fromEvents(where);
+    const run = (statement: string) =>
+      page.evaluate(
+        async ([project, sql]) => {
+          const response = await fetch(`/api/v1/sql?project=${project}`, {
+            method: "POST",
+            headers: { "content-type": "application/json", "x-sightline-csrf": "1" },
+            body: JSON.stringify({ sql, max_rows: 10_000 }),
+          });
+          if (!response.ok) throw new Error(`${response.status}: ${await response.text()}`);
+          const answer = (await response.json()) as { columns: Array<{ name: string }>; rows: unknown[][] };
+          return answer.rows.map((row) => Object.fromEntries(answer.columns.map((c, i) => [c.name, row[i]])));
+        },
+        [PROJECT, statement] as const,
+      );
+    const near = (a: unknown, b: unknown, tolerance: number) =>
+      Math.abs(Number(a) - Number(b)) <= tolerance * Math.max(1, Math.abs(Number(b)));
+    for (const [name, keys, exact, approximate] of [
+      ["endpoints", ["method", "url"], ["requests", "failed"], ["p75", "max"]],
+      ["hosts", ["host"], ["resources", "total_time", "bytes", "third_party"], ["p75"]],
+      ["frames", ["url", "fn"], ["longest", "blocking", "third_party", "all_frames"], ["p75"]],
+    ] as const) {
+      const [fromRollupRows, fromEventRows] = await Promise.all([run(rollups[name]), run(events[name])]);
+      const key = (row: Record<string, unknown>) => keys.map((k) => String(row[k])).join(" ");
+      expect(fromRollupRows.map(key).sort(), name).toEqual(fromEventRows.map(key).sort());
+      expect(fromRollupRows.length, name).toBeGreaterThan(2);
+      const byKey = new Map(fromEventRows.map((row) => [key(row), row]));
+      for (const row of fromRollupRows) {
+        const truth = byKey.get(key(row))!;
+        for (const column of exact) {
+          const same = typeof truth[column] === "boolean" ? row[column] === truth[column] : near(row[column], truth[column], 1e-9);
+          expect(same, `${name} ${key(row)} ${column}: ${row[column]} vs ${truth[column]}`).toBe(true);
+        }
+        // Quantiles: a sketch within 0.5 % against a t-digest that interpolates; close for
+        // groups of some size.
+        if (Number(truth[exact[0]]) >= 30) {
+          for (const column of approximate) {
+            expect(near(row[column], truth[column], 0.1), `${name} ${key(row)} ${column}: ${row[column]} vs ${truth[column]}`).toBe(true);
+          }
+        }
+      }
+    }
   });
 
   it("shows routes, releases, network, geography, ingest health and setup with data", async () => {

@@ -1,75 +1,28 @@
 // Network: the slowest and the failing endpoints, the hosts the pages load resources from
-// with what they cost, and the scripts that run in long animation frames. Read with SQL over
-// `request`, `resource` and `long_animation_frame` (the typed model has no endpoint or script
-// dimension); the filter bar's plain dimensions apply.
+// with what they cost, and the scripts that run in long animation frames. Read with SQL
+// (`networksql.ts`: from the rollups when they hold the question, else over `request`,
+// `resource` and `long_animation_frame`; the typed model has no endpoint or script
+// dimension); the filter bar's plain dimensions apply. Counts are estimates of all
+// traffic (weighted by the inverse sample rate), as on every other page.
 
 import { sql, sqlRows } from "../api";
 import type { Ctx } from "../ctx";
 import { formatBytes, formatCount, formatDuration, formatPercent } from "../format";
-import { sqlWhere } from "../sqlfilter";
+import { networkSql } from "../networksql";
 import { useAsync } from "../ui/async";
 import { type Column, Empty, Section, Show, Table } from "../ui/components";
 
 type Row = Record<string, unknown>;
 
-/**
- * An endpoint: the URL with numeric and hexadecimal path segments (ids, UUIDs) as `:id`; and
- * the host of a URL. The server's functions, not regular expressions or `split_part`: the
- * page reads every request and resource of the range (at 10M page views a day holds 1.6M
- * requests and 2.2M resources), and a regular expression per row was most of its time.
- */
-const ENDPOINT = "sightline_endpoint(url)";
-const urlHost = (url: string) => `sightline_url_host(${url})`;
 const TOP = 25;
 const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
-/**
- * A text field of the first script of a frame's `scripts` (JSON), or null: the server's
- * function reads the first object only (a regular expression per frame was most of the
- * page's time over a day at 10M page views).
- */
-const firstScriptField = (name: string) => `NULLIF(sightline_json_first(scripts, '${name}'), '')`;
-
-/**
- * Long animation frames by their longest script (the first of `scripts`: the agent sends them
- * longest first and the intake sorts them so): how many frames each script and function is the
- * longest of, out of all long frames, those frames' p75 duration and blocking time, and whether
- * the script comes from another host than the page.
- */
-function frameScriptsSql(where: string): string {
-  return `SELECT url, fn, count(*) AS longest, approx_percentile_cont(duration, 0.75) AS p75, sum(blocking_duration) AS blocking,
-           bool_or(host IS NOT NULL AND ${urlHost("url")} <> host) AS third_party,
-           (SELECT count(*) FROM long_animation_frame WHERE ${where}) AS all_frames
-    FROM (SELECT ${firstScriptField("source_url")} AS url, ${firstScriptField("source_function_name")} AS fn, duration, blocking_duration, host
-          FROM long_animation_frame WHERE scripts LIKE '[{%' AND ${where})
-    GROUP BY url, fn ORDER BY longest DESC`;
-}
-
 export function NetworkPage({ ctx }: { ctx: Ctx }) {
-  const { where, skipped } = sqlWhere(ctx.view, ctx.range);
-  const endpoints = useAsync(`${ctx.key}|endpoints`, (signal) =>
-    sql(
-      ctx.project,
-      `SELECT method, ${ENDPOINT} AS url, count(*) AS requests,
-              approx_percentile_cont(duration, 0.75) AS p75, max(duration) AS max,
-              sum(CASE WHEN failure IS NOT NULL OR status IS NULL OR status = 0 OR status >= 400 THEN 1 ELSE 0 END) AS failed
-       FROM request WHERE ${where} GROUP BY 1, 2 ORDER BY requests DESC`,
-      signal,
-      300,
-    ).then(sqlRows),
-  );
-  const hosts = useAsync(`${ctx.key}|hosts`, (signal) =>
-    sql(
-      ctx.project,
-      `SELECT ${urlHost("url")} AS host, count(*) AS resources,
-              approx_percentile_cont(duration, 0.75) AS p75, sum(duration) AS total_time, sum(transfer_size) AS bytes,
-              bool_or(host IS NOT NULL AND ${urlHost("url")} <> host) AS third_party
-       FROM resource WHERE ${where} GROUP BY 1 ORDER BY total_time DESC`,
-      signal,
-      200,
-    ).then(sqlRows),
-  );
-  const frames = useAsync(`${ctx.key}|frame-scripts`, (signal) => sql(ctx.project, frameScriptsSql(where), signal, 100).then(sqlRows));
+  const statements = networkSql(ctx.view, ctx.range);
+  const skipped = statements.skipped;
+  const endpoints = useAsync(`${ctx.key}|endpoints`, (signal) => sql(ctx.project, statements.endpoints, signal, 300).then(sqlRows));
+  const hosts = useAsync(`${ctx.key}|hosts`, (signal) => sql(ctx.project, statements.hosts, signal, 200).then(sqlRows));
+  const frames = useAsync(`${ctx.key}|frame-scripts`, (signal) => sql(ctx.project, statements.frames, signal, 100).then(sqlRows));
   const endpointColumns: Array<Column<Row>> = [
     { key: "method", label: "Method", render: (r) => String(r.method ?? "–") },
     { key: "url", label: "Endpoint", render: (r) => <code>{String(r.url ?? "–")}</code>, sort: (r) => String(r.url) },
