@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{collect, floats, instants, integers, texts};
 use crate::fingerprint::fingerprint;
+use crate::model::TimeRange;
 use crate::plan::Scope;
 use crate::plan::diagnostics::{self, After};
 use crate::query::{ListKind, ListQuery, ListSort, Order};
@@ -123,27 +124,86 @@ pub(super) async fn sessions(
     project: &str,
     query: &ListQuery,
 ) -> Result<ListResult<SessionRow>, QueryError> {
-    let (batches, keys) = page(context, project, ListKind::Sessions, query).await?;
     if query.sort_by != ListSort::Time {
+        let (batches, keys) = page(context, project, ListKind::Sessions, query).await?;
         let rows = session_rows(&batches)?;
         return Ok(finish(ListKind::Sessions, query, rows, keys));
     }
-    // By start, the page holds only the sessions' ids: their figures come next, read for
+    // By start, a page holds only the sessions' ids: their figures come next, read for
     // those sessions alone.
+    if let Some(result) = sessions_by_start_in_a_day(context, project, query).await? {
+        return Ok(result);
+    }
+    let (batches, keys) = page(context, project, ListKind::Sessions, query).await?;
+    let (rows, keys) = with_session_details(context, project, query, &batches, keys).await?;
+    Ok(finish(ListKind::Sessions, query, rows, keys))
+}
+
+/// How much of the range a sessions list by start reads first.
+const FIRST_WINDOW_MS: i64 = 24 * 3_600_000;
+
+/// A page of sessions by start found in the day of the range it begins with (the last day
+/// before the cursor, newest first; the first day after it, oldest first) — at 10M page
+/// views a week's sessions take seconds to aggregate, a day's a fraction — or none when
+/// the day may not hold the page's answer. A session's start there is its first view in
+/// the day; the page is kept only when it is full and every session on it has the same
+/// start over the whole range (its figures are read over the whole range anyway). Then no
+/// other session can start later (or, oldest first, earlier): one with a view in the day
+/// starts at or before its first one there, and one without starts outside the day.
+async fn sessions_by_start_in_a_day(
+    context: &SessionContext,
+    project: &str,
+    query: &ListQuery,
+) -> Result<Option<ListResult<SessionRow>>, QueryError> {
+    let after = query.cursor.as_deref().map(|text| decode(ListKind::Sessions, query, text)).transpose()?;
+    let range = query.range;
+    let window = match (query.order, after) {
+        (Order::Desc, after) => {
+            let anchor = after.map_or(range.to.ms(), |after| after.k as i64 + 1);
+            TimeRange { from: Timestamp(anchor - FIRST_WINDOW_MS), to: range.to }
+        }
+        (Order::Asc, after) => {
+            let anchor = after.map_or(range.from.ms(), |after| after.k as i64);
+            TimeRange { from: range.from, to: Timestamp(anchor + FIRST_WINDOW_MS) }
+        }
+    };
+    if window.from.ms() <= range.from.ms() && window.to.ms() >= range.to.ms() {
+        return Ok(None);
+    }
+    let in_window = ListQuery { range: window, ..query.clone() };
+    let (batches, keys) = page(context, project, ListKind::Sessions, &in_window).await?;
+    if keys.len() <= query.limit {
+        return Ok(None);
+    }
+    let starts: Vec<f64> = keys.iter().map(|key| key.k).collect();
+    let (rows, keys) = with_session_details(context, project, query, &batches, keys).await?;
+    let same =
+        rows.len() == starts.len() && rows.iter().zip(&starts).all(|(row, start)| row.start.ms() as f64 == *start);
+    Ok(same.then(|| finish(ListKind::Sessions, query, rows, keys)))
+}
+
+/// The figures of a page of sessions by start (`batches` hold their ids, `keys` their keys),
+/// read for those sessions alone over the query's range; a session erased between the two
+/// reads is left out, with its key.
+async fn with_session_details(
+    context: &SessionContext,
+    project: &str,
+    query: &ListQuery,
+    batches: &[RecordBatch],
+    keys: Vec<After>,
+) -> Result<(Vec<SessionRow>, Vec<After>), QueryError> {
     let mut ids = Vec::new();
-    for batch in &batches {
+    for batch in batches {
         ids.extend(texts(batch, "session_id")?.into_iter().map(Option::unwrap_or_default));
     }
     if ids.is_empty() {
-        return Ok(finish(ListKind::Sessions, query, Vec::new(), keys));
+        return Ok((Vec::new(), keys));
     }
     let scope = Scope { project, range: query.range, filters: &query.filters, rollups: false };
     let details = collect(context, diagnostics::session_details(&scope, &ids)?).await?;
     let mut by_id: HashMap<String, SessionRow> =
         session_rows(&details)?.into_iter().map(|row| (row.session_id.clone(), row)).collect();
-    // A session erased between the two reads is left out, with its key.
-    let (rows, keys) = ids.iter().zip(keys).filter_map(|(id, key)| Some((by_id.remove(id)?, key))).unzip();
-    Ok(finish(ListKind::Sessions, query, rows, keys))
+    Ok(ids.iter().zip(keys).filter_map(|(id, key)| Some((by_id.remove(id)?, key))).unzip())
 }
 
 /// The sessions of a list's batches (`session_id`, `start`, `end_t`, `views`, `errors`, …).

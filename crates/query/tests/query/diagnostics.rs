@@ -253,6 +253,40 @@ async fn view_and_session_pages_cover_every_row_once_with_their_figures() {
 }
 
 #[tokio::test]
+async fn a_session_that_began_before_the_last_day_is_listed_by_its_first_view() {
+    // The list by start looks in the range's last day first: a session with a view there
+    // but its first long before must not pass for one that just began.
+    let mut fixture = fixture().await;
+    let range = all_days();
+    let first_view = |r: &&EventRecord| r.context.project == "shop" && matches!(r.body, EventBody::View(_));
+    let earliest = (*fixture.records.iter().filter(first_view).min_by_key(|r| r.timestamp_ms).expect("views")).clone();
+    let mut late = earliest.clone();
+    late.timestamp_ms = range.to.ms() - 60_000;
+    late.view_id = format!("{}-late", earliest.view_id);
+    late.event_id = format!("{}-late", earliest.event_id);
+    fixture._store.append(vec![late.clone()]).await.expect("appends");
+    fixture.records.push(late);
+
+    let mut starts: BTreeMap<String, i64> = BTreeMap::new();
+    for r in fixture.records.iter().filter(first_view) {
+        let start = starts.entry(r.context.session_id.clone()).or_insert(i64::MAX);
+        *start = (*start).min(r.timestamp_ms);
+    }
+    let mut expected: Vec<(i64, String)> = starts.into_iter().map(|(id, start)| (start, id)).collect();
+    expected.sort_by(|a, b| b.cmp(a));
+    for order in [Order::Desc, Order::Asc] {
+        let page = sessions_list(fixture.run(Query::SessionList(list(range, &[], ListSort::Time, order, 20))).await);
+        let got: Vec<(i64, String)> = page.rows.iter().map(|r| (r.start.ms(), r.session_id.clone())).collect();
+        let wanted: Vec<(i64, String)> = match order {
+            Order::Desc => expected[..20].to_vec(),
+            Order::Asc => expected.iter().rev().take(20).cloned().collect(),
+        };
+        assert_eq!(got, wanted, "{order:?}");
+    }
+    assert!(expected.iter().any(|(start, id)| *id == earliest.context.session_id && *start == earliest.timestamp_ms));
+}
+
+#[tokio::test]
 async fn pages_stay_exact_when_events_arrive_between_them() {
     let fixture = fixture().await;
     let query = list(all_days(), &[], ListSort::Time, Order::Desc, 100);

@@ -139,10 +139,8 @@ async fn the_rollups_of_the_callers_project_are_read_with_their_sketch_aggregate
     let got = requests.rows[0][0].as_f64().expect("a sum");
     assert!(weighted > 0.0 && (got - weighted).abs() < 1e-6 * weighted, "{got} vs {weighted}");
 
-    let median = sql(
-        r#"SELECT sightline_sketch_quantile(sketch, 0.5) AS p50 FROM rollup
-           WHERE name = 'endpoint_request' AND "grouping" = 12"#,
-    )
+    let median = sql(r#"SELECT sightline_sketch_quantile(sketch, 0.5) AS p50 FROM rollup
+           WHERE name = 'endpoint_request' AND "grouping" = 12"#)
     .await
     .expect("the sketch aggregate is there");
     assert!(median.rows[0][0].as_f64().is_some_and(|p50| p50 > 0.0), "{:?}", median.rows);
