@@ -63,8 +63,8 @@ pub use self::manifest::{DataFile, Manifest};
 pub use self::retention::RetentionReport;
 pub use self::rollup::backfill::BackfillReport;
 pub use self::rollup::{
-    GROUPING_SETS, ITEM_COLUMNS, ITEM_GROUPING_SETS, MEASURES as ROLLUP_MEASURES, ROLLUP_DIMENSIONS, ROLLUP_TABLE,
-    rollup_of,
+    DAILY_GROUPING, GROUPING_SETS, ITEM_COLUMNS, ITEM_GROUPING_SETS, MEASURES as ROLLUP_MEASURES, ROLLUP_DIMENSIONS,
+    ROLLUP_TABLE, rollup_of,
 };
 pub use self::rollup_table::SKETCH_QUANTILE;
 pub use self::table::{EventTable, rollup_session_context, session_context};

@@ -25,8 +25,8 @@ pub use datafusion::arrow;
 /// Parquet, as the store's data files use it (the same version).
 pub use datafusion::parquet;
 pub use engine::{
-    BackfillReport, DEFAULT_BULK_ROWS_PER_FILE, GROUPING_SETS, ITEM_COLUMNS, ITEM_GROUPING_SETS, ROLLUP_DIMENSIONS,
-    ROLLUP_MEASURES, ROLLUP_TABLE, SKETCH_QUANTILE, rollup_of,
+    BackfillReport, DAILY_GROUPING, DEFAULT_BULK_ROWS_PER_FILE, GROUPING_SETS, ITEM_COLUMNS, ITEM_GROUPING_SETS,
+    ROLLUP_DIMENSIONS, ROLLUP_MEASURES, ROLLUP_TABLE, SKETCH_QUANTILE, rollup_of,
 };
 pub use engine::{
     BulkReport, BulkWriter, CompactionOptions, CompactionReport, DataFile, EmbeddedStore, EmbeddedStoreOptions,

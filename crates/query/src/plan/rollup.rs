@@ -5,7 +5,7 @@
 //! `requests`, `actions`, `rage_clicks`, `dead_clicks`; and the rates `error_rate`,
 //! `poor_vital_share`, `bounce_rate`, `failed_request_rate`, each the weight of one measure's
 //! rows over another's ([`Measures::Ratio`]: views with an error over page views…). A range
-//! on whole UTC hours; no buckets, or hour or day buckets in UTC; filters and groups on the
+//! on whole UTC hours (whole UTC days read from the daily rows: a row per day, not 24); no buckets, or hour or day buckets in UTC; filters and groups on the
 //! dimensions of one of the rollup's sets (route, browser, device class, country, release,
 //! environment, and the pairs the store keeps). Everything else reads the events. Quantiles
 //! from sketches are within 0.5 % (relative) of the exact ones; the other figures are the
@@ -25,6 +25,7 @@ use crate::QueryError;
 use crate::model::{BucketSize, Condition, Dimension, Metric, Rating, Statistic};
 
 const HOUR_MS: i64 = 3_600_000;
+const DAY_MS: i64 = 24 * HOUR_MS;
 
 // The store's rollup layout (`sightline_store::{ROLLUP_TABLE, …}`), repeated here so that the
 // query crate plans onto any session without depending on the store; a test checks they agree.
@@ -34,6 +35,8 @@ pub(crate) const ROLLUP_TABLE: &str = "rollup";
 const SKETCH_QUANTILE: &str = "sightline_sketch_quantile";
 /// The dimension columns.
 const ROLLUP_DIMENSIONS: [&str; 6] = ["route", "browser", "device_class", "country", "release", "environment"];
+/// A daily row's `grouping`: this plus the hourly rows' it sums.
+const DAILY_GROUPING: u8 = 100;
 /// The dimension sets kept, by `grouping`.
 const GROUPING_SETS: [&[usize]; 12] =
     [&[], &[0], &[1], &[2], &[3], &[4], &[5], &[0, 1], &[0, 2], &[0, 4], &[3, 2], &[1, 2]];
@@ -204,15 +207,35 @@ pub(super) fn units(
             format!("e.name IN ('{denominator}', '{numerator}')")
         }
     };
+    let hourly_buckets = bucketing.is_some_and(|bucketing| bucketing.size == BucketSize::Hour);
+    let groupings = grouping_by_time(sql, grouping, scope.range.from.ms(), scope.range.to.ms(), hourly_buckets);
     let mut conditions = vec![format!(
-        "e.project = {project} AND e.\"timestamp\" >= {from} AND e.\"timestamp\" < {to} AND {names} \
-         AND e.\"grouping\" = {grouping}"
+        "e.project = {project} AND e.\"timestamp\" >= {from} AND e.\"timestamp\" < {to} AND {names} AND {groupings}"
     )];
     for f in scope.filters {
         conditions.push(format!("({})", filter(sql, f, "vital")));
     }
     let rollup = format!("SELECT {} FROM \"{ROLLUP_TABLE}\" e WHERE {}", columns.join(", "), conditions.join(" AND "));
     Ok(format!("WITH units AS ({rollup})"))
+}
+
+/// The rows of `grouping` between `from` and `to` (whole hours): each whole UTC day's daily
+/// row ([`DAILY_GROUPING`] + `grouping`) and the hourly ones of the hours at either end, or
+/// the hourly ones alone when the range holds no whole day or the buckets are hours.
+fn grouping_by_time(sql: &mut Sql, grouping: usize, from: i64, to: i64, hourly_only: bool) -> String {
+    let (first_day, last_day) =
+        (from.div_euclid(DAY_MS) + i64::from(from.rem_euclid(DAY_MS) != 0), to.div_euclid(DAY_MS));
+    let hourly = format!("e.\"grouping\" = {grouping}");
+    if hourly_only || first_day >= last_day {
+        return hourly;
+    }
+    let (days_from, days_to) = (first_day * DAY_MS, last_day * DAY_MS);
+    let daily = grouping + usize::from(DAILY_GROUPING);
+    let (days_from, days_to) = (sql.time(days_from), sql.time(days_to));
+    format!(
+        "((e.\"grouping\" = {daily} AND e.\"timestamp\" >= {days_from} AND e.\"timestamp\" < {days_to}) \
+         OR ({hourly} AND (e.\"timestamp\" < {days_from} OR e.\"timestamp\" >= {days_to})))"
+    )
 }
 
 /// The statement of the rollup rows behind `metric`'s `statistics` grouped by `dims`
@@ -265,6 +288,7 @@ mod tests {
         assert_eq!(SKETCH_QUANTILE, sightline_store::SKETCH_QUANTILE);
         assert_eq!(ROLLUP_DIMENSIONS, sightline_store::ROLLUP_DIMENSIONS);
         assert_eq!(GROUPING_SETS, sightline_store::GROUPING_SETS);
+        assert_eq!(DAILY_GROUPING, sightline_store::DAILY_GROUPING);
         let metrics: Vec<Metric> = serde_json::from_str(
             r#"["lcp", "inp", "cls", "fcp", "ttfb", "page_views", "sessions", "errors", "requests", "actions",
                "rage_clicks", "dead_clicks", "error_rate", "poor_vital_share", "bounce_rate", "failed_request_rate"]"#,

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use foldhash::fast::RandomState;
 use sightline_protocol::VitalName;
 
-use super::{GROUPING_SETS, ITEM_GROUPING_SETS, KEYS, NULL, is_item_measure, is_sketched};
+use super::{DAILY_GROUPING, GROUPING_SETS, ITEM_GROUPING_SETS, KEYS, NULL, is_item_measure, is_sketched};
 use crate::sketch::{Bucket, Sketch};
 
 /// The figures of one group and measure.
@@ -35,6 +35,17 @@ struct Value {
 }
 
 impl Figures {
+    /// Adds `other`'s units.
+    fn merge(&mut self, other: &Self) {
+        self.count += other.count;
+        self.samples += other.samples;
+        self.sum += other.sum;
+        for (mine, theirs) in self.ratings.iter_mut().zip(other.ratings) {
+            *mine += theirs;
+        }
+        self.sketch.merge(&other.sketch);
+    }
+
     fn add(&mut self, weight: f64, value: Option<Value>) {
         self.count += weight;
         self.samples += 1;
@@ -199,4 +210,30 @@ impl Groups {
             })
         })
     }
+
+    /// Every group and measure summed over each UTC day its hours are in: grouping
+    /// [`DAILY_GROUPING`] + the hours' grouping, the hour the day's first, in no particular
+    /// order.
+    pub fn daily(&self) -> Vec<DailyRow> {
+        let mut days: HashMap<(u8, u8, i64, [u32; KEYS]), Figures, RandomState> = HashMap::default();
+        for row in self.rows() {
+            let day = row.hour - row.hour.rem_euclid(DAY_MS);
+            days.entry((DAILY_GROUPING + row.grouping, row.measure, day, row.dims)).or_default().merge(row.figures);
+        }
+        days.into_iter()
+            .map(|((grouping, measure, day, dims), figures)| DailyRow { grouping, measure, day, dims, figures })
+            .collect()
+    }
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+/// A group's figures over a day (see [`Groups::daily`]).
+#[derive(Debug)]
+pub(super) struct DailyRow {
+    pub grouping: u8,
+    pub measure: u8,
+    pub day: i64,
+    pub dims: [u32; KEYS],
+    pub figures: Figures,
 }

@@ -485,6 +485,24 @@ fn reference(kind: EventKind, batches: &[RecordBatch]) -> BTreeMap<RefKey, RefFi
     groups.0
 }
 
+/// `groups` and their sums over each UTC day (grouping `DAILY_GROUPING` + the hours').
+fn with_daily(mut groups: BTreeMap<RefKey, RefFigures>) -> BTreeMap<RefKey, RefFigures> {
+    let mut days: BTreeMap<RefKey, RefFigures> = BTreeMap::new();
+    for ((grouping, measure, hour, keys), figures) in &groups {
+        let day = hour - hour.rem_euclid(24 * HOUR_MS);
+        let sum = days.entry((grouping + i32::from(DAILY_GROUPING), measure.clone(), day, keys.clone())).or_default();
+        sum.count += figures.count;
+        sum.samples += figures.samples;
+        sum.sum += figures.sum;
+        for (mine, theirs) in sum.ratings.iter_mut().zip(figures.ratings) {
+            *mine += theirs;
+        }
+        sum.values.extend(&figures.values);
+    }
+    groups.extend(days);
+    groups
+}
+
 /// The exact weighted nearest-rank quantile of `docs/query.md`.
 fn exact_quantile(values: &[(f64, f64)], q: f64) -> f64 {
     let mut sorted = values.to_vec();
@@ -551,7 +569,7 @@ fn the_rollup_equals_a_plain_computation_of_every_group() {
     ] {
         let records = records(seed, 300);
         let batches = file_batches(kind, &records, rows_per_batch);
-        let expected = reference(kind, &batches);
+        let expected = with_daily(reference(kind, &batches));
         let built = rollup_of(kind, &batches).expect("builds").expect("rows");
         let rows = rows_of(&built);
         assert_eq!(
@@ -584,7 +602,7 @@ fn the_rollup_equals_a_plain_computation_of_every_group() {
             }
         }
         let groupings: std::collections::BTreeSet<i32> = expected.keys().map(|key| key.0).collect();
-        let sets = match kind {
+        let sets = 2 * match kind {
             EventKind::Request | EventKind::LongAnimationFrame => GROUPING_SETS.len() + ITEM_GROUPING_SETS.len(),
             EventKind::Resource => ITEM_GROUPING_SETS.len(),
             _ => GROUPING_SETS.len(),
@@ -613,7 +631,7 @@ fn a_rollup_file_has_a_row_group_per_grouping_and_plain_sketches() {
 
     let reader = SerializedFileReader::new(File::open(&path).expect("opens")).expect("a Parquet file");
     let metadata = reader.metadata();
-    assert_eq!(metadata.num_row_groups(), GROUPING_SETS.len(), "one row group per grouping");
+    assert_eq!(metadata.num_row_groups(), 2 * GROUPING_SETS.len(), "one row group per grouping, hourly and daily");
     let schema = built.schema();
     let (grouping, sketch) =
         (schema.index_of("grouping").expect("grouping"), schema.index_of("sketch").expect("sketch"));
@@ -628,7 +646,9 @@ fn a_rollup_file_has_a_row_group_per_grouping_and_plain_sketches() {
         assert!(sketches.dictionary_page_offset().is_none(), "no dictionary page for the sketches");
         assert!(!sketches.encodings().any(|encoding| encoding == Encoding::RLE_DICTIONARY));
     }
-    assert_eq!(seen, (0..GROUPING_SETS.len() as i32).collect::<Vec<_>>(), "in grouping order");
+    let hourly = 0..GROUPING_SETS.len() as i32;
+    let daily = hourly.clone().map(|grouping| grouping + i32::from(DAILY_GROUPING));
+    assert_eq!(seen, hourly.chain(daily).collect::<Vec<_>>(), "in grouping order");
     let read: usize = metadata.row_groups().iter().map(|group| group.num_rows() as usize).sum();
     assert_eq!(read, built.num_rows());
 }
