@@ -246,9 +246,11 @@ describe("the dashboard", () => {
 
   it("answers the Network page's questions from the rollups as from the events", async () => {
     const hour = 3_600_000;
+    // Two days on whole hours: a whole UTC day from the daily rows, the hours around it.
     const to = Math.ceil(Date.now() / hour) * hour;
-    const { where } = sqlWhere({ page: "network", range: "custom", filters: [], params: {} }, { from: to - 24 * hour, to });
-    const rollups = fromRollups(where, -1);
+    const range = { from: to - 48 * hour, to };
+    const { where } = sqlWhere({ page: "network", range: "custom", filters: [], params: {} }, range);
+    const rollups = fromRollups(where, -1, range);
     const events = fromEvents(where);
     const run = (statement: string) =>
       page.evaluate(

@@ -25,10 +25,27 @@ export interface NetworkSql {
 const HOUR_MS = 3_600_000;
 /** The rollups' dimensions, in the store's order (`ROLLUP_DIMENSIONS`). */
 const ROLLUP_DIMENSIONS = ["route", "browser", "device_class", "country", "release", "environment"];
+const DAY_MS = 24 * HOUR_MS;
 /** The store's grouping of the sets `[]`, `[route]`… `[environment]` (`GROUPING_SETS`)... */
 const plainGrouping = (dimension: number) => dimension + 1;
 /** ...and of the item sets `[item]`, `[route, item]`… (`ITEM_GROUPING_SETS`, after the 12). */
 const itemGrouping = (dimension: number) => 12 + dimension + 1;
+/** A daily row's grouping: this plus the hourly rows' it sums (`DAILY_GROUPING`). */
+const DAILY = 100;
+
+/**
+ * The rows of `grouping` in `range` (on whole hours): the whole UTC days' daily rows and the
+ * hourly ones at either end, as the server's planner reads them (a month in 30 rows per group,
+ * not 720).
+ */
+export function groupingByTime(grouping: number, range: Range): string {
+  const firstDay = Math.ceil(range.from / DAY_MS) * DAY_MS;
+  const lastDay = Math.floor(range.to / DAY_MS) * DAY_MS;
+  const hourly = `"grouping" = ${grouping}`;
+  if (firstDay >= lastDay) return hourly;
+  const [from, to] = [firstDay, lastDay].map((ms) => `to_timestamp_millis(${ms})`);
+  return `(("grouping" = ${grouping + DAILY} AND timestamp >= ${from} AND timestamp < ${to}) OR (${hourly} AND (timestamp < ${from} OR timestamp >= ${to})))`;
+}
 
 /** The filters' dimensions as the filter bar applies them (environment and release included). */
 function filteredDimensions(view: ViewState): string[] {
@@ -82,11 +99,11 @@ export function fromEvents(where: string): Statements {
 }
 
 /**
- * The statements over the rollups, `where` applied (on the time and at most `dimension`, an
- * index into the rollups' dimensions, -1 for none).
+ * The statements over the rollups, `where` applied (on the time, `range`, and at most
+ * `dimension`, an index into the rollups' dimensions, -1 for none).
  */
-export function fromRollups(where: string, dimension: number): Statements {
-  const items = `${where} AND "grouping" = ${itemGrouping(dimension)}`;
+export function fromRollups(where: string, dimension: number, range: Range): Statements {
+  const items = `${where} AND ${groupingByTime(itemGrouping(dimension), range)}`;
   const of = (name: string, column: string) => `CASE WHEN name = '${name}' THEN ${column} END`;
   const quantile = (name: string, q: string) => `sightline_sketch_quantile(${of(name, "sketch")}, ${q})`;
   const any = (name: string) => `coalesce(sum(${of(name, '"count"')}), 0) > 0`;
@@ -104,7 +121,7 @@ export function fromRollups(where: string, dimension: number): Statements {
     frames: `SELECT item AS url, item_detail AS fn, sum(${of("script_frame", '"count"')}) AS longest,
         ${quantile("script_frame", "0.75")} AS p75, sum(${of("script_blocking", '"sum"')}) AS blocking,
         ${any("script_third_party_frame")} AS third_party,
-        (SELECT sum("count") FROM rollup WHERE ${where} AND "grouping" = ${plainGrouping(dimension)}
+        (SELECT sum("count") FROM rollup WHERE ${where} AND ${groupingByTime(plainGrouping(dimension), range)}
            AND name = 'long_animation_frame') AS all_frames
       FROM rollup WHERE ${items} AND name IN ('script_frame', 'script_blocking', 'script_third_party_frame')
       GROUP BY 1, 2 ORDER BY longest DESC`,
@@ -116,5 +133,5 @@ export function networkSql(view: ViewState, range: Range): NetworkSql {
   const { where, skipped } = sqlWhere(view, range);
   const dimension = rollupDimension(view, range, skipped);
   if (dimension === null) return { ...fromEvents(where), fromRollups: false, skipped };
-  return { ...fromRollups(where, dimension), fromRollups: true, skipped };
+  return { ...fromRollups(where, dimension, range), fromRollups: true, skipped };
 }
