@@ -18,43 +18,6 @@ use sightline_protocol::derived;
 /// is missing.
 pub(crate) const ATTRIBUTE: &str = "sightline_attribute";
 
-#[derive(Debug, PartialEq, Eq, Hash)]
-struct AttributeUdf {
-    signature: Signature,
-}
-
-impl ScalarUDFImpl for AttributeUdf {
-    fn name(&self) -> &str {
-        ATTRIBUTE
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Utf8)
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
-        let [maps, keys] = arrays.as_slice() else {
-            return exec_err!("{ATTRIBUTE} takes two arguments");
-        };
-        let maps = text(maps)?;
-        let keys = text(keys)?;
-        let (maps, keys) = (as_strings(&maps)?, as_strings(&keys)?);
-        let mut out = StringBuilder::with_capacity(maps.len(), 0);
-        for row in 0..maps.len() {
-            let value = (!maps.is_null(row) && !keys.is_null(row))
-                .then(|| attribute(maps.value(row), keys.value(row)))
-                .flatten();
-            out.append_option(value);
-        }
-        Ok(ColumnarValue::Array(Arc::new(out.finish())))
-    }
-}
-
 fn text(array: &ArrayRef) -> Result<ArrayRef> {
     Ok(cast(array, &DataType::Utf8)?)
 }
@@ -135,6 +98,26 @@ pub(crate) const ENDPOINT: &str = "sightline_endpoint";
 /// is otherwise.
 pub(crate) const URL_HOST: &str = "sightline_url_host";
 
+/// Makes two functions of type `$udf` the same when they have the same name (a function
+/// pointer's address says nothing).
+macro_rules! equal_by_name {
+    ($udf:ty) => {
+        impl PartialEq for $udf {
+            fn eq(&self, other: &Self) -> bool {
+                self.name == other.name
+            }
+        }
+
+        impl Eq for $udf {}
+
+        impl std::hash::Hash for $udf {
+            fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+                self.name.hash(state);
+            }
+        }
+    };
+}
+
 /// A function of one text argument, row by row.
 #[derive(Debug)]
 struct TextUdf {
@@ -143,21 +126,7 @@ struct TextUdf {
     apply: fn(&str, &mut String),
 }
 
-/// Two are the same function when they have the same name (a function pointer's address
-/// says nothing).
-impl PartialEq for TextUdf {
-    fn eq(&self, other: &Self) -> bool {
-        self.name == other.name
-    }
-}
-
-impl Eq for TextUdf {}
-
-impl std::hash::Hash for TextUdf {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.name.hash(state);
-    }
-}
+equal_by_name!(TextUdf);
 
 impl ScalarUDFImpl for TextUdf {
     fn name(&self) -> &str {
@@ -200,14 +169,20 @@ impl ScalarUDFImpl for TextUdf {
 /// Reads past the first object without building the rest.
 pub(crate) const JSON_FIRST: &str = "sightline_json_first";
 
-#[derive(Debug, PartialEq, Eq, Hash)]
-struct JsonFirstUdf {
+/// A function of two text arguments, row by row: null when either is null or `apply` has
+/// no answer.
+#[derive(Debug)]
+struct PairUdf {
+    name: &'static str,
     signature: Signature,
+    apply: fn(&str, &str) -> Option<String>,
 }
 
-impl ScalarUDFImpl for JsonFirstUdf {
+equal_by_name!(PairUdf);
+
+impl ScalarUDFImpl for PairUdf {
     fn name(&self) -> &str {
-        JSON_FIRST
+        self.name
     }
 
     fn signature(&self) -> &Signature {
@@ -220,15 +195,15 @@ impl ScalarUDFImpl for JsonFirstUdf {
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
-        let [texts, fields] = arrays.as_slice() else {
-            return exec_err!("{JSON_FIRST} takes two arguments");
+        let [firsts, seconds] = arrays.as_slice() else {
+            return exec_err!("{} takes two arguments", self.name);
         };
-        let (texts, fields) = (text(texts)?, text(fields)?);
-        let (texts, fields) = (as_strings(&texts)?, as_strings(&fields)?);
-        let mut out = StringBuilder::with_capacity(texts.len(), 0);
-        for row in 0..texts.len() {
-            let value = (!texts.is_null(row) && !fields.is_null(row))
-                .then(|| derived::json_first(texts.value(row), fields.value(row)))
+        let (firsts, seconds) = (text(firsts)?, text(seconds)?);
+        let (firsts, seconds) = (as_strings(&firsts)?, as_strings(&seconds)?);
+        let mut out = StringBuilder::with_capacity(firsts.len(), 0);
+        for row in 0..firsts.len() {
+            let value = (!firsts.is_null(row) && !seconds.is_null(row))
+                .then(|| (self.apply)(firsts.value(row), seconds.value(row)))
                 .flatten();
             out.append_option(value);
         }
@@ -238,12 +213,11 @@ impl ScalarUDFImpl for JsonFirstUdf {
 
 /// The functions, to register in a session.
 pub(crate) fn functions() -> Vec<ScalarUDF> {
-    let signature = Signature::new(TypeSignature::Exact(vec![DataType::Utf8, DataType::Utf8]), Volatility::Immutable);
+    let two = Signature::new(TypeSignature::Exact(vec![DataType::Utf8, DataType::Utf8]), Volatility::Immutable);
     let three = Signature::new(TypeSignature::Exact(vec![DataType::Utf8; 3]), Volatility::Immutable);
     let one = Signature::new(TypeSignature::Exact(vec![DataType::Utf8]), Volatility::Immutable);
-    let signature_two = signature.clone();
     vec![
-        ScalarUDF::new_from_impl(AttributeUdf { signature }),
+        ScalarUDF::new_from_impl(PairUdf { name: ATTRIBUTE, signature: two.clone(), apply: attribute }),
         ScalarUDF::new_from_impl(FingerprintUdf { signature: three }),
         ScalarUDF::new_from_impl(TextUdf { name: ENDPOINT, signature: one.clone(), apply: derived::write_endpoint }),
         ScalarUDF::new_from_impl(TextUdf {
@@ -251,7 +225,7 @@ pub(crate) fn functions() -> Vec<ScalarUDF> {
             signature: one,
             apply: |url, out| out.push_str(derived::url_host(url)),
         }),
-        ScalarUDF::new_from_impl(JsonFirstUdf { signature: signature_two }),
+        ScalarUDF::new_from_impl(PairUdf { name: JSON_FIRST, signature: two, apply: derived::json_first }),
     ]
 }
 
