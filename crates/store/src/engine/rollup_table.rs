@@ -1,7 +1,7 @@
 //! The rollups as a DataFusion table (`rollup`), and the aggregate function that merges
 //! their sketches (`sightline_sketch_quantile(sketch, q)`).
 //!
-//! A scan covers exactly what the `vital`, `view` and `error` tables hold as of the scan: for each
+//! A scan covers exactly what the tables of the kinds with a rollup hold as of the scan: for each
 //! listed file in the range, its rollup file (read through DataFusion's Parquet source,
 //! pruned by row-group and page statistics: a row group per grouping, rows sorted by
 //! name and hour within; footers kept between queries),
@@ -33,7 +33,7 @@ use sightline_protocol::EventKind;
 /// The name of the sketch-merging quantile aggregate.
 pub const SKETCH_QUANTILE: &str = "sightline_sketch_quantile";
 
-/// The rollups of a store's `vital`, `view` and `error` files and buffer.
+/// The rollups of a store's files and buffer, of every kind that has one (`has_rollup`).
 #[derive(Debug)]
 pub struct RollupTable {
     store: Arc<EmbeddedStore>,
