@@ -95,7 +95,7 @@ pub(crate) fn list(
     let late = match kind {
         ListKind::Sessions if by_start => None,
         ListKind::Sessions if !matches!(sort, ListSort::Duration | ListSort::Errors) => Some(LateJoin {
-            with: session_activity(&bounds, ""),
+            with: session_activity(&bounds, "", ""),
             relation: "act",
             columns: SESSION_ACTIVITY,
             on: "act.session_id = page.session_id",
@@ -192,7 +192,7 @@ fn sessions(sql: &mut Sql, scope: &Scope<'_>, bounds: &Bounds, with_activity: bo
     format!(
         "{views}, {}, base AS (SELECT s.*, {SESSION_ACTIVITY}, s.session_id AS id \
            FROM s LEFT JOIN act ON act.session_id = s.session_id)",
-        session_activity(bounds, "")
+        session_activity(bounds, "", "")
     )
 }
 
@@ -211,7 +211,13 @@ fn sessions_by_start(sql: &mut Sql, scope: &Scope<'_>, bounds: &Bounds) -> Strin
 /// (`session_id`, `start`, `last_view`, `views`, `user_id` … `sampling_reason`, `errors`,
 /// `end_t`): their rows found by the ids, which the files' session order and statistics
 /// narrow to a few pages each (ORs of lists of at most 20, which the pruning takes).
-pub(crate) fn session_details(scope: &Scope<'_>, ids: &[String]) -> Result<Statement, QueryError> {
+///
+/// Every one of these sessions has a view at or after `viewed_from` (epoch ms), so its last
+/// view is there too: its actions and requests, which count only for its end, are read from
+/// then on (a month's requests took 1.2 s of a month's list at 10M page views; the page's
+/// sessions, listed by start, began in its last minutes). Its errors and views are read
+/// over the whole range: they are counted.
+pub(crate) fn session_details(scope: &Scope<'_>, ids: &[String], viewed_from: i64) -> Result<Statement, QueryError> {
     let mut sql = Sql::default();
     let bounds = Bounds::bind(&mut sql, scope);
     let among = |sql: &mut Sql, column: &str| {
@@ -225,11 +231,12 @@ pub(crate) fn session_details(scope: &Scope<'_>, ids: &[String]) -> Result<State
         format!("({})", lists.join(" OR "))
     };
     let scan = format!("{} AND {}", scan(&mut sql, "view", scope, &bounds), among(&mut sql, "e.session_id"));
-    let restrict = among(&mut sql, "x.session_id");
+    let restrict = format!(" AND {}", among(&mut sql, "x.session_id"));
+    let later = format!("{restrict} AND x.\"timestamp\" >= {}", sql.time(viewed_from));
     let text = format!(
         "WITH {}, {} SELECT s.*, {SESSION_ACTIVITY} FROM s LEFT JOIN act ON act.session_id = s.session_id",
         session_figures(&scan),
-        session_activity(&bounds, &format!(" AND {restrict}"))
+        session_activity(&bounds, &restrict, &later)
     );
     Ok(Statement { text, params: sql.params })
 }
@@ -248,19 +255,19 @@ fn session_figures(scan: &str) -> String {
 }
 
 /// `act(session_id, last_t, errors)`: the last event time and the errors of every session
-/// with errors, actions or requests in the range and `restrict` (a condition on `x`, after
-/// ` AND `; the caller's join keeps its own). Not limited with `IN (SELECT session_id FROM
-/// …)`: the engine inlines a CTE at each mention, so each such test would compute the
-/// sessions' aggregate again.
-fn session_activity(bounds: &Bounds, restrict: &str) -> String {
-    let activity = |table: &str, n: &str| {
+/// with errors, actions or requests in the range and `errors_where` (errors) or
+/// `others_where` (actions and requests): conditions on `x`, after ` AND `; the caller's join
+/// keeps its own. Not limited with `IN (SELECT session_id FROM …)`: the engine inlines a CTE
+/// at each mention, so each such test would compute the sessions' aggregate again.
+fn session_activity(bounds: &Bounds, errors_where: &str, others_where: &str) -> String {
+    let activity = |table: &str, n: &str, restrict: &str| {
         format!("SELECT x.session_id, x.\"timestamp\" AS t, {n} AS n FROM {}{restrict}", bounds.plain(table, "x"))
     };
     format!(
         "act AS (SELECT session_id, max(t) AS last_t, sum(n) AS errors FROM ({} UNION ALL {} UNION ALL {}) GROUP BY session_id)",
-        activity("error", "CAST(coalesce(x.\"count\", 1) AS DOUBLE)"),
-        activity("action", "0.0"),
-        activity("request", "0.0"),
+        activity("error", "CAST(coalesce(x.\"count\", 1) AS DOUBLE)", errors_where),
+        activity("action", "0.0", others_where),
+        activity("request", "0.0", others_where),
     )
 }
 

@@ -200,7 +200,9 @@ async fn with_session_details(
         return Ok((Vec::new(), keys));
     }
     let scope = Scope { project, range: query.range, filters: &query.filters, rollups: false };
-    let details = collect(context, diagnostics::session_details(&scope, &ids)?).await?;
+    // Each session's key is the start of a view it has: its last view is at or after it.
+    let viewed_from = keys.iter().map(|key| key.k as i64).min().unwrap_or(query.range.from.ms());
+    let details = collect(context, diagnostics::session_details(&scope, &ids, viewed_from)?).await?;
     let mut by_id: HashMap<String, SessionRow> =
         session_rows(&details)?.into_iter().map(|row| (row.session_id.clone(), row)).collect();
     Ok(ids.iter().zip(keys).filter_map(|(id, key)| Some((by_id.remove(id)?, key))).unzip())
