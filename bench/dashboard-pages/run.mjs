@@ -14,7 +14,11 @@
 // errors and failed requests the visits saw (there should be none; the run then fails).
 //
 //   node bench/dashboard-pages/run.mjs --data-dir /tmp/sightline-query-bench/10000000
-//        [--binary target/release/sightline] [--runs 5] [--ranges day,week,month] [--smoke]
+//        [--binary target/release/sightline] [--runs 5] [--ranges day,week,month]
+//        [--pages overview,sessions,…] [--requests] [--smoke]
+//
+// --requests: after each page's last visit, its API requests with their times (what to
+// look at when a page is slow).
 //
 // --smoke: one run per page, the last day only, for CI (with a debug build over the query
 // benchmark's small smoke data); it proves the benchmark works, its figures mean nothing.
@@ -47,7 +51,9 @@ const PASSWORD = "dashboard-pages-bench-password";
 const DAY_MS = 86_400_000;
 const RANGE_DAYS = { day: 1, week: 7, month: 30 };
 /** The dashboard's pages; Setup and Ingest health read no events, but are timed alike. */
-const PAGES = ["overview", "performance", "pages", "geography", "errors", "sessions", "network", "releases", "ingest-health", "setup"];
+const ALL_PAGES = ["overview", "performance", "pages", "geography", "errors", "sessions", "network", "releases", "ingest-health", "setup"];
+const PAGES = option("--pages", ALL_PAGES.join(",")).split(",");
+const REQUESTS = argv.includes("--requests");
 /** Elements that carry data (not a loading or empty state), as in web/e2e/dashboard.e2e.ts. */
 const DATA =
   "main table.data tbody tr, main .tile .tile-value, main .chart canvas, main svg.map circle, main pre.stack, main [data-testid=snippet]";
@@ -63,6 +69,7 @@ const windowFile = join(DATA_DIR, "query-bench-window.json");
 if (!existsSync(windowFile)) fail(`${windowFile} is missing: load the directory with \`query-bench --all-kinds --data-dir ${DATA_DIR}\` first`);
 if (!existsSync(BINARY)) fail(`no sightline binary at ${BINARY}: build it with \`cargo build --release -p sightline-cli\` (or pass --binary)`);
 for (const range of RANGES) if (!(range in RANGE_DAYS)) fail(`--ranges: ${range} is not one of day, week, month`);
+for (const name of PAGES) if (!ALL_PAGES.includes(name)) fail(`--pages: ${name} is not one of ${ALL_PAGES.join(", ")}`);
 const { now_ms: endMs, views } = JSON.parse(readFileSync(windowFile, "utf8"));
 
 /** Creates the benchmark's dashboard user in the data directory, or sets its password. */
@@ -159,6 +166,12 @@ try {
     if (m.type() === "error" && !/status of 401/.test(m.text())) problems.push(`${page.url()}: console error: ${m.text()}`);
   });
   page.on("pageerror", (e) => problems.push(`${page.url()}: page error: ${e.message}`));
+  const requests = [];
+  page.on("requestfinished", (r) => {
+    if (!r.url().includes("/api/")) return;
+    const { startTime, responseEnd } = r.timing();
+    requests.push(`${responseEnd.toFixed(0).padStart(6)} ms  ${new Date(startTime).toISOString().slice(17, 23)}  ${r.method()} ${r.url().replace(server.url, "")} ${r.postData() ?? ""}`);
+  });
   page.on("response", (r) => {
     if (r.status() >= 400 && !(r.status() === 401 && r.url().endsWith("/api/v1/session"))) problems.push(`http ${r.status()} ${r.url()}`);
   });
@@ -178,6 +191,7 @@ try {
       const alls = [];
       let failed = 0;
       for (let run = 0; run < RUNS; run++) {
+        requests.length = 0;
         const visited = await visit(page, url);
         firsts.push(visited.first);
         alls.push(visited.all);
@@ -185,6 +199,7 @@ try {
       }
       rows.push({ range, name, data, failed, first: median(firsts), all: median(alls), max: Math.max(...alls) });
       console.error(`  ${range} ${name}: all data in ${alls.map((ms) => ms.toFixed(0)).join(", ")} ms`);
+      if (REQUESTS) console.error(requests.map((line) => `    ${line}`).join("\n"));
     }
   }
   console.log("| range | page | shows | first data, median ms | all data, median ms | all data, slowest ms | ≤ 1 s |");

@@ -16,7 +16,7 @@ mod units;
 
 use datafusion::common::ScalarValue;
 
-pub(crate) use self::rollup::{ROLLUP_TABLE, rows as rollup_rows};
+pub(crate) use self::rollup::{Measures, ROLLUP_TABLE, measure_rows, rows as rollup_rows, value_measures};
 use self::sql::{Sql, float_literal};
 pub(crate) use self::units::{Bucketing, Scope};
 use crate::QueryError;
@@ -175,7 +175,7 @@ fn aggregate_parts(
         Some(grouping) => rollup::units(sql, metric, scope, bucketing, dims, grouping)?,
         None => units::units(sql, metric, scope, bucketing, dims)?,
     };
-    let payload: &[&str] = if rollup.is_some() { rollup::payload(metric) } else { &["w", "v", "n"] };
+    let payload: &[&str] = if rollup.is_some() { &rollup::PAYLOAD } else { &["w", "v", "n"] };
 
     let mut keys: Vec<String> = Vec::new();
     let mut folded_columns: Vec<String> = Vec::new();

@@ -14,8 +14,9 @@
 //! The statement has the same output columns as the exact one ([`super::aggregate`]), so
 //! everything after it is shared: `units` has one row per rollup row, `c` (weight), `k`
 //! (units), `sv` (Σ weight · value), `rg`, `rn`, `rp` (weights per rating) and `sk` (sketch);
-//! for a rate `c`, `k` (the denominator's) and `nw` (the numerator's weight).
-//! A breakdown and a distribution read the rows themselves ([`rows`]) and merge them in Rust
+//! for a rate `c` and `k` are the denominator's rows', `sv` the weight of the numerator's (the
+//! rate is `Σ sv / Σ c`) and the others null. A breakdown, a distribution and single values
+//! read the rows themselves ([`rows`], [`measure_rows`]) and merge them in Rust
 //! (`run/rollups.rs`).
 
 use super::sql::Sql;
@@ -42,7 +43,7 @@ const GROUPING_SETS: [&[usize]; 12] =
     [&[], &[0], &[1], &[2], &[3], &[4], &[5], &[0, 1], &[0, 2], &[0, 4], &[3, 2], &[1, 2]];
 
 /// The payload columns of rollup units.
-const PAYLOAD: [&str; 7] = ["c", "k", "sv", "rg", "rn", "rp", "sk"];
+pub(super) const PAYLOAD: [&str; 7] = ["c", "k", "sv", "rg", "rn", "rp", "sk"];
 /// The rollup's columns of [`PAYLOAD`].
 const PAYLOAD_COLUMNS: [&str; 7] = [
     "e.\"count\" AS c",
@@ -53,13 +54,10 @@ const PAYLOAD_COLUMNS: [&str; 7] = [
     "e.poor AS rp",
     "e.sketch AS sk",
 ];
-/// The payload columns of a rate's units: `c` and `k` the denominator's rows', `nw` the
-/// weight of the numerator's.
-const RATIO_PAYLOAD: [&str; 3] = ["c", "k", "nw"];
 
 /// The rollup measures behind a metric.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Measures {
+pub(crate) enum Measures {
     /// One measure's rows: a vital's (valued) or a count's.
     One(&'static str),
     /// A rate: the weight of the numerator's rows over the denominator's.
@@ -93,11 +91,6 @@ fn measures(metric: &Metric) -> Option<Measures> {
 /// Whether the rollups answer `metric` with a ratio of two measures.
 fn is_ratio(metric: &Metric) -> bool {
     matches!(measures(metric), Some(Measures::Ratio { .. }))
-}
-
-/// The payload columns of `metric`'s rollup units.
-pub(super) fn payload(metric: &Metric) -> &'static [&'static str] {
-    if is_ratio(metric) { &RATIO_PAYLOAD } else { &PAYLOAD }
 }
 
 fn column(dimension: &Dimension) -> Option<usize> {
@@ -173,8 +166,8 @@ pub(super) fn grouping(
 }
 
 /// The `WITH` list ending in `units(b, g0…, c, k, sv, rg, rn, rp, sk)` over the rollups
-/// (for a rate `units(b, g0…, c, k, nw)`: the denominator's rows and the numerator's, read in
-/// one scan).
+/// (for a rate, the denominator's rows and the numerator's read in one scan: `sv` is the
+/// numerator's weight).
 pub(super) fn units(
     sql: &mut Sql,
     metric: &Metric,
@@ -184,7 +177,6 @@ pub(super) fn units(
     grouping: usize,
 ) -> Result<String, QueryError> {
     let measures = measures(metric).expect("a covered metric has its measures");
-    let (project, from, to) = (sql.text(scope.project), sql.time(scope.range.from.ms()), sql.time(scope.range.to.ms()));
     let mut columns = Vec::new();
     if let Some(bucketing) = bucketing {
         columns.push(format!("date_trunc('{}', e.\"timestamp\") AS b", bucketing.size.trunc_unit()));
@@ -202,21 +194,39 @@ pub(super) fn units(
             columns.extend([
                 format!("CASE WHEN e.name = '{denominator}' THEN e.\"count\" ELSE 0.0 END AS c"),
                 format!("CASE WHEN e.name = '{denominator}' THEN e.samples ELSE CAST(0 AS BIGINT) END AS k"),
-                format!("CASE WHEN e.name = '{denominator}' THEN 0.0 ELSE e.\"count\" END AS nw"),
+                format!("CASE WHEN e.name = '{denominator}' THEN 0.0 ELSE e.\"count\" END AS sv"),
+                "CAST(NULL AS DOUBLE) AS rg".into(),
+                "CAST(NULL AS DOUBLE) AS rn".into(),
+                "CAST(NULL AS DOUBLE) AS rp".into(),
+                "CAST(NULL AS BYTEA) AS sk".into(),
             ]);
             format!("e.name IN ('{denominator}', '{numerator}')")
         }
     };
     let hourly_buckets = bucketing.is_some_and(|bucketing| bucketing.size == BucketSize::Hour);
-    let groupings = grouping_by_time(sql, grouping, scope.range.from.ms(), scope.range.to.ms(), hourly_buckets);
+    let rollup = select_rows(sql, scope, &columns, &names, grouping, hourly_buckets);
+    Ok(format!("WITH units AS ({rollup})"))
+}
+
+/// `SELECT columns FROM` the rollup rows of the scope (project, range and filters) with
+/// `names` (a condition on `e.name`) in `grouping`, hourly or (unless `hourly_only`) daily.
+fn select_rows(
+    sql: &mut Sql,
+    scope: &Scope<'_>,
+    columns: &[String],
+    names: &str,
+    grouping: usize,
+    hourly_only: bool,
+) -> String {
+    let (project, from, to) = (sql.text(scope.project), sql.time(scope.range.from.ms()), sql.time(scope.range.to.ms()));
+    let groupings = grouping_by_time(sql, grouping, scope.range.from.ms(), scope.range.to.ms(), hourly_only);
     let mut conditions = vec![format!(
         "e.project = {project} AND e.\"timestamp\" >= {from} AND e.\"timestamp\" < {to} AND {names} AND {groupings}"
     )];
     for f in scope.filters {
         conditions.push(format!("({})", filter(sql, f, "vital")));
     }
-    let rollup = format!("SELECT {} FROM \"{ROLLUP_TABLE}\" e WHERE {}", columns.join(", "), conditions.join(" AND "));
-    Ok(format!("WITH units AS ({rollup})"))
+    format!("SELECT {} FROM \"{ROLLUP_TABLE}\" e WHERE {}", columns.join(", "), conditions.join(" AND "))
 }
 
 /// The rows of `grouping` between `from` and `to` (whole hours): each whole UTC day's daily
@@ -240,28 +250,48 @@ fn grouping_by_time(sql: &mut Sql, grouping: usize, from: i64, to: i64, hourly_o
 
 /// The statement of the rollup rows behind `metric`'s `statistics` grouped by `dims`
 /// (columns `g0`…, `c`, `k`, `sv`, `rg`, `rn`, `rp`, `sk`), to be merged by the caller;
-/// none when the rollups do not cover them (or for a rate, which they answer in SQL).
+/// none when the rollups do not cover them.
 pub(crate) fn rows(
     metric: &Metric,
     scope: &Scope<'_>,
     dims: &[Dimension],
     statistics: &[Statistic],
 ) -> Result<Option<Statement>, QueryError> {
-    if is_ratio(metric) {
-        return Ok(None);
-    }
     let Some(grouping) = grouping(metric, scope, None, dims, statistics) else { return Ok(None) };
     let mut sql = Sql::default();
     let with = units(&mut sql, metric, scope, None, dims, grouping)?;
     Ok(Some(Statement { text: format!("{with} SELECT * FROM units"), params: sql.params }))
 }
 
+/// The rollup measures that answer `metric`'s `statistics` over the whole scope (a single
+/// value, no groups), with the grouping set that holds them; none when the rollups do not.
+pub(crate) fn value_measures(
+    metric: &Metric,
+    scope: &Scope<'_>,
+    statistics: &[Statistic],
+) -> Option<(usize, Measures)> {
+    Some((grouping(metric, scope, None, &[], statistics)?, measures(metric)?))
+}
+
+/// The statement of the rollup rows of every measure in `names` in `grouping` over the
+/// scope, each row with its measure's name as `g0` (then `c`, `k`, `sv`, `rg`, `rn`, `rp`,
+/// `sk`): the single values of several metrics from one scan.
+pub(crate) fn measure_rows(scope: &Scope<'_>, grouping: usize, names: &[&str]) -> Statement {
+    let mut sql = Sql::default();
+    let mut columns = vec!["e.name AS g0".to_owned()];
+    columns.extend(PAYLOAD_COLUMNS.map(String::from));
+    let quoted: Vec<String> = names.iter().map(|name| format!("'{name}'")).collect();
+    let names = format!("e.name IN ({})", quoted.join(", "));
+    let text = select_rows(&mut sql, scope, &columns, &names, grouping, false);
+    Statement { text, params: sql.params }
+}
+
 /// The SQL of one statistic over rollup units.
 pub(super) fn statistic(sql: &mut Sql, metric: &Metric, statistic: &Statistic) -> String {
     if is_ratio(metric) {
         return match statistic {
-            Statistic::Rate => "sum(nw) / sum(c)".into(),
-            Statistic::Sum => "sum(nw)".into(),
+            Statistic::Rate => "sum(sv) / sum(c)".into(),
+            Statistic::Sum => "sum(sv)".into(),
             _ => "sum(c)".into(),
         };
     }

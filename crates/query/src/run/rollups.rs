@@ -34,7 +34,14 @@ impl Figures {
         self.sketch.merge(&other.sketch);
     }
 
-    /// A statistic as the rollups' SQL computes it (see `plan/rollup.rs`).
+    /// A rate's figures: the denominator's rows' (`whole`), with `part`, the weight of the
+    /// numerator's, as the sum (as a rate's rollup rows have it, see `plan/rollup.rs`).
+    pub(super) fn rate(whole: &Self, part: f64) -> Self {
+        Self { count: whole.count, samples: whole.samples, sum: part, ..Self::default() }
+    }
+
+    /// A statistic as the rollups' SQL computes it (see `plan/rollup.rs`); a rate's is the
+    /// sum (the numerator's weight) over the count.
     pub(super) fn value(&self, statistic: &Statistic) -> Option<f64> {
         let value = if let Some(q) = statistic.quantile() {
             self.sketch.quantile(q)?
@@ -43,7 +50,7 @@ impl Figures {
                 (_, Some(Rating::Good)) => self.ratings[0] / self.count,
                 (_, Some(Rating::NeedsImprovement)) => self.ratings[1] / self.count,
                 (_, Some(Rating::Poor)) => self.ratings[2] / self.count,
-                (Statistic::Mean, _) => self.sum / self.count,
+                (Statistic::Mean | Statistic::Rate, _) => self.sum / self.count,
                 (Statistic::Sum, _) => self.sum,
                 _ => self.count,
             }
