@@ -59,9 +59,13 @@ fn has_rollups(context: &SessionContext) -> bool {
 }
 
 async fn collect(context: &SessionContext, statement: Statement) -> Result<Vec<RecordBatch>, QueryError> {
+    let started = std::time::Instant::now();
     let params = statement.params.into_iter().map(Into::into).collect();
     let frame = context.sql(&statement.text).await?.with_param_values(ParamValues::List(params))?;
-    Ok(frame.collect().await?)
+    let batches = frame.collect().await?;
+    // What to look at when a query is slow: each statement's time and text (log level debug).
+    tracing::debug!(ms = started.elapsed().as_millis() as u64, statement = %statement.text, "query statement");
+    Ok(batches)
 }
 
 /// One row of an aggregate (see [`plan::aggregate`]).

@@ -177,6 +177,9 @@ pub(super) fn union_of_files_and_batches(
         let files = state.runtime_env().object_store(ObjectStoreUrl::local_filesystem())?;
         let reader = CachedParquetFileReaderFactory::new(files, Arc::clone(&footers.0));
         let mut source = ParquetSource::new(Arc::clone(schema)).with_parquet_file_reader_factory(Arc::new(reader));
+        if looks_up_sessions(filters) {
+            source = source.with_pushdown_filters(true).with_reorder_filters(true);
+        }
         if let Some(predicate) = conjunction(filters.iter().cloned()) {
             let df_schema = DFSchema::try_from(Arc::clone(schema))?;
             source = source.with_predicate(state.create_physical_expr(predicate, &df_schema)?);
@@ -199,6 +202,19 @@ pub(super) fn union_of_files_and_batches(
         return Ok(Arc::new(EmptyExec::new(projected)));
     }
     UnionExec::try_new(inputs)
+}
+
+/// At most this many session ids make a scan a lookup ([`looks_up_sessions`]).
+const LOOKUP_SESSIONS: usize = 1_000;
+
+/// Whether the filters limit the rows to a few sessions (a page of a sessions list, a
+/// session's timeline). Such a scan decodes the filters' columns first and the others only
+/// for the rows that pass (late materialization): the page index narrows the pages little,
+/// since a few ids fall into most of a file's pages, and decoding every selected column of
+/// them cost more than the lookup itself (at 10M page views, a page of 50 sessions' views
+/// over a month: 1.35 s, 0.55 s of it in the `session_id` column).
+fn looks_up_sessions(filters: &[Expr]) -> bool {
+    filters.iter().any(|filter| allowed_strings(filter, "session_id").is_some_and(|ids| ids.len() <= LOOKUP_SESSIONS))
 }
 
 /// The values of the text `column` that a filter allows (`=`, `IN`, and ANDs and ORs of
