@@ -8,7 +8,9 @@
 // week and 30 days of the data, as custom ranges in the URL) and each page, loads the page's
 // URL afresh: once unmeasured, then --runs times. A visit's figures are the time from the start
 // of the navigation to the first data-bearing element (a table row, a tile's figure, a chart,
-// the map's circles, a snippet) and to the last loading state gone. A page with nothing to show
+// the map's circles, a snippet) and to the last loading state gone, as the page's own DOM
+// changes show them (a MutationObserver's clock: Playwright's waits return up to 500 ms late,
+// which before 2026-12-06 (late morning) made slow pages look slower). A page with nothing to show
 // for bulk-loaded data (Ingest health: a bulk load records no intake outcomes) is timed to its
 // empty state, and the table says so. The medians are printed as a table, with the console
 // errors and failed requests the visits saw (there should be none; the run then fails).
@@ -17,8 +19,8 @@
 //        [--binary target/release/sightline] [--runs 5] [--ranges day,week,month]
 //        [--pages overview,sessions,…] [--requests] [--smoke]
 //
-// --requests: after each page's last visit, its API requests with their times (what to
-// look at when a page is slow).
+// --requests: after each page's last visit, its API requests: when each began (from the
+// start of the visit) and how long it took (what to look at when a page is slow).
 //
 // --smoke: one run per page, the last day only, for CI (with a debug build over the query
 // benchmark's small smoke data); it proves the benchmark works, its figures mean nothing.
@@ -58,6 +60,8 @@ const REQUESTS = argv.includes("--requests");
 const DATA =
   "main table.data tbody tr, main .tile .tile-value, main .chart canvas, main svg.map circle, main pre.stack, main [data-testid=snippet]";
 const TARGET_MS = 1000;
+/** What a visit waits for: data, or the page's empty or error state. */
+const SHOWN = `${DATA}, main .state.empty, main .state.error`;
 
 function fail(message) {
   console.error(`dashboard-pages: ${message}`);
@@ -126,19 +130,39 @@ async function login(page, url) {
  * show, its empty state, or an error) and to the last loading state gone; whether it showed
  * data, and how many of its sections showed an error instead (a query past its time limit).
  */
+/** When the current visit began (epoch ms), for --requests. */
+let visitStartedAt = 0;
+
 async function visit(page, url) {
-  const start = performance.now();
+  visitStartedAt = Date.now();
   await page.goto(url);
   try {
-    await page.waitForSelector(`${DATA}, main .state.empty, main .state.error`, { timeout: 120_000 });
+    await page.waitForSelector(SHOWN, { timeout: 120_000 });
   } catch (error) {
     const shown = (await page.locator("main").textContent().catch(() => "")).slice(0, 300);
     throw new Error(`${url}: nothing shown within 120 s; the page shows: ${shown}`, { cause: error });
   }
-  const first = performance.now() - start;
   await page.waitForFunction(() => !document.querySelector(".state.loading, .pending"), undefined, { timeout: 120_000, polling: 20 });
-  const all = performance.now() - start;
+  const { first, all } = await page.evaluate(() => window.__visit);
   return { first, all, data: (await page.locator(DATA).count()) > 0, failed: await page.locator("main .state.error").count() };
+}
+
+/**
+ * Times a visit inside the page (installed before any of its scripts): when the DOM first
+ * shows data (or an empty or error state) and when its last loading state went, in ms since
+ * the navigation began. Playwright's waits poll at growing intervals (up to 500 ms apart), so
+ * their return times are late by up to half a second; they only tell when to read these.
+ */
+function timeVisits(shown) {
+  window.__visit = { first: null, all: null };
+  new MutationObserver(() => {
+    const marks = window.__visit;
+    const now = performance.now();
+    if (marks.first === null && document.querySelector(shown)) marks.first = now;
+    if (marks.first === null) return;
+    if (document.querySelector(".state.loading, .pending")) marks.all = null;
+    else marks.all ??= now;
+  }).observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
 }
 
 const median = (values) => {
@@ -162,6 +186,7 @@ const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-s
 const problems = [];
 try {
   const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  await page.addInitScript(timeVisits, SHOWN);
   page.on("console", (m) => {
     if (m.type() === "error" && !/status of 401/.test(m.text())) problems.push(`${page.url()}: console error: ${m.text()}`);
   });
@@ -170,7 +195,8 @@ try {
   page.on("requestfinished", (r) => {
     if (!r.url().includes("/api/")) return;
     const { startTime, responseEnd } = r.timing();
-    requests.push(`${responseEnd.toFixed(0).padStart(6)} ms  ${new Date(startTime).toISOString().slice(17, 23)}  ${r.method()} ${r.url().replace(server.url, "")} ${r.postData() ?? ""}`);
+    const since = (startTime - visitStartedAt).toFixed(0).padStart(6);
+    requests.push(`at ${since} ms, ${responseEnd.toFixed(0).padStart(6)} ms  ${r.method()} ${r.url().replace(server.url, "")} ${r.postData() ?? ""}`);
   });
   page.on("response", (r) => {
     if (r.status() >= 400 && !(r.status() === 401 && r.url().endsWith("/api/v1/session"))) problems.push(`http ${r.status()} ${r.url()}`);
