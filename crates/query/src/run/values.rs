@@ -65,7 +65,7 @@ async fn tiles(context: &SessionContext, scope: &Scope<'_>, tiles: &[Tile]) -> R
         .zip(&covered)
         .map(|((_, statistics), covered)| match covered {
             Some((grouping, measures)) => value_row(&measured, *grouping, *measures, statistics).into_iter().collect(),
-            None => from_events.next().unwrap_or_default(),
+            None => from_events.next().expect("an answer per metric the rollups do not hold"),
         })
         .collect();
 
@@ -137,7 +137,13 @@ fn value_row(
     let figures = match measures {
         Measures::One(name) => of(name)?,
         Measures::Ratio { denominator, numerator } => {
-            rate = Figures::rate(of(denominator)?, of(numerator).map_or(0.0, |part| part.count));
+            let (whole, part) = (of(denominator), of(numerator));
+            if whole.is_none() && part.is_none() {
+                return None;
+            }
+            // A numerator's rows without the denominator's (an hour with errors but no views
+            // starting in it): the sum is theirs, the rate none.
+            rate = Figures::rate(whole.unwrap_or(&Figures::default()), part.map_or(0.0, |part| part.count));
             &rate
         }
     };

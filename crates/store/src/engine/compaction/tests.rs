@@ -315,6 +315,14 @@ async fn a_column_newer_than_a_file_reads_as_nulls_filters_and_survives_a_merge(
             assert_eq!(attribution_rows(&store, "element IS NULL").await, old_rows, "{when}");
             let later = attribution_rows(&store, "time_to_first_byte > 100").await;
             assert_eq!(later, vec![hero(0, 1), hero(1, 1), hero(2, 1)], "{when}");
+            // Lookups by session decode the filters' columns first (`looks_up_sessions`): the
+            // old file's missing columns read and filter as nulls there too.
+            let sessions = attribution_rows(&store, "session_id = 's7' OR session_id = 's0'").await;
+            assert_eq!(sessions, vec![hero(0, 0), hero(0, 1), old(0), old(1), old(2)], "{when}: by session");
+            let missing = attribution_rows(&store, "session_id IN ('s7', 's1') AND element IS NULL").await;
+            assert_eq!(missing, old_rows, "{when}: by session, the old file's nulls");
+            let valued = attribution_rows(&store, "session_id IN ('s7', 's2') AND time_to_first_byte > 100").await;
+            assert_eq!(valued, vec![hero(2, 1)], "{when}: by session, a column the old file lacks");
             assert_eq!(
                 attribution_rows(&store, "time_to_first_byte IS NULL AND element_render_delay = 7").await,
                 old_rows
