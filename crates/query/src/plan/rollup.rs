@@ -88,6 +88,16 @@ fn measures(metric: &Metric) -> Option<Measures> {
     }
 }
 
+impl Measures {
+    /// The measures' names: the one, or the denominator and the numerator.
+    pub(crate) fn names(self) -> Vec<&'static str> {
+        match self {
+            Self::One(name) => vec![name],
+            Self::Ratio { denominator, numerator } => vec![denominator, numerator],
+        }
+    }
+}
+
 /// Whether the rollups answer `metric` with a ratio of two measures.
 fn is_ratio(metric: &Metric) -> bool {
     matches!(measures(metric), Some(Measures::Ratio { .. }))
@@ -325,11 +335,7 @@ mod tests {
         )
         .expect("metrics");
         for metric in metrics {
-            let names = match measures(&metric).expect("the rollups hold it") {
-                Measures::One(name) => vec![name],
-                Measures::Ratio { denominator, numerator } => vec![denominator, numerator],
-            };
-            for name in names {
+            for name in measures(&metric).expect("the rollups hold it").names() {
                 assert!(sightline_store::ROLLUP_MEASURES.contains(&name), "{metric:?}: {name}");
             }
         }

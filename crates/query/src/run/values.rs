@@ -103,15 +103,18 @@ async fn measure_figures(
 ) -> Result<HashMap<(usize, String), Figures>, QueryError> {
     let mut names_by_grouping: Vec<(usize, Vec<&str>)> = Vec::new();
     for (grouping, measures) in covered.iter().flatten() {
-        let names = match *measures {
-            Measures::One(name) => vec![name],
-            Measures::Ratio { denominator, numerator } => vec![denominator, numerator],
-        };
-        match names_by_grouping.iter_mut().find(|(known, _)| known == grouping) {
-            Some((_, known)) => {
-                known.extend(names.into_iter().filter(|name| !known.contains(name)).collect::<Vec<_>>())
+        let at = match names_by_grouping.iter().position(|(known, _)| known == grouping) {
+            Some(at) => at,
+            None => {
+                names_by_grouping.push((*grouping, Vec::new()));
+                names_by_grouping.len() - 1
             }
-            None => names_by_grouping.push((*grouping, names)),
+        };
+        let names = &mut names_by_grouping[at].1;
+        for name in measures.names() {
+            if !names.contains(&name) {
+                names.push(name);
+            }
         }
     }
     let reads = names_by_grouping.iter().map(|(grouping, names)| async move {
