@@ -74,7 +74,8 @@ if (!existsSync(windowFile)) fail(`${windowFile} is missing: load the directory 
 if (!existsSync(BINARY)) fail(`no sightline binary at ${BINARY}: build it with \`cargo build --release -p sightline-cli\` (or pass --binary)`);
 for (const range of RANGES) if (!(range in RANGE_DAYS)) fail(`--ranges: ${range} is not one of day, week, month`);
 for (const name of PAGES) if (!ALL_PAGES.includes(name)) fail(`--pages: ${name} is not one of ${ALL_PAGES.join(", ")}`);
-const { now_ms: endMs, views } = JSON.parse(readFileSync(windowFile, "utf8"));
+const { now_ms: endMs, views, parts = 1, parts_done: partsDone = parts } = JSON.parse(readFileSync(windowFile, "utf8"));
+if (partsDone < parts) fail(`${DATA_DIR} holds ${partsDone} of ${parts} parts of its load: run its \`query-bench\` command again to finish it`);
 
 /** Creates the benchmark's dashboard user in the data directory, or sets its password. */
 function ensureUser(env) {

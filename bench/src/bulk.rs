@@ -3,14 +3,19 @@
 //! the store's bulk writer) with the plain population, the shop's project, and progress
 //! printed to stderr. The query benchmark keeps `view`, `vital`, `error` and `request`: the
 //! other kinds would double the data and no dashboard query reads them.
+//!
+//! A large load goes in parts ([`Part`]), each a load of its own whose files the store lists
+//! when it ends; [`LoadState`], saved next to the data after every part, lets a load stopped
+//! between parts (or in one: that part's files are swept) go on where it stopped.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use serde_json::{Value, json};
 use sightline_protocol::EventKind;
 use sightline_simulate::load::{self, LoadOptions};
-use sightline_simulate::population::shop_project;
 use sightline_simulate::population::stories::Scenario;
+use sightline_simulate::population::{Part, shop_project};
 
 pub use sightline_simulate::load::{LoadReport as BulkLoad, VIEWS_PER_SESSION};
 
@@ -31,6 +36,8 @@ pub struct BulkOptions {
     pub kinds: Vec<EventKind>,
     /// Print progress to stderr every this often.
     pub progress: Option<Duration>,
+    /// The part of the population to load.
+    pub part: Part,
 }
 
 /// Loads the population into the store under `data_dir` (which must not hold an ingesting
@@ -45,6 +52,7 @@ pub fn load(data_dir: &Path, options: &BulkOptions) -> Result<BulkLoad, String> 
         kinds: options.kinds.clone(),
         scenario: Scenario::Plain,
         project: shop_project(),
+        part: options.part,
     };
     let mut last_progress = Instant::now();
     let mut progress = |so_far: &BulkLoad| {
@@ -62,4 +70,121 @@ pub fn load(data_dir: &Path, options: &BulkOptions) -> Result<BulkLoad, String> 
         );
     };
     load::load(data_dir, &load_options, &mut progress).map_err(|error| error.to_string())
+}
+
+/// Page views per part of a load by default: about ten minutes of loading on two cores.
+pub const VIEWS_PER_PART: u64 = 5_000_000;
+
+/// What a load in parts was asked for and how far it got: the file `name` beside the data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadState {
+    /// End of the simulated window, epoch ms.
+    pub now_ms: i64,
+    /// Page views asked for.
+    pub views: u64,
+    /// The population's seed.
+    pub seed: u64,
+    /// Every kind kept (rather than the query set's four).
+    pub all_kinds: bool,
+    /// Parts of the load.
+    pub parts: u64,
+    /// Parts loaded.
+    pub parts_done: u64,
+}
+
+impl LoadState {
+    /// Whether every part is loaded.
+    pub fn is_complete(&self) -> bool {
+        self.parts_done >= self.parts
+    }
+
+    /// Reads the state saved at `path`; `None` when there is none. A file from before loads
+    /// in parts (`now_ms` and `views` only) is a complete load of one part.
+    pub fn read(path: &Path) -> Result<Option<Self>, String> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(error) => return Err(format!("cannot read {}: {error}", path.display())),
+        };
+        let value: Value = serde_json::from_str(&text).map_err(|error| format!("{}: {error}", path.display()))?;
+        let field = |name: &str| value[name].as_u64();
+        let now_ms = value["now_ms"].as_i64().ok_or_else(|| format!("{}: no now_ms", path.display()))?;
+        let parts = field("parts").unwrap_or(1);
+        Ok(Some(Self {
+            now_ms,
+            views: field("views").unwrap_or(0),
+            seed: field("seed").unwrap_or(0),
+            all_kinds: value["all_kinds"].as_bool().unwrap_or(false),
+            parts,
+            parts_done: field("parts_done").unwrap_or(parts),
+        }))
+    }
+
+    /// Saves the state at `path` (`.tmp` and rename: a reader sees the old or the new one).
+    pub fn save(&self, path: &Path) -> Result<(), String> {
+        let value = json!({
+            "now_ms": self.now_ms,
+            "views": self.views,
+            "seed": self.seed,
+            "all_kinds": self.all_kinds,
+            "parts": self.parts,
+            "parts_done": self.parts_done,
+        });
+        let temporary = path.with_extension("json.tmp");
+        std::fs::write(&temporary, value.to_string())
+            .and_then(|()| std::fs::rename(&temporary, path))
+            .map_err(|error| format!("cannot write {}: {error}", path.display()))
+    }
+
+    /// Why a load asked for with `other`'s options cannot go on with this one, if it cannot.
+    pub fn differs_from(&self, other: &Self) -> Option<String> {
+        let asked = (self.views, self.seed, self.all_kinds, self.parts);
+        let loading = (other.views, other.seed, other.all_kinds, other.parts);
+        (asked != loading).then(|| {
+            format!(
+                "the data directory holds an unfinished load of {} views (seed {}, all kinds {}, {} parts, {} done): \
+                 run with the same options to go on with it, or delete the directory",
+                other.views, other.seed, other.all_kinds, other.parts, other.parts_done
+            )
+        })
+    }
+}
+
+/// Adds a part's report to the totals of a load in parts (the elapsed times add up).
+pub fn add_report(total: &mut BulkLoad, part: &BulkLoad) {
+    total.beacons += part.beacons;
+    total.events += part.events;
+    total.views += part.views;
+    total.dropped += part.dropped;
+    for (kind, rows) in &part.rows {
+        *total.rows.entry(kind).or_default() += rows;
+    }
+    total.written.files += part.written.files;
+    total.written.rows += part.written.rows;
+    total.written.bytes += part.written.bytes;
+    total.elapsed += part.elapsed;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_load_state_reads_back_as_saved_and_an_old_window_file_is_a_complete_load() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("state.json");
+        assert_eq!(LoadState::read(&path).expect("reads"), None);
+        let state =
+            LoadState { now_ms: 1_796_515_200_000, views: 9, seed: 3, all_kinds: true, parts: 4, parts_done: 2 };
+        state.save(&path).expect("saves");
+        assert_eq!(LoadState::read(&path).expect("reads"), Some(state.clone()));
+        assert!(!state.is_complete());
+        let other = LoadState { views: 10, ..state };
+        assert!(other.differs_from(&state).is_some_and(|why| why.contains("unfinished load of 9 views")));
+        assert_eq!(LoadState { parts_done: 0, ..state }.differs_from(&state), None);
+
+        std::fs::write(&path, r#"{"now_ms": 1796515200000, "views": 10000000}"#).expect("writes");
+        let old = LoadState::read(&path).expect("reads").expect("a state");
+        assert!(old.is_complete() && old.parts == 1 && old.views == 10_000_000);
+    }
 }

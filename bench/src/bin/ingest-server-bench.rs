@@ -32,7 +32,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use sightline_bench::population::post::{self, PostOptions, Progress, Rate, Report, quantile};
-use sightline_bench::population::{GeneratedBeacon, Population, PopulationOptions};
+use sightline_bench::population::{GeneratedBeacon, Part, Population, PopulationOptions};
 use sightline_bench::server_process::{self, Sample, Sampler, Server};
 
 /// Events in every beacon, as the agent sends about when a page is left.
@@ -331,6 +331,7 @@ fn beacons(seed: u64, rate: f64, duration: Duration) -> impl Iterator<Item = Gen
         events_per_beacon: Some(EVENTS_PER_BEACON),
         daily_pattern: true,
         sent_at: true,
+        part: Part::WHOLE,
     };
     (0..).map_while(move |round| Population::new(seed.wrapping_add(round), options).ok()).flatten()
 }

@@ -16,7 +16,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use sightline_bench::population::post::{self, PostOptions, Progress, Rate, Report, quantile};
-use sightline_bench::population::{GeneratedBeacon, Population, PopulationOptions};
+use sightline_bench::population::{GeneratedBeacon, Part, Population, PopulationOptions};
 
 /// Beacons per session on average when the agent flushes per page (measured: `--dry-run`).
 const BEACONS_PER_SESSION: f64 = 3.6;
@@ -185,6 +185,7 @@ fn population_options(args: &Args) -> PopulationOptions {
         events_per_beacon: args.events_per_beacon,
         daily_pattern: args.daily,
         sent_at: args.sent_at,
+        part: Part::WHOLE,
     }
 }
 

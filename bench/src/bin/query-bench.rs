@@ -5,7 +5,10 @@
 //!    (30 days ending at the start of today, UTC), through the intake's pipeline, written
 //!    as the store's own Parquet files (`view`, `vital`, `error`, `request`; every kind with
 //!    `--all-kinds`, for the dashboard's page timings over the same data). `--reuse` keeps a
-//!    data directory loaded before.
+//!    data directory loaded before. The load goes in parts of about 5 million views
+//!    (`--parts N` to choose), its progress saved beside the data after each: a run stopped
+//!    (or ended by `--load-minutes M`, which starts no part after M minutes) goes on at its
+//!    next part when run again with the same options, and queries once every part is in.
 //! 2. **Serve**: the release `sightline serve` on a loopback port over that directory
 //!    (`[api] query_threads = 2`, a long query timeout), and an API token from
 //!    `sightline token create`.
@@ -17,7 +20,8 @@
 //!    Sightline ÷ DuckDB is printed per query.
 //!
 //! `query-bench [--views N] [--runs N] [--data-dir DIR] [--reuse] [--binary PATH]
-//! [--threads N] [--seed N] [--all-kinds] [--no-duckdb] [--python PATH] [--smoke]`
+//! [--threads N] [--seed N] [--all-kinds] [--parts N] [--load-minutes M] [--no-duckdb]
+//! [--python PATH] [--smoke]`
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -28,9 +32,10 @@ use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use sightline_bench::bulk::{self, BulkOptions};
+use sightline_bench::bulk::{self, BulkLoad, BulkOptions, LoadState, VIEWS_PER_PART, add_report};
 use sightline_bench::server_process::{Sampler, Server, memory};
 use sightline_protocol::EventKind;
+use sightline_simulate::population::Part;
 use sightline_store::Manifest;
 
 #[global_allocator]
@@ -53,13 +58,19 @@ struct Args {
     threads: usize,
     seed: u64,
     all_kinds: bool,
+    parts: Option<u64>,
+    load_minutes: Option<u64>,
     duckdb: bool,
     python: Option<PathBuf>,
     smoke: bool,
 }
 
 const USAGE: &str = "usage: query-bench [--views N] [--runs N] [--data-dir DIR] [--reuse] [--binary PATH] \
-                     [--threads N] [--seed N] [--all-kinds] [--no-duckdb] [--python PATH] [--smoke]";
+                     [--threads N] [--seed N] [--all-kinds] [--parts N] [--load-minutes M] [--no-duckdb] \
+                     [--python PATH] [--smoke]";
+
+/// The load's state beside the data (the window it covers, the parts loaded).
+const LOAD_STATE_FILE: &str = "query-bench-window.json";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
@@ -71,6 +82,8 @@ fn parse_args() -> Result<Args, String> {
         threads: 2,
         seed: 1,
         all_kinds: false,
+        parts: None,
+        load_minutes: None,
         duckdb: true,
         python: None,
         smoke: false,
@@ -87,6 +100,8 @@ fn parse_args() -> Result<Args, String> {
             "--threads" => args.threads = number::<usize>("--threads", &value("--threads")?)?.max(1),
             "--seed" => args.seed = number("--seed", &value("--seed")?)?,
             "--all-kinds" => args.all_kinds = true,
+            "--parts" => args.parts = Some(number::<u64>("--parts", &value("--parts")?)?.max(1)),
+            "--load-minutes" => args.load_minutes = Some(number("--load-minutes", &value("--load-minutes")?)?),
             "--no-duckdb" => args.duckdb = false,
             "--python" => args.python = Some(PathBuf::from(value("--python")?)),
             "--smoke" => {
@@ -158,7 +173,9 @@ fn run(args: &Args) -> Result<(), String> {
     }
 
     let store_dir = data_dir.join("store");
-    let window = load_or_reuse(args, &data_dir, &store_dir)?;
+    let Some(window) = load_or_reuse(args, &data_dir, &store_dir)? else {
+        return Ok(());
+    };
     print_storage(&store_dir, args.views)?;
 
     let config = data_dir.join("query-bench.toml");
@@ -204,42 +221,103 @@ fn run(args: &Args) -> Result<(), String> {
     Ok(())
 }
 
-/// Loads the population into `data_dir`, or reuses what is there; the window it covers.
-fn load_or_reuse(args: &Args, data_dir: &Path, store_dir: &Path) -> Result<Window, String> {
-    let manifest_exists = store_dir.join("manifest.json").is_file();
-    let window_file = data_dir.join("query-bench-window.json");
-    if manifest_exists && args.reuse {
-        let text = std::fs::read_to_string(&window_file)
-            .map_err(|error| format!("--reuse: cannot read {}: {error}", window_file.display()))?;
-        let value: Value =
-            serde_json::from_str(&text).map_err(|error| format!("{}: {error}", window_file.display()))?;
-        let now_ms = value["now_ms"].as_i64().ok_or("no now_ms in the window file")?;
-        println!("reusing the data loaded before (window ending {now_ms})");
-        return Ok(window_of(now_ms));
-    }
-    if manifest_exists {
-        return Err(format!("{} holds a store already: pass --reuse, or delete it", data_dir.display()));
-    }
-    std::fs::create_dir_all(data_dir).map_err(|error| format!("cannot create {}: {error}", data_dir.display()))?;
-    let now_ms = today_ms();
-    let options = BulkOptions {
+/// Loads the population into `data_dir`, goes on with a load stopped between parts, or
+/// reuses a complete one; the window it covers, or `None` when `--load-minutes` stopped the
+/// load before its last part.
+fn load_or_reuse(args: &Args, data_dir: &Path, store_dir: &Path) -> Result<Option<Window>, String> {
+    let state_file = data_dir.join(LOAD_STATE_FILE);
+    let asked = LoadState {
+        now_ms: today_ms(),
         views: args.views,
         seed: args.seed,
-        now_ms,
+        all_kinds: args.all_kinds,
+        parts: args.parts.unwrap_or(args.views.div_ceil(VIEWS_PER_PART)).max(1),
+        parts_done: 0,
+    };
+    let mut state = match LoadState::read(&state_file)? {
+        Some(state) if state.is_complete() && args.reuse => {
+            println!("reusing the data loaded before (window ending {})", state.now_ms);
+            return Ok(Some(window_of(state.now_ms)));
+        }
+        Some(state) if state.is_complete() => {
+            return Err(format!("{} holds a store already: pass --reuse, or delete it", data_dir.display()));
+        }
+        Some(state) => {
+            // `--parts` left out: the parts of the load under way.
+            let asked = LoadState { parts: args.parts.unwrap_or(state.parts), ..asked };
+            if let Some(why) = asked.differs_from(&state) {
+                return Err(why);
+            }
+            println!("going on with the load: {} of {} parts loaded before", state.parts_done, state.parts);
+            state
+        }
+        None if store_dir.join("manifest.json").is_file() => {
+            return Err(format!(
+                "{} holds a store but no {LOAD_STATE_FILE}: it was not loaded by query-bench; delete it",
+                data_dir.display()
+            ));
+        }
+        None => {
+            std::fs::create_dir_all(data_dir)
+                .map_err(|error| format!("cannot create {}: {error}", data_dir.display()))?;
+            asked.save(&state_file)?;
+            asked
+        }
+    };
+    let started = Instant::now();
+    let cpu_started = process_cpu_seconds();
+    let mut total = BulkLoad::default();
+    while !state.is_complete() {
+        if args.load_minutes.is_some_and(|minutes| started.elapsed() >= Duration::from_secs(minutes * 60)) {
+            println!(
+                "stopped after {} of {} parts (--load-minutes): run the same command again to go on",
+                state.parts_done, state.parts
+            );
+            print_load(&total, process_cpu_seconds() - cpu_started);
+            return Ok(None);
+        }
+        let part = load_part(args, data_dir, &state)?;
+        add_report(&mut total, &part);
+        state.parts_done += 1;
+        state.save(&state_file)?;
+    }
+    print_load(&total, process_cpu_seconds() - cpu_started);
+    Ok(Some(window_of(state.now_ms)))
+}
+
+/// Loads the next part of `state`'s load.
+fn load_part(args: &Args, data_dir: &Path, state: &LoadState) -> Result<BulkLoad, String> {
+    let options = BulkOptions {
+        views: state.views,
+        seed: state.seed,
+        now_ms: state.now_ms,
         window_ms: 30 * DAY_MS,
         threads: args.threads,
         // The kinds the query set reads; every kind when empty.
-        kinds: if args.all_kinds {
+        kinds: if state.all_kinds {
             Vec::new()
         } else {
             vec![EventKind::View, EventKind::Vital, EventKind::Error, EventKind::Request]
         },
         progress: (!args.smoke).then_some(Duration::from_secs(30)),
+        part: Part { index: state.parts_done, parts: state.parts },
     };
-    let cpu_started = process_cpu_seconds();
-    let load = bulk::load(data_dir, &options)?;
-    let cpu = process_cpu_seconds() - cpu_started;
-    let seconds = load.elapsed.as_secs_f64();
+    let part = bulk::load(data_dir, &options)?;
+    if state.parts > 1 {
+        println!(
+            "part {} of {}: {} page views in {:.1} s",
+            state.parts_done + 1,
+            state.parts,
+            part.views,
+            part.elapsed.as_secs_f64()
+        );
+    }
+    Ok(part)
+}
+
+/// What this run loaded, and how fast (`cpu`: the process's CPU seconds meanwhile).
+fn print_load(load: &BulkLoad, cpu: f64) {
+    let seconds = load.elapsed.as_secs_f64().max(1e-9);
     println!(
         "loaded {} page views ({} beacons, {} events through the pipeline, {} dropped) in {seconds:.1} s: \
          {:.0} views/s, {:.0} events/s, {:.2} cores",
@@ -258,9 +336,6 @@ fn load_or_reuse(args: &Args, data_dir: &Path, store_dir: &Path) -> Result<Windo
         load.written.files,
         load.written.bytes as f64 / 1e6
     );
-    std::fs::write(&window_file, json!({"now_ms": now_ms, "views": load.views}).to_string())
-        .map_err(|error| format!("cannot write {}: {error}", window_file.display()))?;
-    Ok(window_of(now_ms))
 }
 
 fn window_of(now_ms: i64) -> Window {

@@ -25,7 +25,7 @@ use sightline_store::{BulkReport, BulkWriter, DEFAULT_BULK_ROWS_PER_FILE};
 
 use crate::Error;
 use crate::population::stories::Scenario;
-use crate::population::{Population, PopulationOptions, shop_project};
+use crate::population::{Part, Population, PopulationOptions, shop_project};
 
 /// Page views per session of the population (its geometric page count: 3.6 on average),
 /// to size the population for a number of page views.
@@ -57,6 +57,9 @@ pub struct LoadOptions {
     pub scenario: Scenario,
     /// The project the beacons are processed for (its routes, allowlist and caps).
     pub project: ProjectConfig,
+    /// The part of the population to load (the whole by default): a long load in parts,
+    /// each a load of its own, can stop between parts and go on later.
+    pub part: Part,
 }
 
 impl Default for LoadOptions {
@@ -72,6 +75,7 @@ impl Default for LoadOptions {
             kinds: Vec::new(),
             scenario: Scenario::Plain,
             project: shop_project(),
+            part: Part::WHOLE,
         }
     }
 }
@@ -115,6 +119,7 @@ pub fn load(
             now_ms: options.now_ms,
             window_ms: options.window_ms,
             sessions: shard_sessions,
+            part: options.part,
             ..PopulationOptions::default()
         };
         let population = Population::new(options.seed + shard as u64, population_options)

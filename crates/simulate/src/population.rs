@@ -96,6 +96,26 @@ pub struct PopulationOptions {
     /// Write `sent_at` (as the agent does). Without it, the server keeps the device times
     /// as they are (within its 24-hour bound) instead of shifting them to its receive time.
     pub sent_at: bool,
+    /// The part of the population to simulate: a long load in parts, one after another.
+    pub part: Part,
+}
+
+/// One of `parts` equal shares of a population's sessions, in start order: the
+/// `index`-th holds sessions `sessions × index / parts` up to the next share's first, and
+/// their starts lie in the `index`-th share of the window's traffic. The parts of a
+/// population together are a population like the whole one (the same sessions per hour,
+/// releases and stories), not the same beacons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Part {
+    /// Which part, from 0.
+    pub index: u64,
+    /// How many parts.
+    pub parts: u64,
+}
+
+impl Part {
+    /// The whole population.
+    pub const WHOLE: Self = Self { index: 0, parts: 1 };
 }
 
 impl Default for PopulationOptions {
@@ -108,6 +128,7 @@ impl Default for PopulationOptions {
             events_per_beacon: None,
             daily_pattern: true,
             sent_at: true,
+            part: Part::WHOLE,
         }
     }
 }
@@ -120,6 +141,9 @@ impl PopulationOptions {
         }
         if self.now_ms < 1_000_000_000_000 + self.window_ms {
             return Err(format!("now ({} ms) must be an epoch time in ms after 2001 plus the window", self.now_ms));
+        }
+        if self.part.index >= self.part.parts {
+            return Err(format!("part {} of {} does not exist: parts count from 0", self.part.index, self.part.parts));
         }
         if let Some(size) = self.events_per_beacon
             && !(1..=MAX_EVENTS_PER_BEACON).contains(&size)
@@ -406,7 +430,9 @@ struct Arrival {
 }
 
 /// Session start times over the window, drawn in increasing order: sorted uniforms
-/// (each the minimum of the ones left) mapped through the hourly traffic curve.
+/// (each the minimum of the ones left) mapped through the hourly traffic curve. A part of
+/// the population draws its sessions' uniforms within its share of `[0, 1)`, from its own
+/// stream.
 #[derive(Debug)]
 struct Arrivals {
     rng: Rng,
@@ -415,9 +441,12 @@ struct Arrivals {
     daily: bool,
     /// Cumulative traffic at the end of each hour of the window.
     cumulative: Vec<f64>,
-    total: u64,
+    /// The index after the part's last session.
+    end: u64,
     issued: u64,
-    /// The last sorted uniform drawn.
+    /// The part's share of `[0, 1)`: where it starts and how wide it is.
+    share: (f64, f64),
+    /// The last sorted uniform drawn, within the part's share (0–1).
     position: f64,
 }
 
@@ -437,26 +466,29 @@ impl Arrivals {
             sum += traffic * length;
             cumulative.push(sum);
         }
+        let Part { index, parts } = options.part;
+        let first_of = |part: u64| (u128::from(options.sessions) * u128::from(part) / u128::from(parts)) as u64;
         Self {
-            rng: Rng::stream(seed, u64::MAX),
+            rng: Rng::stream(seed, u64::MAX - index),
             start_ms,
             window_ms,
             daily: options.daily_pattern,
             cumulative,
-            total: options.sessions,
-            issued: 0,
+            end: first_of(index + 1),
+            issued: first_of(index),
+            share: (index as f64 / parts as f64, 1.0 / parts as f64),
             position: 0.0,
         }
     }
 
     fn next(&mut self) -> Option<Arrival> {
-        if self.issued >= self.total {
+        if self.issued >= self.end {
             return None;
         }
-        let left = (self.total - self.issued) as f64;
+        let left = (self.end - self.issued) as f64;
         self.position = 1.0 - (1.0 - self.position) * (1.0 - self.rng.unit()).powf(1.0 / left);
         let total = self.cumulative.last().copied().unwrap_or(0.0);
-        let target = self.position * total;
+        let target = (self.share.0 + self.position * self.share.1) * total;
         let hour = self.cumulative.partition_point(|c| *c <= target).min(self.cumulative.len() - 1);
         let before = if hour == 0 { 0.0 } else { self.cumulative[hour - 1] };
         let from = hour as f64 * HOUR_MS;

@@ -9,6 +9,7 @@ use std::time::Instant;
 use anyhow::Context as _;
 use sightline_ingest::ProjectConfig;
 use sightline_simulate::load::{self, LoadOptions};
+use sightline_simulate::population::Part;
 use sightline_simulate::population::stories::Scenario;
 
 const DAY_MS: i64 = 86_400_000;
@@ -49,6 +50,7 @@ pub fn generate(data_dir: &Path, project: &ProjectConfig, options: &HistoryOptio
         kinds: Vec::new(),
         scenario: Scenario::DemoHistory,
         project: project.clone(),
+        part: Part::WHOLE,
     };
     let mut bar = ProgressBar::new(options.views);
     let report = load::load(data_dir, &load_options, &mut |so_far| bar.update(so_far.views))

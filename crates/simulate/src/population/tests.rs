@@ -260,3 +260,29 @@ fn a_population_with_kinds_sends_the_same_events_of_those_kinds_and_no_others() 
     assert_eq!(events_of_kept_kinds(&filtered), events_of_kept_kinds(&all));
     assert!(counted > 0 && counted < all.iter().map(|beacon| beacon.events).sum::<usize>());
 }
+
+#[test]
+fn the_parts_of_a_population_hold_its_sessions_once_in_start_order() {
+    let whole = day(400);
+    let whole_beacons = beacons(3, whole).len() as f64;
+    let parts = 4;
+    let mut seen = BTreeSet::new();
+    let mut part_beacons = 0;
+    let mut medians = Vec::new();
+    for index in 0..parts {
+        let part = beacons(3, PopulationOptions { part: Part { index, parts }, ..whole });
+        let first = 400 * index / parts;
+        assert!(part.iter().all(|b| (first..first + 100).contains(&b.session)), "part {index}: sessions {first}..");
+        let sessions: BTreeSet<u64> = part.iter().map(|b| b.session).collect();
+        assert!(sessions.len() > 90, "part {index}: nearly every session sends: {}", sessions.len());
+        assert!(seen.is_disjoint(&sessions));
+        seen.extend(sessions);
+        let mut times: Vec<f64> = part.iter().map(|b| b.sent_at_ms).collect();
+        medians.push(quantile(&mut times, 0.5));
+        part_beacons += part.len();
+    }
+    assert!(medians.windows(2).all(|w| w[0] < w[1]), "later parts start later: {medians:?}");
+    let ratio = part_beacons as f64 / whole_beacons;
+    assert!((0.85..1.15).contains(&ratio), "the parts send about what the whole does: {ratio}");
+    assert!(Population::new(3, PopulationOptions { part: Part { index: 4, parts: 4 }, ..whole }).is_err());
+}

@@ -7,10 +7,11 @@
 //! ([`BulkWriter::write_days_before`]), or at [`BulkWriter::finish`]. Files are written
 //! exactly as a flush writes them (session order, zstd, the same properties, `.tmp` + fsync +
 //! rename), the partitions of a batch on as many threads as the machine has cores, and listed in
-//! the manifest, which is saved after each batch of files: a store opened on the directory sees
-//! them as if it had ingested them. The store must not be open meanwhile, and the writer refuses a
-//! directory whose store already has a write-ahead log with records past the manifest (they would
-//! be replayed on top).
+//! the manifest together at [`BulkWriter::finish`]: a store opened on the directory sees them as
+//! if it had ingested them, and a load that did not finish leaves nothing a store reads (its
+//! files are swept when the next writer or the store opens the directory). Loads one after
+//! another add to the store. The store must not be open meanwhile, and the writer refuses a
+//! directory whose store already has a write-ahead log (its records would be replayed on top).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -60,6 +61,9 @@ pub struct BulkWriter {
     pending: BTreeMap<PartitionKey, Pending>,
     rows_per_file: usize,
     written: Vec<DataFile>,
+    /// This load's files are `b<load>-<n>`: `load` is the manifest version its save makes,
+    /// so the files of every load have names of their own.
+    load: u64,
     names: u64,
     report: BulkReport,
 }
@@ -81,14 +85,15 @@ impl BulkWriter {
             ));
         }
         let manifest = Manifest::load(&store_dir)?;
-        let names = manifest.version;
+        manifest.sweep(&store_dir)?;
         Ok(Self {
             store_dir,
+            load: manifest.version + 1,
             manifest,
             pending: BTreeMap::new(),
             rows_per_file: rows_per_file.max(1),
             written: Vec::new(),
-            names,
+            names: 0,
             report: BulkReport::default(),
         })
     }
@@ -118,23 +123,24 @@ impl BulkWriter {
         self.write(&done)
     }
 
-    /// Writes every partition still held and saves the manifest.
+    /// Writes every partition still held and lists every file of the load in the manifest.
     pub fn finish(mut self) -> Result<BulkReport, StoreError> {
         let keys: Vec<PartitionKey> = self.pending.keys().cloned().collect();
         self.write(&keys)?;
-        self.save()?;
+        self.manifest.files.append(&mut self.written);
+        self.manifest.save(&self.store_dir)?;
         Ok(self.report)
     }
 
     /// Writes the partitions of `keys`, each as a file, on as many threads as the machine
     /// has cores (a day of every kind is several files, and sorting and compressing them is
-    /// most of a bulk load's work); then lists the files in the manifest.
+    /// most of a bulk load's work).
     fn write(&mut self, keys: &[PartitionKey]) -> Result<(), StoreError> {
         let mut jobs = Vec::new();
         for key in keys {
             if let Some(pending) = self.pending.remove(key) {
                 self.names += 1;
-                jobs.push(Job { key: key.clone(), name: format!("b{:08}", self.names), pending });
+                jobs.push(Job { key: key.clone(), name: format!("b{:06}-{:08}", self.load, self.names), pending });
             }
         }
         if jobs.is_empty() {
@@ -149,12 +155,7 @@ impl BulkWriter {
                 self.written.push(file);
             }
         }
-        self.save()
-    }
-
-    fn save(&mut self) -> Result<(), StoreError> {
-        self.manifest.files.append(&mut self.written);
-        self.manifest.save(&self.store_dir)
+        Ok(())
     }
 }
 
@@ -240,6 +241,46 @@ mod tests {
     async fn a_bulk_load_is_read_by_the_store_as_its_own_files() {
         let dir = tempfile::tempdir().expect("temp dir");
         load_and_query(dir.path()).await;
+    }
+
+    /// Files under the store's tables directory.
+    fn table_files(data_dir: &Path) -> usize {
+        walkdir(&data_dir.join("store").join(TABLES_DIR))
+    }
+
+    fn walkdir(dir: &Path) -> usize {
+        std::fs::read_dir(dir).map_or(0, |entries| {
+            entries.flatten().map(|entry| if entry.path().is_dir() { walkdir(&entry.path()) } else { 1 }).sum()
+        })
+    }
+
+    #[tokio::test]
+    async fn loads_one_after_another_add_up_and_an_unfinished_one_leaves_nothing() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut unfinished = BulkWriter::create(dir.path(), 3).expect("a writer");
+        unfinished.append(records_of_one_beacon(10)).expect("appends");
+        unfinished.write_days_before(i64::MAX).expect("writes its files");
+        drop(unfinished);
+        assert!(table_files(dir.path()) > 0, "the unfinished load wrote files");
+        assert!(Manifest::load(&dir.path().join("store")).expect("a manifest").files.is_empty(), "none listed");
+
+        let mut listed = 0;
+        for _ in 0..2 {
+            let mut writer = BulkWriter::create(dir.path(), 3).expect("a writer");
+            writer.append(records_of_one_beacon(10)).expect("appends");
+            listed += writer.finish().expect("finishes").files;
+        }
+        assert_eq!(table_files(dir.path()), listed, "the unfinished load's files were swept, no file overwritten");
+
+        let (store, _) = EmbeddedStore::open(dir.path(), &EmbeddedStoreOptions::default()).expect("opens");
+        let store = std::sync::Arc::new(store);
+        assert_eq!(store.snapshot().files.len(), listed);
+        let context = crate::session_context(&store).expect("a session");
+        let batches =
+            context.sql("SELECT count(*) AS n FROM vital").await.expect("plans").collect().await.expect("runs");
+        let vitals = batches[0].column(0).as_any().downcast_ref::<datafusion::arrow::array::Int64Array>().expect("i64");
+        assert_eq!(vitals.value(0), 10, "both loads' vitals");
+        store.close().await;
     }
 
     #[tokio::test]
