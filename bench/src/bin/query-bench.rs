@@ -231,8 +231,10 @@ fn load_or_reuse(args: &Args, data_dir: &Path, store_dir: &Path) -> Result<Optio
         views: args.views,
         seed: args.seed,
         all_kinds: args.all_kinds,
+        shards: args.threads as u64,
         parts: args.parts.unwrap_or(args.views.div_ceil(VIEWS_PER_PART)).max(1),
         parts_done: 0,
+        store_version: Some(manifest_version(store_dir)?),
     };
     let mut state = match LoadState::read(&state_file)? {
         Some(state) if state.is_complete() && args.reuse => {
@@ -242,13 +244,17 @@ fn load_or_reuse(args: &Args, data_dir: &Path, store_dir: &Path) -> Result<Optio
         Some(state) if state.is_complete() => {
             return Err(format!("{} holds a store already: pass --reuse, or delete it", data_dir.display()));
         }
-        Some(state) => {
+        Some(mut state) => {
             // `--parts` left out: the parts of the load under way.
             let asked = LoadState { parts: args.parts.unwrap_or(state.parts), ..asked };
             if let Some(why) = asked.differs_from(&state) {
                 return Err(why);
             }
-            println!("going on with the load: {} of {} parts loaded before", state.parts_done, state.parts);
+            state.reconcile(manifest_version(store_dir)?)?;
+            println!(
+                "going on with the load: {} of {} parts loaded before ({} generator threads, as it began)",
+                state.parts_done, state.parts, state.shards
+            );
             state
         }
         None if store_dir.join("manifest.json").is_file() => {
@@ -279,6 +285,7 @@ fn load_or_reuse(args: &Args, data_dir: &Path, store_dir: &Path) -> Result<Optio
         let part = load_part(args, data_dir, &state)?;
         add_report(&mut total, &part);
         state.parts_done += 1;
+        state.store_version = Some(manifest_version(store_dir)?);
         state.save(&state_file)?;
     }
     print_load(&total, process_cpu_seconds() - cpu_started);
@@ -292,7 +299,7 @@ fn load_part(args: &Args, data_dir: &Path, state: &LoadState) -> Result<BulkLoad
         seed: state.seed,
         now_ms: state.now_ms,
         window_ms: 30 * DAY_MS,
-        threads: args.threads,
+        threads: state.shards as usize,
         // The kinds the query set reads; every kind when empty.
         kinds: if state.all_kinds {
             Vec::new()
@@ -313,6 +320,11 @@ fn load_part(args: &Args, data_dir: &Path, state: &LoadState) -> Result<BulkLoad
         );
     }
     Ok(part)
+}
+
+/// The version of the manifest of the store in `store_dir` (0 before its first save).
+fn manifest_version(store_dir: &Path) -> Result<u64, String> {
+    Manifest::load(store_dir).map(|manifest| manifest.version).map_err(|error| error.to_string())
 }
 
 /// What this run loaded, and how fast (`cpu`: the process's CPU seconds meanwhile).

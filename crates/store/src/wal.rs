@@ -406,8 +406,9 @@ impl Wal {
     }
 }
 
-/// Takes the directory's lock, so that two processes (or two `Wal`s) never write one log.
-fn lock_dir(dir: &Path) -> Result<File, WalError> {
+/// Takes the directory's lock, so that two processes (or two `Wal`s) never write one log
+/// (and a bulk load never writes a store in use).
+pub(crate) fn lock_dir(dir: &Path) -> Result<File, WalError> {
     let path = dir.join(segment::LOCK_FILE);
     let file = File::options()
         .create(true)

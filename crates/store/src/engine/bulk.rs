@@ -10,8 +10,9 @@
 //! the manifest together at [`BulkWriter::finish`]: a store opened on the directory sees them as
 //! if it had ingested them, and a load that did not finish leaves nothing a store reads (its
 //! files are swept when the next writer or the store opens the directory). Loads one after
-//! another add to the store. The store must not be open meanwhile, and the writer refuses a
-//! directory whose store already has a write-ahead log (its records would be replayed on top).
+//! another add to the store. The writer holds the store's lock until it is dropped (a store
+//! or another writer cannot open the directory meanwhile), and refuses a directory whose store
+//! already has a write-ahead log (its records would be replayed on top).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -66,6 +67,8 @@ pub struct BulkWriter {
     load: u64,
     names: u64,
     report: BulkReport,
+    /// The store's lock (`wal/LOCK`), held while the writer lives.
+    _lock: std::fs::File,
 }
 
 impl BulkWriter {
@@ -76,6 +79,8 @@ impl BulkWriter {
         let open_error = |message: String| StoreError::Open { path: store_dir.display().to_string(), message };
         std::fs::create_dir_all(store_dir.join(TABLES_DIR)).map_err(|error| open_error(error.to_string()))?;
         let wal_dir = store_dir.join("wal");
+        std::fs::create_dir_all(&wal_dir).map_err(|error| open_error(error.to_string()))?;
+        let lock = crate::wal::lock_dir(&wal_dir).map_err(|error| open_error(error.to_string()))?;
         let has_wal = std::fs::read_dir(&wal_dir).is_ok_and(|mut entries| {
             entries.any(|entry| entry.is_ok_and(|entry| entry.path().extension().is_some_and(|ext| ext == "wal")))
         });
@@ -95,6 +100,7 @@ impl BulkWriter {
             written: Vec::new(),
             names: 0,
             report: BulkReport::default(),
+            _lock: lock,
         })
     }
 
@@ -248,6 +254,11 @@ mod tests {
         walkdir(&data_dir.join("store").join(TABLES_DIR))
     }
 
+    /// Files under the store's rollups directory.
+    fn rollup_files(data_dir: &Path) -> usize {
+        walkdir(&data_dir.join("store").join(super::super::rollup::ROLLUPS_DIR))
+    }
+
     fn walkdir(dir: &Path) -> usize {
         std::fs::read_dir(dir).map_or(0, |entries| {
             entries.flatten().map(|entry| if entry.path().is_dir() { walkdir(&entry.path()) } else { 1 }).sum()
@@ -260,8 +271,10 @@ mod tests {
         let mut unfinished = BulkWriter::create(dir.path(), 3).expect("a writer");
         unfinished.append(records_of_one_beacon(10)).expect("appends");
         unfinished.write_days_before(i64::MAX).expect("writes its files");
+        assert!(BulkWriter::create(dir.path(), 3).is_err(), "one writer at a time");
         drop(unfinished);
         assert!(table_files(dir.path()) > 0, "the unfinished load wrote files");
+        assert!(rollup_files(dir.path()) > 0, "and their rollups");
         assert!(Manifest::load(&dir.path().join("store")).expect("a manifest").files.is_empty(), "none listed");
 
         let mut listed = 0;
@@ -271,6 +284,13 @@ mod tests {
             listed += writer.finish().expect("finishes").files;
         }
         assert_eq!(table_files(dir.path()), listed, "the unfinished load's files were swept, no file overwritten");
+        let listed_rollups = Manifest::load(&dir.path().join("store"))
+            .expect("a manifest")
+            .files
+            .iter()
+            .filter(|file| super::super::rollup::has_rollup(file.kind))
+            .count();
+        assert_eq!(rollup_files(dir.path()), listed_rollups, "and their rollups");
 
         let (store, _) = EmbeddedStore::open(dir.path(), &EmbeddedStoreOptions::default()).expect("opens");
         let store = std::sync::Arc::new(store);

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sightline_protocol::EventKind;
 
+use super::rollup::ROLLUPS_DIR;
 use crate::StoreError;
 
 /// The manifest's file name in the store directory.
@@ -106,12 +107,19 @@ impl Manifest {
     }
 
     /// Deletes the files under the tables directory that the manifest does not list (left by
-    /// a flush or compaction that did not finish) and returns their paths.
+    /// a flush, compaction or bulk load that did not finish) and returns their paths; the
+    /// rollups of files it does not list go too.
     pub fn sweep(&self, store_dir: &Path) -> Result<Vec<PathBuf>, StoreError> {
-        let tables = store_dir.join(TABLES_DIR);
-        let listed: HashSet<PathBuf> = self.files.iter().map(|file| tables.join(&file.path)).collect();
+        let removed = self.sweep_under(&store_dir.join(TABLES_DIR))?;
+        self.sweep_under(&store_dir.join(ROLLUPS_DIR))?;
+        Ok(removed)
+    }
+
+    /// Deletes the files under `root` whose path relative to it no listed file has.
+    fn sweep_under(&self, root: &Path) -> Result<Vec<PathBuf>, StoreError> {
+        let listed: HashSet<PathBuf> = self.files.iter().map(|file| root.join(&file.path)).collect();
         let mut removed = Vec::new();
-        for path in files_under(&tables).map_err(|error| open_error(&tables, &error.to_string()))? {
+        for path in files_under(root).map_err(|error| open_error(root, &error.to_string()))? {
             if !listed.contains(&path) {
                 std::fs::remove_file(&path).map_err(|error| open_error(&path, &error.to_string()))?;
                 removed.push(path);

@@ -98,9 +98,13 @@ async fn files_of_an_unfinished_flush_are_swept() {
     let orphan = dir.path().join("store/tables/vital/shop/2026-01-01/f00000000000000000001.parquet");
     std::fs::create_dir_all(orphan.parent().expect("a parent")).expect("dirs");
     std::fs::write(&orphan, b"half a file").expect("writes");
+    let orphan_rollup = dir.path().join("store/rollups/v3/vital/shop/2026-01-01/f00000000000000000001.parquet");
+    std::fs::create_dir_all(orphan_rollup.parent().expect("a parent")).expect("dirs");
+    std::fs::write(&orphan_rollup, b"its rollup").expect("writes");
     let (store, report) = open(dir.path());
     assert_eq!(report.swept_files, vec![orphan.clone()]);
     assert!(!orphan.exists());
+    assert!(!orphan_rollup.exists(), "the rollup of an unlisted file goes too");
     assert_eq!(stored_ids(&store), ids("e", 2));
 }
 
