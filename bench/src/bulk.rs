@@ -76,7 +76,7 @@ pub fn load(data_dir: &Path, options: &BulkOptions) -> Result<BulkLoad, String> 
 /// Page views per part of a load by default: about ten minutes of loading on two cores.
 pub const VIEWS_PER_PART: u64 = 5_000_000;
 
-/// What a load in parts was asked for and how far it got: the file `name` beside the data.
+/// What a load in parts was asked for and how far it got, kept in a file beside the data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LoadState {
     /// End of the simulated window, epoch ms.

@@ -234,7 +234,8 @@ fn load_or_reuse(args: &Args, data_dir: &Path, store_dir: &Path) -> Result<Optio
         shards: args.threads as u64,
         parts: args.parts.unwrap_or(args.views.div_ceil(VIEWS_PER_PART)).max(1),
         parts_done: 0,
-        store_version: Some(manifest_version(store_dir)?),
+        // A new load begins where no manifest was saved yet (a resumed one checks its own).
+        store_version: Some(0),
     };
     let mut state = match LoadState::read(&state_file)? {
         Some(state) if state.is_complete() && args.reuse => {
