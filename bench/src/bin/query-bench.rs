@@ -38,7 +38,7 @@ use sightline_bench::bulk::{self, BulkLoad, BulkOptions, LoadState, VIEWS_PER_PA
 use sightline_bench::server_process::{Sampler, Server, memory};
 use sightline_protocol::EventKind;
 use sightline_simulate::population::Part;
-use sightline_store::Manifest;
+use sightline_store::{EmbeddedStore, EmbeddedStoreOptions, Manifest, Store as _};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -256,6 +256,7 @@ fn load_or_reuse(args: &Args, data_dir: &Path, store_dir: &Path) -> Result<Optio
     let mut state = match LoadState::read(&state_file)? {
         Some(state) if state.is_complete() && args.reuse => {
             println!("reusing the data loaded before (window ending {})", state.now_ms);
+            write_due_day_rollups(data_dir)?;
             return Ok(Some(window_of(state.now_ms)));
         }
         Some(state) if state.is_complete() => {
@@ -307,6 +308,32 @@ fn load_or_reuse(args: &Args, data_dir: &Path, store_dir: &Path) -> Result<Optio
     }
     print_load(&total, process_cpu_seconds() - cpu_started);
     Ok(Some(window_of(state.now_ms)))
+}
+
+/// Writes the day rollups a store loaded by an older version lacks (a load writes its
+/// days' as it finishes), so that the server starts with none due: its maintenance would
+/// write them while the queries are measured.
+fn write_due_day_rollups(data_dir: &Path) -> Result<(), String> {
+    let started = Instant::now();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| format!("cannot start a runtime: {error}"))?;
+    let report = runtime.block_on(async {
+        let (store, _) = EmbeddedStore::open(data_dir, &EmbeddedStoreOptions::default())
+            .map_err(|error| format!("cannot open the store to write its day rollups: {error}"))?;
+        let report = store.write_day_rollups(Duration::MAX).await;
+        store.close().await;
+        report.map_err(|error| format!("cannot write the store's day rollups: {error}"))
+    })?;
+    if report.written > 0 {
+        println!(
+            "wrote the {} day rollups the store lacked in {:.1} s",
+            report.written,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
 }
 
 /// Loads the next part of `state`'s load.
@@ -406,6 +433,23 @@ fn print_storage(store_dir: &Path, views: u64) -> Result<(), String> {
         bytes as f64 / rows.max(1) as f64,
         rows as f64 / views_stored as f64,
         bytes as f64 / views_stored as f64
+    );
+    let rollups = store_dir.join(sightline_store::ROLLUPS_DIR);
+    let size = |path: &str| std::fs::metadata(rollups.join(path)).map_or(0, |metadata| metadata.len());
+    let covered: std::collections::HashSet<&str> =
+        manifest.day_rollups.iter().flat_map(|rollup| rollup.covers.iter().map(String::as_str)).collect();
+    let (file_rollups, covered_rollups) = manifest.files.iter().fold((0, 0), |(all, covered_bytes), file| {
+        let bytes = size(&file.path);
+        (all + bytes, covered_bytes + if covered.contains(file.path.as_str()) { bytes } else { 0 })
+    });
+    let day_rollups: u64 = manifest.day_rollups.iter().map(|rollup| size(&rollup.path)).sum();
+    println!(
+        "rollups: the files' {:.1} MB; {} day rollups {:.1} MB, read in place of {} files' {:.1} MB",
+        file_rollups as f64 / 1e6,
+        manifest.day_rollups.len(),
+        day_rollups as f64 / 1e6,
+        covered.len(),
+        covered_rollups as f64 / 1e6
     );
     Ok(())
 }

@@ -59,12 +59,13 @@ pub use self::dedup::DEFAULT_CAPACITY as DEFAULT_DEDUP_CAPACITY;
 use self::dedup::{Identity, RecentIds};
 pub use self::erase::{EraseReport, Selector};
 pub use self::maintenance::{DEFAULT_FLUSH_INTERVAL, DEFAULT_FLUSH_ROWS, MaintenanceOptions};
-pub use self::manifest::{DataFile, Manifest};
+pub use self::manifest::{DataFile, DayRollup, Manifest};
 pub use self::retention::RetentionReport;
 pub use self::rollup::backfill::BackfillReport;
+pub use self::rollup::day::DayRollupReport;
 pub use self::rollup::{
     DAILY_GROUPING, GROUPING_SETS, ITEM_COLUMNS, ITEM_GROUPING_SETS, MEASURES as ROLLUP_MEASURES, ROLLUP_DIMENSIONS,
-    ROLLUP_TABLE, rollup_of,
+    ROLLUP_TABLE, ROLLUPS_DIR, rollup_of,
 };
 pub use self::rollup_table::SKETCH_QUANTILE;
 pub use self::table::{EventTable, rollup_session_context, session_context};
@@ -127,6 +128,8 @@ pub struct StoreSnapshot {
     pub tables_dir: PathBuf,
     /// Parquet files.
     pub files: Vec<DataFile>,
+    /// The day rollups, each covering only listed files.
+    pub day_rollups: Vec<DayRollup>,
     /// Buffered partitions, including the rows of a flush in progress.
     pub partitions: Vec<PartitionSnapshot>,
 }
@@ -290,6 +293,7 @@ impl EmbeddedStore {
         StoreSnapshot {
             tables_dir: self.dir.join(manifest::TABLES_DIR),
             files: state.manifest.files.clone(),
+            day_rollups: state.manifest.day_rollups.clone(),
             partitions,
         }
     }

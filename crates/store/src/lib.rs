@@ -25,13 +25,13 @@ pub use datafusion::arrow;
 /// Parquet, as the store's data files use it (the same version).
 pub use datafusion::parquet;
 pub use engine::{
-    BackfillReport, DAILY_GROUPING, DEFAULT_BULK_ROWS_PER_FILE, GROUPING_SETS, ITEM_COLUMNS, ITEM_GROUPING_SETS,
-    ROLLUP_DIMENSIONS, ROLLUP_MEASURES, ROLLUP_TABLE, SKETCH_QUANTILE, rollup_of,
+    BackfillReport, DAILY_GROUPING, DEFAULT_BULK_ROWS_PER_FILE, DayRollupReport, GROUPING_SETS, ITEM_COLUMNS,
+    ITEM_GROUPING_SETS, ROLLUP_DIMENSIONS, ROLLUP_MEASURES, ROLLUP_TABLE, ROLLUPS_DIR, SKETCH_QUANTILE, rollup_of,
 };
 pub use engine::{
-    BulkReport, BulkWriter, CompactionOptions, CompactionReport, DataFile, EmbeddedStore, EmbeddedStoreOptions,
-    EraseReport, EventTable, FlushReport, Manifest, OpenReport, PartitionKey, PartitionSnapshot, RetentionReport,
-    Selector, StoreSnapshot, day_of, rollup_session_context, session_context,
+    BulkReport, BulkWriter, CompactionOptions, CompactionReport, DataFile, DayRollup, EmbeddedStore,
+    EmbeddedStoreOptions, EraseReport, EventTable, FlushReport, Manifest, OpenReport, PartitionKey, PartitionSnapshot,
+    RetentionReport, Selector, StoreSnapshot, day_of, rollup_session_context, session_context,
 };
 pub use engine::{DEFAULT_FLUSH_INTERVAL, DEFAULT_FLUSH_ROWS, MaintenanceOptions};
 

@@ -89,7 +89,7 @@ impl BulkWriter {
                 "the store has a write-ahead log: bulk loads go into a store that never ingested".into(),
             ));
         }
-        let manifest = Manifest::load(&store_dir)?;
+        let mut manifest = Manifest::load(&store_dir)?;
         manifest.sweep(&store_dir)?;
         Ok(Self {
             store_dir,
@@ -129,12 +129,18 @@ impl BulkWriter {
         self.write(&done)
     }
 
-    /// Writes every partition still held and lists every file of the load in the manifest.
+    /// Writes every partition still held, and the day rollups of the days that now have
+    /// enough files without one, and lists them all in the manifest.
     pub fn finish(mut self) -> Result<BulkReport, StoreError> {
         let keys: Vec<PartitionKey> = self.pending.keys().cloned().collect();
         self.write(&keys)?;
         self.manifest.files.append(&mut self.written);
+        let replaced = super::rollup::day::write_due(&self.store_dir, &mut self.manifest)?;
         self.manifest.save(&self.store_dir)?;
+        let rollups = self.store_dir.join(super::rollup::ROLLUPS_DIR);
+        for old in replaced {
+            let _ = std::fs::remove_file(rollups.join(&old.path));
+        }
         Ok(self.report)
     }
 
@@ -284,13 +290,10 @@ mod tests {
             listed += writer.finish().expect("finishes").files;
         }
         assert_eq!(table_files(dir.path()), listed, "the unfinished load's files were swept, no file overwritten");
-        let listed_rollups = Manifest::load(&dir.path().join("store"))
-            .expect("a manifest")
-            .files
-            .iter()
-            .filter(|file| super::super::rollup::has_rollup(file.kind))
-            .count();
-        assert_eq!(rollup_files(dir.path()), listed_rollups, "and their rollups");
+        let manifest = Manifest::load(&dir.path().join("store")).expect("a manifest");
+        let listed_rollups = manifest.files.iter().filter(|file| super::super::rollup::has_rollup(file.kind)).count();
+        assert!(!manifest.day_rollups.is_empty(), "days of several files get one");
+        assert_eq!(rollup_files(dir.path()), listed_rollups + manifest.day_rollups.len(), "and their rollups");
 
         let (store, _) = EmbeddedStore::open(dir.path(), &EmbeddedStoreOptions::default()).expect("opens");
         let store = std::sync::Arc::new(store);

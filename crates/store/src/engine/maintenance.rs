@@ -10,7 +10,8 @@
 //! [`compaction`](super::compaction)), looking again at once while there is work, after a
 //! flush wrote files, and otherwise after [`COMPACTION_PAUSE`]; then it writes the rollups
 //! listed files lack (a store written by an older version, see
-//! [`backfill`](super::rollup::backfill)) for up to [`BACKFILL_BUDGET`] at a time. It
+//! [`backfill`](super::rollup::backfill)) for up to [`BACKFILL_BUDGET`] at a time, and the
+//! due day rollups ([`day`](super::rollup::day)) for up to [`DAY_ROLLUP_BUDGET`]. It
 //! applies retention when it starts and every [`RETENTION_INTERVAL`], and deletes the files
 //! those replaced once their grace period is over. All of it runs in this one task, one step
 //! at a time.
@@ -223,13 +224,36 @@ async fn backfill_rollups(store: &EmbeddedStore) -> Instant {
     }
 }
 
+/// How long one step of writing day rollups may go on (at least one).
+const DAY_ROLLUP_BUDGET: Duration = Duration::from_secs(2);
+
+/// Writes the due day rollups for a step; returns when to look again.
+async fn write_day_rollups(store: &EmbeddedStore) -> Instant {
+    match store.write_day_rollups(DAY_ROLLUP_BUDGET).await {
+        Ok(report) if report.remaining > 0 => {
+            tracing::debug!(written = report.written, remaining = report.remaining, "writing day rollups");
+            Instant::now()
+        }
+        Ok(report) => {
+            if report.written > 0 {
+                tracing::debug!(written = report.written, "wrote the due day rollups");
+            }
+            Instant::now() + COMPACTION_PAUSE
+        }
+        Err(error) => {
+            tracing::warn!(%error, "writing a day rollup failed; queries read its files' rollups meanwhile");
+            Instant::now() + COMPACTION_PAUSE
+        }
+    }
+}
+
 /// The task: looks at the buffer every tick until stopped or the store is gone.
 async fn run(store: Weak<EmbeddedStore>, options: MaintenanceOptions, mut stopped: oneshot::Receiver<()>) {
     let tick = options.tick();
     let mut backoff = FIRST_BACKOFF;
     let mut retry_at: Option<Instant> = None;
     let (mut compact_at, mut retention_at, mut probe_at) = (Instant::now(), Instant::now(), Instant::now());
-    let mut backfill_at = Instant::now();
+    let (mut backfill_at, mut day_rollups_at) = (Instant::now(), Instant::now());
     loop {
         tokio::select! {
             _ = &mut stopped => return,
@@ -254,6 +278,9 @@ async fn run(store: Weak<EmbeddedStore>, options: MaintenanceOptions, mut stoppe
             }
             if now >= backfill_at {
                 backfill_at = backfill_rollups(&store).await;
+            }
+            if now >= day_rollups_at {
+                day_rollups_at = write_day_rollups(&store).await;
             }
             store.delete_retired(RETIRED_GRACE);
             continue;

@@ -35,6 +35,26 @@ pub struct Manifest {
     pub flushed_lsn: u64,
     /// The data files.
     pub files: Vec<DataFile>,
+    /// The partitions' merged rollups (see [`day`](super::rollup::day)); each covers only
+    /// listed files ([`Manifest::drop_stale_day_rollups`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub day_rollups: Vec<DayRollup>,
+}
+
+/// The rollup of several data files of one partition (project, kind, UTC day), merged:
+/// what a query reads instead of theirs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayRollup {
+    /// Path under the rollups directory ([`ROLLUPS_DIR`]), `/`-separated.
+    pub path: String,
+    /// The project of the files.
+    pub project: String,
+    /// Their event kind.
+    pub kind: EventKind,
+    /// Their UTC day, days since 1970-01-01.
+    pub day: i64,
+    /// The data files it holds the rollups of (paths under the tables directory).
+    pub covers: Vec<String>,
 }
 
 /// One Parquet file of one project, event kind and UTC day.
@@ -101,6 +121,18 @@ impl Manifest {
         })
     }
 
+    /// Removes the day rollups that cover a file no longer listed (replaced by compaction,
+    /// erased, past retention): their figures would count its rows, or the rows' new file's,
+    /// twice. Returns them, for their files to be deleted.
+    pub fn drop_stale_day_rollups(&mut self) -> Vec<DayRollup> {
+        let listed: HashSet<&str> = self.files.iter().map(|file| file.path.as_str()).collect();
+        let (kept, stale) = std::mem::take(&mut self.day_rollups)
+            .into_iter()
+            .partition(|rollup| rollup.covers.iter().all(|path| listed.contains(path.as_str())));
+        self.day_rollups = kept;
+        stale
+    }
+
     /// Rows in the files.
     pub fn rows(&self) -> u64 {
         self.files.iter().map(|file| file.rows).sum()
@@ -108,25 +140,30 @@ impl Manifest {
 
     /// Deletes the files under the tables directory that the manifest does not list (left by
     /// a flush, compaction or bulk load that did not finish) and returns their paths; the
-    /// rollups of files it does not list go too.
-    pub fn sweep(&self, store_dir: &Path) -> Result<Vec<PathBuf>, StoreError> {
-        let removed = self.sweep_under(&store_dir.join(TABLES_DIR))?;
-        self.sweep_under(&store_dir.join(ROLLUPS_DIR))?;
+    /// rollups of files it does not list go too, and the day rollups it does not list. A
+    /// listed day rollup whose file is gone (an older version's sweep deleted it) is no
+    /// longer listed: the day is read from its files' rollups until a new one is written.
+    pub fn sweep(&mut self, store_dir: &Path) -> Result<Vec<PathBuf>, StoreError> {
+        let tables = store_dir.join(TABLES_DIR);
+        let removed = sweep_under(&tables, &self.files.iter().map(|file| tables.join(&file.path)).collect())?;
+        let rollups = store_dir.join(ROLLUPS_DIR);
+        self.day_rollups.retain(|rollup| rollups.join(&rollup.path).is_file());
+        let day_rollups = self.day_rollups.iter().map(|rollup| rollups.join(&rollup.path));
+        sweep_under(&rollups, &self.files.iter().map(|file| rollups.join(&file.path)).chain(day_rollups).collect())?;
         Ok(removed)
     }
+}
 
-    /// Deletes the files under `root` whose path relative to it no listed file has.
-    fn sweep_under(&self, root: &Path) -> Result<Vec<PathBuf>, StoreError> {
-        let listed: HashSet<PathBuf> = self.files.iter().map(|file| root.join(&file.path)).collect();
-        let mut removed = Vec::new();
-        for path in files_under(root).map_err(|error| open_error(root, &error.to_string()))? {
-            if !listed.contains(&path) {
-                std::fs::remove_file(&path).map_err(|error| open_error(&path, &error.to_string()))?;
-                removed.push(path);
-            }
+/// Deletes the files under `root` that are not in `listed`.
+fn sweep_under(root: &Path, listed: &HashSet<PathBuf>) -> Result<Vec<PathBuf>, StoreError> {
+    let mut removed = Vec::new();
+    for path in files_under(root).map_err(|error| open_error(root, &error.to_string()))? {
+        if !listed.contains(&path) {
+            std::fs::remove_file(&path).map_err(|error| open_error(&path, &error.to_string()))?;
+            removed.push(path);
         }
-        Ok(removed)
     }
+    Ok(removed)
 }
 
 /// Every file under `dir`, recursively; none when it does not exist.
@@ -211,7 +248,7 @@ mod tests {
         for name in ["kept.parquet", "orphan.parquet", "orphan.parquet.tmp"] {
             std::fs::write(tables.join(name), b"x").expect("writes");
         }
-        let manifest = Manifest { files: vec![file("vital/shop/kept.parquet")], ..Manifest::default() };
+        let mut manifest = Manifest { files: vec![file("vital/shop/kept.parquet")], ..Manifest::default() };
         let removed = manifest.sweep(dir.path()).expect("sweeps");
         assert_eq!(removed.len(), 2);
         assert!(tables.join("kept.parquet").exists());

@@ -100,8 +100,8 @@ pub fn fresh_name(tables_dir: &Path, key: &PartitionKey, prefix: char) -> String
 }
 
 impl EmbeddedStore {
-    /// Replaces the files `removed` with `added` in one manifest save; the removed files are
-    /// deleted after [`RETIRED_GRACE`]. Fails, changing nothing, when a removed file is no
+    /// Replaces the files `removed` with `added` in one manifest save, with the day rollups
+    /// that covered a removed file; the removed files are deleted after [`RETIRED_GRACE`]. Fails, changing nothing, when a removed file is no
     /// longer listed.
     pub(super) async fn swap_files(&self, removed: &[DataFile], added: &[DataFile]) -> Result<(), StoreError> {
         let _manifest_changes = self.flush_lock.lock().await;
@@ -112,6 +112,7 @@ impl EmbeddedStore {
             return Err(StoreError::Write("the store's files changed during the rewrite; nothing was changed".into()));
         }
         manifest.files.extend(added.iter().cloned());
+        let stale = manifest.drop_stale_day_rollups();
         let dir = self.dir.clone();
         let manifest = tokio::task::spawn_blocking(move || manifest.save(&dir).map(|()| manifest))
             .await
@@ -121,6 +122,8 @@ impl EmbeddedStore {
         state.manifest = manifest;
         let now = Instant::now();
         state.retired.extend(removed.iter().map(|file| (tables.join(&file.path), now)));
+        let rollups = self.dir.join(super::rollup::ROLLUPS_DIR);
+        state.retired.extend(stale.iter().map(|rollup| (rollups.join(&rollup.path), now)));
         Ok(())
     }
 

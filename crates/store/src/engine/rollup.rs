@@ -52,6 +52,7 @@
 //! does a session whose views did (a day boundary, a flush between them).
 
 pub(super) mod backfill;
+pub(super) mod day;
 mod groups;
 
 use std::collections::HashMap;
@@ -717,61 +718,73 @@ impl RollupBuilder {
         if self.groups.is_empty() {
             return Ok(None);
         }
-        let ranks: Vec<Vec<u32>> = self.dictionaries.iter().map(Dictionary::ranks).collect();
-        let rank = |dims: &[u32; KEYS]| -> [u32; KEYS] {
-            std::array::from_fn(|i| if dims[i] == NULL { NULL } else { ranks[i][dims[i] as usize] })
-        };
         let daily = self.groups.daily();
-        let mut rows: Vec<(u8, u8, i64, [u32; KEYS], &groups::Figures)> = self
+        let rows: Vec<RowRef<'_>> = self
             .groups
             .rows()
             .map(|row| (row.grouping, row.measure, row.hour, row.dims, row.figures))
             .chain(daily.iter().map(|row| (row.grouping, row.measure, row.day, row.dims, &row.figures)))
             .collect();
-        rows.sort_unstable_by_key(|&(grouping, measure, hour, dims, _)| (grouping, measure, hour, rank(&dims)));
-        let n = rows.len();
-        let mut project_column = StringBuilder::with_capacity(n, n * project.len());
-        let mut hour = TimestampMillisecondBuilder::with_capacity(n).with_timezone("UTC");
-        let mut name = StringBuilder::with_capacity(n, n * 4);
-        let mut grouping = Int32Builder::with_capacity(n);
-        let mut dims: Vec<StringBuilder> = (0..KEYS).map(|_| StringBuilder::with_capacity(n, n * 8)).collect();
-        let mut floats: Vec<Float64Builder> = (0..5).map(|_| Float64Builder::with_capacity(n)).collect();
-        let mut samples = Int64Builder::with_capacity(n);
-        let mut sketch = BinaryBuilder::with_capacity(n, n * 64);
-        let mut bytes = Vec::new();
-        for &(row_grouping, measure, row_hour, row_dims, figures) in &rows {
-            project_column.append_value(&project);
-            hour.append_value(row_hour);
-            name.append_value(MEASURES[usize::from(measure)]);
-            grouping.append_value(i32::from(row_grouping));
-            for (i, builder) in dims.iter_mut().enumerate() {
-                match row_dims[i] {
-                    NULL => builder.append_null(),
-                    id => builder.append_value(&self.dictionaries[i].values[id as usize]),
-                }
-            }
-            let [good, needs, poor] = figures.ratings;
-            for (builder, value) in floats.iter_mut().zip([figures.count, figures.sum, good, needs, poor]) {
-                builder.append_value(value);
-            }
-            samples.append_value(figures.samples);
-            bytes.clear();
-            figures.sketch.write_bytes(&mut bytes);
-            sketch.append_value(&bytes);
-        }
-        let mut columns: Vec<Arc<dyn Array>> =
-            vec![Arc::new(project_column.finish()), Arc::new(hour.finish()), Arc::new(name.finish())];
-        columns.push(Arc::new(grouping.finish()));
-        columns.extend(dims.iter_mut().map(|builder| Arc::new(builder.finish()) as Arc<dyn Array>));
-        let mut floats = floats.into_iter().map(|mut builder| Arc::new(builder.finish()) as Arc<dyn Array>);
-        columns.push(floats.next().expect("count"));
-        columns.push(Arc::new(samples.finish()));
-        columns.extend(floats);
-        columns.push(Arc::new(sketch.finish()));
-        RecordBatch::try_new(rollup_schema(), columns)
-            .map(Some)
-            .map_err(|error| StoreError::Write(format!("cannot build a rollup: {error}")))
+        rollup_batch(&project, rows, &self.dictionaries).map(Some)
     }
+}
+
+/// A rollup row to write: grouping, measure, hour, key value ids and figures.
+type RowRef<'a> = (u8, u8, i64, [u32; KEYS], &'a groups::Figures);
+
+/// The rollup batch of `rows` (of `project`; key ids into `dictionaries`), sorted by
+/// grouping, measure, hour and key values.
+fn rollup_batch(
+    project: &str,
+    mut rows: Vec<RowRef<'_>>,
+    dictionaries: &[Dictionary; KEYS],
+) -> Result<RecordBatch, StoreError> {
+    let ranks: Vec<Vec<u32>> = dictionaries.iter().map(Dictionary::ranks).collect();
+    let rank = |dims: &[u32; KEYS]| -> [u32; KEYS] {
+        std::array::from_fn(|i| if dims[i] == NULL { NULL } else { ranks[i][dims[i] as usize] })
+    };
+    rows.sort_unstable_by_key(|&(grouping, measure, hour, dims, _)| (grouping, measure, hour, rank(&dims)));
+    let n = rows.len();
+    let mut project_column = StringBuilder::with_capacity(n, n * project.len());
+    let mut hour = TimestampMillisecondBuilder::with_capacity(n).with_timezone("UTC");
+    let mut name = StringBuilder::with_capacity(n, n * 4);
+    let mut grouping = Int32Builder::with_capacity(n);
+    let mut dims: Vec<StringBuilder> = (0..KEYS).map(|_| StringBuilder::with_capacity(n, n * 8)).collect();
+    let mut floats: Vec<Float64Builder> = (0..5).map(|_| Float64Builder::with_capacity(n)).collect();
+    let mut samples = Int64Builder::with_capacity(n);
+    let mut sketch = BinaryBuilder::with_capacity(n, n * 64);
+    let mut bytes = Vec::new();
+    for &(row_grouping, measure, row_hour, row_dims, figures) in &rows {
+        project_column.append_value(project);
+        hour.append_value(row_hour);
+        name.append_value(MEASURES[usize::from(measure)]);
+        grouping.append_value(i32::from(row_grouping));
+        for (i, builder) in dims.iter_mut().enumerate() {
+            match row_dims[i] {
+                NULL => builder.append_null(),
+                id => builder.append_value(&dictionaries[i].values[id as usize]),
+            }
+        }
+        let [good, needs, poor] = figures.ratings;
+        for (builder, value) in floats.iter_mut().zip([figures.count, figures.sum, good, needs, poor]) {
+            builder.append_value(value);
+        }
+        samples.append_value(figures.samples);
+        bytes.clear();
+        figures.sketch.write_bytes(&mut bytes);
+        sketch.append_value(&bytes);
+    }
+    let mut columns: Vec<Arc<dyn Array>> =
+        vec![Arc::new(project_column.finish()), Arc::new(hour.finish()), Arc::new(name.finish())];
+    columns.push(Arc::new(grouping.finish()));
+    columns.extend(dims.iter_mut().map(|builder| Arc::new(builder.finish()) as Arc<dyn Array>));
+    let mut floats = floats.into_iter().map(|mut builder| Arc::new(builder.finish()) as Arc<dyn Array>);
+    columns.push(floats.next().expect("count"));
+    columns.push(Arc::new(samples.finish()));
+    columns.extend(floats);
+    columns.push(Arc::new(sketch.finish()));
+    RecordBatch::try_new(rollup_schema(), columns)
+        .map_err(|error| StoreError::Write(format!("cannot build a rollup: {error}")))
 }
 
 /// The dimension value ids of `row` (no item).

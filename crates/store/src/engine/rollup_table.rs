@@ -1,13 +1,15 @@
 //! The rollups as a DataFusion table (`rollup`), and the aggregate function that merges
 //! their sketches (`sightline_sketch_quantile(sketch, q)`).
 //!
-//! A scan covers exactly what the tables of the kinds with a rollup hold as of the scan: for each
-//! listed file in the range, its rollup file (read through DataFusion's Parquet source,
-//! pruned by row-group and page statistics: a row group per grouping, rows sorted by
-//! name and hour within; footers kept between queries),
-//! or, for a file without one, its rollup computed from the file; and the rollup of the
-//! buffered rows, computed from a sorted copy of them.
+//! A scan covers exactly what the tables of the kinds with a rollup hold as of the scan: the
+//! day rollup of each day in the range that has one ([`day`](super::rollup::day)), the
+//! rollup file of each other listed file in the range (both read through DataFusion's
+//! Parquet source, pruned by row-group and page statistics: a row group per grouping, rows
+//! sorted by name and hour within; footers kept between queries), or, for a file without
+//! one, its rollup computed from the file; and the rollup of the buffered rows, computed
+//! from a sorted copy of them.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -25,7 +27,8 @@ use datafusion::physical_plan::ExecutionPlan;
 use super::EmbeddedStore;
 use super::manifest::TABLES_DIR;
 use super::order;
-use super::rollup::{has_rollup, kind_of_measure, rollup_of, rollup_path, rollup_schema};
+use super::rollup::day::day_range;
+use super::rollup::{ROLLUPS_DIR, has_rollup, kind_of_measure, rollup_of, rollup_path, rollup_schema};
 use super::table::{Bounds, ScanRequest, allowed_strings, union_of_files_and_batches};
 use crate::sketch::Sketch;
 use sightline_protocol::EventKind;
@@ -77,8 +80,24 @@ impl TableProvider for RollupTable {
         let store_dir = snapshot.tables_dir.parent().map(ToOwned::to_owned).unwrap_or_default();
         let mut computed: Vec<RecordBatch> = Vec::new();
         let mut files = Vec::new();
+        // A day's merged rollup in place of its files' (see `rollup::day`).
+        let mut covered: HashSet<&str> = HashSet::new();
+        for rollup in snapshot.day_rollups.iter().filter(|rollup| wanted(rollup.kind)) {
+            let (start, end) = day_range(rollup.day);
+            if !bounds.admits(&rollup.project, start, end) {
+                continue;
+            }
+            let path = store_dir.join(ROLLUPS_DIR).join(&rollup.path);
+            // Gone (deleted by hand): the day's files' rollups are read instead.
+            if let Ok(metadata) = std::fs::metadata(&path) {
+                files.push(PartitionedFile::new(path.display().to_string(), metadata.len()));
+                covered.extend(rollup.covers.iter().map(String::as_str));
+            }
+        }
         for file in snapshot.files.iter().filter(|file| wanted(file.kind)) {
-            if !bounds.admits(&file.project, file.min_timestamp_ms, file.max_timestamp_ms) {
+            if covered.contains(file.path.as_str())
+                || !bounds.admits(&file.project, file.min_timestamp_ms, file.max_timestamp_ms)
+            {
                 continue;
             }
             let path = rollup_path(&store_dir, &file.path);

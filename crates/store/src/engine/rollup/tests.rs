@@ -200,7 +200,7 @@ pub(super) fn records(seed: u64, sessions: usize) -> Vec<EventRecord> {
 
 /// The file's batches as a flush writes them (session order), cut into batches of
 /// `rows` rows so that views straddle batches.
-fn file_batches(kind: EventKind, records: &[EventRecord], rows: usize) -> Vec<RecordBatch> {
+pub(super) fn file_batches(kind: EventKind, records: &[EventRecord], rows: usize) -> Vec<RecordBatch> {
     let of_kind: Vec<&EventRecord> = records.iter().filter(|record| record.body.kind() == kind).collect();
     let batch = record_batch(kind, of_kind.iter().copied()).expect("one kind");
     let sorted: Vec<RecordBatch> =
@@ -215,8 +215,8 @@ fn file_batches(kind: EventKind, records: &[EventRecord], rows: usize) -> Vec<Re
 }
 
 /// A row's keys: the dimensions, then the item and its detail.
-type Keys = [Option<String>; 8];
-type RefKey = (i32, String, i64, Keys);
+pub(super) type Keys = [Option<String>; 8];
+pub(super) type RefKey = (i32, String, i64, Keys);
 
 #[derive(Debug, Default)]
 struct RefFigures {
@@ -519,7 +519,7 @@ fn exact_quantile(values: &[(f64, f64)], q: f64) -> f64 {
 }
 
 /// The rollup's rows by the reference's key, checking on the way that they come sorted.
-fn rows_of(batch: &RecordBatch) -> BTreeMap<RefKey, (f64, i64, f64, [f64; 3], Sketch)> {
+pub(super) fn rows_of(batch: &RecordBatch) -> BTreeMap<RefKey, (f64, i64, f64, [f64; 3], Sketch)> {
     let grouping = batch.column_by_name("grouping").expect("grouping").as_primitive::<Int32Type>();
     let names = batch.column_by_name("name").expect("name").as_string::<i32>();
     let hours = batch
