@@ -135,7 +135,7 @@ impl BulkWriter {
         let keys: Vec<PartitionKey> = self.pending.keys().cloned().collect();
         self.write(&keys)?;
         self.manifest.files.append(&mut self.written);
-        let replaced = super::rollup::day::write_due(&self.store_dir, &mut self.manifest)?;
+        let replaced = super::rollup::day::write_due(&self.store_dir, &mut self.manifest);
         self.manifest.save(&self.store_dir)?;
         let rollups = self.store_dir.join(super::rollup::ROLLUPS_DIR);
         for old in replaced {

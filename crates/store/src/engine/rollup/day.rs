@@ -22,6 +22,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
 use datafusion::arrow::array::{
@@ -69,6 +71,8 @@ pub struct DayRollupJob {
 pub struct DayRollupReport {
     /// Day rollups written.
     pub written: usize,
+    /// Day rollups that could not be written (logged; due again at the next call).
+    pub failed: usize,
     /// Partitions whose day rollup is still due.
     pub remaining: usize,
 }
@@ -85,9 +89,11 @@ pub fn due(manifest: &Manifest, store_dir: &Path) -> Vec<DayRollupJob> {
             .iter()
             .find(|rollup| rollup.project == key.project && rollup.kind == key.kind && rollup.day == key.day)
     };
+    let rollups = store_dir.join(ROLLUPS_DIR);
     let mut jobs = Vec::new();
     for (key, files) in partitions {
-        let current = current_of(&key);
+        // One whose file is gone (deleted by hand) is merged from the day's files again.
+        let current = current_of(&key).filter(|current| rollups.join(&current.path).is_file());
         let covered: HashSet<&str> =
             current.iter().flat_map(|rollup| rollup.covers.iter().map(String::as_str)).collect();
         let uncovered: Vec<DataFile> = files
@@ -154,55 +160,76 @@ fn replace_in(manifest: &mut Manifest, rollup: DayRollup) -> Option<DayRollup> {
     replaced
 }
 
-/// Writes every due day rollup of `manifest` (a bulk load's, before its save) and lists
-/// them in it; returns the ones they replaced, whose files the caller deletes once saved.
-pub fn write_due(store_dir: &Path, manifest: &mut Manifest) -> Result<Vec<DayRollup>, StoreError> {
+/// Writes every due day rollup of `manifest` (a bulk load's, before its save) on as many
+/// threads as the machine has cores, and lists them in it; returns the ones they replaced,
+/// whose files the caller deletes once saved. One that cannot be written is logged and left
+/// out (its day is read from its files' rollups): it never fails the load.
+pub fn write_due(store_dir: &Path, manifest: &mut Manifest) -> Vec<DayRollup> {
     let jobs = due(manifest, store_dir);
     let workers = std::thread::available_parallelism().map_or(1, usize::from).min(jobs.len().max(1));
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let written: Vec<Result<DayRollup, StoreError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut written = Vec::new();
-                    loop {
-                        let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(job) = jobs.get(at) else { return written };
-                        written.push(write(store_dir, job));
+    let next = AtomicUsize::new(0);
+    let written: Mutex<Vec<DayRollup>> = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                while let Some(job) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    match write(store_dir, job) {
+                        Ok(rollup) => written.lock().unwrap_or_else(PoisonError::into_inner).push(rollup),
+                        Err(error) => log_failure(job, &error),
                     }
-                })
-            })
-            .collect();
-        handles.into_iter().flat_map(|handle| handle.join().expect("a day rollup worker panicked")).collect()
+                }
+            });
+        }
     });
-    let mut replaced = Vec::new();
-    for rollup in written {
-        replaced.extend(replace_in(manifest, rollup?));
-    }
-    Ok(replaced)
+    let written = written.into_inner().unwrap_or_else(PoisonError::into_inner);
+    written.into_iter().filter_map(|rollup| replace_in(manifest, rollup)).collect()
+}
+
+/// Logs that `job`'s day rollup could not be written.
+fn log_failure(job: &DayRollupJob, error: &StoreError) {
+    tracing::warn!(
+        project = %job.key.project,
+        kind = job.key.kind.as_str(),
+        day = %partition_dir(&job.key),
+        %error,
+        "cannot write a day rollup; the day is read from its files' rollups meanwhile"
+    );
 }
 
 impl EmbeddedStore {
     /// Writes the due day rollups, one partition at a time on a background thread, for
-    /// about `budget` (at least one when any is due).
+    /// about `budget` (at least one when any is due). One that fails is logged and
+    /// counted, and the others go on (it is due again at the next call).
     pub async fn write_day_rollups(&self, budget: Duration) -> Result<DayRollupReport, StoreError> {
         let _one_at_a_time = self.maintenance_lock.lock().await;
         let started = Instant::now();
-        let mut jobs = {
-            let state = self.lock();
-            due(&state.manifest, &self.dir)
-        };
+        let manifest = self.lock().manifest.clone();
+        let mut jobs = due(&manifest, &self.dir);
         let mut report = DayRollupReport::default();
         while let Some(job) = jobs.pop() {
-            if report.written > 0 && started.elapsed() >= budget {
+            if report.written + report.failed > 0 && started.elapsed() >= budget {
                 jobs.push(job);
                 break;
             }
             let store_dir = self.dir.clone();
-            let rollup = background::run("sightline-day-rollup", Priority::Background, move || write(&store_dir, &job))
-                .await??;
-            self.list_day_rollup(rollup).await?;
-            report.written += 1;
+            let task = job.clone();
+            let written =
+                background::run("sightline-day-rollup", Priority::Background, move || write(&store_dir, &task))
+                    .await
+                    .and_then(|written| written);
+            match written {
+                Ok(rollup) => match self.list_day_rollup(rollup).await {
+                    Ok(()) => report.written += 1,
+                    Err(error) => {
+                        log_failure(&job, &error);
+                        report.failed += 1;
+                    }
+                },
+                Err(error) => {
+                    log_failure(&job, &error);
+                    report.failed += 1;
+                }
+            }
         }
         report.remaining = jobs.len();
         Ok(report)
@@ -224,9 +251,12 @@ impl EmbeddedStore {
             ));
         }
         let dir = self.dir.clone();
-        let manifest = tokio::task::spawn_blocking(move || manifest.save(&dir).map(|()| manifest))
+        let saved = tokio::task::spawn_blocking(move || manifest.save(&dir).map(|()| manifest))
             .await
-            .unwrap_or_else(|error| Err(StoreError::Write(format!("the manifest save failed: {error}"))))?;
+            .unwrap_or_else(|error| Err(StoreError::Write(format!("the manifest save failed: {error}"))));
+        let manifest = saved.inspect_err(|_| {
+            let _ = std::fs::remove_file(&path);
+        })?;
         let mut state = self.lock();
         state.manifest = manifest;
         state.retired.extend(replaced.map(|old| (rollups.join(&old.path), Instant::now())));

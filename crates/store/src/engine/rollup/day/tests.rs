@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{AsArray, RecordBatch};
 use datafusion::arrow::datatypes::{Float64Type, Int32Type, Int64Type};
-use sightline_protocol::EventRecord;
+use sightline_protocol::{EventKind, EventRecord};
 
 use super::super::tests::{file_batches, records, rows_of};
 use super::super::{KIND_MEASURES, rollup_of};
@@ -103,7 +103,7 @@ async fn a_day_of_several_files_is_read_from_its_merged_rollup() {
     let expected = day_totals(&store).await;
 
     let report = store.write_day_rollups(Duration::MAX).await.expect("writes");
-    assert_eq!(report, DayRollupReport { written: kinds, remaining: 0 }, "one per kind");
+    assert_eq!(report, DayRollupReport { written: kinds, failed: 0, remaining: 0 }, "one per kind");
     let listed = store.lock().manifest.day_rollups.clone();
     assert!(listed.iter().all(|rollup| rollup.covers.len() == 3), "each covers the day's three files");
     assert_eq!(day_totals(&store).await, expected, "the same figures, each file's counted once");
@@ -125,7 +125,7 @@ async fn a_day_of_several_files_is_read_from_its_merged_rollup() {
     assert_ne!(before_fifth, expected, "the fourth file's figures are read beside the day rollup");
     flush(&store, parts[4].clone()).await;
     let report = store.write_day_rollups(Duration::MAX).await.expect("writes");
-    assert_eq!(report, DayRollupReport { written: kinds, remaining: 0 }, "two new files: a new day rollup");
+    assert_eq!(report, DayRollupReport { written: kinds, failed: 0, remaining: 0 }, "two new files: a new day rollup");
     let replaced = store.lock().manifest.day_rollups.clone();
     assert!(replaced.iter().all(|rollup| rollup.covers.len() == 5));
     store.delete_retired(Duration::ZERO);
@@ -143,7 +143,7 @@ async fn a_day_of_several_files_is_read_from_its_merged_rollup() {
     assert!(replaced[1..].iter().all(|new| rollups.join(&new.path).exists()), "kept by the sweep");
     assert_eq!(day_totals(&store).await, with_five);
     let report = store.write_day_rollups(Duration::MAX).await.expect("writes");
-    assert_eq!(report, DayRollupReport { written: 1, remaining: 0 });
+    assert_eq!(report, DayRollupReport { written: 1, failed: 0, remaining: 0 });
     assert_eq!(day_totals(&store).await, with_five);
     let replaced = store.lock().manifest.day_rollups.clone();
 
@@ -161,6 +161,26 @@ async fn a_day_of_several_files_is_read_from_its_merged_rollup() {
         // here, as each part holds whole sessions.
         assert_eq!((&got.0, got.1, got.2, got.3, got.4), (&before.0, before.1, before.2, before.3, before.4));
     }
+    store.close().await;
+}
+
+#[tokio::test]
+async fn a_day_rollup_that_cannot_be_written_holds_up_no_other() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = open(dir.path());
+    let parts = by_session(&records(25, 100), 2);
+    flush(&store, parts[0].clone()).await;
+    flush(&store, parts[1].clone()).await;
+    let vital = store.snapshot().files.into_iter().find(|file| file.kind == EventKind::Vital).expect("a vital file");
+    std::fs::write(rollup_path(&store.dir, &vital.path), b"not a rollup").expect("writes");
+
+    let report = store.write_day_rollups(Duration::MAX).await.expect("goes on");
+    let kinds = KIND_MEASURES.len();
+    assert_eq!(report, DayRollupReport { written: kinds - 1, failed: 1, remaining: 0 });
+    let listed = store.lock().manifest.day_rollups.clone();
+    assert!(listed.iter().all(|rollup| rollup.kind != EventKind::Vital), "every kind's but the vitals'");
+    let report = store.write_day_rollups(Duration::MAX).await.expect("goes on");
+    assert_eq!(report, DayRollupReport { written: 0, failed: 1, remaining: 0 }, "tried again");
     store.close().await;
 }
 
