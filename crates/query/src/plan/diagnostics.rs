@@ -89,11 +89,11 @@ pub(crate) fn list(
     // Sessions sorted by their views' figures (start, views) and views sorted by their view
     // events' (start, load) are sorted and cut to the page before the figures of their other
     // events (a session's errors and end, a view's final vitals) are joined to them.
-    // Sessions by start are cut to the page on their start alone; the caller reads the
-    // page's sessions' figures with `session_details`.
-    let by_start = kind == ListKind::Sessions && sort == ListSort::Time;
+    // Sessions by start or by views are cut to the page on that key alone; the caller reads
+    // the page's sessions' figures with `session_details`.
+    let keys_first = kind == ListKind::Sessions && matches!(sort, ListSort::Time | ListSort::Views);
     let late = match kind {
-        ListKind::Sessions if by_start => None,
+        ListKind::Sessions if keys_first => None,
         ListKind::Sessions if !matches!(sort, ListSort::Duration | ListSort::Errors) => Some(LateJoin {
             with: session_activity(&bounds, "", ""),
             relation: "act",
@@ -109,7 +109,10 @@ pub(crate) fn list(
         _ => None,
     };
     let (with, k) = match kind {
-        ListKind::Sessions if by_start => (sessions_by_start(&mut sql, scope, &bounds), ms("start")),
+        ListKind::Sessions if sort == ListSort::Time => (sessions_by_start(&mut sql, scope, &bounds), ms("start")),
+        ListKind::Sessions if sort == ListSort::Views => {
+            (sessions_by_views(&mut sql, scope, &bounds), "CAST(views AS DOUBLE)".into())
+        }
         ListKind::Sessions => (
             sessions(&mut sql, scope, &bounds, late.is_none()),
             match sort {
@@ -204,6 +207,18 @@ fn sessions_by_start(sql: &mut Sql, scope: &Scope<'_>, bounds: &Bounds) -> Strin
     format!(
         "base AS (SELECT e.session_id, min(e.\"timestamp\") AS start, e.session_id AS id FROM {scan} \
          GROUP BY e.session_id)"
+    )
+}
+
+/// Sessions with a page view in the scope by their views: `base(session_id, views, id)`,
+/// the distinct views counted by a grouping of (session, view) then one of sessions (at 100M
+/// page views a week's sessions in 5.5 s and 4.5 GB, where `count(DISTINCT view_id)` took
+/// 10 s and their every figure 28 s and 12 GB).
+fn sessions_by_views(sql: &mut Sql, scope: &Scope<'_>, bounds: &Bounds) -> String {
+    let scan = scan(sql, "view", scope, bounds);
+    format!(
+        "base AS (SELECT session_id, count(*) AS views, session_id AS id FROM \
+         (SELECT e.session_id, e.view_id FROM {scan} GROUP BY e.session_id, e.view_id) GROUP BY session_id)"
     )
 }
 

@@ -124,19 +124,30 @@ pub(super) async fn sessions(
     project: &str,
     query: &ListQuery,
 ) -> Result<ListResult<SessionRow>, QueryError> {
-    if query.sort_by != ListSort::Time {
-        let (batches, keys) = page(context, project, ListKind::Sessions, query).await?;
-        let rows = session_rows(&batches)?;
-        return Ok(finish(ListKind::Sessions, query, rows, keys));
+    // By start or by views, a page holds only the sessions' ids: their figures come next,
+    // read for those sessions alone.
+    match query.sort_by {
+        ListSort::Time => {
+            if let Some(result) = sessions_by_start_in_a_day(context, project, query).await? {
+                return Ok(result);
+            }
+            let (batches, keys) = page(context, project, ListKind::Sessions, query).await?;
+            let viewed_from = first_start(&keys, query);
+            let (rows, keys) = with_session_details(context, project, query, &batches, keys, viewed_from).await?;
+            Ok(finish(ListKind::Sessions, query, rows, keys))
+        }
+        ListSort::Views => {
+            let (batches, keys) = page(context, project, ListKind::Sessions, query).await?;
+            let viewed_from = query.range.from.ms();
+            let (rows, keys) = with_session_details(context, project, query, &batches, keys, viewed_from).await?;
+            Ok(finish(ListKind::Sessions, query, rows, keys))
+        }
+        _ => {
+            let (batches, keys) = page(context, project, ListKind::Sessions, query).await?;
+            let rows = session_rows(&batches)?;
+            Ok(finish(ListKind::Sessions, query, rows, keys))
+        }
     }
-    // By start, a page holds only the sessions' ids: their figures come next, read for
-    // those sessions alone.
-    if let Some(result) = sessions_by_start_in_a_day(context, project, query).await? {
-        return Ok(result);
-    }
-    let (batches, keys) = page(context, project, ListKind::Sessions, query).await?;
-    let (rows, keys) = with_session_details(context, project, query, &batches, keys).await?;
-    Ok(finish(ListKind::Sessions, query, rows, keys))
 }
 
 /// How much of the range a sessions list by start reads first.
@@ -176,21 +187,29 @@ async fn sessions_by_start_in_a_day(
         return Ok(None);
     }
     let starts: Vec<f64> = keys.iter().map(|key| key.k).collect();
-    let (rows, keys) = with_session_details(context, project, query, &batches, keys).await?;
+    let viewed_from = first_start(&keys, query);
+    let (rows, keys) = with_session_details(context, project, query, &batches, keys, viewed_from).await?;
     let same =
         rows.len() == starts.len() && rows.iter().zip(&starts).all(|(row, start)| row.start.ms() as f64 == *start);
     Ok(same.then(|| finish(ListKind::Sessions, query, rows, keys)))
 }
 
-/// The figures of a page of sessions by start (`batches` hold their ids, `keys` their keys),
-/// read for those sessions alone over the query's range; a session erased between the two
-/// reads is left out, with its key.
+/// The earliest start of a page of sessions by start (`keys`): each has a view then or
+/// later, so its last view is there too.
+fn first_start(keys: &[After], query: &ListQuery) -> i64 {
+    keys.iter().map(|key| key.k as i64).min().unwrap_or(query.range.from.ms())
+}
+
+/// The figures of a page of sessions (`batches` hold their ids, `keys` their keys), read
+/// for those sessions alone over the query's range, each having a view at or after
+/// `viewed_from`; a session erased between the two reads is left out, with its key.
 async fn with_session_details(
     context: &SessionContext,
     project: &str,
     query: &ListQuery,
     batches: &[RecordBatch],
     keys: Vec<After>,
+    viewed_from: i64,
 ) -> Result<(Vec<SessionRow>, Vec<After>), QueryError> {
     let mut ids = Vec::new();
     for batch in batches {
@@ -200,8 +219,6 @@ async fn with_session_details(
         return Ok((Vec::new(), keys));
     }
     let scope = Scope { project, range: query.range, filters: &query.filters, rollups: false };
-    // Each session's key is the start of a view it has: its last view is at or after it.
-    let viewed_from = keys.iter().map(|key| key.k as i64).min().unwrap_or(query.range.from.ms());
     let details = collect(context, diagnostics::session_details(&scope, &ids, viewed_from)?).await?;
     let mut by_id: HashMap<String, SessionRow> =
         session_rows(&details)?.into_iter().map(|row| (row.session_id.clone(), row)).collect();
