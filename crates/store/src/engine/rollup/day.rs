@@ -24,7 +24,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use datafusion::arrow::array::{
     Array, AsArray, BinaryArray, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray,
@@ -38,7 +38,7 @@ use super::super::background::{self, Priority};
 use super::super::buffer::PartitionKey;
 use super::super::flush::partition_dir;
 use super::super::manifest::{DataFile, DayRollup, Manifest};
-use super::super::rewrite::key_of;
+use super::super::rewrite::{fresh_name, key_of};
 use super::groups::Figures;
 use super::{Dictionary, ITEM_COLUMNS, KEYS, MEASURES, NULL, ROLLUP_DIMENSIONS, ROLLUPS_DIR, RowRef};
 use super::{has_rollup, rollup_batch, rollup_path, rollup_schema, write_rollup};
@@ -47,9 +47,9 @@ use crate::StoreError;
 /// A partition gets a new day rollup once this many of its listed files are not in its
 /// current one (with one, the query reads two rollups, not worth a rewrite of the day's).
 pub const MIN_UNCOVERED_FILES: usize = 2;
-/// Day rollups are named `day-<n>.parquet` in their partition's directory of the rollups
-/// (data files are named `f…`, `b…` and `c…`).
-const NAME_PREFIX: &str = "day-";
+/// Day rollups are named `d<n>.parquet` in their partition's directory of the rollups (data
+/// files, whose rollups are beside them, are named `f…`, `b…`, `c…` and `e…`).
+const NAME_PREFIX: char = 'd';
 const DAY_MS: i64 = 86_400_000;
 
 /// The first and last millisecond of `day` (days since 1970-01-01).
@@ -134,20 +134,11 @@ pub fn write(store_dir: &Path, job: &DayRollupJob) -> Result<DayRollup, StoreErr
     Ok(DayRollup { path, project: job.key.project.clone(), kind: job.key.kind, day: job.key.day, covers })
 }
 
-/// A path under the rollups directory `rollups` for a new day rollup of `key`: the time in
-/// ms, counted up past any existing name (one writer at a time: the maintenance lock, or
-/// the bulk writer's store lock).
+/// A path under the rollups directory `rollups` for a new day rollup of `key`: named as
+/// the rewrites name their files (one writer at a time: the maintenance lock, or the bulk
+/// writer's store lock).
 fn fresh_path(rollups: &Path, key: &PartitionKey) -> String {
-    let dir = partition_dir(key);
-    let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |since| since.as_millis());
-    let mut stamp = u64::try_from(now).unwrap_or(u64::MAX);
-    loop {
-        let path = format!("{dir}/{NAME_PREFIX}{stamp:020}.parquet");
-        if !rollups.join(&path).exists() {
-            return path;
-        }
-        stamp += 1;
-    }
+    format!("{}/{}.parquet", partition_dir(key), fresh_name(rollups, key, NAME_PREFIX))
 }
 
 /// Puts `rollup` in `manifest` in place of its partition's current one; returns the one it
