@@ -126,28 +126,18 @@ pub(super) async fn sessions(
 ) -> Result<ListResult<SessionRow>, QueryError> {
     // By start or by views, a page holds only the sessions' ids: their figures come next,
     // read for those sessions alone.
-    match query.sort_by {
-        ListSort::Time => {
-            if let Some(result) = sessions_by_start_in_a_day(context, project, query).await? {
-                return Ok(result);
-            }
-            let (batches, keys) = page(context, project, ListKind::Sessions, query).await?;
-            let viewed_from = first_start(&keys, query);
-            let (rows, keys) = with_session_details(context, project, query, &batches, keys, viewed_from).await?;
-            Ok(finish(ListKind::Sessions, query, rows, keys))
-        }
-        ListSort::Views => {
-            let (batches, keys) = page(context, project, ListKind::Sessions, query).await?;
-            let viewed_from = query.range.from.ms();
-            let (rows, keys) = with_session_details(context, project, query, &batches, keys, viewed_from).await?;
-            Ok(finish(ListKind::Sessions, query, rows, keys))
-        }
-        _ => {
-            let (batches, keys) = page(context, project, ListKind::Sessions, query).await?;
-            let rows = session_rows(&batches)?;
-            Ok(finish(ListKind::Sessions, query, rows, keys))
-        }
+    let by_start = query.sort_by == ListSort::Time;
+    if by_start && let Some(result) = sessions_by_start_in_a_day(context, project, query).await? {
+        return Ok(result);
     }
+    let (batches, keys) = page(context, project, ListKind::Sessions, query).await?;
+    if !matches!(query.sort_by, ListSort::Time | ListSort::Views) {
+        let rows = session_rows(&batches)?;
+        return Ok(finish(ListKind::Sessions, query, rows, keys));
+    }
+    let viewed_from = if by_start { first_start(&keys, query) } else { query.range.from.ms() };
+    let (rows, keys) = with_session_details(context, project, query, &batches, keys, viewed_from).await?;
+    Ok(finish(ListKind::Sessions, query, rows, keys))
 }
 
 /// How much of the range a sessions list by start reads first.

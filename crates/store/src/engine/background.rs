@@ -7,6 +7,8 @@
 //! instead: acknowledgements slow down a little, memory stays bounded, and the buffer's
 //! limit (see [`maintenance`](super::maintenance)) is not reached.
 
+use std::sync::{Mutex, PoisonError};
+
 use crate::StoreError;
 
 /// The nice value of background threads (0 is normal, 19 the lowest priority).
@@ -19,6 +21,33 @@ pub(crate) enum Priority {
     Background,
     /// The intake's own: for a flush the buffer cannot wait for.
     Normal,
+}
+
+/// `work` applied to each of `items` on as many threads as the machine has cores (fewer for
+/// fewer items), blocking until all are done; the results in the items' order.
+pub(crate) fn map_on_all_cores<T, R>(items: Vec<T>, work: impl Fn(T) -> R + Sync) -> Vec<R>
+where
+    T: Send,
+    R: Send,
+{
+    let count = items.len();
+    let workers = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, count.max(1));
+    let queue = Mutex::new(items.into_iter().enumerate());
+    let results = Mutex::new((0..count).map(|_| None).collect::<Vec<_>>());
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let Some((index, item)) = queue.lock().unwrap_or_else(PoisonError::into_inner).next() else {
+                        break;
+                    };
+                    let result = work(item);
+                    results.lock().unwrap_or_else(PoisonError::into_inner)[index] = Some(result);
+                }
+            });
+        }
+    });
+    results.into_inner().unwrap_or_else(PoisonError::into_inner).into_iter().flatten().collect()
 }
 
 /// Runs `work` on a new thread named `name` at `priority`; its result, or an error when the

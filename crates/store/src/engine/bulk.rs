@@ -16,12 +16,12 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
 
 use datafusion::arrow::error::ArrowError;
 use datafusion::arrow::record_batch::RecordBatch;
 use sightline_protocol::EventRecord;
 
+use super::background::map_on_all_cores;
 use super::buffer::PartitionKey;
 use super::flush::write_file;
 use super::manifest::{DataFile, Manifest, TABLES_DIR};
@@ -158,8 +158,8 @@ impl BulkWriter {
         if jobs.is_empty() {
             return Ok(());
         }
-        let workers = std::thread::available_parallelism().map_or(1, usize::from);
-        for file in write_jobs(&self.store_dir.join(TABLES_DIR), jobs, workers) {
+        let tables_dir = self.store_dir.join(TABLES_DIR);
+        for file in map_on_all_cores(jobs, |job| write_job(&tables_dir, job)) {
             if let Some(file) = file? {
                 self.report.files += 1;
                 self.report.rows += file.rows;
@@ -176,27 +176,6 @@ struct Job {
     key: PartitionKey,
     name: String,
     pending: Pending,
-}
-
-/// Writes `jobs` on up to `workers` threads; the results in the jobs' order.
-fn write_jobs(tables_dir: &Path, jobs: Vec<Job>, workers: usize) -> Vec<Result<Option<DataFile>, StoreError>> {
-    let count = jobs.len();
-    let queue = Mutex::new(jobs.into_iter().enumerate());
-    let results = Mutex::new((0..count).map(|_| None).collect::<Vec<_>>());
-    std::thread::scope(|scope| {
-        for _ in 0..workers.clamp(1, count) {
-            scope.spawn(|| {
-                loop {
-                    let Some((index, job)) = queue.lock().unwrap_or_else(PoisonError::into_inner).next() else {
-                        break;
-                    };
-                    let result = write_job(tables_dir, job);
-                    results.lock().unwrap_or_else(PoisonError::into_inner)[index] = Some(result);
-                }
-            });
-        }
-    });
-    results.into_inner().unwrap_or_else(PoisonError::into_inner).into_iter().flatten().collect()
 }
 
 /// Sorts a partition's rows into session order and writes them as one file.

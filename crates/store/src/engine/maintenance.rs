@@ -234,7 +234,6 @@ async fn write_day_rollups(store: &EmbeddedStore) -> Instant {
             tracing::debug!(written = report.written, remaining = report.remaining, "writing day rollups");
             Instant::now()
         }
-        Ok(report) if report.failed > 0 => Instant::now() + COMPACTION_PAUSE,
         Ok(report) => {
             if report.written > 0 {
                 tracing::debug!(written = report.written, "wrote the due day rollups");

@@ -101,8 +101,8 @@ pub fn fresh_name(tables_dir: &Path, key: &PartitionKey, prefix: char) -> String
 
 impl EmbeddedStore {
     /// Replaces the files `removed` with `added` in one manifest save, with the day rollups
-    /// that covered a removed file; the removed files are deleted after [`RETIRED_GRACE`]. Fails, changing nothing, when a removed file is no
-    /// longer listed.
+    /// that covered a removed file; the removed files are deleted after [`RETIRED_GRACE`].
+    /// Fails, changing nothing, when a removed file is no longer listed.
     pub(super) async fn swap_files(&self, removed: &[DataFile], added: &[DataFile]) -> Result<(), StoreError> {
         let _manifest_changes = self.flush_lock.lock().await;
         let mut manifest = self.lock().manifest.clone();

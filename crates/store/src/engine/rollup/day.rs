@@ -22,8 +22,6 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use datafusion::arrow::array::{
@@ -34,7 +32,7 @@ use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use foldhash::fast::RandomState;
 
 use super::super::EmbeddedStore;
-use super::super::background::{self, Priority};
+use super::super::background::{self, Priority, map_on_all_cores};
 use super::super::buffer::PartitionKey;
 use super::super::flush::partition_dir;
 use super::super::manifest::{DataFile, DayRollup, Manifest};
@@ -55,6 +53,11 @@ const DAY_MS: i64 = 86_400_000;
 /// The first and last millisecond of `day` (days since 1970-01-01).
 pub fn day_range(day: i64) -> (i64, i64) {
     (day * DAY_MS, day * DAY_MS + DAY_MS - 1)
+}
+
+/// The partition of a day rollup.
+pub fn partition_of(rollup: &DayRollup) -> PartitionKey {
+    PartitionKey { project: rollup.project.clone(), kind: rollup.kind, day: rollup.day }
 }
 
 /// A partition whose day rollup is due: its current one, if any, and the listed files it
@@ -83,12 +86,7 @@ pub fn due(manifest: &Manifest, store_dir: &Path) -> Vec<DayRollupJob> {
     for file in manifest.files.iter().filter(|file| has_rollup(file.kind)) {
         partitions.entry(key_of(file)).or_default().push(file);
     }
-    let current_of = |key: &PartitionKey| {
-        manifest
-            .day_rollups
-            .iter()
-            .find(|rollup| rollup.project == key.project && rollup.kind == key.kind && rollup.day == key.day)
-    };
+    let current_of = |key: &PartitionKey| manifest.day_rollups.iter().find(|rollup| partition_of(rollup) == *key);
     let rollups = store_dir.join(ROLLUPS_DIR);
     let mut jobs = Vec::new();
     for (key, files) in partitions {
@@ -144,9 +142,12 @@ fn fresh_path(rollups: &Path, key: &PartitionKey) -> String {
 /// Puts `rollup` in `manifest` in place of its partition's current one; returns the one it
 /// replaced, if any.
 fn replace_in(manifest: &mut Manifest, rollup: DayRollup) -> Option<DayRollup> {
-    let same =
-        |other: &DayRollup| other.project == rollup.project && other.kind == rollup.kind && other.day == rollup.day;
-    let replaced = manifest.day_rollups.iter().position(same).map(|at| manifest.day_rollups.swap_remove(at));
+    let key = partition_of(&rollup);
+    let replaced = manifest
+        .day_rollups
+        .iter()
+        .position(|other| partition_of(other) == key)
+        .map(|at| manifest.day_rollups.swap_remove(at));
     manifest.day_rollups.push(rollup);
     replaced
 }
@@ -157,23 +158,8 @@ fn replace_in(manifest: &mut Manifest, rollup: DayRollup) -> Option<DayRollup> {
 /// out (its day is read from its files' rollups): it never fails the load.
 pub fn write_due(store_dir: &Path, manifest: &mut Manifest) -> Vec<DayRollup> {
     let jobs = due(manifest, store_dir);
-    let workers = std::thread::available_parallelism().map_or(1, usize::from).min(jobs.len().max(1));
-    let next = AtomicUsize::new(0);
-    let written: Mutex<Vec<DayRollup>> = Mutex::new(Vec::new());
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| {
-                while let Some(job) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    match write(store_dir, job) {
-                        Ok(rollup) => written.lock().unwrap_or_else(PoisonError::into_inner).push(rollup),
-                        Err(error) => log_failure(job, &error),
-                    }
-                }
-            });
-        }
-    });
-    let written = written.into_inner().unwrap_or_else(PoisonError::into_inner);
-    written.into_iter().filter_map(|rollup| replace_in(manifest, rollup)).collect()
+    let written = map_on_all_cores(jobs, |job| write(store_dir, &job).inspect_err(|error| log_failure(&job, error)));
+    written.into_iter().flatten().filter_map(|rollup| replace_in(manifest, rollup)).collect()
 }
 
 /// Logs that `job`'s day rollup could not be written.

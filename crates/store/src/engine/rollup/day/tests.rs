@@ -194,7 +194,7 @@ fn checked_day_rollups(store_dir: &Path) -> (Manifest, usize) {
         partitions.entry(key_of(file)).or_default().push(&file.path);
     }
     for rollup in &manifest.day_rollups {
-        let key = PartitionKey { project: rollup.project.clone(), kind: rollup.kind, day: rollup.day };
+        let key = partition_of(rollup);
         let files = &partitions[&key];
         assert!(rollup.covers.iter().all(|path| files.contains(&path.as_str())), "{key:?}: listed files only");
         let uncovered = files.len() - rollup.covers.len();
