@@ -141,6 +141,7 @@ pub(crate) async fn serve(mut config: Config, extras: Extras) -> anyhow::Result<
         .await
         .with_context(|| format!("cannot listen on {}: is another process using it?", config.listen))?;
     let address = listener.local_addr()?;
+    let shutdown = shutdown_signal()?;
     first_admin(&config.data_dir, address)?;
     if let Err(error) = announce(address, &config.projects) {
         // A closed stdout (a supervisor that read the first line) must not stop the server.
@@ -154,7 +155,7 @@ pub(crate) async fn serve(mut config: Config, extras: Extras) -> anyhow::Result<
     } else {
         sightline_server::router(Arc::clone(&state))
     };
-    sightline_server::listener::serve(listener, router, &config.intake, metrics, shutdown_signal()).await?;
+    sightline_server::listener::serve(listener, router, &config.intake, metrics, shutdown).await?;
     housekeeping.abort();
     if let Some(task) = extra_task {
         task.abort();
@@ -299,23 +300,40 @@ pub(crate) fn init_logging(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
+/// Listens for SIGINT and SIGTERM from the moment it is called, so that a signal sent as
+/// soon as the banner is out is a graceful stop and not the default action that kills the
+/// process; the future completes when one arrives.
+fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()>> {
     #[cfg(unix)]
     {
-        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(signal) => signal,
-            Err(_) => {
-                let _ = interrupt.await;
-                return;
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?;
+        let mut terminate = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {},
+                _ = terminate.recv() => {},
             }
-        };
-        tokio::select! {
-            _ = interrupt => {},
-            _ = terminate.recv() => {},
-        }
+            tracing::info!("shutting down");
+        })
     }
     #[cfg(not(unix))]
-    let _ = interrupt.await;
-    tracing::info!("shutting down");
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down");
+    })
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn a_sigterm_is_caught_before_the_shutdown_future_is_awaited() {
+        let shutdown = super::shutdown_signal().expect("signal handlers");
+        let pid = std::process::id().to_string();
+        let sent = std::process::Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
+        assert!(sent.success());
+        tokio::time::timeout(Duration::from_secs(10), shutdown).await.expect("the SIGTERM ends the wait");
+    }
 }

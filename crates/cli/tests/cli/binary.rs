@@ -34,6 +34,17 @@ fn serve_prints_the_default_key_serves_health_and_stops_cleanly_on_sigterm() {
 }
 
 #[test]
+fn a_sigterm_as_soon_as_the_banner_is_out_stops_cleanly() {
+    // The banner is what supervisors and scripts wait for: from then on a SIGTERM must be a
+    // graceful shutdown (exit 0), not the default action that kills the process.
+    for _ in 0..3 {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (child, _, _) = start_with_banner(dir.path());
+        stop(child);
+    }
+}
+
+#[test]
 fn a_typo_in_the_config_file_is_named() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("sightline.toml");

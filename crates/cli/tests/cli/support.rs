@@ -50,7 +50,8 @@ pub fn start_with_banner(data_dir: &Path) -> (Child, String, Vec<String>) {
 pub fn stop(mut server: Child) {
     let status = Command::new("kill").args(["-TERM", &server.id().to_string()]).status().expect("kill");
     assert!(status.success());
-    assert!(server.wait().expect("waits").success());
+    let exit = server.wait().expect("waits");
+    assert!(exit.success(), "a SIGTERM is a clean stop, got {exit:?}");
 }
 
 /// Posts a JSON beacon to `/ingest/v1/{key}` as Chrome on `host`; returns the raw answer.
