@@ -6,7 +6,9 @@
 // variant alike: without an agent, with Sightline's agent (the real snippet and /agent.js
 // from a real `sightline serve`, beacons to it), and with peers bundled by esbuild like the
 // size table (web-vitals attribution alone always — the version Sightline's agent used until 2026-12-05;
-// @datadog/browser-rum-slim and @sentry/browser when bench/agent-size's packages are installed).
+// the floor of entries/floor.js always: web-vitals' LCP, FCP and TTFB, a session id and one
+// beacon, the least an agent built on web-vitals runs; @datadog/browser-rum-slim and
+// @sentry/browser when bench/agent-size's packages are installed).
 // One visit: navigate, wait for the products, click "Add to cart" three times, scroll to the
 // bottom, hide the page (the agents send their final data). Its cost is the renderer's
 // ScriptDuration and TaskDuration at its end (CDP Performance.getMetrics; per-document
@@ -39,7 +41,7 @@
 
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 
 import { build } from "esbuild";
 import { chromium } from "playwright-core";
@@ -60,16 +62,18 @@ const BINARY = resolve(root, option("--binary", "target/debug/sightline"));
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const AGENT_FILES = argv.flatMap((arg, at) => (arg === "--agent" ? [resolve(argv[at + 1])] : []));
 
-/** Peers: label, entry in bench/agent-size/entries, and the package it needs. */
+/** Peers: label, entry file (from the root), and the package it needs. */
 const PEERS = [
   // The web-vitals Sightline's agent used until 2026-12-05 (the root's package), alone.
-  ["web-vitals attribution alone", "web-vitals-attribution.js", "web-vitals", { fromRoot: true }],
-  ["@datadog/browser-rum-slim", "datadog-rum-slim.js", "@datadog/browser-rum-slim"],
-  ["@sentry/browser + tracing", "sentry-tracing.js", "@sentry/browser"],
+  ["web-vitals attribution alone", "bench/agent-size/entries/web-vitals-attribution.js", "web-vitals", { fromRoot: true }],
+  // The least an agent built on web-vitals runs per visit (entries/floor.js).
+  ["floor: web-vitals LCP/FCP/TTFB + session + beacon", "bench/agent-overhead/entries/floor.js", "web-vitals", { fromRoot: true }],
+  ["@datadog/browser-rum-slim", "bench/agent-size/entries/datadog-rum-slim.js", "@datadog/browser-rum-slim"],
+  ["@sentry/browser + tracing", "bench/agent-size/entries/sentry-tracing.js", "@sentry/browser"],
 ];
 
 async function bundlePeer(entry, fromRoot) {
-  const file = join(root, "bench/agent-size/entries", entry);
+  const file = join(root, entry);
   const result = await build({
     ...(fromRoot ? { stdin: { contents: readFileSync(file, "utf8"), resolveDir: root } } : { entryPoints: [file] }),
     bundle: true,
@@ -296,8 +300,9 @@ async function main() {
       console.error(`(skipping ${label}: run make bench-agent-size to install it)`);
       continue;
     }
-    peers[entry] = await bundlePeer(entry, fromRoot);
-    variants.push({ label: `${label} ${peerVersion(pkg, fromRoot)}`, page: entry, agentUrlPart: `/peer/${entry}` });
+    const name = basename(entry);
+    peers[name] = await bundlePeer(entry, fromRoot);
+    variants.push({ label: `${label} ${peerVersion(pkg, fromRoot)}`, page: name, agentUrlPart: `/peer/${name}` });
   }
   for (const entry of Object.keys(peers)) pages[entry] = `<script async src="/peer/${entry}"></script>`;
   const site = await startSite({ pages, peers });
