@@ -17,6 +17,11 @@ pub enum QueryError {
     /// log, not for the client.
     #[error("query failed: {0}")]
     Engine(String),
+    /// The query needed more memory than the session's memory pool had left (its
+    /// runtime's limit, shared by the queries running at once). The detail names the
+    /// operators that held the most.
+    #[error("query out of memory: {0}")]
+    OutOfMemory(String),
 }
 
 impl QueryError {
@@ -30,13 +35,17 @@ impl QueryError {
         match self {
             Self::Invalid { .. } => "invalid_query",
             Self::Engine(_) => "query_failed",
+            Self::OutOfMemory(_) => "query_out_of_memory",
         }
     }
 }
 
 impl From<datafusion::error::DataFusionError> for QueryError {
     fn from(error: datafusion::error::DataFusionError) -> Self {
-        Self::Engine(error.to_string())
+        match error.find_root() {
+            datafusion::error::DataFusionError::ResourcesExhausted(detail) => Self::OutOfMemory(detail.clone()),
+            _ => Self::Engine(error.to_string()),
+        }
     }
 }
 

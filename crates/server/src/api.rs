@@ -45,10 +45,15 @@ use std::time::Duration;
 use axum::Router;
 use axum::middleware;
 use axum::routing::{get, post, put};
+use datafusion::execution::SessionStateBuilder;
+use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
+use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
+use datafusion::prelude::SessionContext;
 use serde::{Deserialize, Serialize};
 use sightline_store::Tables;
 use tokio::sync::Semaphore;
 
+use crate::api::error::ApiError;
 use crate::state::AppState;
 
 /// Query API settings (`[api]` in the config file).
@@ -68,6 +73,11 @@ pub struct ApiConfig {
     pub query_threads: usize,
     /// Rows a SQL statement (`/api/v1/sql`) answers at most; the answer says when it was cut.
     pub sql_max_rows: usize,
+    /// Memory the queries running at once may hold together, MiB. Past it, sorts and
+    /// groupings spill to temporary files, and a query that still does not fit fails with
+    /// `503 query_out_of_memory` instead of the server running out of memory. Unset: half
+    /// of the machine's memory (or of the cgroup's limit, when lower).
+    pub query_memory_mb: Option<u64>,
 }
 
 impl Default for ApiConfig {
@@ -79,6 +89,7 @@ impl Default for ApiConfig {
             queue_wait_ms: 5_000,
             query_threads: std::thread::available_parallelism().map_or(1, |cpus| (cpus.get() / 2).max(1)),
             sql_max_rows: 10_000,
+            query_memory_mb: None,
         }
     }
 }
@@ -101,7 +112,19 @@ impl ApiConfig {
         if self.max_concurrent_queries == 0 || self.query_threads == 0 {
             return Err("api.max_concurrent_queries and api.query_threads must be at least 1".into());
         }
+        if self.query_memory_mb.is_some_and(|mb| !(MIN_QUERY_MEMORY_MB..=MAX_QUERY_MEMORY_MB).contains(&mb)) {
+            return Err(format!(
+                "api.query_memory_mb must be between {MIN_QUERY_MEMORY_MB} and {MAX_QUERY_MEMORY_MB} (unset: half the memory)"
+            ));
+        }
         Ok(())
+    }
+
+    /// The memory queries may hold together, MiB: `query_memory_mb`, or half of what the
+    /// machine has (2 GiB when that cannot be read).
+    pub fn query_memory_mib(&self) -> u64 {
+        self.query_memory_mb
+            .unwrap_or_else(|| machine_memory_mib().map_or(2048, |mib| (mib / 2).max(MIN_QUERY_MEMORY_MB)))
     }
 
     /// The time limit of one query.
@@ -115,13 +138,70 @@ impl ApiConfig {
     }
 }
 
+/// The smallest `api.query_memory_mb`: every sort of a query reserves 10 MiB up front for
+/// merging what it spilled (DataFusion's `sort_spill_reservation_bytes`).
+const MIN_QUERY_MEMORY_MB: u64 = 64;
+/// The largest `api.query_memory_mb`: 1 TiB.
+const MAX_QUERY_MEMORY_MB: u64 = 1 << 20;
+
+/// The memory this process may use, MiB: the machine's (`MemTotal`), or its cgroup's
+/// limit when that is lower (a container's). None where neither can be read.
+fn machine_memory_mib() -> Option<u64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let total_kib: u64 = meminfo
+        .lines()
+        .find_map(|line| line.strip_prefix("MemTotal:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    let cgroup_bytes =
+        std::fs::read_to_string("/sys/fs/cgroup/memory.max").ok().and_then(|text| text.trim().parse::<u64>().ok());
+    let total_mib = total_kib / 1024;
+    Some(cgroup_bytes.map_or(total_mib, |bytes| total_mib.min(bytes >> 20)))
+}
+
+/// The runtime every query's session runs in: one memory pool of `mib` for all of them
+/// (fair shares for the operators that can spill, to the system's temporary directory),
+/// whose errors name the three largest holders.
+fn query_runtime(mib: u64) -> std::io::Result<Arc<RuntimeEnv>> {
+    let bytes = usize::try_from(mib.saturating_mul(1 << 20)).unwrap_or(usize::MAX);
+    let top = std::num::NonZeroUsize::new(3).expect("3 is not zero");
+    RuntimeEnvBuilder::new()
+        .with_memory_pool(Arc::new(TrackConsumersPool::new(FairSpillPool::new(bytes), top)))
+        .build_arc()
+        .map_err(std::io::Error::other)
+}
+
+/// Sessions over the store's tables, all in one runtime: one memory pool
+/// (`api.query_memory_mb`) for the queries running at once.
+#[derive(Debug, Clone)]
+pub struct QuerySessions {
+    tables: Arc<dyn Tables>,
+    runtime: Arc<RuntimeEnv>,
+}
+
+impl QuerySessions {
+    /// A session over the tables as of now.
+    pub fn open(&self) -> Result<SessionContext, ApiError> {
+        let context = self.tables.session_context().map_err(|error| {
+            tracing::error!(%error, "the store's tables cannot be read");
+            ApiError::StoreUnavailable
+        })?;
+        let state =
+            SessionStateBuilder::new_from_existing(context.state()).with_runtime_env(Arc::clone(&self.runtime)).build();
+        Ok(SessionContext::new_with_state(state))
+    }
+}
+
 /// What the API needs besides the shared state.
 #[derive(Debug)]
 pub struct Api {
     /// Its settings.
     pub config: ApiConfig,
-    /// Where queries read.
-    pub tables: Arc<dyn Tables>,
+    /// Where queries read, and in which runtime.
+    pub sessions: QuerySessions,
     /// Who may read.
     pub tokens: tokens::TokenStore,
     /// Where queries run.
@@ -137,7 +217,9 @@ impl Api {
     pub fn new(config: ApiConfig, tables: Arc<dyn Tables>, token_file: PathBuf) -> std::io::Result<Self> {
         let executor = executor::QueryExecutor::new(config.query_threads)?;
         let running = Semaphore::new(crate::state::permits(config.max_concurrent_queries));
-        Ok(Self { config, tables, tokens: tokens::TokenStore::new(token_file), executor, running, logins: None })
+        let sessions = QuerySessions { tables, runtime: query_runtime(config.query_memory_mib())? };
+        let tokens = tokens::TokenStore::new(token_file);
+        Ok(Self { config, sessions, tokens, executor, running, logins: None })
     }
 
     /// The API with dashboard logins.
@@ -161,4 +243,24 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/openapi.json", get(handlers::openapi))
         .fallback(handlers::not_found)
         .layer(middleware::from_fn(login::csrf_guard))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_queries_memory_is_half_the_machines_unless_set_and_out_of_range_values_are_named() {
+        let default = ApiConfig::default();
+        let machine = machine_memory_mib().expect("/proc/meminfo is readable here");
+        assert_eq!(default.query_memory_mib(), (machine / 2).max(MIN_QUERY_MEMORY_MB));
+        assert_eq!(ApiConfig { query_memory_mb: Some(512), ..ApiConfig::default() }.query_memory_mib(), 512);
+        for wrong in [0, 63, MAX_QUERY_MEMORY_MB + 1] {
+            let error = ApiConfig { query_memory_mb: Some(wrong), ..ApiConfig::default() }
+                .validate()
+                .expect_err("out of range");
+            assert!(error.contains("api.query_memory_mb"), "{error}");
+        }
+        assert_eq!(ApiConfig { query_memory_mb: Some(64), ..ApiConfig::default() }.validate(), Ok(()));
+    }
 }

@@ -35,7 +35,8 @@ pub(super) async fn groups(
     for (i, batch) in rows.into_iter().enumerate() {
         split[i % parts].push(batch);
     }
-    let grouping = SessionContext::new_with_config(context.state().config().clone());
+    // The caller's runtime: its memory pool bounds this step too.
+    let grouping = SessionContext::new_with_config_rt(context.state().config().clone(), context.runtime_env());
     grouping.register_table(diagnostics::ERRORS_TABLE, Arc::new(MemTable::try_new(schema, split)?))?;
     let statement = diagnostics::error_groups(None, None, query.sort_by, query.limit);
     let (groups, total_groups) = read_groups(&collect(&grouping, statement).await?)?;

@@ -39,6 +39,9 @@ pub enum ApiError {
     StoreUnavailable,
     /// The query ran past `api.query_timeout_secs` (504).
     Timeout(u64),
+    /// The query needed more memory than the queries' limit (MiB, `api.query_memory_mb`)
+    /// had left, even after spilling (503).
+    OutOfMemory(u64),
     /// Something failed inside; details are in the server's log (500).
     Internal,
 }
@@ -62,6 +65,7 @@ impl ApiError {
             Self::Overloaded => "overloaded",
             Self::StoreUnavailable => "store_unavailable",
             Self::Timeout(_) => "query_timeout",
+            Self::OutOfMemory(_) => "query_out_of_memory",
             Self::Internal => "internal_error",
         }
     }
@@ -75,7 +79,7 @@ impl ApiError {
             Self::UnknownProject(_) | Self::NotFound => StatusCode::NOT_FOUND,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::InvalidQuery(_) | Self::InvalidRequest(_) | Self::InvalidSetting(..) => StatusCode::BAD_REQUEST,
-            Self::Overloaded | Self::StoreUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Overloaded | Self::StoreUnavailable | Self::OutOfMemory(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -104,6 +108,10 @@ impl ApiError {
             Self::StoreUnavailable => "the store cannot answer queries right now".into(),
             Self::Timeout(secs) => format!(
                 "the query ran longer than its {secs} s limit and was cancelled: narrow the range or the filters"
+            ),
+            Self::OutOfMemory(mib) => format!(
+                "the query needed more memory than the {mib} MiB queries may hold together (api.query_memory_mb): \
+                 narrow the range or the filters, or retry when fewer queries run"
             ),
             Self::Internal => "the query failed inside the server; the details are in its log".into(),
         }

@@ -42,17 +42,15 @@ pub async fn query(
     // Refused before it takes a permit or a thread: an invalid query reads nothing.
     query.validate().map_err(|error| ApiError::InvalidQuery(error.to_string()))?;
     let _slot = query_slot(api).await?;
-    let tables = Arc::clone(&api.tables);
+    let sessions = api.sessions.clone();
     let limit = api.config.query_timeout();
+    let memory = api.config.query_memory_mib();
     let started = std::time::Instant::now();
     let answer = api
         .executor
         .run(limit, async move {
-            let context = tables.session_context().map_err(|error| {
-                tracing::error!(%error, "the store's tables cannot be read");
-                ApiError::StoreUnavailable
-            })?;
-            sightline_query::execute(&context, &project, &query).await.map_err(query_error)
+            let context = sessions.open()?;
+            sightline_query::execute(&context, &project, &query).await.map_err(|error| query_error(error, memory))
         })
         .await;
     let elapsed_ms = started.elapsed().as_millis();
@@ -101,15 +99,15 @@ pub async fn sql(
     // The engine's own limit is a little longer, so that the API's (504) is the one that fires.
     let limits = SqlLimits { timeout: api.config.query_timeout() + std::time::Duration::from_secs(1), max_rows };
     let _slot = query_slot(api).await?;
-    let tables = Arc::clone(&api.tables);
+    let sessions = api.sessions.clone();
+    let memory = api.config.query_memory_mib();
     let answer = api
         .executor
         .run(api.config.query_timeout(), async move {
-            let context = tables.session_context().map_err(|error| {
-                tracing::error!(%error, "the store's tables cannot be read");
-                ApiError::StoreUnavailable
-            })?;
-            sightline_query::execute_sql(&context, &project, &request.sql, limits).await.map_err(query_error)
+            let context = sessions.open()?;
+            sightline_query::execute_sql(&context, &project, &request.sql, limits)
+                .await
+                .map_err(|error| query_error(error, memory))
         })
         .await;
     match answer {
@@ -130,9 +128,14 @@ async fn query_slot(api: &Api) -> Result<SemaphorePermit<'_>, ApiError> {
     }
 }
 
-fn query_error(error: QueryError) -> ApiError {
+/// The API's error for a query's; `memory_mib` is the queries' memory limit.
+fn query_error(error: QueryError, memory_mib: u64) -> ApiError {
     match error {
         QueryError::Invalid { .. } => ApiError::InvalidQuery(error.to_string()),
+        QueryError::OutOfMemory(detail) => {
+            tracing::warn!(%detail, memory_mib, "query out of memory");
+            ApiError::OutOfMemory(memory_mib)
+        }
         other => {
             tracing::error!(error = %other, code = other.code(), "query failed");
             ApiError::Internal

@@ -34,6 +34,7 @@ const ERROR_CODES: &[&str] = &[
     "overloaded",
     "store_unavailable",
     "query_timeout",
+    "query_out_of_memory",
     "internal_error",
 ];
 
@@ -106,7 +107,7 @@ pub fn document() -> Value {
                         "403": error_response("The token may not read this project."),
                         "404": error_response("The project does not exist."),
                         "413": error_response("The body is larger than the API's limit."),
-                        "503": error_response("Too many queries are running (retry after `Retry-After` seconds), or the store cannot answer."),
+                        "503": error_response("Too many queries are running (retry after `Retry-After` seconds), the query needed more memory than the queries' limit (`query_out_of_memory`), or the store cannot answer."),
                         "504": error_response("The query ran past its time limit and was cancelled.")
                     }))
                 }
@@ -130,7 +131,7 @@ pub fn document() -> Value {
                         "403": error_response("The token may not read this project."),
                         "404": error_response("The project does not exist."),
                         "413": error_response("The body is larger than the API's limit."),
-                        "503": error_response("Too many queries are running (retry after `Retry-After` seconds), or the store cannot answer."),
+                        "503": error_response("Too many queries are running (retry after `Retry-After` seconds), the query needed more memory than the queries' limit (`query_out_of_memory`), or the store cannot answer."),
                         "504": error_response("The statement ran past its time limit and was cancelled.")
                     }))
                 }

@@ -435,3 +435,33 @@ async fn sql_reads_the_tokens_project_only_and_never_writes() {
     let after = server.post_query(Some(&server.shop_token), "/api/v1/sql", sql(count).as_bytes()).await.json();
     assert_eq!(after["rows"], json!([[3, 3000.0]]), "nothing was deleted");
 }
+
+#[tokio::test]
+async fn a_query_past_the_memory_limit_fails_alone_and_the_server_answers_the_next() {
+    let server = start(ApiConfig { query_memory_mb: Some(64), ..ApiConfig::default() }, None).await;
+    for lcp in [1000.0, 2000.0, 3000.0] {
+        server.ingest_view(SHOP_KEY, lcp).await;
+    }
+    // A hash join's build side cannot spill: 81 rows (3 to the 4th) of 1 MiB each need 81 MiB.
+    let pad = |c: char| {
+        format!("(SELECT v1.name, repeat('{c}', 1048576) AS pad FROM vital v1, vital v2, vital v3, vital v4)")
+    };
+    let heavy = format!(
+        "SELECT max(length(a.pad) + length(b.pad)) AS n FROM {} a JOIN {} b ON a.name = b.name",
+        pad('x'),
+        pad('y')
+    );
+    let body = json!({ "sql": heavy }).to_string();
+    let refused = server.post_query(Some(&server.shop_token), "/api/v1/sql", body.as_bytes()).await;
+    refused.assert_error(503, "query_out_of_memory");
+    let message = refused.json()["error"]["message"].as_str().unwrap_or_default().to_owned();
+    assert!(message.contains("64 MiB") && message.contains("api.query_memory_mb"), "{message}");
+
+    // What fits still runs, on the same server and pool.
+    let answer = server.query(&server.shop_token, &views_query()).await;
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    assert_eq!(tile(&answer.json(), 0), 3.0);
+    let small = json!({ "sql": "SELECT count(*) AS n FROM vital" }).to_string();
+    let small = server.post_query(Some(&server.shop_token), "/api/v1/sql", small.as_bytes()).await;
+    assert_eq!(small.json()["rows"], json!([[3]]), "{}", small.text());
+}
