@@ -46,7 +46,7 @@ use axum::Router;
 use axum::middleware;
 use axum::routing::{get, post, put};
 use datafusion::execution::SessionStateBuilder;
-use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
+use datafusion::execution::memory_pool::{GreedyMemoryPool, TrackConsumersPool};
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::prelude::SessionContext;
 use serde::{Deserialize, Serialize};
@@ -162,14 +162,15 @@ fn machine_memory_mib() -> Option<u64> {
     Some(cgroup_bytes.map_or(total_mib, |bytes| total_mib.min(bytes >> 20)))
 }
 
-/// The runtime every query's session runs in: one memory pool of `mib` for all of them
-/// (fair shares for the operators that can spill, to the system's temporary directory),
-/// whose errors name the three largest holders.
+/// The runtime every query's session runs in: one memory pool of `mib` for all of them,
+/// taken first come, first served (a fair share per operator would make one heavy query
+/// spill long before the pool is full); operators that can spill do so, to the system's
+/// temporary directory, when it is. Its errors name the three largest holders.
 fn query_runtime(mib: u64) -> std::io::Result<Arc<RuntimeEnv>> {
     let bytes = usize::try_from(mib.saturating_mul(1 << 20)).unwrap_or(usize::MAX);
     let top = std::num::NonZeroUsize::new(3).expect("3 is not zero");
     RuntimeEnvBuilder::new()
-        .with_memory_pool(Arc::new(TrackConsumersPool::new(FairSpillPool::new(bytes), top)))
+        .with_memory_pool(Arc::new(TrackConsumersPool::new(GreedyMemoryPool::new(bytes), top)))
         .build_arc()
         .map_err(std::io::Error::other)
 }
@@ -192,6 +193,11 @@ impl QuerySessions {
         let state =
             SessionStateBuilder::new_from_existing(context.state()).with_runtime_env(Arc::clone(&self.runtime)).build();
         Ok(SessionContext::new_with_state(state))
+    }
+
+    /// Bytes the queries running now hold in the memory pool.
+    pub fn memory_in_use(&self) -> usize {
+        self.runtime.memory_pool.reserved()
     }
 }
 

@@ -54,12 +54,16 @@ pub async fn query(
         })
         .await;
     let elapsed_ms = started.elapsed().as_millis();
+    let memory_in_use = api.sessions.memory_in_use();
     match answer {
         Ok(Ok(result)) => {
-            tracing::debug!(token = %grant.name, elapsed_ms, "query answered");
+            tracing::debug!(token = %grant.name, elapsed_ms, memory_in_use, "query answered");
             Ok(Json(result))
         }
-        Ok(Err(error)) => Err(error),
+        Ok(Err(error)) => {
+            tracing::debug!(token = %grant.name, elapsed_ms, memory_in_use, code = error.code(), "query refused");
+            Err(error)
+        }
         Err(Interrupted::TimedOut) => {
             tracing::warn!(token = %grant.name, elapsed_ms, "query cancelled at its time limit");
             Err(ApiError::Timeout(api.config.query_timeout_secs))

@@ -26,6 +26,7 @@ struct ApiServer {
     shop_token: String,
     blog_token: String,
     all_token: String,
+    state: Arc<AppState>,
     shutdown: Option<oneshot::Sender<()>>,
 }
 
@@ -65,7 +66,8 @@ async fn start(config: ApiConfig, tables: Option<Arc<dyn Tables>>) -> ApiServer 
         Arc::clone(&metrics),
     )
     .with_api(api);
-    let router = sightline_server::router(Arc::new(state));
+    let state = Arc::new(state);
+    let router = sightline_server::router(Arc::clone(&state));
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("loopback port");
     let addr = listener.local_addr().expect("address");
     let (shutdown, stop) = oneshot::channel::<()>();
@@ -75,7 +77,7 @@ async fn start(config: ApiConfig, tables: Option<Arc<dyn Tables>>) -> ApiServer 
         };
         sightline_server::listener::serve(listener, router, &intake, metrics, stopped).await
     });
-    ApiServer { addr, dir, shop_token, blog_token, all_token, shutdown: Some(shutdown) }
+    ApiServer { addr, dir, shop_token, blog_token, all_token, state, shutdown: Some(shutdown) }
 }
 
 impl ApiServer {
@@ -464,4 +466,16 @@ async fn a_query_past_the_memory_limit_fails_alone_and_the_server_answers_the_ne
     let small = json!({ "sql": "SELECT count(*) AS n FROM vital" }).to_string();
     let small = server.post_query(Some(&server.shop_token), "/api/v1/sql", small.as_bytes()).await;
     assert_eq!(small.json()["rows"], json!([[3]]), "{}", small.text());
+    let now = now_ms() as i64;
+    let range = json!({"from": now - 3_600_000, "to": now + 60_000});
+    for listed in [
+        json!({"shape": "session_list", "range": range, "sort_by": "views", "limit": 10}),
+        json!({"shape": "error_groups", "range": range}),
+    ] {
+        let answer = server.query(&server.shop_token, &listed).await;
+        assert_eq!(answer.status, 200, "{}", answer.text());
+    }
+    // Every query gave back what it held, the refused one too.
+    let api = server.state.api.as_ref().expect("the API");
+    assert_eq!(api.sessions.memory_in_use(), 0);
 }
