@@ -35,8 +35,11 @@ pub(super) async fn groups(
     for (i, batch) in rows.into_iter().enumerate() {
         split[i % parts].push(batch);
     }
-    // The caller's runtime: its memory pool bounds this step too.
-    let grouping = SessionContext::new_with_config_rt(context.state().config().clone(), context.runtime_env());
+    // The caller's configuration and runtime (its memory pool bounds this step too), with a
+    // catalog of its own: a session built from another's state has the flag that makes one off.
+    let mut config = context.state().config().clone();
+    config.options_mut().catalog.create_default_catalog_and_schema = true;
+    let grouping = SessionContext::new_with_config_rt(config, context.runtime_env());
     grouping.register_table(diagnostics::ERRORS_TABLE, Arc::new(MemTable::try_new(schema, split)?))?;
     let statement = diagnostics::error_groups(None, None, query.sort_by, query.limit);
     let (groups, total_groups) = read_groups(&collect(&grouping, statement).await?)?;

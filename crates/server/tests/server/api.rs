@@ -166,6 +166,17 @@ async fn a_token_reads_its_own_project_and_never_another() {
     unknown.assert_error(404, "unknown_project");
 
     // Every shape goes through: a breakdown by browser and a time series by hour.
+    // Error groups take a second step in a session of their own: in the same runtime.
+    let beacon = Beacon::on(&format!("https://{}/cart", crate::support::SHOP_HOST))
+        .with_events([event::view(), event::error("TypeError: x is undefined")]);
+    let headers =
+        [("Content-Type", "application/json"), ("User-Agent", CHROME_UA), ("Origin", crate::support::SHOP_ORIGIN)];
+    let sent = http::send(
+        server.addr,
+        &request_bytes("POST", &format!("/ingest/v1/{SHOP_KEY}"), &headers, &beacon.to_bytes()),
+    )
+    .await;
+    assert_eq!(sent.status, 202, "{}", sent.text());
     let now = now_ms() as i64;
     let range = json!({"from": now - 3_600_000, "to": now + 60_000});
     let breakdown = server
@@ -466,14 +477,26 @@ async fn a_query_past_the_memory_limit_fails_alone_and_the_server_answers_the_ne
     let small = json!({ "sql": "SELECT count(*) AS n FROM vital" }).to_string();
     let small = server.post_query(Some(&server.shop_token), "/api/v1/sql", small.as_bytes()).await;
     assert_eq!(small.json()["rows"], json!([[3]]), "{}", small.text());
+    // Error groups take a second step in a session of their own: in the same runtime.
+    let beacon = Beacon::on(&format!("https://{}/cart", crate::support::SHOP_HOST))
+        .with_events([event::view(), event::error("TypeError: x is undefined")]);
+    let headers =
+        [("Content-Type", "application/json"), ("User-Agent", CHROME_UA), ("Origin", crate::support::SHOP_ORIGIN)];
+    let sent = http::send(
+        server.addr,
+        &request_bytes("POST", &format!("/ingest/v1/{SHOP_KEY}"), &headers, &beacon.to_bytes()),
+    )
+    .await;
+    assert_eq!(sent.status, 202, "{}", sent.text());
     let now = now_ms() as i64;
     let range = json!({"from": now - 3_600_000, "to": now + 60_000});
-    for listed in [
-        json!({"shape": "session_list", "range": range, "sort_by": "views", "limit": 10}),
-        json!({"shape": "error_groups", "range": range}),
+    for (listed, key) in [
+        (json!({"shape": "session_list", "range": range, "sort_by": "views", "limit": 10}), "rows"),
+        (json!({"shape": "error_groups", "range": range}), "groups"),
     ] {
         let answer = server.query(&server.shop_token, &listed).await;
         assert_eq!(answer.status, 200, "{}", answer.text());
+        assert!(answer.json()[key].as_array().is_some_and(|rows| !rows.is_empty()), "{}", answer.text());
     }
     // Every query gave back what it held, the refused one too.
     let api = server.state.api.as_ref().expect("the API");
