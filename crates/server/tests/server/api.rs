@@ -102,12 +102,22 @@ impl ApiServer {
 
     /// A page view with an LCP of `lcp` ms, through the real intake.
     async fn ingest_view(&self, key: &str, lcp: f64) {
+        self.ingest(key, [event::view(), event::vital("lcp", lcp)]).await;
+    }
+
+    /// A page view with an error, through the real intake.
+    async fn ingest_error(&self, key: &str, message: &str) {
+        self.ingest(key, [event::view(), event::error(message)]).await;
+    }
+
+    /// One beacon of `events` from a page of the key's site, as Chrome; accepted.
+    async fn ingest(&self, key: &str, events: impl IntoIterator<Item = Value>) {
         let (origin, url) = if key == BLOG_KEY {
             (crate::support::BLOG_ORIGIN, format!("https://{}/posts/1", crate::support::BLOG_HOST))
         } else {
             (crate::support::SHOP_ORIGIN, format!("https://{}/products/1", crate::support::SHOP_HOST))
         };
-        let beacon = Beacon::on(&url).with_events([event::view(), event::vital("lcp", lcp)]);
+        let beacon = Beacon::on(&url).with_events(events);
         let headers = [("Content-Type", "application/json"), ("User-Agent", CHROME_UA), ("Origin", origin)];
         let answer =
             http::send(self.addr, &request_bytes("POST", &format!("/ingest/v1/{key}"), &headers, &beacon.to_bytes()))
@@ -166,17 +176,6 @@ async fn a_token_reads_its_own_project_and_never_another() {
     unknown.assert_error(404, "unknown_project");
 
     // Every shape goes through: a breakdown by browser and a time series by hour.
-    // Error groups take a second step in a session of their own: in the same runtime.
-    let beacon = Beacon::on(&format!("https://{}/cart", crate::support::SHOP_HOST))
-        .with_events([event::view(), event::error("TypeError: x is undefined")]);
-    let headers =
-        [("Content-Type", "application/json"), ("User-Agent", CHROME_UA), ("Origin", crate::support::SHOP_ORIGIN)];
-    let sent = http::send(
-        server.addr,
-        &request_bytes("POST", &format!("/ingest/v1/{SHOP_KEY}"), &headers, &beacon.to_bytes()),
-    )
-    .await;
-    assert_eq!(sent.status, 202, "{}", sent.text());
     let now = now_ms() as i64;
     let range = json!({"from": now - 3_600_000, "to": now + 60_000});
     let breakdown = server
@@ -478,16 +477,7 @@ async fn a_query_past_the_memory_limit_fails_alone_and_the_server_answers_the_ne
     let small = server.post_query(Some(&server.shop_token), "/api/v1/sql", small.as_bytes()).await;
     assert_eq!(small.json()["rows"], json!([[3]]), "{}", small.text());
     // Error groups take a second step in a session of their own: in the same runtime.
-    let beacon = Beacon::on(&format!("https://{}/cart", crate::support::SHOP_HOST))
-        .with_events([event::view(), event::error("TypeError: x is undefined")]);
-    let headers =
-        [("Content-Type", "application/json"), ("User-Agent", CHROME_UA), ("Origin", crate::support::SHOP_ORIGIN)];
-    let sent = http::send(
-        server.addr,
-        &request_bytes("POST", &format!("/ingest/v1/{SHOP_KEY}"), &headers, &beacon.to_bytes()),
-    )
-    .await;
-    assert_eq!(sent.status, 202, "{}", sent.text());
+    server.ingest_error(SHOP_KEY, "TypeError: x is undefined").await;
     let now = now_ms() as i64;
     let range = json!({"from": now - 3_600_000, "to": now + 60_000});
     for (listed, key) in [
