@@ -164,8 +164,8 @@ fn machine_memory_mib() -> Option<u64> {
 
 /// The runtime every query's session runs in: one memory pool of `mib` for all of them,
 /// taken first come, first served (a fair share per operator would make one heavy query
-/// spill long before the pool is full); operators that can spill do so, to the system's
-/// temporary directory, when it is. Its errors name the three largest holders.
+/// spill long before the pool is full); once it is full, operators that can spill do so to
+/// the system's temporary directory. Its errors name the three largest holders.
 fn query_runtime(mib: u64) -> std::io::Result<Arc<RuntimeEnv>> {
     let bytes = usize::try_from(mib.saturating_mul(1 << 20)).unwrap_or(usize::MAX);
     let top = std::num::NonZeroUsize::new(3).expect("3 is not zero");
@@ -181,6 +181,7 @@ fn query_runtime(mib: u64) -> std::io::Result<Arc<RuntimeEnv>> {
 pub struct QuerySessions {
     tables: Arc<dyn Tables>,
     runtime: Arc<RuntimeEnv>,
+    memory_mib: u64,
 }
 
 impl QuerySessions {
@@ -193,6 +194,11 @@ impl QuerySessions {
         let state =
             SessionStateBuilder::new_from_existing(context.state()).with_runtime_env(Arc::clone(&self.runtime)).build();
         Ok(SessionContext::new_with_state(state))
+    }
+
+    /// The memory pool's size, MiB.
+    pub fn memory_mib(&self) -> u64 {
+        self.memory_mib
     }
 
     /// Bytes the queries running now hold in the memory pool.
@@ -223,7 +229,9 @@ impl Api {
     pub fn new(config: ApiConfig, tables: Arc<dyn Tables>, token_file: PathBuf) -> std::io::Result<Self> {
         let executor = executor::QueryExecutor::new(config.query_threads)?;
         let running = Semaphore::new(crate::state::permits(config.max_concurrent_queries));
-        let sessions = QuerySessions { tables, runtime: query_runtime(config.query_memory_mib())? };
+        // Read once: unset, it is the machine's memory, which one start reads once.
+        let memory_mib = config.query_memory_mib();
+        let sessions = QuerySessions { tables, runtime: query_runtime(memory_mib)?, memory_mib };
         let tokens = tokens::TokenStore::new(token_file);
         Ok(Self { config, sessions, tokens, executor, running, logins: None })
     }

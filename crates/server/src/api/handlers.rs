@@ -14,7 +14,7 @@ use tokio::sync::SemaphorePermit;
 
 use super::error::ApiError;
 use super::executor::Interrupted;
-use super::{Api, auth};
+use super::{Api, QuerySessions, auth};
 use crate::state::AppState;
 
 /// The query string of `/api/v1/query` and `/api/v1/sql`.
@@ -44,13 +44,12 @@ pub async fn query(
     let _slot = query_slot(api).await?;
     let sessions = api.sessions.clone();
     let limit = api.config.query_timeout();
-    let memory = api.config.query_memory_mib();
     let started = std::time::Instant::now();
     let answer = api
         .executor
         .run(limit, async move {
             let context = sessions.open()?;
-            sightline_query::execute(&context, &project, &query).await.map_err(|error| query_error(error, memory))
+            sightline_query::execute(&context, &project, &query).await.map_err(|error| query_error(error, &sessions))
         })
         .await;
     let elapsed_ms = started.elapsed().as_millis();
@@ -104,14 +103,13 @@ pub async fn sql(
     let limits = SqlLimits { timeout: api.config.query_timeout() + std::time::Duration::from_secs(1), max_rows };
     let _slot = query_slot(api).await?;
     let sessions = api.sessions.clone();
-    let memory = api.config.query_memory_mib();
     let answer = api
         .executor
         .run(api.config.query_timeout(), async move {
             let context = sessions.open()?;
             sightline_query::execute_sql(&context, &project, &request.sql, limits)
                 .await
-                .map_err(|error| query_error(error, memory))
+                .map_err(|error| query_error(error, &sessions))
         })
         .await;
     match answer {
@@ -132,11 +130,12 @@ async fn query_slot(api: &Api) -> Result<SemaphorePermit<'_>, ApiError> {
     }
 }
 
-/// The API's error for a query's; `memory_mib` is the queries' memory limit.
-fn query_error(error: QueryError, memory_mib: u64) -> ApiError {
+/// The API's error for a query's, which ran in a session of `sessions`.
+fn query_error(error: QueryError, sessions: &QuerySessions) -> ApiError {
     match error {
         QueryError::Invalid { .. } => ApiError::InvalidQuery(error.to_string()),
         QueryError::OutOfMemory(detail) => {
+            let memory_mib = sessions.memory_mib();
             tracing::warn!(%detail, memory_mib, "query out of memory");
             ApiError::OutOfMemory(memory_mib)
         }
